@@ -1,0 +1,175 @@
+package com.rendertrust.server;
+
+import com.rendertrust.api.v1.AuthServiceGrpc;
+import com.rendertrust.api.v1.CreditServiceGrpc;
+import com.rendertrust.api.v1.JobServiceGrpc;
+import com.rendertrust.api.v1.LedgerServiceGrpc;
+import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.WebhookServiceGrpc;
+import com.rendertrust.server.platform.Closer;
+import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
+import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
+import com.rendertrust.server.platform.grpc.ServicePipeline;
+import com.rendertrust.server.platform.http.HttpEdge;
+import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
+import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
+import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.system.HealthService;
+import com.rendertrust.server.system.SystemGrpcService;
+import com.rendertrust.server.system.VersionInfo;
+import io.grpc.BindableService;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of a server replica: builds every part with {@code new}, in dependency
+ * order, from one {@link ServerConfig}. Tests build the very same object and may additionally
+ * bind its services to an in-process gRPC server via {@link #bindTo}.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+  private final Closer closer;
+  private final Database database;
+  private final RedisConnector redis;
+  private final HealthService health;
+  private final HealthStatusManager grpcHealth;
+  private final List<ServerServiceDefinition> services;
+  private final HttpEdge edge;
+
+  private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
+      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+    this.closer = closer;
+    this.database = database;
+    this.redis = redis;
+    this.health = health;
+    this.grpcHealth = grpcHealth;
+    this.services = services;
+    this.edge = edge;
+  }
+
+  public static ControlPlane start(ServerConfig config) {
+    Closer closer = new Closer();
+    try {
+      Database database = closer.register(openDatabase(config, closer));
+      String redisUrl = config.redisUrl()
+          .orElseGet(() -> closer.register(EmbeddedRedisProcess.start()).url());
+      RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
+      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+      Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+      checks.put("database", database::ping);
+      checks.put("redis", redis::ping);
+      HealthService health = new HealthService(checks);
+      HealthStatusManager grpcHealth = new HealthStatusManager();
+
+      List<BindableService> features = new ArrayList<>();
+      features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
+      features.addAll(notYetImplemented());
+
+      List<ServerServiceDefinition> services = new ArrayList<>(pipeline(metrics).wrapAll(features));
+      services.add(grpcHealth.getHealthService().bindService());
+      services.add(ProtoReflectionServiceV1.newInstance().bindService());
+
+      HttpEdge edge = closer.register(HttpEdge.start(
+          new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
+              config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe")),
+          services, metrics));
+      for (ServerServiceDefinition service : services) {
+        grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
+      }
+      grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge);
+    } catch (RuntimeException e) {
+      closer.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Innermost first: success-status marking, then the error model, then metrics, so metrics see
+   * the final (mapped) status of every call.
+   */
+  public static ServicePipeline pipeline(MeterRegistry metrics) {
+    return new ServicePipeline(List.of(
+        new SuccessStatusInterceptor(Map.of(
+            AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
+            AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
+            NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
+        new ErrorMappingInterceptor(),
+        new RpcMetricsInterceptor(metrics)));
+  }
+
+  private static Database openDatabase(ServerConfig config, Closer closer) {
+    if (config.embeddedDatabase()) {
+      EmbeddedPostgresProcess postgres =
+          closer.register(EmbeddedPostgresProcess.start(config.dataDir().resolve("postgres"), config.durableEmbeddedDatabase()));
+      return Database.open(postgres.jdbcUrl(), postgres.user(), null, config.databasePoolSize());
+    }
+    return Database.open(config.databaseUrl().orElseThrow(), config.databaseUser().orElse(null),
+        config.databasePassword().orElse(null), config.databasePoolSize());
+  }
+
+  /**
+   * Services whose contracts are complete but whose behaviour later issues build: their RPCs
+   * answer UNIMPLEMENTED (501 over REST) until then, so clients see the final routes today.
+   */
+  private static List<BindableService> notYetImplemented() {
+    return List.of(
+        new AuthServiceGrpc.AuthServiceImplBase() { },       // identity and access issue
+        new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
+        new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
+        new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
+        new NodeServiceGrpc.NodeServiceImplBase() { },       // nodes, Connect stream and jobs issue
+        new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
+  }
+
+  /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
+  public <T extends ServerBuilder<T>> T bindTo(T builder) {
+    services.forEach(builder::addService);
+    return builder;
+  }
+
+  public int httpPort() {
+    return edge.port();
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public RedisConnector redis() {
+    return redis;
+  }
+
+  /**
+   * Graceful stop: health reports NOT_SERVING first (gRPC health and {@code /health}), in-flight
+   * calls drain within the grace period, then dependencies close in reverse order.
+   */
+  @Override
+  public void close() {
+    log.info("shutting down: draining in-flight calls");
+    health.startDraining();
+    grpcHealth.enterTerminalState();
+    closer.close();
+    log.info("stopped");
+  }
+}

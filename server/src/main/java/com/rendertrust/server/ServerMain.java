@@ -1,0 +1,39 @@
+package com.rendertrust.server;
+
+import com.rendertrust.server.platform.config.ConfigLoader;
+import com.rendertrust.server.platform.config.ServerConfig;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts one control-plane replica and keeps it running until the process is told to stop. */
+public final class ServerMain {
+
+  private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
+
+  private ServerMain() {
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    boolean dev = Arrays.asList(args).contains("--dev");
+    ServerConfig config;
+    try {
+      config = new ConfigLoader(System.getenv()).load(dev);
+    } catch (IllegalArgumentException e) {
+      System.err.println("rendertrust: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    ControlPlane controlPlane = ControlPlane.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      controlPlane.close();
+      stopped.countDown();
+    }, "rendertrust-shutdown"));
+    log.info("RenderTrust {} listening on http://localhost:{} (gRPC and REST); database installation {}{}",
+        config.environment(), controlPlane.httpPort(), controlPlane.database().installationId(),
+        config.embeddedDatabase() ? ", data in " + config.dataDir() : "");
+    stopped.await();
+  }
+}

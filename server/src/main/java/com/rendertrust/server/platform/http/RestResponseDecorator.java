@@ -1,0 +1,62 @@
+package com.rendertrust.server.platform.http;
+
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import java.util.Set;
+
+/**
+ * Applies the REST contract to transcoded responses: a success status the server asked for
+ * (201 for creations, see {@link SuccessStatusInterceptor}) replaces the transcoder's 200, and
+ * any 4xx/5xx that some layer answered with a non-JSON body (e.g. the transcoder's plain-text
+ * 400 for malformed JSON) becomes {@code {"detail"}}. gRPC requests pass untouched.
+ */
+final class RestResponseDecorator implements DecoratingHttpServiceFunction {
+
+  private final Set<String> rawBodyPaths;
+
+  /** {@code rawBodyPaths}: REST paths whose RPC takes the raw body (any content type), e.g. webhooks. */
+  RestResponseDecorator(Set<String> rawBodyPaths) {
+    this.rawBodyPaths = Set.copyOf(rawBodyPaths);
+  }
+
+  @Override
+  public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
+    MediaType requestType = req.contentType();
+    if (requestType != null && requestType.subtype().startsWith("grpc")) {
+      return delegate.serve(ctx, req);
+    }
+    if (requestType != null && !requestType.subtype().endsWith("json") && !rawBodyPaths.contains(ctx.path())) {
+      return ErrorBodies.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          ErrorBodies.describe(HttpStatus.UNSUPPORTED_MEDIA_TYPE)).toHttpResponse();
+    }
+    HttpResponse response = delegate.serve(ctx, req);
+    return HttpResponse.of(response.aggregate().thenApply(aggregated -> apply(ctx, aggregated)));
+  }
+
+  private static HttpResponse apply(ServiceRequestContext ctx, AggregatedHttpResponse response) {
+    int code = response.status().code();
+    if (code < 400) {
+      Integer requested = ctx.attr(SuccessStatusInterceptor.SUCCESS_STATUS);
+      if (requested == null || code != 200) {
+        return response.toHttpResponse();
+      }
+      return AggregatedHttpResponse.of(
+          response.headers().toBuilder().status(requested).build(),
+          response.content(),
+          response.trailers()).toHttpResponse();
+    }
+    MediaType type = response.contentType();
+    boolean jsonBody = type != null && type.subtype().endsWith("json");
+    if (jsonBody) {
+      return response.toHttpResponse();
+    }
+    HttpStatus status = response.status();
+    return ErrorBodies.of(status, ErrorBodies.describe(status)).toHttpResponse();
+  }
+}
