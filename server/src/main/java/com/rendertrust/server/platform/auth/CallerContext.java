@@ -1,0 +1,41 @@
+package com.rendertrust.server.platform.auth;
+
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import io.grpc.Context;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Where the authentication interceptor leaves the caller for the gRPC adapters of a call.
+ * Adapters read it and pass plain ids to domain code, which never sees gRPC.
+ */
+public final class CallerContext {
+
+  public static final Context.Key<Caller> KEY = Context.key("rendertrust-caller");
+
+  private CallerContext() {
+  }
+
+  public static Optional<Caller> current() {
+    return Optional.ofNullable(KEY.get());
+  }
+
+  /** The calling user's id (admins are users too); UNAUTHENTICATED when the call carries no user. */
+  public static UUID requireUser() {
+    Caller caller = KEY.get();
+    if (caller == null || caller.role() == Role.NODE) {
+      throw new DomainException(Reason.UNAUTHENTICATED, "authentication required");
+    }
+    return caller.id();
+  }
+
+  /** The calling node's id; UNAUTHENTICATED when the call carries no node token. */
+  public static UUID requireNode() {
+    Caller caller = KEY.get();
+    if (caller == null || caller.role() != Role.NODE) {
+      throw new DomainException(Reason.UNAUTHENTICATED, "node authentication required");
+    }
+    return caller.id();
+  }
+}
