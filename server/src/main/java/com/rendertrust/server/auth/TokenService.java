@@ -101,6 +101,9 @@ public final class TokenService {
     JWTClaimsSet claims;
     try {
       parsed = SignedJWT.parse(jwt);
+      if (!canonical(parsed.getSignature(), jwt.substring(jwt.lastIndexOf('.') + 1))) {
+        throw invalid(); // unused trailing bits set: a different string for the same signature
+      }
       JWSHeader header = parsed.getHeader();
       if (!JWSAlgorithm.EdDSA.equals(header.getAlgorithm())
           || header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
@@ -183,6 +186,10 @@ public final class TokenService {
       throw new IllegalStateException("signing a token failed", e);
     }
     return new IssuedToken(jwt.serialize(), type, jti, issuedAt, expiresAt);
+  }
+
+  private static boolean canonical(com.nimbusds.jose.util.Base64URL decoded, String segment) {
+    return com.nimbusds.jose.util.Base64URL.encode(decoded.decode()).toString().equals(segment);
   }
 
   private static Instant instant(Date date) {
