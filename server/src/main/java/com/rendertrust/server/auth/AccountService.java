@@ -7,10 +7,6 @@ import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.ratelimit.RateLimiter;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -69,7 +65,8 @@ public final class AccountService {
     limiter.acquire(loginPerAddress, clientAddress);
     String presentedEmail = email == null ? "" : Credentials.normaliseEmail(email);
     if (!presentedEmail.isEmpty()) {
-      limiter.acquire(loginPerEmail, sha256(presentedEmail));
+      // keyed by a digest: Redis holds no e-mail addresses
+      limiter.acquire(loginPerEmail, Digests.sha256Hex(presentedEmail));
     }
     if (presentedEmail.isEmpty()) {
       throw Credentials.invalid("email", "email is required");
@@ -94,14 +91,5 @@ public final class AccountService {
 
   private static DomainException invalidCredentials() {
     return new DomainException(Reason.INVALID_CREDENTIALS, "invalid email or password");
-  }
-
-  /** Rate-limit keys carry a digest, not the address, so Redis holds no e-mail addresses. */
-  private static String sha256(String value) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -8,9 +8,6 @@ import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +15,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -79,7 +75,7 @@ public final class ApiKeyService {
       created.setUserId(userId);
       created.setName(label);
       created.setPrefix(secret.substring(0, SHOWN_PREFIX_CHARS));
-      created.setKeyHash(sha256(secret));
+      created.setKeyHash(Digests.sha256Hex(secret));
       created.setCreatedAt(utc(now));
       created.store();
       return created;
@@ -121,7 +117,7 @@ public final class ApiKeyService {
         .select(API_KEYS.ID, API_KEYS.REVOKED_AT, API_KEYS.LAST_USED_AT, USERS.ID, USERS.EMAIL, USERS.NAME,
             USERS.IS_ACTIVE, USERS.ROLE)
         .from(API_KEYS).join(USERS).on(USERS.ID.eq(API_KEYS.USER_ID))
-        .where(API_KEYS.KEY_HASH.eq(sha256(presentedKey)))
+        .where(API_KEYS.KEY_HASH.eq(Digests.sha256Hex(presentedKey)))
         .fetchOne();
     if (row == null || !row.get(USERS.IS_ACTIVE)) {
       throw invalidKey();
@@ -160,13 +156,6 @@ public final class ApiKeyService {
         Optional.ofNullable(row.getRevokedAt()).map(OffsetDateTime::toInstant));
   }
 
-  static String sha256(String value) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   /** Postgres keeps microseconds: what we answer must equal what a later read answers. */
   private Instant now() {

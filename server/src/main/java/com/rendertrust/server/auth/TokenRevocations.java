@@ -41,6 +41,7 @@ public final class TokenRevocations implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TokenRevocations.class);
   private static final Duration REDIS_TIMEOUT = Duration.ofMillis(250);
   private static final long RESYNC_INTERVAL_MILLIS = 1_000;
+  private static final Duration PURGE_INTERVAL = Duration.ofHours(1);
 
   private final Database database;
   private final RedisConnector redis;
@@ -60,6 +61,8 @@ public final class TokenRevocations implements AutoCloseable {
     this.clock = clock;
     this.resyncer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("rt-revocation-sync").factory());
     resyncer.scheduleWithFixedDelay(this::resyncIfNeeded, 0, RESYNC_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    resyncer.scheduleWithFixedDelay(this::purgeExpired, PURGE_INTERVAL.toMillis(), PURGE_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** A token to deny until it expires. */
@@ -132,9 +135,7 @@ public final class TokenRevocations implements AutoCloseable {
       // Clear the flag before reading Postgres: a publish failing meanwhile sets it again.
       redisIncomplete = false;
       RedisCalls.await(redis.connection().async().del(readyKey), REDIS_TIMEOUT);
-      // Rows of tokens past expiry (plus the verifier's clock skew) guard nothing any more.
-      OffsetDateTime stale = utc(clock.instant().minus(TokenService.CLOCK_SKEW));
-      database.dsl().deleteFrom(REVOKED_TOKENS).where(REVOKED_TOKENS.EXPIRES_AT.lt(stale)).execute();
+      purgeExpired();
       List<Revoked> live = database.dsl()
           .select(REVOKED_TOKENS.JTI, REVOKED_TOKENS.EXPIRES_AT)
           .from(REVOKED_TOKENS)
@@ -147,6 +148,16 @@ public final class TokenRevocations implements AutoCloseable {
       log.debug("revocation cache resync postponed: {}", e.toString());
     } finally {
       resyncRunning.set(false);
+    }
+  }
+
+  /** Rows of tokens past expiry (plus the verifier's clock skew) guard nothing any more. */
+  private void purgeExpired() {
+    try {
+      OffsetDateTime stale = utc(clock.instant().minus(TokenService.CLOCK_SKEW));
+      database.dsl().deleteFrom(REVOKED_TOKENS).where(REVOKED_TOKENS.EXPIRES_AT.lt(stale)).execute();
+    } catch (RuntimeException e) {
+      log.debug("purging expired revocations postponed: {}", e.toString());
     }
   }
 
