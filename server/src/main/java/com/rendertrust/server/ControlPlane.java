@@ -6,6 +6,8 @@ import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
+import com.rendertrust.server.auth.AccessControlInterceptor;
+import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.platform.Closer;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
@@ -29,6 +31,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,16 +53,18 @@ public final class ControlPlane implements AutoCloseable {
   private final Closer closer;
   private final Database database;
   private final RedisConnector redis;
+  private final Identity identity;
   private final HealthService health;
   private final HealthStatusManager grpcHealth;
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
 
-  private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
-      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+  private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
+      HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
+    this.identity = identity;
     this.health = health;
     this.grpcHealth = grpcHealth;
     this.services = services;
@@ -74,6 +79,12 @@ public final class ControlPlane implements AutoCloseable {
           .orElseGet(() -> closer.register(EmbeddedRedisProcess.start()).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      Clock clock = Clock.systemUTC();
+      // Replicas of one installation share Redis keys; other installations on the same Redis do not.
+      String redisKeyPrefix = "rt:" + database.installationId() + ":";
+
+      Identity identity = Identity.create(config.auth(), config.environment(), config.dataDir(), database, redis,
+          redisKeyPrefix, closer, clock);
 
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
@@ -83,21 +94,23 @@ public final class ControlPlane implements AutoCloseable {
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
+      features.add(identity.grpcService());
       features.addAll(notYetImplemented());
 
-      List<ServerServiceDefinition> services = new ArrayList<>(pipeline(metrics).wrapAll(features));
-      services.add(grpcHealth.getHealthService().bindService());
-      services.add(ProtoReflectionServiceV1.newInstance().bindService());
+      ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
+      List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
+      services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
+      services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
 
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe")),
-          services, metrics));
+          services, metrics, List.of(identity.jwksRoute())));
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge);
+      return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -105,15 +118,17 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Innermost first: success-status marking, then the error model, then metrics, so metrics see
-   * the final (mapped) status of every call.
+   * Innermost first: success-status marking, then access control (authentication and the
+   * per-RPC policy, before any handler runs), then the error model, which also answers access
+   * failures, then metrics, so metrics see the final (mapped) status of every call.
    */
-  public static ServicePipeline pipeline(MeterRegistry metrics) {
+  public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl) {
     return new ServicePipeline(List.of(
         new SuccessStatusInterceptor(Map.of(
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
+        accessControl,
         new ErrorMappingInterceptor(),
         new RpcMetricsInterceptor(metrics)));
   }
@@ -134,7 +149,6 @@ public final class ControlPlane implements AutoCloseable {
    */
   private static List<BindableService> notYetImplemented() {
     return List.of(
-        new AuthServiceGrpc.AuthServiceImplBase() { },       // identity and access issue
         new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
         new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
         new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
@@ -158,6 +172,16 @@ public final class ControlPlane implements AutoCloseable {
 
   public RedisConnector redis() {
     return redis;
+  }
+
+  /** Tokens (including node tokens), revocations and rate limits, for the features built on them. */
+  public Identity identity() {
+    return identity;
+  }
+
+  /** Every service this replica serves, already behind the interceptor pipeline. */
+  public List<ServerServiceDefinition> services() {
+    return services;
   }
 
   /**

@@ -52,4 +52,30 @@ class ConfigLoaderTest {
     ServerConfig config = new ConfigLoader(Map.of("RT_DATABASE_PASSWORD", "hunter2")).load(true);
     assertThat(config.toString()).doesNotContain("hunter2");
   }
+
+  @Test
+  void identitySettingsHaveTheDocumentedDefaults() {
+    ServerConfig config = new ConfigLoader(Map.of()).load(true);
+    assertThat(config.auth().rateLimits()).isEqualTo(new com.rendertrust.server.platform.config.AuthConfig.RateLimits(5, 10, 3));
+    assertThat(config.auth().jwtIssuer()).isEqualTo("rendertrust");
+    assertThat(config.auth().trustedProxies()).isEmpty();
+    assertThat(config.auth().signingKeyConfigured()).isFalse();
+  }
+
+  @Test
+  void identitySettingsComeFromTheEnvironmentAndTheKeyNeverPrints() {
+    ServerConfig config = new ConfigLoader(Map.of(
+        "RT_JWT_PRIVATE_JWK", "{\"kty\":\"OKP\",\"d\":\"very-secret\"}",
+        "RT_JWT_ISSUER", "rendertrust-staging",
+        "RT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1",
+        "RT_RATE_LIMIT_LOGIN_PER_MINUTE", "7",
+        "RT_RATE_LIMIT_REGISTER_PER_MINUTE", "20",
+        "RT_RATE_LIMIT_REFRESH_PER_MINUTE", "4")).load(true);
+    assertThat(config.auth().jwtIssuer()).isEqualTo("rendertrust-staging");
+    assertThat(config.auth().trustedProxies()).containsExactly("10.0.0.0/8", "192.168.1.1");
+    assertThat(config.auth().rateLimits()).isEqualTo(new com.rendertrust.server.platform.config.AuthConfig.RateLimits(7, 20, 4));
+    assertThat(config.toString()).doesNotContain("very-secret");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_RATE_LIMIT_LOGIN_PER_MINUTE", "0")).load(true))
+        .hasMessageContaining("RT_RATE_LIMIT");
+  }
 }

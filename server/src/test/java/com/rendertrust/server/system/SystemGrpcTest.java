@@ -11,6 +11,7 @@ import com.rendertrust.api.v1.ReadyResponse;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.VersionRequest;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestUsers;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -92,7 +93,7 @@ class SystemGrpcTest {
 
   @Test
   void rpcsOfLaterIssuesAreUnimplemented() {
-    assertThatThrownBy(() -> CreditServiceGrpc.newBlockingStub(server.channel())
+    assertThatThrownBy(() -> TestUsers.register(server).authenticate(CreditServiceGrpc.newBlockingStub(server.channel()))
         .getBalance(GetBalanceRequest.getDefaultInstance()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestUsers;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -70,7 +71,8 @@ class SystemRestTest {
   @Test
   void rpcsOfLaterIssuesAnswer501WithDetail() {
     HttpResponse<String> response = server.postJson("/api/v1/credits/deduct",
-        "{\"amount\":\"1.0000\",\"reference_id\":\"r1\",\"description\":\"d\"}");
+        "{\"amount\":\"1.0000\",\"reference_id\":\"r1\",\"description\":\"d\"}",
+        TestUsers.register(server).authHeader());
     assertThat(response.statusCode()).isEqualTo(501);
     assertThat(Json.parse(response.body()).get("detail").asText()).isNotBlank();
   }

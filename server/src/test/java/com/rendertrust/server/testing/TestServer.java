@@ -1,6 +1,8 @@
 package com.rendertrust.server.testing;
 
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.auth.SigningKeys;
+import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -25,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestServer implements AutoCloseable {
 
+  private final ServerConfig config;
   private final ControlPlane controlPlane;
   private final Server inProcessServer;
   private final ManagedChannel channel;
@@ -33,7 +36,8 @@ public final class TestServer implements AutoCloseable {
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(ControlPlane controlPlane, Server inProcessServer, ManagedChannel channel) {
+  private TestServer(ServerConfig config, ControlPlane controlPlane, Server inProcessServer, ManagedChannel channel) {
+    this.config = config;
     this.controlPlane = controlPlane;
     this.inProcessServer = inProcessServer;
     this.channel = channel;
@@ -56,22 +60,39 @@ public final class TestServer implements AutoCloseable {
           .build()
           .start();
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-      return new TestServer(controlPlane, server, channel);
+      return new TestServer(config, controlPlane, server, channel);
     } catch (IOException e) {
       controlPlane.close();
       throw new UncheckedIOException(e);
     }
   }
 
-  /** A test configuration: port 0, a throwaway data directory, embedded database and Redis unless set. */
+  /**
+   * Rate limits high enough that tests which are not about limits never meet them (every test
+   * client shares one address). Tests of the limits set {@link AuthConfig.RateLimits#DEFAULTS}.
+   */
+  public static final AuthConfig.RateLimits GENEROUS_RATE_LIMITS = new AuthConfig.RateLimits(10_000, 10_000, 10_000);
+
+  /**
+   * A test configuration: port 0, a throwaway data directory, embedded database and Redis unless
+   * set, a fresh JWT signing key of its own, and {@link #GENEROUS_RATE_LIMITS}.
+   */
   public static ServerConfig testConfig() {
     try {
       Path dataDir = Files.createTempDirectory("rendertrust-test");
+      AuthConfig auth = AuthConfig.defaults()
+          .withPrivateJwk(SigningKeys.generatePrivateJwk())
+          .withRateLimits(GENEROUS_RATE_LIMITS);
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
-          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5));
+          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The configuration this server started with (e.g. its JWT signing key, to forge test tokens). */
+  public ServerConfig config() {
+    return config;
   }
 
   public ControlPlane controlPlane() {
@@ -86,14 +107,29 @@ public final class TestServer implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + controlPlane.httpPort() + path);
   }
 
-  public HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+  /** {@code headers}: name/value pairs, e.g. {@code user.authHeader()}. */
+  public HttpResponse<String> get(String path, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)).GET(), headers));
   }
 
-  public HttpResponse<String> postJson(String path, String json) {
-    return send(HttpRequest.newBuilder(uri(path))
+  public HttpResponse<String> postJson(String path, String json, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+        .POST(HttpRequest.BodyPublishers.ofString(json)), headers));
+  }
+
+  public HttpResponse<String> delete(String path, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)).DELETE(), headers));
+  }
+
+  private static HttpRequest.Builder withHeaders(HttpRequest.Builder request, String... headers) {
+    if (headers.length % 2 != 0) {
+      throw new IllegalArgumentException("headers come in name/value pairs");
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return request;
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) {

@@ -2,6 +2,8 @@ package com.rendertrust.server.platform.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,7 +34,23 @@ public final class ConfigLoader {
         redisUrl,
         integer("RT_MAX_REQUEST_BYTES", 1024 * 1024),
         Duration.ofSeconds(integer("RT_REQUEST_TIMEOUT_SECONDS", 30)),
-        Duration.ofSeconds(integer("RT_SHUTDOWN_GRACE_SECONDS", 10)));
+        Duration.ofSeconds(integer("RT_SHUTDOWN_GRACE_SECONDS", 10)),
+        auth());
+  }
+
+  private AuthConfig auth() {
+    AuthConfig.RateLimits defaults = AuthConfig.RateLimits.DEFAULTS;
+    return new AuthConfig(
+        optional("RT_JWT_PRIVATE_JWK"),
+        optional("RT_JWT_KEY_FILE").map(Path::of),
+        optional("RT_JWT_ISSUER").orElse(AuthConfig.DEFAULT_ISSUER),
+        optional("RT_TRUSTED_PROXIES")
+            .map(value -> Arrays.stream(value.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList())
+            .orElse(List.of()),
+        new AuthConfig.RateLimits(
+            integer("RT_RATE_LIMIT_LOGIN_PER_MINUTE", defaults.loginPerMinute()),
+            integer("RT_RATE_LIMIT_REGISTER_PER_MINUTE", defaults.registerPerMinute()),
+            integer("RT_RATE_LIMIT_REFRESH_PER_MINUTE", defaults.refreshPerMinute())));
   }
 
   private Optional<String> optional(String name) {

@@ -36,6 +36,12 @@ public final class HttpEdge implements AutoCloseable {
 
   public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
       PrometheusMeterRegistry metrics) {
+    return start(settings, services, metrics, List.of());
+  }
+
+  /** As above, plus plain HTTP routes (e.g. {@code /.well-known/jwks.json}) on the same port. */
+  public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
+      PrometheusMeterRegistry metrics, List<PlainRoute> plainRoutes) {
     GrpcServiceBuilder grpc = GrpcService.builder()
         .enableUnframedRequests(false)
         .supportedSerializationFormats(com.linecorp.armeria.common.grpc.GrpcSerializationFormats.values())
@@ -57,7 +63,9 @@ public final class HttpEdge implements AutoCloseable {
     ScheduledThreadPoolExecutor handlers =
         new ScheduledThreadPoolExecutor(HANDLER_THREADS, Thread.ofVirtual().name("rt-handler-", 0).factory());
 
-    Server server = Server.builder()
+    com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
+    plainRoutes.forEach(route -> builder.service(route.path(), route.service()));
+    Server server = builder
         .http(settings.port())
         .maxRequestLength(settings.maxRequestBytes())
         .requestTimeout(settings.requestTimeout())

@@ -20,6 +20,9 @@ import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.auth.Access;
+import com.rendertrust.server.testing.TestAccessControl;
+import java.util.HashMap;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.grpc.GrpcErrors;
@@ -86,8 +89,13 @@ class RestEdgeFixturesTest {
         LedgerServiceGrpc.getServiceDescriptor(), WebhookServiceGrpc.getServiceDescriptor())) {
       services.add(() -> answering(service));
     }
+    // The REST edge is under test here, not access control: every RPC of the doubles is public.
+    Map<String, Access> open = new HashMap<>();
+    services.forEach(service -> service.bindService().getMethods()
+        .forEach(method -> open.put(method.getMethodDescriptor().getFullMethodName(), Access.PUBLIC)));
     edge = HttpEdge.start(new HttpEdge.Settings(0, 1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(1),
-        Set.of("/api/v1/webhooks/stripe")), ControlPlane.pipeline(metrics).wrapAll(services), metrics);
+        Set.of("/api/v1/webhooks/stripe")),
+        ControlPlane.pipeline(metrics, TestAccessControl.withPolicies(open)).wrapAll(services), metrics);
   }
 
   @AfterAll
