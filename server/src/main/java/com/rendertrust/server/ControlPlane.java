@@ -3,9 +3,12 @@ package com.rendertrust.server;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
-import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
+import com.rendertrust.server.ledger.LedgerGrpcService;
+import com.rendertrust.server.ledger.anchor.AnchorQueryService;
+import com.rendertrust.server.ledger.anchor.AnchorRepository;
+import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.platform.Closer;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
@@ -29,10 +32,12 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -54,9 +59,11 @@ public final class ControlPlane implements AutoCloseable {
   private final HealthStatusManager grpcHealth;
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
+  private final Optional<Anchoring> anchoring;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
-      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
+      Optional<Anchoring> anchoring) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -64,6 +71,7 @@ public final class ControlPlane implements AutoCloseable {
     this.grpcHealth = grpcHealth;
     this.services = services;
     this.edge = edge;
+    this.anchoring = anchoring;
   }
 
   public static ControlPlane start(ServerConfig config) {
@@ -78,11 +86,14 @@ public final class ControlPlane implements AutoCloseable {
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
       checks.put("redis", redis::ping);
+      Optional<Anchoring> anchoring = startAnchoring(config, database, closer);
+      anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
+      features.add(new LedgerGrpcService(new AnchorQueryService(new AnchorRepository(database.dsl()))));
       features.addAll(notYetImplemented());
 
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline(metrics).wrapAll(features));
@@ -97,7 +108,8 @@ public final class ControlPlane implements AutoCloseable {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge);
+      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge,
+          anchoring);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -129,6 +141,20 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
+   * Ledger anchoring runs when a chain is configured, or in development when the pinned anvil is
+   * installed (the server then starts it, like embedded PostgreSQL); otherwise the server runs
+   * without it and readiness has no {@code chain} check.
+   */
+  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, Closer closer) {
+    if (!config.chain().enabled()) {
+      log.info("ledger anchoring disabled: no RT_CHAIN_RPC_URL{}", "development".equals(config.environment())
+          ? " and no anvil binary (npm install in tools/, or RT_ANVIL_BIN)" : "");
+      return Optional.empty();
+    }
+    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), Clock.systemUTC())));
+  }
+
+  /**
    * Services whose contracts are complete but whose behaviour later issues build: their RPCs
    * answer UNIMPLEMENTED (501 over REST) until then, so clients see the final routes today.
    */
@@ -138,8 +164,7 @@ public final class ControlPlane implements AutoCloseable {
         new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
         new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
         new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
-        new NodeServiceGrpc.NodeServiceImplBase() { },       // nodes, Connect stream and jobs issue
-        new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
+        new NodeServiceGrpc.NodeServiceImplBase() { });      // nodes, Connect stream and jobs issue
   }
 
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
@@ -158,6 +183,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public RedisConnector redis() {
     return redis;
+  }
+
+  /** The running anchoring feature, when enabled. */
+  public Optional<Anchoring> anchoring() {
+    return anchoring;
   }
 
   /**

@@ -1,6 +1,7 @@
 package com.rendertrust.server.testing;
 
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -68,7 +69,7 @@ public final class TestServer implements AutoCloseable {
     try {
       Path dataDir = Files.createTempDirectory("rendertrust-test");
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
-          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5));
+          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), ChainConfig.disabled());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
