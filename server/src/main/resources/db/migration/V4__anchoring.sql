@@ -19,7 +19,10 @@ CREATE TABLE anchor_batches (
     last_sequence     BIGINT      NOT NULL,
     status            TEXT        NOT NULL DEFAULT 'PENDING'
                                   CHECK (status IN ('PENDING', 'SUBMITTED', 'INCLUDED', 'FINAL')),
+    -- The chain the anchor went to: id plus genesis block hash, so a reset chain (same id, new
+    -- genesis) is recognised and its unfinished batches are halted, not silently redone.
     chain_id          BIGINT,
+    genesis_hash      VARCHAR(66),
     contract_address  VARCHAR(42),
     tx_hash           VARCHAR(66),
     block_number      BIGINT,
@@ -31,7 +34,8 @@ CREATE TABLE anchor_batches (
     -- Ledger sequences may have gaps (rolled-back transactions), never overlaps (see below).
     CHECK (first_sequence <= last_sequence AND last_sequence - first_sequence >= entry_count - 1),
     CHECK ((status = 'PENDING') = (tx_hash IS NULL)),
-    CHECK (status = 'PENDING' OR (chain_id IS NOT NULL AND contract_address IS NOT NULL AND submitted_at IS NOT NULL)),
+    CHECK (status = 'PENDING' OR (chain_id IS NOT NULL AND genesis_hash IS NOT NULL
+                                  AND contract_address IS NOT NULL AND submitted_at IS NOT NULL)),
     CHECK ((status IN ('INCLUDED', 'FINAL')) = (block_number IS NOT NULL AND block_hash IS NOT NULL)),
     CHECK ((status = 'FINAL') = (anchored_at IS NOT NULL))
 );

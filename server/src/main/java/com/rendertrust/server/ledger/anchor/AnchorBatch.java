@@ -16,6 +16,7 @@ public record AnchorBatch(
     long lastSequence,
     AnchorStatus status,
     Optional<Long> chainId,
+    Optional<String> genesisHash,
     Optional<String> contractAddress,
     Optional<String> txHash,
     Optional<Long> blockNumber,

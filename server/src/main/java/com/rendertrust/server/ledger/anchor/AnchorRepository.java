@@ -96,13 +96,15 @@ public final class AnchorRepository {
    * PENDING -> SUBMITTED with the signed transaction, both in one commit that happens BEFORE the
    * broadcast: whatever crashes afterwards, the exact bytes to resend are on disk.
    */
-  public boolean recordFirstAttempt(long batchId, SignedTransaction tx, long chainId, String contract, Instant now) {
+  public boolean recordFirstAttempt(long batchId, SignedTransaction tx, ChainIdentity chain, String contract,
+      Instant now) {
     return dsl.transactionResult(cfg -> {
       DSLContext t = DSL.using(cfg);
       int updated = t.update(ANCHOR_BATCHES)
           .set(ANCHOR_BATCHES.STATUS, AnchorStatus.SUBMITTED.name())
           .set(ANCHOR_BATCHES.TX_HASH, tx.hash())
-          .set(ANCHOR_BATCHES.CHAIN_ID, chainId)
+          .set(ANCHOR_BATCHES.CHAIN_ID, chain.chainId())
+          .set(ANCHOR_BATCHES.GENESIS_HASH, chain.genesisHash())
           .set(ANCHOR_BATCHES.CONTRACT_ADDRESS, contract)
           .set(ANCHOR_BATCHES.SUBMITTED_AT, utc(now))
           .setNull(ANCHOR_BATCHES.LAST_ERROR)
@@ -147,14 +149,15 @@ public final class AnchorRepository {
    * PENDING or SUBMITTED -> INCLUDED: this transaction (ours, or one found on chain carrying our
    * root) is mined in this block.
    */
-  public boolean markIncluded(long batchId, String txHash, long blockNumber, String blockHash, long chainId,
+  public boolean markIncluded(long batchId, String txHash, long blockNumber, String blockHash, ChainIdentity chain,
       String contract, Instant now) {
     return dsl.update(ANCHOR_BATCHES)
         .set(ANCHOR_BATCHES.STATUS, AnchorStatus.INCLUDED.name())
         .set(ANCHOR_BATCHES.TX_HASH, txHash)
         .set(ANCHOR_BATCHES.BLOCK_NUMBER, blockNumber)
         .set(ANCHOR_BATCHES.BLOCK_HASH, blockHash)
-        .set(ANCHOR_BATCHES.CHAIN_ID, DSL.coalesce(ANCHOR_BATCHES.CHAIN_ID, DSL.val(chainId)))
+        .set(ANCHOR_BATCHES.CHAIN_ID, DSL.coalesce(ANCHOR_BATCHES.CHAIN_ID, DSL.val(chain.chainId())))
+        .set(ANCHOR_BATCHES.GENESIS_HASH, DSL.coalesce(ANCHOR_BATCHES.GENESIS_HASH, DSL.val(chain.genesisHash())))
         .set(ANCHOR_BATCHES.CONTRACT_ADDRESS, DSL.coalesce(ANCHOR_BATCHES.CONTRACT_ADDRESS, DSL.val(contract)))
         .set(ANCHOR_BATCHES.SUBMITTED_AT, DSL.coalesce(ANCHOR_BATCHES.SUBMITTED_AT, DSL.val(utc(now))))
         .setNull(ANCHOR_BATCHES.LAST_ERROR)
@@ -240,6 +243,7 @@ public final class AnchorRepository {
         r.getLastSequence(),
         AnchorStatus.valueOf(r.getStatus()),
         Optional.ofNullable(r.getChainId()),
+        Optional.ofNullable(r.getGenesisHash()),
         Optional.ofNullable(r.getContractAddress()),
         Optional.ofNullable(r.getTxHash()),
         Optional.ofNullable(r.getBlockNumber()),

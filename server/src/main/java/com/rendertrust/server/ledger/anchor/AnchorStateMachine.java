@@ -58,22 +58,27 @@ public final class AnchorStateMachine {
    */
   public void advanceAll() {
     String current = contracts.resolve();
-    long chainId = chain.chainId();
+    ChainIdentity chainNow = chain.identity();
     Map<String, Boolean> contractAlive = new HashMap<>();
     contractAlive.put(current, true);
     boolean unminedInFlight = false;
     for (AnchorBatch batch : repository.unfinished()) {
       String contract = batch.contractAddress().map(ChainAddresses::normalize).orElse(current);
+      if (batch.genesisHash().isPresent() && !batch.genesisHash().get().equalsIgnoreCase(chainNow.genesisHash())) {
+        alert(batch, "chain reset: this batch went to chain " + batch.chainId().orElseThrow() + " with genesis "
+            + batch.genesisHash().get() + ", the endpoint now serves genesis " + chainNow.genesisHash()
+            + "; anchoring of this batch is halted until an operator resolves it");
+        continue;
+      }
       if (!contractAlive.computeIfAbsent(contract, chain::hasCode)) {
-        String reason = "chain reset: contract " + contract + " of this batch has no code on chain " + chainId
-            + " any more; anchoring of this batch is halted until an operator resolves it";
-        alert(batch, reason);
+        alert(batch, "contract " + contract + " of this batch has no code on chain " + chainNow.chainId()
+            + "; anchoring of this batch is halted until an operator resolves it");
         continue;
       }
       try {
         AnchorStatus after = switch (batch.status()) {
-          case PENDING -> unminedInFlight ? AnchorStatus.PENDING : submit(batch, contract, chainId);
-          case SUBMITTED -> followSubmitted(batch, contract, chainId);
+          case PENDING -> unminedInFlight ? AnchorStatus.PENDING : submit(batch, contract, chainNow);
+          case SUBMITTED -> followSubmitted(batch, contract, chainNow);
           case INCLUDED -> followIncluded(batch, contract);
           case FINAL -> AnchorStatus.FINAL;
         };
@@ -85,18 +90,19 @@ public final class AnchorStateMachine {
     }
   }
 
-  private AnchorStatus submit(AnchorBatch batch, String contract, long chainId) {
+  private AnchorStatus submit(AnchorBatch batch, String contract, ChainIdentity chainNow) {
     Optional<byte[]> onChain = chain.rootOf(contract, batch.id());
     if (onChain.isPresent()) {
-      return adoptOrRefuse(batch, contract, chainId, onChain.get());
+      return adoptOrRefuse(batch, contract, chainNow, onChain.get());
     }
     Optional<String> revert = chain.anchorWouldRevert(contract, batch.id(), batch.merkleRoot());
     if (revert.isPresent()) {
       alert(batch, "anchor(" + batch.id() + ") would revert: " + revert.get() + "; not sending");
       return AnchorStatus.PENDING;
     }
-    SignedTransaction tx = chain.signAnchor(contract, chain.nonce(true), chain.gasPrice(), batch.id(), batch.merkleRoot());
-    if (!repository.recordFirstAttempt(batch.id(), tx, chainId, contract, clock.instant())) {
+    SignedTransaction tx =
+        chain.signAnchor(contract, chain.nonce(true), chain.gasPrice(), batch.id(), batch.merkleRoot());
+    if (!repository.recordFirstAttempt(batch.id(), tx, chainNow, contract, clock.instant())) {
       return batch.status();
     }
     log.info("batch {} SUBMITTED: tx {} (nonce {})", batch.id(), tx.hash(), tx.nonce());
@@ -104,7 +110,7 @@ public final class AnchorStateMachine {
     return AnchorStatus.SUBMITTED;
   }
 
-  private AnchorStatus followSubmitted(AnchorBatch batch, String contract, long chainId) {
+  private AnchorStatus followSubmitted(AnchorBatch batch, String contract, ChainIdentity chainNow) {
     String currentTx = batch.txHash().orElseThrow();
     List<AnchorAttempt> attempts = repository.attempts(batch.id());
     Optional<AnchorAttempt> latest = attempts.stream().filter(a -> a.txHash().equals(currentTx)).findFirst();
@@ -113,12 +119,12 @@ public final class AnchorStateMachine {
     for (String txHash : sameNonceHashes(currentTx, latest, attempts)) {
       Optional<Receipt> receipt = chain.receipt(txHash);
       if (receipt.isPresent()) {
-        return onReceipt(batch, contract, chainId, receipt.get());
+        return onReceipt(batch, contract, chainNow, receipt.get());
       }
     }
     if (latest.isEmpty()) {
       // The current transaction was adopted from the chain, then lost in a reorg: nothing of ours to resend.
-      return replaceWithFreshNonce(batch, contract, chainId, currentTx);
+      return replaceWithFreshNonce(batch, contract, chainNow, currentTx);
     }
     AnchorAttempt attempt = latest.get();
     if (chain.isKnown(attempt.txHash())) {
@@ -135,16 +141,18 @@ public final class AnchorStateMachine {
       send(batch.id(), attempt.txHash(), attempt.raw());
       return AnchorStatus.SUBMITTED;
     }
-    return replaceWithFreshNonce(batch, contract, chainId, currentTx);
+    return replaceWithFreshNonce(batch, contract, chainNow, currentTx);
   }
 
   /** Our nonce was consumed by a transaction that is not ours: anchor anew, unless the root is on chain already. */
-  private AnchorStatus replaceWithFreshNonce(AnchorBatch batch, String contract, long chainId, String currentTx) {
+  private AnchorStatus replaceWithFreshNonce(AnchorBatch batch, String contract, ChainIdentity chainNow,
+      String currentTx) {
     Optional<byte[]> onChain = chain.rootOf(contract, batch.id());
     if (onChain.isPresent()) {
-      return adoptOrRefuse(batch, contract, chainId, onChain.get());
+      return adoptOrRefuse(batch, contract, chainNow, onChain.get());
     }
-    SignedTransaction tx = chain.signAnchor(contract, chain.nonce(true), chain.gasPrice(), batch.id(), batch.merkleRoot());
+    SignedTransaction tx =
+        chain.signAnchor(contract, chain.nonce(true), chain.gasPrice(), batch.id(), batch.merkleRoot());
     if (!repository.recordReplacement(batch.id(), currentTx, tx, clock.instant())) {
       return batch.status();
     }
@@ -156,7 +164,8 @@ public final class AnchorStateMachine {
 
   /** Same nonce, higher gas price: replaces a transaction stuck in the mempool; only one of the two can be mined. */
   private AnchorStatus bumpFee(AnchorBatch batch, String contract, AnchorAttempt stuck) {
-    BigInteger bumped = stuck.gasPrice().multiply(BigInteger.valueOf(5)).divide(BigInteger.valueOf(4)).add(BigInteger.ONE);
+    BigInteger bumped =
+        stuck.gasPrice().multiply(BigInteger.valueOf(5)).divide(BigInteger.valueOf(4)).add(BigInteger.ONE);
     BigInteger gasPrice = bumped.max(chain.gasPrice());
     SignedTransaction tx = chain.signAnchor(contract, stuck.nonce(), gasPrice, batch.id(), batch.merkleRoot());
     if (!repository.recordReplacement(batch.id(), stuck.txHash(), tx, clock.instant())) {
@@ -168,9 +177,9 @@ public final class AnchorStateMachine {
     return AnchorStatus.SUBMITTED;
   }
 
-  private AnchorStatus onReceipt(AnchorBatch batch, String contract, long chainId, Receipt receipt) {
+  private AnchorStatus onReceipt(AnchorBatch batch, String contract, ChainIdentity chainNow, Receipt receipt) {
     if (receipt.succeeded()) {
-      if (repository.markIncluded(batch.id(), receipt.txHash(), receipt.blockNumber(), receipt.blockHash(), chainId,
+      if (repository.markIncluded(batch.id(), receipt.txHash(), receipt.blockNumber(), receipt.blockHash(), chainNow,
           contract, clock.instant())) {
         log.info("batch {} INCLUDED: tx {} in block {}", batch.id(), receipt.txHash(), receipt.blockNumber());
         return AnchorStatus.INCLUDED;
@@ -179,7 +188,7 @@ public final class AnchorStateMachine {
     }
     Optional<byte[]> onChain = chain.rootOf(contract, batch.id());
     if (onChain.isPresent()) {
-      return adoptOrRefuse(batch, contract, chainId, onChain.get());
+      return adoptOrRefuse(batch, contract, chainNow, onChain.get());
     }
     String reason = "anchor tx " + receipt.txHash() + " reverted in block " + receipt.blockNumber();
     log.warn("batch {}: {}; back to PENDING", batch.id(), reason);
@@ -225,7 +234,7 @@ public final class AnchorStateMachine {
    * (e.g. sent by an earlier run whose record was lost) and follow it like our own. Another root:
    * never overwrite history, never pretend; stop and alert.
    */
-  private AnchorStatus adoptOrRefuse(AnchorBatch batch, String contract, long chainId, byte[] onChainRoot) {
+  private AnchorStatus adoptOrRefuse(AnchorBatch batch, String contract, ChainIdentity chainNow, byte[] onChainRoot) {
     if (!Arrays.equals(onChainRoot, batch.merkleRoot())) {
       alert(batch, "contract " + contract + " already holds root " + HEX.formatHex(onChainRoot) + " for batch "
           + batch.id() + ", not ours (" + HEX.formatHex(batch.merkleRoot()) + "); an operator must investigate");
@@ -239,7 +248,7 @@ public final class AnchorStateMachine {
       return batch.status();
     }
     AnchoredLog found = event.get();
-    if (repository.markIncluded(batch.id(), found.txHash(), found.blockNumber(), found.blockHash(), chainId, contract,
+    if (repository.markIncluded(batch.id(), found.txHash(), found.blockNumber(), found.blockHash(), chainNow, contract,
         clock.instant())) {
       log.info("batch {} INCLUDED: adopted on-chain anchor tx {} in block {}", batch.id(), found.txHash(),
           found.blockNumber());

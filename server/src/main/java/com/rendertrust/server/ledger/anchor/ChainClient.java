@@ -114,6 +114,11 @@ public final class ChainClient implements AutoCloseable {
     return blockHashAt(0).orElseThrow(() -> new ChainRpcException("eth_getBlockByNumber", "no genesis block"));
   }
 
+  /** Asked afresh on every call: the endpoint may have been reset since the last one. */
+  public ChainIdentity identity() {
+    return new ChainIdentity(chainId(), genesisHash());
+  }
+
   public long blockNumber() {
     return call("eth_blockNumber", web3.ethBlockNumber()).getBlockNumber().longValueExact();
   }

@@ -291,6 +291,38 @@ class AnchoringFaultTest {
   }
 
   @Test
+  void aChainResetHaltsUnfinishedBatchesInsteadOfRedoingThem() {
+    try (AnchoringHarness h = AnchoringHarness.start(50)) {
+      h.worker.runOnce();
+      SealedBatch before = h.seal(4);
+      AnchorBatch included = h.drive(before.batchId(), b -> b.status() == AnchorStatus.INCLUDED, false, "INCLUDED");
+      String oldGenesis = h.anvil.blockHash(0);
+      // anvil stamps its genesis block with the start second: a reset within the same second
+      // would be the same genesis, so let the second tick over first.
+      long genesisSecond = Long.decode(h.anvil.call("eth_getBlockByNumber", "0x0", false).get("timestamp").asText());
+      while (java.time.Instant.now().getEpochSecond() <= genesisSecond) {
+        AnchoringHarness.pause();
+      }
+
+      h.anvil.process().restart(); // same URL, a brand-new chain (no state file): id 31337, new genesis
+      assertThat(h.anvil.blockHash(0)).isNotEqualTo(oldGenesis);
+      SealedBatch after = h.seal(2);
+      int broadcasts = h.proxy.broadcastsSeen();
+      AnchorBatch afterFinal = h.driveToFinal(after.batchId()); // 50 confirmations: mined one per pass
+
+      AnchorBatch halted = h.batch(before.batchId());
+      assertThat(halted.status()).as("neither lost nor redone").isEqualTo(AnchorStatus.INCLUDED);
+      assertThat(halted.blockHash()).isEqualTo(included.blockHash());
+      assertThat(halted.lastError()).hasValueSatisfying(e -> assertThat(e).contains("chain reset", oldGenesis));
+      assertThat(h.repository.attempts(before.batchId())).hasSize(1);
+      assertThat(h.anvil.knows(included.txHash().orElseThrow())).as("not resent to the new chain").isFalse();
+      assertThat(h.proxy.broadcastsSeen() - broadcasts).as("only the new contract and the new batch were sent")
+          .isEqualTo(2);
+      assertThat(afterFinal.genesisHash()).contains(h.anvil.blockHash(0));
+    }
+  }
+
+  @Test
   void onlyOneReplicaAnchorsAtATime() throws Exception {
     try (AnchoringHarness h = AnchoringHarness.start(2)) {
       h.worker.runOnce();
