@@ -3,11 +3,14 @@ package com.rendertrust.server;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
-import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
+import com.rendertrust.server.ledger.LedgerGrpcService;
+import com.rendertrust.server.ledger.anchor.AnchorQueryService;
+import com.rendertrust.server.ledger.anchor.AnchorRepository;
+import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.platform.Closer;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
@@ -36,6 +39,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -58,9 +62,11 @@ public final class ControlPlane implements AutoCloseable {
   private final HealthStatusManager grpcHealth;
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
+  private final Optional<Anchoring> anchoring;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
-      HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+      HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
+      Optional<Anchoring> anchoring) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -69,6 +75,7 @@ public final class ControlPlane implements AutoCloseable {
     this.grpcHealth = grpcHealth;
     this.services = services;
     this.edge = edge;
+    this.anchoring = anchoring;
   }
 
   public static ControlPlane start(ServerConfig config) {
@@ -89,12 +96,15 @@ public final class ControlPlane implements AutoCloseable {
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
       checks.put("redis", redis::ping);
+      Optional<Anchoring> anchoring = startAnchoring(config, database, closer);
+      anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
+      features.add(new LedgerGrpcService(new AnchorQueryService(new AnchorRepository(database.dsl()))));
       features.addAll(notYetImplemented());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
@@ -110,7 +120,8 @@ public final class ControlPlane implements AutoCloseable {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge);
+      return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
+          anchoring);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -144,6 +155,20 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
+   * Ledger anchoring runs when a chain is configured, or in development when the pinned anvil is
+   * installed (the server then starts it, like embedded PostgreSQL); otherwise the server runs
+   * without it and readiness has no {@code chain} check.
+   */
+  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, Closer closer) {
+    if (!config.chain().enabled()) {
+      log.info("ledger anchoring disabled: no RT_CHAIN_RPC_URL{}", "development".equals(config.environment())
+          ? " and no anvil binary (npm install in tools/, or RT_ANVIL_BIN)" : "");
+      return Optional.empty();
+    }
+    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), Clock.systemUTC())));
+  }
+
+  /**
    * Services whose contracts are complete but whose behaviour later issues build: their RPCs
    * answer UNIMPLEMENTED (501 over REST) until then, so clients see the final routes today.
    */
@@ -152,8 +177,7 @@ public final class ControlPlane implements AutoCloseable {
         new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
         new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
         new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
-        new NodeServiceGrpc.NodeServiceImplBase() { },       // nodes, Connect stream and jobs issue
-        new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
+        new NodeServiceGrpc.NodeServiceImplBase() { });      // nodes, Connect stream and jobs issue
   }
 
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
@@ -182,6 +206,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Every service this replica serves, already behind the interceptor pipeline. */
   public List<ServerServiceDefinition> services() {
     return services;
+  }
+
+  /** The running anchoring feature, when enabled. */
+  public Optional<Anchoring> anchoring() {
+    return anchoring;
   }
 
   /**

@@ -3,6 +3,7 @@ package com.rendertrust.server.testing;
 import com.rendertrust.server.ControlPlane;
 import com.rendertrust.server.auth.SigningKeys;
 import com.rendertrust.server.platform.config.AuthConfig;
+import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -84,7 +85,8 @@ public final class TestServer implements AutoCloseable {
           .withPrivateJwk(SigningKeys.generatePrivateJwk())
           .withRateLimits(GENEROUS_RATE_LIMITS);
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
-          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth);
+          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth,
+          ChainConfig.disabled());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.platform.config;
 
+import com.rendertrust.server.platform.chain.AnvilProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -35,7 +36,8 @@ public final class ConfigLoader {
         integer("RT_MAX_REQUEST_BYTES", 1024 * 1024),
         Duration.ofSeconds(integer("RT_REQUEST_TIMEOUT_SECONDS", 30)),
         Duration.ofSeconds(integer("RT_SHUTDOWN_GRACE_SECONDS", 10)),
-        auth());
+        auth(),
+        chain(environment));
   }
 
   private AuthConfig auth() {
@@ -51,6 +53,36 @@ public final class ConfigLoader {
             integer("RT_RATE_LIMIT_LOGIN_PER_MINUTE", defaults.loginPerMinute()),
             integer("RT_RATE_LIMIT_REGISTER_PER_MINUTE", defaults.registerPerMinute()),
             integer("RT_RATE_LIMIT_REFRESH_PER_MINUTE", defaults.refreshPerMinute())));
+  }
+
+  /**
+   * Anchoring is on with RT_CHAIN_RPC_URL, or in development when the anvil binary is there to
+   * start a local chain (like embedded PostgreSQL); otherwise off. Outside production the key
+   * defaults to anvil's public dev account; production must name its own key.
+   */
+  private ChainConfig chain(String environment) {
+    Optional<String> rpcUrl = optional("RT_CHAIN_RPC_URL");
+    Optional<String> anvilBin = optional("RT_ANVIL_BIN");
+    Optional<Path> embeddedAnvil = Optional.empty();
+    if (rpcUrl.isEmpty() && "development".equals(environment)) {
+      embeddedAnvil = AnvilProcess.locateBinary(anvilBin, Path.of(""));
+      if (anvilBin.isPresent() && embeddedAnvil.isEmpty()) {
+        throw new IllegalArgumentException("RT_ANVIL_BIN must name an executable anvil binary, got '" + anvilBin.get() + "'");
+      }
+    }
+    Optional<String> privateKey = optional("RT_CHAIN_PRIVATE_KEY");
+    if (rpcUrl.isPresent() && privateKey.isEmpty() && "production".equals(environment)) {
+      throw new IllegalArgumentException("RT_CHAIN_PRIVATE_KEY is required when RT_CHAIN_RPC_URL is set in production");
+    }
+    return new ChainConfig(
+        rpcUrl,
+        embeddedAnvil,
+        privateKey,
+        optional("RT_ANCHOR_CONTRACT"),
+        integer("RT_ANCHOR_CONFIRMATIONS", 3),
+        Duration.ofMillis(integer("RT_ANCHOR_POLL_MS", 2000)),
+        Duration.ofSeconds(integer("RT_ANCHOR_RESUBMIT_SECONDS", 120)),
+        Duration.ofSeconds(integer("RT_CHAIN_RPC_TIMEOUT_SECONDS", 10)));
   }
 
   private Optional<String> optional(String name) {

@@ -21,12 +21,14 @@ public record ServerConfig(
     int maxRequestBytes,
     Duration requestTimeout,
     Duration shutdownGrace,
-    AuthConfig auth) {
+    AuthConfig auth,
+    ChainConfig chain) {
 
   public ServerConfig {
     Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(chain, "chain");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -53,23 +55,28 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth);
+        auth, chain);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth);
+        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain);
+  }
+
+  public ServerConfig withChain(ChainConfig chainConfig) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -82,7 +89,7 @@ public record ServerConfig(
         + ", databasePoolSize=" + databasePoolSize
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
-        + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + "]";
+        + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + "]";
   }
 
   private static String redactUrl(String url) {
