@@ -195,11 +195,11 @@ public final class AgentMain {
       JobDesk desk = new JobDesk(executor, outbox, plan.advertised(), version);
       channel = address.openChannel(config.keepAlive());
       ConnectionState connection = new ConnectionState(clock);
-      // The keeper tells the link to reconnect when the server hands out a new node id; the link needs the keeper.
+      // The keeper asks the link to reconnect after some renewals; the link needs the keeper.
       AtomicReference<ServerLink> linkForKeeper = new AtomicReference<>();
       CredentialKeeper credentials = new CredentialKeeper(identity, new Registrar(channel, address.url(), config.rpcTimeout()),
           identities, keys, plan.advertised(), machineMetadata(config), timer, clock,
-          renewed -> linkForKeeper.get().reconnectNow("node id changed"));
+          why -> linkForKeeper.get().reconnectNow(why));
       ServerLink link = new ServerLink(channel, credentials, keys.getPrivate(), outbox, desk, desk::hello, desk::heartbeat,
           new Backoff(config.reconnectInitial(), config.reconnectMax(), new SecureRandom()), connection,
           config.rpcTimeout(), timer);

@@ -94,7 +94,7 @@ public final class RegisterCommand {
     out.println("offering: " + String.join(", ", plan.advertised()));
     config.operatorToken().ifPresent(token -> out.println("linked to the operator account of the given access token"));
     out.println("node id and token saved in " + identities.file() + " (mode 0600)");
-    out.println("next: run the agent with `run`" + (config.configDir().toString().isEmpty() ? "" : " (config dir " + config.configDir() + ")"));
+    out.println("next: start the agent with `run`");
     return 0;
   }
 

@@ -26,7 +26,8 @@ public final class Usage {
       String flag = setting.flag().map(f -> "--" + f).orElse("");
       String env = setting.env().orElse("");
       String key = setting.fileKey().orElse("");
-      out.printf("  %-24s %-30s %-22s%n      %s (default: %s)%n", flag, env, key, setting.meaning(), setting.defaultText());
+      out.println(String.format("  %-24s %-30s %s", flag, env, key).stripTrailing());
+      out.println("      " + setting.meaning() + " (default: " + setting.defaultText() + ")");
     }
   }
 }

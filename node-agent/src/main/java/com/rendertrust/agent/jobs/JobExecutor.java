@@ -210,17 +210,21 @@ public final class JobExecutor implements AutoCloseable {
     JobSpec spec = job.spec;
     long startedNanos = System.nanoTime();
     Duration limit = timeLimit(spec);
+    if (limit.isNegative() || limit.isZero()) {
+      log.warn("job {}: its deadline passed before it could start", spec.jobId());
+      reports.accepted(spec);
+      reports.failed(spec, "the job's deadline had passed before it could start", Duration.ZERO);
+      finish(job);
+      return;
+    }
     job.stop.bind(Thread.currentThread());
     ScheduledFuture<?> watchdog = timer.schedule(() -> job.stop.request(StopReason.TIME_LIMIT),
-        Math.max(0, limit.toMillis()), TimeUnit.MILLISECONDS);
+        limit.toMillis(), TimeUnit.MILLISECONDS);
     Path workDir = null;
     log.info("job {} ({}): started, assignment {}, time limit {} s", spec.jobId(), spec.jobType(), spec.assignmentId(),
         limit.toSeconds());
     try {
       reports.accepted(spec);
-      if (limit.isNegative() || limit.isZero()) {
-        throw new PluginFailure("the job's deadline had passed before it could start");
-      }
       JobPlugin plugin = plugins.find(spec.jobType()).orElseThrow(() -> new PluginFailure(
           "this node does not offer job type '" + spec.jobType() + "'"));
       workDir = workDirs.create(spec);

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * id, fresh token and challenge) and ProveNode at once, so the node stays eligible for jobs. It
  * happens when 80 % of the token's life has passed, and at once when the server rejects the
  * token or the key proof. The open stream is kept; the new token is used from the next stream.
+ * When the server answers with another node id, or the proof could not be delivered, the stream
+ * is reopened so that it runs as the renewed identity (the Hello then carries the proof).
  * The operator token is never sent again (it is short-lived and not stored); the server keeps the
  * node's existing operator link.
  */
@@ -39,7 +41,7 @@ public final class CredentialKeeper {
   private final Struct metadata;
   private final ScheduledExecutorService timer;
   private final Clock clock;
-  private final Consumer<NodeIdentity> onNodeIdChanged;
+  private final Consumer<String> reconnect;
   /** Serialises renewals (the schedule and a rejected stream may ask at the same time); never held with {@code this}. */
   private final Object renewLock = new Object();
   private NodeIdentity current;
@@ -48,7 +50,7 @@ public final class CredentialKeeper {
 
   public CredentialKeeper(NodeIdentity identity, Registrar registrar, IdentityStore store, KeyPair keys,
       List<String> capabilities, Struct metadata, ScheduledExecutorService timer, Clock clock,
-      Consumer<NodeIdentity> onNodeIdChanged) {
+      Consumer<String> reconnect) {
     this.current = identity;
     this.registrar = registrar;
     this.store = store;
@@ -57,7 +59,7 @@ public final class CredentialKeeper {
     this.metadata = metadata;
     this.timer = timer;
     this.clock = clock;
-    this.onNodeIdChanged = onNodeIdChanged;
+    this.reconnect = reconnect;
   }
 
   public synchronized NodeIdentity current() {
@@ -94,15 +96,16 @@ public final class CredentialKeeper {
     } catch (IOException e) {
       log.warn("the renewed token could not be written to {}: {} (the agent keeps using it)", store.file(), e.getMessage());
     }
-    if (registration.unprovenChallenge().isPresent()) {
-      log.warn("token renewed but the key proof could not be delivered; the next stream's Hello carries it");
-    } else {
-      log.info("node token renewed; valid until {}", claims.expiresAt().map(Instant::toString).orElse("<unknown>"));
-    }
     if (!renewed.nodeId().equals(before.nodeId())) {
       log.warn("the server now knows this key as node {} (was {}); reconnecting as the new node",
           renewed.nodeId(), before.nodeId());
-      onNodeIdChanged.accept(renewed);
+      reconnect.accept("node id changed");
+    } else if (registration.unprovenChallenge().isPresent()) {
+      // Re-registering made the node unverified; the open stream gets no jobs until a proof arrives.
+      log.warn("token renewed but the key proof could not be delivered; reconnecting so that Hello carries it");
+      reconnect.accept("key proof pending");
+    } else {
+      log.info("node token renewed; valid until {}", claims.expiresAt().map(Instant::toString).orElse("<unknown>"));
     }
   }
 

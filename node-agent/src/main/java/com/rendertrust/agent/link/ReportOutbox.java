@@ -45,6 +45,7 @@ public final class ReportOutbox implements JobReports {
     ConnectRequest result;
     long resultGeneration = -1;
     long resultSentAtMillis;
+    boolean resultEverSent;
 
     Entry(JobSpec spec) {
       this.spec = spec;
@@ -117,9 +118,13 @@ public final class ReportOutbox implements JobReports {
         .toList();
   }
 
-  /** True while some result has not been written to any stream yet. */
-  public synchronized boolean hasUnsentResults() {
-    return entries.values().stream().anyMatch(entry -> entry.result != null && entry.resultGeneration < 0);
+  /**
+   * Results that have never been written to any stream (finished while disconnected). Shutdown
+   * waits for these within its grace; results merely in doubt (written once, stream broke soon
+   * after) most likely arrived and do not hold it up.
+   */
+  public synchronized int neverSentResults() {
+    return (int) entries.values().stream().filter(entry -> entry.result != null && !entry.resultEverSent).count();
   }
 
   /** A new stream is established: send what the previous one may not have delivered. */
@@ -175,6 +180,7 @@ public final class ReportOutbox implements JobReports {
     if (generation.isPresent()) {
       entry.resultGeneration = generation.getAsLong();
       entry.resultSentAtMillis = clock.millis();
+      entry.resultEverSent = true;
     } else {
       entry.resultGeneration = -1;
     }

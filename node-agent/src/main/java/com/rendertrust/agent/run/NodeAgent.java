@@ -133,12 +133,17 @@ public final class NodeAgent {
         executor.awaitIdle(STOP_WAIT);
       }
       // Results produced while the stream was down still go out if it comes back within the grace.
-      long flushUntil = Math.max(deadline, System.nanoTime() + Duration.ofSeconds(2).toNanos());
-      while (outbox.hasUnsentResults() && System.nanoTime() < flushUntil) {
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
-      if (outbox.hasUnsentResults()) {
-        log.warn("some job results could not be delivered before shutdown; the server requeues those jobs");
+      if (outbox.neverSentResults() > 0) {
+        long flushUntil = Math.max(deadline, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        log.info("waiting up to {} s for the server to take {} undelivered result(s)",
+            Duration.ofNanos(flushUntil - System.nanoTime()).toSeconds(), outbox.neverSentResults());
+        while (outbox.neverSentResults() > 0 && System.nanoTime() < flushUntil) {
+          TimeUnit.MILLISECONDS.sleep(50);
+        }
+        if (outbox.neverSentResults() > 0) {
+          log.warn("{} job result(s) could not be delivered before shutdown; the server requeues those jobs",
+              outbox.neverSentResults());
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

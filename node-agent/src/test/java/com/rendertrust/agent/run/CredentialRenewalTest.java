@@ -40,6 +40,26 @@ class CredentialRenewalTest extends RunningAgentTestBase {
   }
 
   @Test
+  void aRenewalWhoseProofIsLostReconnectsAndProvesTheKeyInHello() throws Exception {
+    server.tokenLifetime(Duration.ofSeconds(3));
+    assertThat(fixture.register(server, "echo")).isZero();
+    FakeControlPlane.FakeNode node = server.nodes().get(0);
+    fixture.start();
+    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    assertThat(first.hello.hasSignature()).isFalse();
+    int proofs = node.proofsVerified.get();
+
+    server.failNextProofs(1);
+    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+
+    assertThat(second.hello.hasSignature()).as("the renewed challenge is proven in Hello").isTrue();
+    assertThat(node.verified).isTrue();
+    assertThat(node.proofsVerified.get()).isEqualTo(proofs + 1);
+    second.dispatch(dispatch("n3", "echo", "{\"message\":\"proven\"}", store.uploadUrl("n3")).build());
+    assertCompleted(awaitResult(second, "n3"));
+  }
+
+  @Test
   void aRejectedTokenIsRenewedAndTheStreamReopened() throws Exception {
     fixture.start();
     FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);

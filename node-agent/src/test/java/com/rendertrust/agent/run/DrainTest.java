@@ -53,6 +53,51 @@ class DrainTest extends RunningAgentTestBase {
   }
 
   @Test
+  void shutdownWaitsWithinTheGraceForAResultThatNeverReachedTheServer() throws Exception {
+    fixture.start();
+    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    first.dispatch(dispatch("s4", "gated", null, store.uploadUrl("s4")).build());
+    awaitPid("s4");
+    server.rejectNextConnects(Integer.MAX_VALUE);
+    first.drop(io.grpc.Status.UNAVAILABLE.withDescription("server down"));
+    openGate("s4");
+    Await.until(() -> store.result("s4").isPresent(), WAIT, "the upload while the server is down");
+
+    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> fixture.agent().shutdown(Duration.ofSeconds(30)));
+    Await.until(() -> getJsonQuietly("/health").contains("draining"), WAIT, "draining");
+    assertThat(shutdown).isNotDone();
+    server.rejectNextConnects(0);
+
+    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    assertCompleted(awaitResult(second, "s4"));
+    shutdown.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aResultMerelyInDoubtDoesNotHoldUpShutdown() throws Exception {
+    fixture.start();
+    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    first.dispatch(dispatch("s5", "echo", "{}", store.uploadUrl("s5")).build());
+    awaitResult(first, "s5");
+    server.rejectNextConnects(Integer.MAX_VALUE);
+    first.drop(io.grpc.Status.UNAVAILABLE.withDescription("server down"));
+    Await.until(() -> !fixture.agent().connection().connected(), WAIT, "disconnected");
+
+    long started = System.nanoTime();
+    fixture.agent().shutdown(Duration.ofSeconds(30));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  private String getJsonQuietly(String path) {
+    try {
+      return getJson(path).toString();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  @Test
   void serverDrainTakesNoNewJobOnThatStreamButTheAgentStaysAndReconnects() throws Exception {
     fixture.start();
     FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);

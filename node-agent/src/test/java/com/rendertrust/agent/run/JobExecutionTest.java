@@ -170,9 +170,14 @@ class JobExecutionTest extends RunningAgentTestBase {
     assertCompleted(awaitResult(stream, "c2"));
     assertThat(hasResult(stream, "c1")).as("a cancelled job is not reported").isFalse();
     assertThat(store.result("c1")).isEmpty();
-    try (var dirs = Files.list(fixture.configDir().resolve("work"))) {
-      assertThat(dirs.toList()).as("work dirs are removed").isEmpty();
-    }
+    // The result is reported before the directory is removed: wait for the removal.
+    Await.until(() -> {
+      try (var dirs = Files.list(fixture.configDir().resolve("work"))) {
+        return dirs.findAny().isEmpty();
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    }, WAIT, "the job work dirs to be removed");
   }
 
   @Test

@@ -98,7 +98,7 @@ class ReconnectTest extends RunningAgentTestBase {
 
     assertThat(server.connectAttempts()).hasSize(3);
     assertThat(stream.hello.getCapabilitiesList()).contains("echo");
-    assertThat(fixture.agent().connection().connected()).isTrue();
+    Await.until(() -> fixture.agent().connection().connected(), WAIT, "the agent to take the Welcome");
   }
 
   @Test

@@ -161,6 +161,7 @@ public final class FakeControlPlane implements AutoCloseable {
   private final List<NodeStream> streams = new CopyOnWriteArrayList<>();
   private final List<Instant> connectAttempts = new CopyOnWriteArrayList<>();
   private final AtomicInteger connectsToReject = new AtomicInteger();
+  private final AtomicInteger proofsToFail = new AtomicInteger();
   private volatile Status rejectConnectStatus = Status.UNAVAILABLE.withDescription("fake: server restarting");
   private volatile String rejectConnectReason = "DEPENDENCY_UNAVAILABLE";
   private volatile int heartbeatIntervalSeconds = 1;
@@ -212,6 +213,11 @@ public final class FakeControlPlane implements AutoCloseable {
     connectsToReject.set(count);
   }
 
+  /** The next {@code count} ProveNode calls fail with UNAVAILABLE (the proof never arrives). */
+  public void failNextProofs(int count) {
+    proofsToFail.set(count);
+  }
+
   /** Forgets every issued token, as if the signing key changed: the agent must renew. */
   public void revokeAllTokens() {
     tokens.clear();
@@ -249,12 +255,16 @@ public final class FakeControlPlane implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (NodeStream stream : streams) {
       stream.close();
     }
     server.shutdownNow();
-    server.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static StatusRuntimeException error(Status.Code code, String reason, String message) {
@@ -345,6 +355,10 @@ public final class FakeControlPlane implements AutoCloseable {
 
     @Override
     public void proveNode(ProveNodeRequest request, StreamObserver<ProveNodeResponse> responses) {
+      if (proofsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        responses.onError(Status.UNAVAILABLE.withDescription("fake: proof lost").asRuntimeException());
+        return;
+      }
       FakeNode node;
       try {
         node = authenticatedNode();
