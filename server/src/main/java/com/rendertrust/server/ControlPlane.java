@@ -1,12 +1,21 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
-import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
-import com.rendertrust.api.v1.WebhookServiceGrpc;
+import com.rendertrust.server.credits.CreditGrpcService;
+import com.rendertrust.server.credits.CreditService;
+import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.payments.CheckoutRateLimiter;
+import com.rendertrust.server.payments.CheckoutService;
+import com.rendertrust.server.payments.StripeCheckoutGateway;
+import com.rendertrust.server.payments.StripeSignatureVerifier;
+import com.rendertrust.server.payments.StripeWebhookProcessor;
+import com.rendertrust.server.payments.WebhookGrpcService;
 import com.rendertrust.server.platform.Closer;
+import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
@@ -29,10 +38,12 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -54,9 +65,12 @@ public final class ControlPlane implements AutoCloseable {
   private final HealthStatusManager grpcHealth;
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
+  private final CreditService credits;
+  private final JobHolds jobHolds;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
-      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
+      CreditService credits, JobHolds jobHolds) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -64,6 +78,8 @@ public final class ControlPlane implements AutoCloseable {
     this.grpcHealth = grpcHealth;
     this.services = services;
     this.edge = edge;
+    this.credits = credits;
+    this.jobHolds = jobHolds;
   }
 
   public static ControlPlane start(ServerConfig config) {
@@ -80,9 +96,26 @@ public final class ControlPlane implements AutoCloseable {
       checks.put("redis", redis::ping);
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
+      Clock clock = Clock.systemUTC();
+
+      CreditsConfig creditsConfig = config.credits();
+      StripeConfig stripe = creditsConfig.stripe();
+      CreditService credits = new CreditService(database.dsl());
+      JobHolds jobHolds = new JobHolds(database.dsl(), creditsConfig.operatorSharePercent());
+      CheckoutService checkout = new CheckoutService(database.dsl(),
+          stripe.checkoutEnabled() ? Optional.of(new StripeCheckoutGateway(stripe)) : Optional.empty(),
+          new CheckoutRateLimiter(redis.connection(), creditsConfig.checkoutsPerMinute(), clock));
+      StripeWebhookProcessor stripeWebhooks = new StripeWebhookProcessor(database.dsl(), credits,
+          stripe.webhookEnabled()
+              ? Optional.of(new StripeSignatureVerifier(stripe.webhookSecrets(), clock)) : Optional.empty(),
+          stripe.liveMode());
+      log.info("payments: checkout {}, webhook {}", stripe.checkoutEnabled() ? "enabled" : "disabled (no RT_STRIPE_SECRET_KEY)",
+          stripe.webhookEnabled() ? "enabled" : "disabled (no RT_STRIPE_WEBHOOK_SECRET)");
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
+      features.add(new CreditGrpcService(credits, checkout));
+      features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(notYetImplemented());
 
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline(metrics).wrapAll(features));
@@ -97,7 +130,8 @@ public final class ControlPlane implements AutoCloseable {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge);
+      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge,
+          credits, jobHolds);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -135,8 +169,6 @@ public final class ControlPlane implements AutoCloseable {
   private static List<BindableService> notYetImplemented() {
     return List.of(
         new AuthServiceGrpc.AuthServiceImplBase() { },       // identity and access issue
-        new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
-        new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
         new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
         new NodeServiceGrpc.NodeServiceImplBase() { },       // nodes, Connect stream and jobs issue
         new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
@@ -158,6 +190,16 @@ public final class ControlPlane implements AutoCloseable {
 
   public RedisConnector redis() {
     return redis;
+  }
+
+  /** Balances, history, deductions and adjustments of user credit accounts. */
+  public CreditService credits() {
+    return credits;
+  }
+
+  /** The jobs flow's money API: hold at submit, capture on completion, release otherwise. */
+  public JobHolds jobHolds() {
+    return jobHolds;
   }
 
   /**

@@ -20,11 +20,13 @@ public record ServerConfig(
     Optional<String> redisUrl,
     int maxRequestBytes,
     Duration requestTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    CreditsConfig credits) {
 
   public ServerConfig {
     Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(credits, "credits");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -51,17 +53,22 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, credits);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
-        Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace);
+        Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, credits);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace);
+        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, credits);
+  }
+
+  public ServerConfig withCredits(CreditsConfig newCredits) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newCredits);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -74,7 +81,7 @@ public record ServerConfig(
         + ", databasePoolSize=" + databasePoolSize
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
-        + ", shutdownGrace=" + shutdownGrace + "]";
+        + ", shutdownGrace=" + shutdownGrace + ", credits=" + credits + "]";
   }
 
   private static String redactUrl(String url) {
