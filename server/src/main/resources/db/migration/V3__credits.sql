@@ -33,17 +33,15 @@ CREATE TABLE credit_accounts (
     CONSTRAINT credit_accounts_no_overdraft CHECK (kind IN ('STRIPE_CLEARING', 'ADJUSTMENTS') OR balance - held >= 0)
 );
 
--- The singleton system accounts; operator earnings and user accounts appear on first use.
-INSERT INTO credit_accounts (id, kind, owner_id) VALUES
-    ('00000000-0000-0000-0000-00000000c001', 'PLATFORM_REVENUE', '00000000-0000-0000-0000-000000000000'),
-    ('00000000-0000-0000-0000-00000000c002', 'JOB_HOLDS',        '00000000-0000-0000-0000-000000000000'),
-    ('00000000-0000-0000-0000-00000000c003', 'STRIPE_CLEARING',  '00000000-0000-0000-0000-000000000000'),
-    ('00000000-0000-0000-0000-00000000c004', 'ADJUSTMENTS',      '00000000-0000-0000-0000-000000000000');
 
 CREATE TABLE credit_transfers (
     id                   UUID         PRIMARY KEY,
-    debit_account_id     UUID         NOT NULL REFERENCES credit_accounts (id),
-    credit_account_id    UUID         NOT NULL REFERENCES credit_accounts (id),
+    -- No foreign keys on transfers and entries: their checks would take KEY SHARE locks on the
+    -- hot system accounts on every posting. The entry trigger checks the same (a leg names its
+    -- transfer and an existing account; accounts are never deleted) and the deferred trigger
+    -- makes a transfer commit only with both legs.
+    debit_account_id     UUID         NOT NULL,
+    credit_account_id    UUID         NOT NULL,
     amount               BIGINT       NOT NULL,
     source               VARCHAR(16)  NOT NULL,
     -- Who made the reference: a client's Deduct (CLIENT), the jobs flow (JOB), a Stripe Checkout
@@ -70,8 +68,8 @@ CREATE TABLE credit_entries (
     -- Set by the insert trigger from credit_entry_sequence: increasing in allocation order, the
     -- order Merkle batching follows (see LedgerSealHorizon for late-committing transactions).
     seq            BIGINT      NOT NULL,
-    transfer_id    UUID        NOT NULL REFERENCES credit_transfers (id),
-    account_id     UUID        NOT NULL REFERENCES credit_accounts (id),
+    transfer_id    UUID        NOT NULL,
+    account_id     UUID        NOT NULL,
     -- Signed: positive credits the account, negative debits it.
     amount         BIGINT      NOT NULL,
     -- Set by the insert trigger: the account's balance right after this entry.
@@ -139,6 +137,18 @@ CREATE TABLE stripe_events (
 
 /* [jooq ignore start] */
 
+-- The system accounts (operator earnings and user accounts appear on first use). Every
+-- deduction and every job capture credits platform revenue, and every capture passes through
+-- job_holds: as single rows they would serialize all money movement of all users on one row
+-- lock. So each is 16 shard accounts (owner id = the shard number, shard of a movement = its
+-- user's id, see SystemAccounts); the kind's balance is the sum of its shards.
+INSERT INTO credit_accounts (id, kind, owner_id)
+SELECT ('00000000-0000-0000-' || prefix || '-' || lpad(to_hex(shard), 12, '0'))::uuid, kind,
+       ('00000000-0000-0000-0000-' || lpad(to_hex(shard), 12, '0'))::uuid
+  FROM (VALUES ('0001', 'PLATFORM_REVENUE', 16), ('0002', 'JOB_HOLDS', 16),
+               ('0003', 'STRIPE_CLEARING', 1), ('0004', 'ADJUSTMENTS', 1)) AS system (prefix, kind, shards)
+ CROSS JOIN LATERAL generate_series(0, shards - 1) AS shard;
+
 -- CACHE 1: every value is allocated from the shared sequence, so its last_value is a bound on
 -- every value any transaction holds (LedgerSealHorizon relies on that).
 CREATE SEQUENCE credit_entry_sequence AS BIGINT START WITH 1 INCREMENT BY 1 CACHE 1 NO CYCLE;
@@ -150,6 +160,9 @@ DECLARE
     t credit_transfers%ROWTYPE;
 BEGIN
     SELECT * INTO t FROM credit_transfers WHERE id = NEW.transfer_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ledger entry % names no transfer', NEW.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
     IF NOT ((NEW.account_id = t.debit_account_id AND NEW.amount = -t.amount)
          OR (NEW.account_id = t.credit_account_id AND NEW.amount = t.amount)) THEN
         RAISE EXCEPTION 'ledger entry % is not a leg of transfer %', NEW.id, NEW.transfer_id
@@ -174,6 +187,71 @@ $$;
 
 CREATE TRIGGER credit_entries_post BEFORE INSERT ON credit_entries
     FOR EACH ROW EXECUTE FUNCTION credit_entry_post();
+
+-- The one way the application posts: the transfer and both legs in one round trip, the
+-- reference account's leg first (lock order: user accounts before system accounts). Returns
+-- the reference leg, or no row when the reference is already taken (nothing is written then);
+-- callers hold the reference account's row lock, so that answer cannot race.
+CREATE FUNCTION credit_post(
+    p_transfer_id UUID, p_debit_account_id UUID, p_credit_account_id UUID, p_amount BIGINT,
+    p_source VARCHAR, p_origin VARCHAR, p_reference_account_id UUID, p_reference_id VARCHAR,
+    p_description VARCHAR, p_reference_entry_id UUID, p_other_entry_id UUID)
+RETURNS TABLE (entry_id UUID, entry_seq BIGINT, entry_balance_after BIGINT, entry_created_at TIMESTAMPTZ)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO credit_transfers (id, debit_account_id, credit_account_id, amount, source, origin,
+                                  reference_account_id, reference_id, description)
+    VALUES (p_transfer_id, p_debit_account_id, p_credit_account_id, p_amount, p_source, p_origin,
+            p_reference_account_id, p_reference_id, p_description)
+    ON CONFLICT ON CONSTRAINT credit_transfers_reference_key DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    INSERT INTO credit_entries (id, transfer_id, account_id, amount) VALUES
+        (p_reference_entry_id, p_transfer_id, p_reference_account_id,
+         CASE WHEN p_reference_account_id = p_debit_account_id THEN -p_amount ELSE p_amount END),
+        (p_other_entry_id, p_transfer_id,
+         CASE WHEN p_reference_account_id = p_debit_account_id THEN p_credit_account_id ELSE p_debit_account_id END,
+         CASE WHEN p_reference_account_id = p_debit_account_id THEN p_amount ELSE -p_amount END);
+    RETURN QUERY SELECT e.id, e.seq, e.balance_after, e.created_at FROM credit_entries e WHERE e.id = p_reference_entry_id;
+END
+$$;
+
+-- A user's spending in one round trip (the deduction hot path): lock the user's account, and
+-- post user -> p_credit_account only if balance - held covers the amount. Outcomes:
+-- POSTED (with the user's leg), INSUFFICIENT (with what is available), NO_ACCOUNT, or
+-- REFERENCE_TAKEN (the reference was used before; nothing written). The caller answers
+-- replays and conflicts from the stored transfer, whose reference is final by then.
+CREATE FUNCTION credit_debit_user(
+    p_owner_id UUID, p_credit_account_id UUID, p_amount BIGINT, p_source VARCHAR, p_origin VARCHAR,
+    p_reference_id VARCHAR, p_description VARCHAR, p_transfer_id UUID, p_user_entry_id UUID, p_other_entry_id UUID)
+RETURNS TABLE (outcome TEXT, available BIGINT, entry_seq BIGINT, entry_balance_after BIGINT,
+               entry_created_at TIMESTAMPTZ)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_account UUID;
+    v_available BIGINT;
+    v_leg RECORD;
+BEGIN
+    SELECT a.id, a.balance - a.held INTO v_account, v_available
+      FROM credit_accounts a WHERE a.owner_id = p_owner_id AND a.kind = 'USER' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'NO_ACCOUNT'::TEXT, 0::BIGINT, NULL::BIGINT, NULL::BIGINT, NULL::TIMESTAMPTZ;
+        RETURN;
+    END IF;
+    IF v_available < p_amount THEN
+        RETURN QUERY SELECT 'INSUFFICIENT'::TEXT, v_available, NULL::BIGINT, NULL::BIGINT, NULL::TIMESTAMPTZ;
+        RETURN;
+    END IF;
+    SELECT * INTO v_leg FROM credit_post(p_transfer_id, v_account, p_credit_account_id, p_amount, p_source, p_origin,
+                                         v_account, p_reference_id, p_description, p_user_entry_id, p_other_entry_id);
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'REFERENCE_TAKEN'::TEXT, v_available, NULL::BIGINT, NULL::BIGINT, NULL::TIMESTAMPTZ;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT 'POSTED'::TEXT, v_available, v_leg.entry_seq, v_leg.entry_balance_after, v_leg.entry_created_at;
+END
+$$;
 
 -- At commit every transfer has both legs (a leg alone would break the zero sum).
 CREATE FUNCTION credit_transfer_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$

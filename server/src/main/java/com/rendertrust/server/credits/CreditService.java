@@ -56,33 +56,37 @@ public final class CreditService {
   }
 
   /**
-   * Moves the amount from the user's account to platform revenue as USAGE. With a reference,
-   * a retry with the same amount returns the first entry and a different amount is 409
-   * IDEMPOTENCY_CONFLICT; 402 INSUFFICIENT_CREDITS when the available amount is short.
-   * The account's row lock serializes concurrent deductions, so the check and the debit see
-   * the same balance (the no-overdraft CHECK constraint backs this up).
+   * Moves the amount from the user's account to (its shard of) platform revenue as USAGE. With a reference,
+   * a retry with the same amount returns the first entry (even once the money is spent) and a
+   * different amount is 409 IDEMPOTENCY_CONFLICT; 402 INSUFFICIENT_CREDITS when the available
+   * amount is short. One statement does the work ({@code credit_debit_user}): under the
+   * account's row lock it checks the available amount and posts, and the unique reference key
+   * decides replays; the no-overdraft CHECK constraint backs the check up. The stored-reference
+   * lookup only runs on the rare paths (replay, conflict, refusal).
    */
   public LedgerEntry deduct(UUID userId, Deduction deduction) {
-    return transactions.inTransaction(tx -> {
-      Optional<Account> locked = store.lock(tx, userId, AccountKind.USER);
-      if (locked.isEmpty()) {
-        throw insufficient(CreditAmount.ZERO, deduction.amount());
-      }
-      Account account = locked.get();
-      if (deduction.referenceId().isPresent()) {
-        Optional<PostedTransfer> earlier = store.findByReference(tx, account.id(), EntrySource.USAGE,
-            ReferenceOrigin.CLIENT, deduction.referenceId().get());
-        if (earlier.isPresent()) {
-          return sameAmountOrConflict(earlier.get(), deduction.amount());
-        }
-      }
-      if (account.available().compareTo(deduction.amount()) < 0) {
-        throw insufficient(account.available(), deduction.amount());
-      }
-      return store.post(tx, new TransferRequest(account.id(), SystemAccounts.PLATFORM_REVENUE,
-          deduction.amount(), EntrySource.USAGE, ReferenceOrigin.CLIENT, account.id(),
-          deduction.referenceId(), deduction.description())).referenceLeg();
-    });
+    LedgerStore.Debit debit = transactions.singleStatement(dsl -> store.debitUser(dsl, new LedgerStore.UserDebit(
+        userId, SystemAccounts.platformRevenueFor(userId), deduction.amount(), EntrySource.USAGE,
+        ReferenceOrigin.CLIENT, deduction.referenceId(), deduction.description())));
+    return switch (debit.outcome()) {
+      case POSTED -> debit.userLeg().orElseThrow();
+      case NO_ACCOUNT -> throw insufficient(CreditAmount.ZERO, deduction.amount());
+      case INSUFFICIENT -> earlierDeduction(userId, deduction)
+          .orElseThrow(() -> insufficient(debit.available(), deduction.amount()));
+      case REFERENCE_TAKEN -> earlierDeduction(userId, deduction)
+          .orElseThrow(() -> new IllegalStateException("reference taken but not found"));
+    };
+  }
+
+  /** The entry an earlier deduction with the same reference produced: a replay if the amount matches, else 409. */
+  private Optional<LedgerEntry> earlierDeduction(UUID userId, Deduction deduction) {
+    if (deduction.referenceId().isEmpty()) {
+      return Optional.empty();
+    }
+    return transactions.singleStatement(dsl -> store.find(dsl, userId, AccountKind.USER)
+        .flatMap(account -> store.findByReference(dsl, account.id(), EntrySource.USAGE, ReferenceOrigin.CLIENT,
+            deduction.referenceId().get())))
+        .map(earlier -> sameAmountOrConflict(earlier, deduction.amount()));
   }
 
   /**
@@ -102,24 +106,15 @@ public final class CreditService {
     CreditAmount amount = signedAmount.abs();
     return transactions.inTransaction(tx -> {
       Account account = store.openAndLock(tx, userId, AccountKind.USER);
-      if (reference.isPresent()) {
-        Optional<PostedTransfer> earlier = store.findByReference(tx, account.id(), EntrySource.ADJUSTMENT,
-            ReferenceOrigin.ADMIN, reference.get());
-        if (earlier.isPresent()) {
-          boolean sameDirection = earlier.get().referenceLeg().direction() == (credit ? Direction.CREDIT : Direction.DEBIT);
-          if (!sameDirection) {
-            throw conflict();
-          }
-          return sameAmountOrConflict(earlier.get(), amount);
-        }
-      }
+      TransferRequest request = credit
+          ? new TransferRequest(SystemAccounts.ADJUSTMENTS, account.id(), amount, EntrySource.ADJUSTMENT,
+              ReferenceOrigin.ADMIN, account.id(), reference, text)
+          : new TransferRequest(account.id(), SystemAccounts.ADJUSTMENTS, amount, EntrySource.ADJUSTMENT,
+              ReferenceOrigin.ADMIN, account.id(), reference, text);
       if (!credit && account.available().compareTo(amount) < 0) {
-        throw insufficient(account.available(), amount);
+        return earlierOrThrow(tx, request, insufficient(account.available(), amount));
       }
-      UUID debit = credit ? SystemAccounts.ADJUSTMENTS : account.id();
-      UUID creditAccount = credit ? account.id() : SystemAccounts.ADJUSTMENTS;
-      return store.post(tx, new TransferRequest(debit, creditAccount, amount, EntrySource.ADJUSTMENT,
-          ReferenceOrigin.ADMIN, account.id(), reference, text)).referenceLeg();
+      return postOrReplay(tx, request);
     });
   }
 
@@ -132,14 +127,35 @@ public final class CreditService {
   public LedgerEntry postPurchase(DSLContext tx, UUID userId, CreditAmount credits, String sessionId,
       String description) {
     Account account = store.openAndLock(tx, userId, AccountKind.USER);
-    Optional<PostedTransfer> earlier = store.findByReference(tx, account.id(), EntrySource.PURCHASE,
-        ReferenceOrigin.CHECKOUT, sessionId);
-    if (earlier.isPresent()) {
-      return sameAmountOrConflict(earlier.get(), credits);
-    }
-    return store.post(tx, new TransferRequest(SystemAccounts.STRIPE_CLEARING, account.id(), credits,
+    return postOrReplay(tx, new TransferRequest(SystemAccounts.STRIPE_CLEARING, account.id(), credits,
         EntrySource.PURCHASE, ReferenceOrigin.CHECKOUT, account.id(), Optional.of(sessionId),
-        Optional.of(description))).referenceLeg();
+        Optional.of(description)));
+  }
+
+  /** Posts the transfer, or, when its reference was used before, answers with that first entry (409 if it differs). */
+  private LedgerEntry postOrReplay(DSLContext tx, TransferRequest request) {
+    Optional<PostedTransfer> posted = store.postOnce(tx, request);
+    if (posted.isPresent()) {
+      return posted.get().referenceLeg();
+    }
+    return earlierOrThrow(tx, request, new IllegalStateException("reference claimed but not found"));
+  }
+
+  /** The first result of the request's reference if it has one, else {@code otherwise}. */
+  private LedgerEntry earlierOrThrow(DSLContext tx, TransferRequest request, RuntimeException otherwise) {
+    if (request.referenceId().isEmpty()) {
+      throw otherwise;
+    }
+    Optional<PostedTransfer> earlier = store.findByReference(tx, request.referenceAccount(), request.source(),
+        request.origin(), request.referenceId().get());
+    if (earlier.isEmpty()) {
+      throw otherwise;
+    }
+    Direction direction = request.referenceAccount().equals(request.debitAccount()) ? Direction.DEBIT : Direction.CREDIT;
+    if (earlier.get().referenceLeg().direction() != direction) {
+      throw conflict();
+    }
+    return sameAmountOrConflict(earlier.get(), request.amount());
   }
 
   static LedgerEntry sameAmountOrConflict(PostedTransfer earlier, CreditAmount amount) {

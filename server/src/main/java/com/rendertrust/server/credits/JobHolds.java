@@ -96,23 +96,25 @@ public final class JobHolds {
         }
       }
       Account user = store.lockById(tx, accountOf(tx, jobId));
+      UUID jobHolds = SystemAccounts.jobHoldsFor(hold.userId());
+      UUID platformRevenue = SystemAccounts.platformRevenueFor(hold.userId());
       UUID operatorAccount = store.open(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
       store.changeHeld(tx, user.id(), hold.amount().negate());
       UUID usageEntry = null;
       if (hold.amount().isPositive()) {
         Optional<String> reference = Optional.of(jobId.toString());
-        usageEntry = store.post(tx, new TransferRequest(user.id(), SystemAccounts.JOB_HOLDS, hold.amount(),
+        usageEntry = store.post(tx, new TransferRequest(user.id(), jobHolds, hold.amount(),
             EntrySource.USAGE, ReferenceOrigin.JOB, user.id(), reference, Optional.of("Job execution")))
             .referenceLeg().id();
         CreditAmount operatorShare = hold.amount().percent(operatorSharePercent);
         CreditAmount platformShare = hold.amount().minus(operatorShare);
         if (operatorShare.isPositive()) {
-          store.post(tx, new TransferRequest(SystemAccounts.JOB_HOLDS, operatorAccount, operatorShare,
+          store.post(tx, new TransferRequest(jobHolds, operatorAccount, operatorShare,
               EntrySource.USAGE, ReferenceOrigin.JOB, operatorAccount, reference, Optional.of("Operator earnings")));
         }
         if (platformShare.isPositive()) {
-          store.post(tx, new TransferRequest(SystemAccounts.JOB_HOLDS, SystemAccounts.PLATFORM_REVENUE, platformShare,
-              EntrySource.USAGE, ReferenceOrigin.JOB, SystemAccounts.PLATFORM_REVENUE, reference,
+          store.post(tx, new TransferRequest(jobHolds, platformRevenue, platformShare,
+              EntrySource.USAGE, ReferenceOrigin.JOB, platformRevenue, reference,
               Optional.of("Platform fee")));
         }
       }

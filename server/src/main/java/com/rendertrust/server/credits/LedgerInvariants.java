@@ -70,7 +70,8 @@ public final class LedgerInvariants {
            WHERE a.held <> COALESCE(h.total, 0)
           """),
       new Check("job_holds clears to 0", """
-          SELECT 'job_holds balance ' || balance FROM credit_accounts WHERE kind = 'JOB_HOLDS' AND balance <> 0
+          SELECT 'job_holds shard ' || id || ' balance ' || balance FROM credit_accounts
+           WHERE kind = 'JOB_HOLDS' AND balance <> 0
           """),
       new Check("a captured hold is posted once, in full; other holds post nothing", """
           SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount
@@ -82,8 +83,9 @@ public final class LedgerInvariants {
                                    AND t.debit_account_id = h.account_id) u
             CROSS JOIN LATERAL (SELECT COALESCE(SUM(t.amount), 0) AS total
                                   FROM credit_transfers t
+                                  JOIN credit_accounts a ON a.id = t.debit_account_id
                                  WHERE t.origin = 'JOB' AND t.reference_id = h.job_id::text
-                                   AND t.debit_account_id = '00000000-0000-0000-0000-00000000c002') p
+                                   AND a.kind = 'JOB_HOLDS') p
            WHERE CASE WHEN h.status = 'CAPTURED' AND h.amount > 0
                       THEN u.n <> 1 OR u.total <> h.amount OR p.total <> h.amount
                       ELSE u.n <> 0 OR p.total <> 0 END

@@ -10,8 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.Record6;
-import org.jooq.Result;
+import org.jooq.impl.DSL;
 
 /**
  * The ledger's SQL, always inside a caller's transaction ({@code tx}). Posting writes one
@@ -84,45 +83,68 @@ final class LedgerStore {
   }
 
   /**
-   * Posts one transfer: the transfer row, then both legs in one statement, the reference
-   * account's leg first (lock order: user accounts before system accounts). The deferred
-   * constraint trigger re-checks at commit that both legs exist.
+   * Posts one transfer through {@code credit_post} (migration V3): the transfer row and both
+   * legs in one round trip, the reference account's leg first (lock order: user accounts before
+   * system accounts). Empty when the reference is already taken, in which case nothing was
+   * written; the caller holds the reference account's row lock, so that answer is final.
    */
-  PostedTransfer post(DSLContext tx, TransferRequest request) {
+  Optional<PostedTransfer> postOnce(DSLContext tx, TransferRequest request) {
     UUID transferId = UUID.randomUUID();
-    tx.insertInto(CREDIT_TRANSFERS)
-        .set(CREDIT_TRANSFERS.ID, transferId)
-        .set(CREDIT_TRANSFERS.DEBIT_ACCOUNT_ID, request.debitAccount())
-        .set(CREDIT_TRANSFERS.CREDIT_ACCOUNT_ID, request.creditAccount())
-        .set(CREDIT_TRANSFERS.AMOUNT, request.amount().units())
-        .set(CREDIT_TRANSFERS.SOURCE, request.source().name())
-        .set(CREDIT_TRANSFERS.ORIGIN, request.origin().name())
-        .set(CREDIT_TRANSFERS.REFERENCE_ACCOUNT_ID, request.referenceAccount())
-        .set(CREDIT_TRANSFERS.REFERENCE_ID, request.referenceId().orElse(null))
-        .set(CREDIT_TRANSFERS.DESCRIPTION, request.description().orElse(null))
-        .execute();
-
-    boolean referenceIsDebit = request.referenceAccount().equals(request.debitAccount());
-    UUID otherAccount = referenceIsDebit ? request.creditAccount() : request.debitAccount();
-    long units = request.amount().units();
     UUID referenceEntryId = UUID.randomUUID();
-    Result<Record6<UUID, Long, UUID, Long, Long, OffsetDateTime>> legs = tx
-        .insertInto(CREDIT_ENTRIES, CREDIT_ENTRIES.ID, CREDIT_ENTRIES.TRANSFER_ID, CREDIT_ENTRIES.ACCOUNT_ID,
-            CREDIT_ENTRIES.AMOUNT)
-        .values(referenceEntryId, transferId, request.referenceAccount(), referenceIsDebit ? -units : units)
-        .values(UUID.randomUUID(), transferId, otherAccount, referenceIsDebit ? units : -units)
-        .returningResult(CREDIT_ENTRIES.ID, CREDIT_ENTRIES.SEQ, CREDIT_ENTRIES.ACCOUNT_ID, CREDIT_ENTRIES.AMOUNT,
-            CREDIT_ENTRIES.BALANCE_AFTER, CREDIT_ENTRIES.CREATED_AT)
-        .fetch();
-    Record referenceLeg = legs.stream()
-        .filter(leg -> leg.get(CREDIT_ENTRIES.ID).equals(referenceEntryId))
-        .findFirst().orElseThrow();
-    long signed = referenceLeg.get(CREDIT_ENTRIES.AMOUNT);
-    LedgerEntry entry = new LedgerEntry(referenceEntryId, referenceLeg.get(CREDIT_ENTRIES.SEQ),
-        new CreditAmount(Math.abs(signed)), Direction.of(signed), request.source(), request.referenceId(),
-        new CreditAmount(referenceLeg.get(CREDIT_ENTRIES.BALANCE_AFTER)), request.description(),
-        referenceLeg.get(CREDIT_ENTRIES.CREATED_AT).toInstant());
-    return new PostedTransfer(transferId, request.amount(), entry);
+    Optional<Record> leg = tx.fetchOptional("""
+            SELECT entry_id, entry_seq, entry_balance_after, entry_created_at
+              FROM credit_post({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10})""",
+        DSL.val(transferId), DSL.val(request.debitAccount()), DSL.val(request.creditAccount()),
+        DSL.val(request.amount().units()), DSL.val(request.source().name()), DSL.val(request.origin().name()),
+        DSL.val(request.referenceAccount()), DSL.val(request.referenceId().orElse(null), String.class),
+        DSL.val(request.description().orElse(null), String.class), DSL.val(referenceEntryId),
+        DSL.val(UUID.randomUUID()));
+    return leg.map(row -> {
+      boolean referenceIsDebit = request.referenceAccount().equals(request.debitAccount());
+      LedgerEntry entry = new LedgerEntry(referenceEntryId, row.get(1, Long.class), request.amount(),
+          referenceIsDebit ? Direction.DEBIT : Direction.CREDIT, request.source(), request.referenceId(),
+          new CreditAmount(row.get(2, Long.class)), request.description(),
+          row.get(3, OffsetDateTime.class).toInstant());
+      return new PostedTransfer(transferId, request.amount(), entry);
+    });
+  }
+
+  /** What {@code credit_debit_user} did; {@code userLeg} only when POSTED. */
+  record Debit(DebitOutcome outcome, CreditAmount available, Optional<LedgerEntry> userLeg) {
+  }
+
+  enum DebitOutcome { POSTED, INSUFFICIENT, NO_ACCOUNT, REFERENCE_TAKEN }
+
+  /** A user spending: {@code amount} from the user's account (named by its owner) to {@code creditAccount}. */
+  record UserDebit(UUID ownerId, UUID creditAccount, CreditAmount amount, EntrySource source, ReferenceOrigin origin,
+      Optional<String> referenceId, Optional<String> description) {
+  }
+
+  /**
+   * The spending hot path in one statement ({@code credit_debit_user}, migration V3): locks the
+   * user's account and posts the debit only if the account's available amount covers it.
+   */
+  Debit debitUser(DSLContext dsl, UserDebit request) {
+    UUID userEntryId = UUID.randomUUID();
+    Record row = dsl.fetchSingle("""
+            SELECT outcome, available, entry_seq, entry_balance_after, entry_created_at
+              FROM credit_debit_user({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9})""",
+        DSL.val(request.ownerId()), DSL.val(request.creditAccount()), DSL.val(request.amount().units()),
+        DSL.val(request.source().name()), DSL.val(request.origin().name()),
+        DSL.val(request.referenceId().orElse(null), String.class),
+        DSL.val(request.description().orElse(null), String.class), DSL.val(UUID.randomUUID()),
+        DSL.val(userEntryId), DSL.val(UUID.randomUUID()));
+    DebitOutcome outcome = DebitOutcome.valueOf(row.get(0, String.class));
+    Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
+        userEntryId, row.get(2, Long.class), request.amount(), Direction.DEBIT, request.source(), request.referenceId(),
+        new CreditAmount(row.get(3, Long.class)), request.description(), row.get(4, OffsetDateTime.class).toInstant()));
+    return new Debit(outcome, new CreditAmount(row.get(1, Long.class)), leg);
+  }
+
+  /** {@link #postOnce} for transfers whose reference cannot have been used before (checked by the caller). */
+  PostedTransfer post(DSLContext tx, TransferRequest request) {
+    return postOnce(tx, request).orElseThrow(() -> new IllegalStateException(
+        "reference " + request.referenceId() + " already used on account " + request.referenceAccount()));
   }
 
   /** An account's entries, newest first, and their total count. */

@@ -19,8 +19,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,6 +151,38 @@ class CreditGrpcServiceTest {
         Status.Code.INVALID_ARGUMENT, "VALIDATION_FAILED");
     assertFails(() -> as(user).listHistory(ListHistoryRequest.newBuilder().setOffset(-1).build()),
         Status.Code.INVALID_ARGUMENT, "VALIDATION_FAILED");
+  }
+
+  @Test
+  void twoHundredConcurrentDeductCallsAgainstFiftyLeaveFiftyAndZero() throws Exception {
+    UUID user = funded(50);
+    CreditServiceGrpc.CreditServiceBlockingStub stub = as(user);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Status.Code>> calls = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 200; i++) {
+        String reference = "c-" + i;
+        calls.add(threads.submit(() -> {
+          start.await();
+          try {
+            stub.deduct(DeductRequest.newBuilder().setAmount("1").setReferenceId(reference).build());
+            return Status.Code.OK;
+          } catch (StatusRuntimeException e) {
+            assertThat(errorInfo(e).getReason()).isEqualTo("INSUFFICIENT_CREDITS");
+            return e.getStatus().getCode();
+          }
+        }));
+      }
+      start.countDown();
+      List<Status.Code> codes = new ArrayList<>();
+      for (Future<Status.Code> call : calls) {
+        codes.add(call.get(60, TimeUnit.SECONDS));
+      }
+      assertThat(codes.stream().filter(code -> code == Status.Code.OK)).hasSize(50);
+      assertThat(codes.stream().filter(code -> code == Status.Code.FAILED_PRECONDITION)).hasSize(150);
+    }
+    assertThat(as(user).getBalance(GetBalanceRequest.getDefaultInstance()).getBalance()).isEqualTo("0.0000");
+    assertLedgerInvariants(server.controlPlane().database().dsl());
   }
 
   @Test

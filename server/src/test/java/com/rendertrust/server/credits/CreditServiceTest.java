@@ -66,7 +66,7 @@ class CreditServiceTest {
   @Test
   void deductionDebitsTheUserAndCreditsPlatformRevenue() {
     UUID user = fundedUser(100);
-    CreditAmount revenueBefore = systemBalance(SystemAccounts.PLATFORM_REVENUE);
+    CreditAmount revenueBefore = kindBalance("PLATFORM_REVENUE");
 
     LedgerEntry entry = credits.deduct(user, deduction("10.0000", "manual-001"));
 
@@ -78,7 +78,8 @@ class CreditServiceTest {
     assertThat(entry.balanceAfter().toWire()).isEqualTo("90.0000");
     assertThat(entry.createdAt()).isBetween(Instant.now().minus(Duration.ofMinutes(1)), Instant.now().plusSeconds(1));
     assertThat(credits.balance(user).toWire()).isEqualTo("90.0000");
-    assertThat(systemBalance(SystemAccounts.PLATFORM_REVENUE)).isEqualTo(revenueBefore.plus(CreditAmount.ofCredits(10)));
+    assertThat(kindBalance("PLATFORM_REVENUE")).isEqualTo(revenueBefore.plus(CreditAmount.ofCredits(10)));
+    assertThat(accountBalance(SystemAccounts.platformRevenueFor(user)).units()).isGreaterThanOrEqualTo(100_000);
   }
 
   @Test
@@ -268,7 +269,12 @@ class CreditServiceTest {
         .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.reason()).isEqualTo(Reason.IDEMPOTENCY_CONFLICT));
   }
 
-  private static CreditAmount systemBalance(UUID account) {
+  private static CreditAmount kindBalance(String kind) {
+    return new CreditAmount(database.dsl().fetchSingle("SELECT SUM(balance) FROM credit_accounts WHERE kind = ?", kind)
+        .get(0, Long.class));
+  }
+
+  private static CreditAmount accountBalance(UUID account) {
     return new CreditAmount(database.dsl().fetchSingle("SELECT balance FROM credit_accounts WHERE id = ?", account)
         .get(0, Long.class));
   }

@@ -91,7 +91,7 @@ class JobHoldsTest {
     UUID user = fundedUser(100);
     UUID operator = UUID.randomUUID();
     UUID job = UUID.randomUUID();
-    CreditAmount revenueBefore = balanceOf(SystemAccounts.PLATFORM_REVENUE);
+    CreditAmount revenueBefore = kindBalance("PLATFORM_REVENUE");
     holds.hold(job, user, CreditAmount.ofCredits(10));
 
     Hold captured = holds.capture(job, operator);
@@ -107,8 +107,8 @@ class JobHoldsTest {
     assertThat(usage.amount().toWire()).isEqualTo("10.0000");
     assertThat(usage.referenceId()).contains(job.toString());
     assertThat(operatorEarnings(operator).toWire()).isEqualTo("7.0000");
-    assertThat(balanceOf(SystemAccounts.PLATFORM_REVENUE)).isEqualTo(revenueBefore.plus(CreditAmount.ofCredits(3)));
-    assertThat(balanceOf(SystemAccounts.JOB_HOLDS)).isEqualTo(CreditAmount.ZERO);
+    assertThat(kindBalance("PLATFORM_REVENUE")).isEqualTo(revenueBefore.plus(CreditAmount.ofCredits(3)));
+    assertThat(kindBalance("JOB_HOLDS")).isEqualTo(CreditAmount.ZERO);
   }
 
   @Test
@@ -117,11 +117,11 @@ class JobHoldsTest {
     UUID user = fundedUser(1);
     UUID operator = UUID.randomUUID();
     UUID job = UUID.randomUUID();
-    CreditAmount revenueBefore = balanceOf(SystemAccounts.PLATFORM_REVENUE);
+    CreditAmount revenueBefore = kindBalance("PLATFORM_REVENUE");
     half.hold(job, user, new CreditAmount(3)); // 0.0003 credits
     half.capture(job, operator);
     assertThat(operatorEarnings(operator).units()).isEqualTo(1);
-    assertThat(balanceOf(SystemAccounts.PLATFORM_REVENUE).minus(revenueBefore).units()).isEqualTo(2);
+    assertThat(kindBalance("PLATFORM_REVENUE").minus(revenueBefore).units()).isEqualTo(2);
 
     JobHolds allToOperator = new JobHolds(database.dsl(), 100);
     UUID job2 = UUID.randomUUID();
@@ -295,8 +295,8 @@ class JobHoldsTest {
     }
   }
 
-  private static CreditAmount balanceOf(UUID account) {
-    return new CreditAmount(database.dsl().fetchSingle("SELECT balance FROM credit_accounts WHERE id = ?", account)
+  private static CreditAmount kindBalance(String kind) {
+    return new CreditAmount(database.dsl().fetchSingle("SELECT SUM(balance) FROM credit_accounts WHERE kind = ?", kind)
         .get(0, Long.class));
   }
 

@@ -97,6 +97,11 @@ class LedgerConstraintsTest {
     rejected(insert + "; " + leg(transfer, userAccount, -20000), "not a leg");
     rejected(insert + "; " + leg(transfer, SystemAccounts.JOB_HOLDS, 10000), "not a leg");
     rejected(insert + "; " + leg(transfer, userAccount, 10000), "not a leg");
+    rejected(leg(UUID.randomUUID(), userAccount, -10000), "names no transfer");
+    UUID ghost = UUID.randomUUID();
+    UUID toNowhere = UUID.randomUUID();
+    rejected(transfer(toNowhere, userAccount, ghost, 10000, "USAGE", "CLIENT", "ghost") + "; "
+        + leg(toNowhere, userAccount, -10000) + "; " + leg(toNowhere, ghost, 10000), "names no account");
   }
 
   @Test

@@ -19,6 +19,8 @@ import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestCallerInterceptor;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -338,6 +340,50 @@ class StripeWebhookRestTest {
     assertReceived(deliverSigned(StripeWebhooks.completedPaid(eventId(), purchase.sessionId())));
     assertReceived(deliverSigned(StripeWebhooks.completedPaid(eventId(), purchase.sessionId())));
     assertThat(server.controlPlane().credits().balance(purchase.user()).toWire()).isEqualTo("100.0000");
+  }
+
+  @Test
+  void aDeliveryCutOffMidTransactionLeavesNoTraceAndStripesRetryCreditsOnce() throws Exception {
+    Purchase purchase = checkout("credits_100");
+    String event = StripeWebhooks.completedPaid(eventId(), purchase.sessionId());
+    LedgerSnapshot before = LedgerSnapshot.take(dsl());
+    HttpResponse<String> cutOff;
+    try (Connection blocker = server.controlPlane().database().dataSource().getConnection()) {
+      // Hold the checkout row so the delivery stops inside its transaction (event row already written)...
+      blocker.setAutoCommit(false);
+      try (Statement statement = blocker.createStatement()) {
+        statement.execute("SELECT 1 FROM credit_checkouts WHERE stripe_session_id = '" + purchase.sessionId() + "' FOR UPDATE");
+      }
+      try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
+        Future<HttpResponse<String>> delivery = background.submit(() -> deliverSigned(event));
+        // ...then kill its database session, as a crash or failover would (reliability.md F21).
+        int victim = waitForLockWaiter();
+        dsl().execute("SELECT pg_terminate_backend(?)", victim);
+        cutOff = delivery.get(60, TimeUnit.SECONDS);
+      }
+      blocker.rollback();
+    }
+    assertThat(cutOff.statusCode()).as(cutOff.body()).isEqualTo(503);
+    assertThat(LedgerSnapshot.take(dsl())).isEqualTo(before);
+
+    assertReceived(deliverSigned(event));
+    assertReceived(deliverSigned(event));
+    assertThat(server.controlPlane().credits().balance(purchase.user()).toWire()).isEqualTo("100.0000");
+    assertThat(outcomes(purchase.sessionId())).containsExactly("CREDITED");
+  }
+
+  private static int waitForLockWaiter() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      var pid = dsl().fetchOptional("""
+          SELECT pid FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%credit_checkouts%'""");
+      if (pid.isPresent()) {
+        return pid.get().get(0, Integer.class);
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the delivery never waited for the checkout row");
   }
 
   private static void assertBadSignature(HttpResponse<String> response) {

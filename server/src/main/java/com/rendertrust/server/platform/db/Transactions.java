@@ -4,6 +4,7 @@ import com.rendertrust.server.platform.errors.DomainException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
@@ -28,9 +29,21 @@ public final class Transactions {
   }
 
   public <T> T inTransaction(Function<DSLContext, T> work) {
+    return withRetries(() -> dsl.transactionResult(configuration -> work.apply(configuration.dsl())));
+  }
+
+  /**
+   * Runs work that is a single statement (its own transaction in autocommit mode: one round
+   * trip, no BEGIN/COMMIT), with the same retries and error mapping.
+   */
+  public <T> T singleStatement(Function<DSLContext, T> statement) {
+    return withRetries(() -> statement.apply(dsl));
+  }
+
+  private <T> T withRetries(Supplier<T> work) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return dsl.transactionResult(configuration -> work.apply(configuration.dsl()));
+        return work.get();
       } catch (DomainException e) {
         throw e;
       } catch (DataAccessException e) {
@@ -66,7 +79,8 @@ public final class Transactions {
   }
 
   private static boolean isConnectionFailure(Throwable failure, String state) {
-    if (state != null && state.startsWith("08")) {
+    // 08: connection exceptions; 57P: the server is shutting down or killed this session.
+    if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
       return true;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
