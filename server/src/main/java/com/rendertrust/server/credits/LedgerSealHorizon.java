@@ -21,6 +21,9 @@ import org.jooq.DSLContext;
  * committed entries with seq &lt;= L are final: no transaction can still add one (numbers of
  * rolled-back transactions are gaps, never filled later). A sealer may batch exactly
  * {@code seq in (last sealed, L]}, ordered by seq.
+ *
+ * <p>Conservative by design: it also waits for unrelated write transactions that were running
+ * (in any database of the cluster), so callers bound the wait and simply try again later.
  */
 public final class LedgerSealHorizon {
 
