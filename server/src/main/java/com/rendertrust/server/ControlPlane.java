@@ -1,17 +1,26 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
-import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
-import com.rendertrust.api.v1.WebhookServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
 import com.rendertrust.server.ledger.anchor.AnchorQueryService;
 import com.rendertrust.server.ledger.anchor.AnchorRepository;
 import com.rendertrust.server.ledger.anchor.Anchoring;
+import com.rendertrust.server.credits.CreditGrpcService;
+import com.rendertrust.server.credits.CreditService;
+import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.payments.CheckoutRateLimiter;
+import com.rendertrust.server.payments.CheckoutService;
+import com.rendertrust.server.payments.StripeCheckoutGateway;
+import com.rendertrust.server.payments.StripeSignatureVerifier;
+import com.rendertrust.server.payments.StripeWebhookProcessor;
+import com.rendertrust.server.payments.WebhookGrpcService;
 import com.rendertrust.server.platform.Closer;
+import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
@@ -63,10 +72,12 @@ public final class ControlPlane implements AutoCloseable {
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
   private final Optional<Anchoring> anchoring;
+  private final CreditService credits;
+  private final JobHolds jobHolds;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
-      Optional<Anchoring> anchoring) {
+      Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -76,6 +87,8 @@ public final class ControlPlane implements AutoCloseable {
     this.services = services;
     this.edge = edge;
     this.anchoring = anchoring;
+    this.credits = credits;
+    this.jobHolds = jobHolds;
   }
 
   public static ControlPlane start(ServerConfig config) {
@@ -101,10 +114,26 @@ public final class ControlPlane implements AutoCloseable {
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
+      CreditsConfig creditsConfig = config.credits();
+      StripeConfig stripe = creditsConfig.stripe();
+      CreditService credits = new CreditService(database.dsl());
+      JobHolds jobHolds = new JobHolds(database.dsl(), creditsConfig.operatorSharePercent());
+      CheckoutService checkout = new CheckoutService(database.dsl(),
+          stripe.checkoutEnabled() ? Optional.of(new StripeCheckoutGateway(stripe)) : Optional.empty(),
+          new CheckoutRateLimiter(redis.connection(), creditsConfig.checkoutsPerMinute(), clock));
+      StripeWebhookProcessor stripeWebhooks = new StripeWebhookProcessor(database.dsl(), credits,
+          stripe.webhookEnabled()
+              ? Optional.of(new StripeSignatureVerifier(stripe.webhookSecrets(), clock)) : Optional.empty(),
+          stripe.liveMode());
+      log.info("payments: checkout {}, webhook {}", stripe.checkoutEnabled() ? "enabled" : "disabled (no RT_STRIPE_SECRET_KEY)",
+          stripe.webhookEnabled() ? "enabled" : "disabled (no RT_STRIPE_WEBHOOK_SECRET)");
+
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
       features.add(new LedgerGrpcService(new AnchorQueryService(new AnchorRepository(database.dsl()))));
+      features.add(new CreditGrpcService(credits, checkout));
+      features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(notYetImplemented());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
@@ -121,7 +150,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring);
+          anchoring, credits, jobHolds);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -174,8 +203,6 @@ public final class ControlPlane implements AutoCloseable {
    */
   private static List<BindableService> notYetImplemented() {
     return List.of(
-        new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
-        new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
         new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
         new NodeServiceGrpc.NodeServiceImplBase() { });      // nodes, Connect stream and jobs issue
   }
@@ -211,6 +238,16 @@ public final class ControlPlane implements AutoCloseable {
   /** The running anchoring feature, when enabled. */
   public Optional<Anchoring> anchoring() {
     return anchoring;
+  }
+
+  /** Balances, history, deductions and adjustments of user credit accounts. */
+  public CreditService credits() {
+    return credits;
+  }
+
+  /** The jobs flow's money API: hold at submit, capture on completion, release otherwise. */
+  public JobHolds jobHolds() {
+    return jobHolds;
   }
 
   /**

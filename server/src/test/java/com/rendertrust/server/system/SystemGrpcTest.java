@@ -3,8 +3,8 @@ package com.rendertrust.server.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.rendertrust.api.v1.CreditServiceGrpc;
-import com.rendertrust.api.v1.GetBalanceRequest;
+import com.rendertrust.api.v1.GetJobRequest;
+import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.HealthRequest;
 import com.rendertrust.api.v1.ReadyRequest;
 import com.rendertrust.api.v1.ReadyResponse;
@@ -93,8 +93,8 @@ class SystemGrpcTest {
 
   @Test
   void rpcsOfLaterIssuesAreUnimplemented() {
-    assertThatThrownBy(() -> TestUsers.register(server).authenticate(CreditServiceGrpc.newBlockingStub(server.channel()))
-        .getBalance(GetBalanceRequest.getDefaultInstance()))
+    assertThatThrownBy(() -> TestUsers.register(server).authenticate(JobServiceGrpc.newBlockingStub(server.channel()))
+        .getJob(GetJobRequest.newBuilder().setJobId(java.util.UUID.randomUUID().toString()).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
   }

@@ -70,8 +70,7 @@ class SystemRestTest {
 
   @Test
   void rpcsOfLaterIssuesAnswer501WithDetail() {
-    HttpResponse<String> response = server.postJson("/api/v1/credits/deduct",
-        "{\"amount\":\"1.0000\",\"reference_id\":\"r1\",\"description\":\"d\"}",
+    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}",
         TestUsers.register(server).authHeader());
     assertThat(response.statusCode()).isEqualTo(501);
     assertThat(Json.parse(response.body()).get("detail").asText()).isNotBlank();

@@ -4,9 +4,11 @@ import com.rendertrust.server.ControlPlane;
 import com.rendertrust.server.auth.SigningKeys;
 import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ChainConfig;
+import com.rendertrust.server.platform.config.CreditsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -52,12 +54,27 @@ public final class TestServer implements AutoCloseable {
     return start(testConfig().withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null).withRedis(redisUrl));
   }
 
-  public static TestServer start(ServerConfig config) {
+  /** The test configuration on a fresh database and the shared Redis, to adjust before {@link #start(ServerConfig, ServerInterceptor...)}. */
+  public static ServerConfig freshConfig() {
+    return testConfig().withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null)
+        .withRedis(TestInfrastructure.redisUrl());
+  }
+
+  /**
+   * {@code inProcessInterceptors} run outermost on the in-process gRPC server only (the HTTP
+   * port is exactly what production serves), e.g. a fault injector.
+   */
+  public static TestServer start(ServerConfig config, ServerInterceptor... inProcessInterceptors) {
     ControlPlane controlPlane = ControlPlane.start(config);
     String name = InProcessServerBuilder.generateName();
     try {
+      InProcessServerBuilder builder = InProcessServerBuilder.forName(name)
+          .executor(Executors.newVirtualThreadPerTaskExecutor());
+      for (ServerInterceptor interceptor : inProcessInterceptors) {
+        builder.intercept(interceptor);
+      }
       Server server = controlPlane
-          .bindTo(InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor()))
+          .bindTo(builder)
           .build()
           .start();
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -86,7 +103,7 @@ public final class TestServer implements AutoCloseable {
           .withRateLimits(GENEROUS_RATE_LIMITS);
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
           Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth,
-          ChainConfig.disabled());
+          ChainConfig.disabled(), CreditsConfig.defaults());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -132,6 +149,16 @@ public final class TestServer implements AutoCloseable {
       request.header(headers[i], headers[i + 1]);
     }
     return request;
+  }
+
+  public HttpResponse<String> postBody(String path, String contentType, String body, String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request);
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) {

@@ -1,6 +1,8 @@
 package com.rendertrust.server.platform.config;
 
 import com.rendertrust.server.platform.chain.AnvilProcess;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -37,7 +39,8 @@ public final class ConfigLoader {
         Duration.ofSeconds(integer("RT_REQUEST_TIMEOUT_SECONDS", 30)),
         Duration.ofSeconds(integer("RT_SHUTDOWN_GRACE_SECONDS", 10)),
         auth(),
-        chain(environment));
+        chain(environment),
+        credits());
   }
 
   private AuthConfig auth() {
@@ -83,6 +86,30 @@ public final class ConfigLoader {
         Duration.ofMillis(integer("RT_ANCHOR_POLL_MS", 2000)),
         Duration.ofSeconds(integer("RT_ANCHOR_RESUBMIT_SECONDS", 120)),
         Duration.ofSeconds(integer("RT_CHAIN_RPC_TIMEOUT_SECONDS", 10)));
+  }
+
+  private CreditsConfig credits() {
+    StripeConfig defaults = StripeConfig.disabled();
+    StripeConfig stripe = new StripeConfig(
+        optional("RT_STRIPE_SECRET_KEY"),
+        optional("RT_STRIPE_WEBHOOK_SECRET")
+            .map(value -> Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
+            .orElse(List.of()),
+        optional("RT_STRIPE_API_BASE").map(ConfigLoader::uri).orElse(StripeConfig.STRIPE_API),
+        optional("RT_CHECKOUT_SUCCESS_URL").orElse(defaults.checkoutSuccessUrl()),
+        optional("RT_CHECKOUT_CANCEL_URL").orElse(defaults.checkoutCancelUrl()));
+    return new CreditsConfig(
+        integer("RT_OPERATOR_SHARE_PERCENT", CreditsConfig.DEFAULT_OPERATOR_SHARE_PERCENT),
+        integer("RT_CHECKOUTS_PER_MINUTE", CreditsConfig.DEFAULT_CHECKOUTS_PER_MINUTE),
+        stripe);
+  }
+
+  private static URI uri(String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("RT_STRIPE_API_BASE must be a URL, got '" + value + "'");
+    }
   }
 
   private Optional<String> optional(String name) {

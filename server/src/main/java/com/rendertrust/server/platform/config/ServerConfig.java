@@ -22,13 +22,15 @@ public record ServerConfig(
     Duration requestTimeout,
     Duration shutdownGrace,
     AuthConfig auth,
-    ChainConfig chain) {
+    ChainConfig chain,
+    CreditsConfig credits) {
 
   public ServerConfig {
     Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(chain, "chain");
+    Objects.requireNonNull(credits, "credits");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -55,28 +57,33 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain);
+        auth, chain, credits);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain);
+        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits);
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits);
+  }
+
+  public ServerConfig withCredits(CreditsConfig newCredits) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -89,7 +96,7 @@ public record ServerConfig(
         + ", databasePoolSize=" + databasePoolSize
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
-        + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + "]";
+        + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + ", credits=" + credits + "]";
   }
 
   private static String redactUrl(String url) {
