@@ -1,8 +1,8 @@
 package com.rendertrust.server.platform.chain;
 
+import com.rendertrust.server.platform.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -92,7 +92,7 @@ public final class AnvilProcess implements AutoCloseable {
   public static AnvilProcess start(Path binary, Options options) {
     try {
       Path logFile = Files.createTempFile("rendertrust-anvil", ".log");
-      AnvilProcess anvil = new AnvilProcess(binary, options, freePort(), logFile);
+      AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), logFile);
       anvil.launch();
       return anvil;
     } catch (IOException e) {
@@ -202,15 +202,6 @@ public final class AnvilProcess implements AutoCloseable {
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
     } catch (IOException e) {
       return "(no log)";
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

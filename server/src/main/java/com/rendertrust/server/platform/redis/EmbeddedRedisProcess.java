@@ -1,8 +1,8 @@
 package com.rendertrust.server.platform.redis;
 
+import com.rendertrust.server.platform.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import redis.embedded.RedisServer;
 
 /** A real redis-server binary (packaged by embedded-redis) for the embedded default and tests. */
@@ -17,7 +17,7 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
 
   /** Starts redis-server on a free loopback port; nothing is persisted (Redis holds only what may be lost). */
   public static EmbeddedRedisProcess start() {
-    EmbeddedRedisProcess process = new EmbeddedRedisProcess(freePort());
+    EmbeddedRedisProcess process = new EmbeddedRedisProcess(FreePorts.any());
     process.startServer();
     return process;
   }
@@ -63,15 +63,6 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start embedded Redis on port " + port, e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
