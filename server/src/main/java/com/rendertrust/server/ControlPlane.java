@@ -6,6 +6,9 @@ import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
+import com.rendertrust.server.ledger.LedgerProofService;
+import com.rendertrust.server.ledger.LedgerSealer;
+import com.rendertrust.server.ledger.anchor.MerkleBatchSealer;
 import com.rendertrust.server.ledger.anchor.AnchorQueryService;
 import com.rendertrust.server.ledger.anchor.AnchorRepository;
 import com.rendertrust.server.ledger.anchor.Anchoring;
@@ -131,7 +134,12 @@ public final class ControlPlane implements AutoCloseable {
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
-      features.add(new LedgerGrpcService(new AnchorQueryService(new AnchorRepository(database.dsl()))));
+      AnchorRepository anchorRepository = new AnchorRepository(database.dsl());
+      anchoring.ifPresent(running -> closer.register(new LedgerSealer(database.dsl(),
+          new MerkleBatchSealer(anchorRepository, clock), config.chain().sealInterval(),
+          config.chain().sealMaxEntries(), clock).start()));
+      features.add(new LedgerGrpcService(new AnchorQueryService(anchorRepository),
+          new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
       features.add(new CreditGrpcService(credits, checkout));
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(notYetImplemented());

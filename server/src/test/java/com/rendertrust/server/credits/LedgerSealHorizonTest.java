@@ -95,6 +95,44 @@ class LedgerSealHorizonTest {
     assertLedgerInvariants(database.dsl());
   }
 
+  /**
+   * The open transaction has the NEWEST transaction id and nothing commits after it, so a
+   * snapshot's xmax (latest completed id + 1) is at or below its id and its in-progress list
+   * does not name it. The horizon must still wait for it (a sealer trusting that list skipped
+   * such entries).
+   */
+  @Test
+  void anOpenTransactionNewerThanEveryCompletedOneStillHoldsTheHorizonBack() throws Exception {
+    UUID user = UUID.randomUUID();
+    credits.adjust(user, CreditAmount.ofCredits(10), "seed", "grant");
+    UUID account = accountOf(user);
+    try (Connection slow = database.dataSource().getConnection()) {
+      slow.setAutoCommit(false);
+      UUID transfer = UUID.randomUUID();
+      long slowSeq;
+      try (Statement statement = slow.createStatement()) {
+        statement.execute("INSERT INTO credit_transfers (id, debit_account_id, credit_account_id, amount, source, origin,"
+            + " reference_account_id) VALUES ('" + transfer + "', '" + account + "', '"
+            + SystemAccounts.PLATFORM_REVENUE + "', 10000, 'USAGE', 'CLIENT', '" + account + "')");
+        try (ResultSet legs = statement.executeQuery("INSERT INTO credit_entries (id, transfer_id, account_id, amount)"
+            + " VALUES ('" + UUID.randomUUID() + "', '" + transfer + "', '" + account + "', -10000) RETURNING seq")) {
+          legs.next();
+          slowSeq = legs.getLong(1);
+        }
+      }
+      OptionalLong whileOpen = horizon.sealableThrough(Duration.ofMillis(200));
+      assertThat(whileOpen.isEmpty() || whileOpen.getAsLong() < slowSeq)
+          .as("horizon %s announced while entry %s is uncommitted", whileOpen, slowSeq).isTrue();
+      try (Statement statement = slow.createStatement()) {
+        statement.execute("INSERT INTO credit_entries (id, transfer_id, account_id, amount) VALUES ('" + UUID.randomUUID()
+            + "', '" + transfer + "', '" + SystemAccounts.PLATFORM_REVENUE + "', 10000)");
+      }
+      slow.commit();
+      assertThat(horizon.sealableThrough(Duration.ofSeconds(5)).orElseThrow()).isGreaterThanOrEqualTo(slowSeq + 1);
+    }
+    assertLedgerInvariants(database.dsl());
+  }
+
   @Test
   void rolledBackNumbersAreGapsThatNeverFillLater() throws Exception {
     UUID user = UUID.randomUUID();

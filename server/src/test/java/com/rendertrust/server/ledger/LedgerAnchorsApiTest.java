@@ -171,10 +171,17 @@ class LedgerAnchorsApiTest {
   }
 
   @Test
-  void proofsAndVerificationWaitForTheCreditLedger() {
+  void withoutAChainAnOwnEntryIsNeverAnchoredAndAMissingOneIsNotFound() {
     assertThatThrownBy(() -> asUser().getProof(GetProofRequest.newBuilder().setEntryId(UUID.randomUUID().toString()).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    String entryId = server.controlPlane().credits()
+        .adjust(user.id(), com.rendertrust.server.credits.CreditAmount.ofCredits(5), "anchors-test", "grant")
+        .id().toString();
+    HttpResponse<String> proof = server.get("/api/v1/ledger/" + entryId + "/proof", user.authHeader());
+    assertThat(proof.statusCode()).isEqualTo(409);
+    assertThat(Json.parse(proof.body()).get("detail").asText()).contains("not anchored yet");
+    assertThat(server.get("/api/v1/ledger/" + entryId + "/verify", user.authHeader()).statusCode()).isEqualTo(409);
   }
 
   @Test

@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  * @param resubmitAfter   RT_ANCHOR_RESUBMIT_SECONDS: a transaction unmined this long is re-signed
  *                        with the same nonce and a higher gas price
  * @param rpcTimeout      RT_CHAIN_RPC_TIMEOUT_SECONDS: bound on every JSON-RPC call
+ * @param sealInterval    RT_ANCHOR_INTERVAL (seconds): the ledger sealer seals what is unsealed at
+ *                        least this often
+ * @param sealMaxEntries  RT_ANCHOR_MAX_ENTRIES: it seals at once when this many user entries wait,
+ *                        and never puts more than this many in one batch
  */
 public record ChainConfig(
     Optional<String> rpcUrl,
@@ -30,7 +34,9 @@ public record ChainConfig(
     int confirmations,
     Duration pollInterval,
     Duration resubmitAfter,
-    Duration rpcTimeout) {
+    Duration rpcTimeout,
+    Duration sealInterval,
+    int sealMaxEntries) {
 
   private static final Pattern PRIVATE_KEY = Pattern.compile("(0x)?[0-9a-fA-F]{64}");
   private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
@@ -59,11 +65,17 @@ public record ChainConfig(
     if (rpcTimeout.isNegative() || rpcTimeout.isZero()) {
       throw new IllegalArgumentException("RT_CHAIN_RPC_TIMEOUT_SECONDS must be > 0");
     }
+    if (sealInterval.isNegative() || sealInterval.isZero()) {
+      throw new IllegalArgumentException("RT_ANCHOR_INTERVAL must be > 0");
+    }
+    if (sealMaxEntries < 1 || sealMaxEntries > 1_000_000) {
+      throw new IllegalArgumentException("RT_ANCHOR_MAX_ENTRIES must be in 1..1000000");
+    }
   }
 
   public static ChainConfig disabled() {
     return new ChainConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 3,
-        Duration.ofSeconds(2), Duration.ofMinutes(2), Duration.ofSeconds(10));
+        Duration.ofSeconds(2), Duration.ofMinutes(2), Duration.ofSeconds(10), Duration.ofSeconds(60), 1000);
   }
 
   public boolean enabled() {
@@ -72,32 +84,37 @@ public record ChainConfig(
 
   public ChainConfig withRpcUrl(String url) {
     return new ChainConfig(Optional.of(url), Optional.empty(), privateKey, contractAddress, confirmations,
-        pollInterval, resubmitAfter, rpcTimeout);
+        pollInterval, resubmitAfter, rpcTimeout, sealInterval, sealMaxEntries);
   }
 
   public ChainConfig withEmbeddedAnvil(Path binary) {
     return new ChainConfig(Optional.empty(), Optional.of(binary), privateKey, contractAddress, confirmations,
-        pollInterval, resubmitAfter, rpcTimeout);
+        pollInterval, resubmitAfter, rpcTimeout, sealInterval, sealMaxEntries);
   }
 
   public ChainConfig withConfirmations(int count) {
     return new ChainConfig(rpcUrl, embeddedAnvil, privateKey, contractAddress, count, pollInterval, resubmitAfter,
-        rpcTimeout);
+        rpcTimeout, sealInterval, sealMaxEntries);
   }
 
   public ChainConfig withPollInterval(Duration interval) {
     return new ChainConfig(rpcUrl, embeddedAnvil, privateKey, contractAddress, confirmations, interval,
-        resubmitAfter, rpcTimeout);
+        resubmitAfter, rpcTimeout, sealInterval, sealMaxEntries);
   }
 
   public ChainConfig withResubmitAfter(Duration after) {
     return new ChainConfig(rpcUrl, embeddedAnvil, privateKey, contractAddress, confirmations, pollInterval, after,
-        rpcTimeout);
+        rpcTimeout, sealInterval, sealMaxEntries);
   }
 
   public ChainConfig withContractAddress(String address) {
     return new ChainConfig(rpcUrl, embeddedAnvil, privateKey, Optional.of(address), confirmations, pollInterval,
-        resubmitAfter, rpcTimeout);
+        resubmitAfter, rpcTimeout, sealInterval, sealMaxEntries);
+  }
+
+  public ChainConfig withSealing(Duration interval, int maxEntries) {
+    return new ChainConfig(rpcUrl, embeddedAnvil, privateKey, contractAddress, confirmations, pollInterval,
+        resubmitAfter, rpcTimeout, interval, maxEntries);
   }
 
   @Override
@@ -106,7 +123,8 @@ public record ChainConfig(
         + ", privateKey=" + (privateKey.isPresent() ? "***" : "<anvil dev key>")
         + ", contractAddress=" + contractAddress.orElse("<deploy>")
         + ", confirmations=" + confirmations + ", pollInterval=" + pollInterval
-        + ", resubmitAfter=" + resubmitAfter + ", rpcTimeout=" + rpcTimeout + "]";
+        + ", resubmitAfter=" + resubmitAfter + ", rpcTimeout=" + rpcTimeout
+        + ", sealInterval=" + sealInterval + ", sealMaxEntries=" + sealMaxEntries + "]";
   }
 
   /** Hosted RPC URLs often carry an API key in the path, query or user-info: show only scheme, host and port. */

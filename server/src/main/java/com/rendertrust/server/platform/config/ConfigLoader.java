@@ -85,7 +85,9 @@ public final class ConfigLoader {
         integer("RT_ANCHOR_CONFIRMATIONS", 3),
         Duration.ofMillis(integer("RT_ANCHOR_POLL_MS", 2000)),
         Duration.ofSeconds(integer("RT_ANCHOR_RESUBMIT_SECONDS", 120)),
-        Duration.ofSeconds(integer("RT_CHAIN_RPC_TIMEOUT_SECONDS", 10)));
+        Duration.ofSeconds(integer("RT_CHAIN_RPC_TIMEOUT_SECONDS", 10)),
+        Duration.ofSeconds(integer("RT_ANCHOR_INTERVAL", 60)),
+        integer("RT_ANCHOR_MAX_ENTRIES", 1000));
   }
 
   private CreditsConfig credits() {
