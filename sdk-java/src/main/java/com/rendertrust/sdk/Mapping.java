@@ -31,6 +31,21 @@ final class Mapping {
         instant(entry.getCreatedAt()));
   }
 
+  static ApiKeyInfo apiKey(com.rendertrust.api.v1.ApiKey key) {
+    return new ApiKeyInfo(key.getId(), key.getName(), key.getPrefix(), instant(key.getCreatedAt()),
+        key.hasLastUsedAt() ? instant(key.getLastUsedAt()) : null,
+        key.hasRevokedAt() ? instant(key.getRevokedAt()) : null);
+  }
+
+  static AnchorInfo anchor(com.rendertrust.api.v1.Anchor anchor) {
+    return new AnchorInfo(anchor.getBatchId(), anchor.getMerkleRoot(), anchor.getEntryCount(),
+        anchor.getFirstSequence(), anchor.getLastSequence(), anchor.getStatus(),
+        anchor.hasTxHash() ? anchor.getTxHash() : null,
+        anchor.hasBlockNumber() ? anchor.getBlockNumber() : null,
+        instant(anchor.getCreatedAt()),
+        anchor.hasAnchoredAt() ? instant(anchor.getAnchoredAt()) : null);
+  }
+
   private static Instant instant(String rfc3339) {
     return rfc3339 == null || rfc3339.isEmpty() ? null : Instant.parse(rfc3339);
   }

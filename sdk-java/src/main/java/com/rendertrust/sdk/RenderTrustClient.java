@@ -217,6 +217,18 @@ public final class RenderTrustClient implements AutoCloseable {
     return response.getKey();
   }
 
+  /** The caller's API keys, newest first (secrets are never listed). */
+  public List<ApiKeyInfo> listApiKeys() {
+    return call(() -> auth().listApiKeys(com.rendertrust.api.v1.ListApiKeysRequest.getDefaultInstance()), true)
+        .getApiKeysList().stream().map(Mapping::apiKey).toList();
+  }
+
+  /** Revokes one of the caller's API keys; another user's key id answers {@link NotFoundException}. */
+  public ApiKeyInfo revokeApiKey(String keyId) {
+    return Mapping.apiKey(call(() -> auth().revokeApiKey(
+        com.rendertrust.api.v1.RevokeApiKeyRequest.newBuilder().setKeyId(keyId).build()), true).getApiKey());
+  }
+
   // ---- credits -------------------------------------------------------------------------------
 
   public Balance balance() {
@@ -335,6 +347,13 @@ public final class RenderTrustClient implements AutoCloseable {
         response.getProofHashesList(), response.getDirectionsList(),
         response.hasAnchorTxHash() ? response.getAnchorTxHash() : null,
         response.hasBlockNumber() ? response.getBlockNumber() : null);
+  }
+
+  /** Anchored batches, newest first; {@code page} from 1, {@code perPage} 1..100. */
+  public Page<AnchorInfo> anchors(int page, int perPage) {
+    var response = call(() -> ledger().listAnchors(com.rendertrust.api.v1.ListAnchorsRequest.newBuilder()
+        .setPage(page).setPerPage(perPage).build()), true);
+    return new Page<>(response.getAnchorsList().stream().map(Mapping::anchor).toList(), response.getCount());
   }
 
   /** The server's comparison of the entry's root with the root stored on chain. */

@@ -70,6 +70,13 @@ class SdkIdentityTest {
     RenderTrustClient client = RenderTrustClient.create(server.channel());
     client.register(email(), "Cy", PASSWORD);
     String key = client.createApiKey("automation");
+    String doomed = client.createApiKey("doomed");
+    assertThat(client.listApiKeys()).extracting(k -> k.name()).containsExactly("doomed", "automation");
+    String doomedId = client.listApiKeys().getFirst().id();
+    assertThat(doomed).startsWith(client.listApiKeys().getFirst().prefix());
+    assertThat(client.revokeApiKey(doomedId).revokedAt()).isNotNull();
+    assertThatThrownBy(() -> client.revokeApiKey(UUID.randomUUID().toString()))
+        .isInstanceOf(com.rendertrust.sdk.NotFoundException.class);
     Tokens session = client.tokens();
     client.logout();
     assertThat(client.tokens()).isNull();
