@@ -12,16 +12,24 @@ import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
 import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
+import com.rendertrust.server.nodes.JobNetwork;
+import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
+import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.storage.LocalBlobService;
+import com.rendertrust.server.storage.LocalResultStore;
+import com.rendertrust.server.storage.ResultStore;
+import com.rendertrust.server.storage.S3ResultStore;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -29,11 +37,16 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlane implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+  /** Uploads and downloads of results may take longer than an API call. */
+  private static final Duration BLOB_TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
   private final Closer closer;
   private final Database database;
@@ -55,8 +70,12 @@ public final class ControlPlane implements AutoCloseable {
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
 
+  private final JobNetwork jobNetwork;
+  private final Duration shutdownGrace;
+
   private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
-      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge) {
+      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge, JobNetwork jobNetwork,
+      Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -64,9 +83,16 @@ public final class ControlPlane implements AutoCloseable {
     this.grpcHealth = grpcHealth;
     this.services = services;
     this.edge = edge;
+    this.jobNetwork = jobNetwork;
+    this.shutdownGrace = shutdownGrace;
   }
 
   public static ControlPlane start(ServerConfig config) {
+    return start(config, Integrations.none());
+  }
+
+  /** Starts a replica with the given integrations (see {@link Integrations}). */
+  public static ControlPlane start(ServerConfig config, Integrations integrations) {
     Closer closer = new Closer();
     try {
       Database database = closer.register(openDatabase(config, closer));
@@ -81,23 +107,40 @@ public final class ControlPlane implements AutoCloseable {
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
+      AtomicInteger boundPort = new AtomicInteger(config.httpPort());
+      List<HttpEdge.Route> routes = new ArrayList<>();
+      ResultStore results = openResultStore(config, integrations.clock(), boundPort, routes, closer);
+
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
+      JobNetwork jobNetwork = null;
+      if (integrations.jobsEnabled()) {
+        jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(), results,
+            integrations.billing().orElseThrow(), integrations.nodeTokens().orElseThrow(), integrations.clock()));
+        features.addAll(jobNetwork.services());
+      } else {
+        features.add(new JobServiceGrpc.JobServiceImplBase() { });    // needs billing (credits) and
+        features.add(new NodeServiceGrpc.NodeServiceImplBase() { });  // node tokens (identity)
+      }
       features.addAll(notYetImplemented());
 
-      List<ServerServiceDefinition> services = new ArrayList<>(pipeline(metrics).wrapAll(features));
+      List<ServerServiceDefinition> services =
+          new ArrayList<>(pipeline(metrics, integrations.callerInterceptors()).wrapAll(features));
       services.add(grpcHealth.getHealthService().bindService());
       services.add(ProtoReflectionServiceV1.newInstance().bindService());
 
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
-              config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe")),
+              config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
+              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
           services, metrics));
+      boundPort.set(edge.port());
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge);
+      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge, jobNetwork,
+          config.shutdownGrace());
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -109,13 +152,40 @@ public final class ControlPlane implements AutoCloseable {
    * the final (mapped) status of every call.
    */
   public static ServicePipeline pipeline(MeterRegistry metrics) {
-    return new ServicePipeline(List.of(
-        new SuccessStatusInterceptor(Map.of(
-            AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
-            AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
-            NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
-        new ErrorMappingInterceptor(),
-        new RpcMetricsInterceptor(metrics)));
+    return pipeline(metrics, List.of());
+  }
+
+  /** The same, with the callers' authentication innermost (inside the error model). */
+  public static ServicePipeline pipeline(MeterRegistry metrics, List<ServerInterceptor> callerInterceptors) {
+    List<ServerInterceptor> chain = new ArrayList<>(callerInterceptors);
+    chain.add(new SuccessStatusInterceptor(Map.of(
+        AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
+        AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
+        NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)));
+    chain.add(new ResponseShapeInterceptor());
+    chain.add(new ErrorMappingInterceptor());
+    chain.add(new RpcMetricsInterceptor(metrics));
+    return new ServicePipeline(chain);
+  }
+
+  /**
+   * S3 when configured; otherwise the local store, whose upload/download routes join the edge
+   * and whose URLs name this replica's port once it is bound.
+   */
+  private static ResultStore openResultStore(ServerConfig config, Clock clock, AtomicInteger boundPort,
+      List<HttpEdge.Route> routes, Closer closer) {
+    StorageConfig storage = config.storage();
+    if (storage.s3().isPresent()) {
+      return closer.register(S3ResultStore.create(storage.s3().get(), clock));
+    }
+    LocalResultStore local = LocalResultStore.open(
+        storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
+        storage.signingKey(),
+        () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
+        clock, storage.maxObjectBytes());
+    routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
+        storage.maxObjectBytes(), BLOB_TRANSFER_TIMEOUT));
+    return local;
   }
 
   private static Database openDatabase(ServerConfig config, Closer closer) {
@@ -137,8 +207,6 @@ public final class ControlPlane implements AutoCloseable {
         new AuthServiceGrpc.AuthServiceImplBase() { },       // identity and access issue
         new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
         new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
-        new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
-        new NodeServiceGrpc.NodeServiceImplBase() { },       // nodes, Connect stream and jobs issue
         new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
   }
 
@@ -150,6 +218,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public int httpPort() {
     return edge.port();
+  }
+
+  /** The jobs-and-nodes feature, when integrated (see {@link Integrations#jobsEnabled()}). */
+  public Optional<JobNetwork> jobNetwork() {
+    return Optional.ofNullable(jobNetwork);
   }
 
   public Database database() {
@@ -169,6 +242,9 @@ public final class ControlPlane implements AutoCloseable {
     log.info("shutting down: draining in-flight calls");
     health.startDraining();
     grpcHealth.enterTerminalState();
+    if (jobNetwork != null) {
+      jobNetwork.drain(shutdownGrace);
+    }
     closer.close();
     log.info("stopped");
   }

@@ -1,7 +1,10 @@
 package com.rendertrust.server.testing;
 
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.Integrations;
+import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.config.StorageConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -48,7 +51,11 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(ServerConfig config) {
-    ControlPlane controlPlane = ControlPlane.start(config);
+    return start(config, Integrations.none());
+  }
+
+  public static TestServer start(ServerConfig config, Integrations integrations) {
+    ControlPlane controlPlane = ControlPlane.start(config, integrations);
     String name = InProcessServerBuilder.generateName();
     try {
       Server server = controlPlane
@@ -68,7 +75,8 @@ public final class TestServer implements AutoCloseable {
     try {
       Path dataDir = Files.createTempDirectory("rendertrust-test");
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
-          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5));
+          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), JobsConfig.defaults(),
+          StorageConfig.defaults());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -93,6 +101,17 @@ public final class TestServer implements AutoCloseable {
   public HttpResponse<String> postJson(String path, String json) {
     return send(HttpRequest.newBuilder(uri(path))
         .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  public HttpResponse<String> get(String path, String bearer) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Authorization", bearer).GET());
+  }
+
+  public HttpResponse<String> postJson(String path, String json, String bearer) {
+    return send(HttpRequest.newBuilder(uri(path))
+        .header("Content-Type", "application/json")
+        .header("Authorization", bearer)
         .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 

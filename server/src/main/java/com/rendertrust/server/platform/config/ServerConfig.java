@@ -20,11 +20,15 @@ public record ServerConfig(
     Optional<String> redisUrl,
     int maxRequestBytes,
     Duration requestTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    JobsConfig jobs,
+    StorageConfig storage) {
 
   public ServerConfig {
     Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(jobs, "jobs");
+    Objects.requireNonNull(storage, "storage");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -51,17 +55,27 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, jobs, storage);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
-        Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace);
+        Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, jobs, storage);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace);
+        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, jobs, storage);
+  }
+
+  public ServerConfig withJobs(JobsConfig newJobs) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newJobs, storage);
+  }
+
+  public ServerConfig withStorage(StorageConfig newStorage) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, jobs, newStorage);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -74,7 +88,7 @@ public record ServerConfig(
         + ", databasePoolSize=" + databasePoolSize
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
-        + ", shutdownGrace=" + shutdownGrace + "]";
+        + ", shutdownGrace=" + shutdownGrace + ", jobs=" + jobs + ", storage=" + storage + "]";
   }
 
   private static String redactUrl(String url) {
