@@ -178,6 +178,7 @@ public final class TestNode {
     private final TestNode node;
     private final BlockingQueue<ConnectResponse> received = new LinkedBlockingQueue<>();
     private final CompletableFuture<Status> closed = new CompletableFuture<>();
+    private volatile Throwable failure;
     private StreamObserver<ConnectRequest> requests;
 
     private Stream(TestNode node) {
@@ -193,6 +194,7 @@ public final class TestNode {
 
         @Override
         public void onError(Throwable t) {
+          failure = t;
           closed.complete(Status.fromThrowable(t));
         }
 
@@ -264,6 +266,12 @@ public final class TestNode {
       } catch (Exception e) {
         throw new AssertionError("the stream did not end within " + WAIT, e);
       }
+    }
+
+    /** The ErrorInfo reason the stream ended with (after {@link #awaitClose}), or null. */
+    public String closeReason() {
+      awaitClose();
+      return failure == null ? null : GrpcAssertions.reasonOf(failure);
     }
 
     public boolean isClosed() {
