@@ -257,8 +257,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     Map<UUID, UUID> current = new HashMap<>();
     for (ActiveAssignment assignment : held) {
       current.put(assignment.jobId(), assignment.assignmentId());
-      if (assignment.assignmentId().equals(known.get(assignment.jobId()))) {
+      UUID told = known.get(assignment.jobId());
+      if (assignment.assignmentId().equals(told)) {
         continue;
+      }
+      if (told != null) {
+        // re-assigned (to this node again) since the node heard of it: the old attempt must stop
+        sendCancel(assignment.jobId(), told, "assignment withdrawn");
       }
       if (assignment.status() == JobStatus.DISPATCHED) {
         send(dispatchFrame(assignment));

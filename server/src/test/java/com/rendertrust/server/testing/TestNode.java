@@ -177,6 +177,7 @@ public final class TestNode {
   public static final class Stream {
     private final TestNode node;
     private final BlockingQueue<ConnectResponse> received = new LinkedBlockingQueue<>();
+    private final List<ConnectResponse> kept = new java.util.ArrayList<>();
     private final CompletableFuture<Status> closed = new CompletableFuture<>();
     private volatile Throwable failure;
     private StreamObserver<ConnectRequest> requests;
@@ -209,20 +210,17 @@ public final class TestNode {
       requests.onNext(frame);
     }
 
-    /** The next frame matching {@code filter}, skipping others; fails after the wait. */
+    /**
+     * The oldest frame matching {@code filter}; frames of other kinds stay available for later
+     * calls (the order of a cancel and a dispatch sent together is not part of the protocol).
+     * Fails after the wait.
+     */
     public ConnectResponse next(Predicate<ConnectResponse> filter) {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      try {
-        while (System.nanoTime() < deadline) {
-          ConnectResponse frame = received.poll(50, TimeUnit.MILLISECONDS);
-          if (frame != null && filter.test(frame)) {
-            return frame;
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      ConnectResponse frame = poll(filter, WAIT);
+      if (frame == null) {
+        throw new AssertionError("no matching frame within " + WAIT + "; stream closed: " + closed.getNow(null));
       }
-      throw new AssertionError("no matching frame within " + WAIT + "; stream closed: " + closed.getNow(null));
+      return frame;
     }
 
     public ConnectResponse welcome() {
@@ -237,27 +235,37 @@ public final class TestNode {
       return next(ConnectResponse::hasCancel);
     }
 
-    /** Frames received so far without waiting. */
-    public List<ConnectResponse> drainReceived() {
-      List<ConnectResponse> frames = new java.util.ArrayList<>();
-      received.drainTo(frames);
-      return frames;
+    /** The oldest frame matching {@code filter} received within {@code wait}, or null; others are kept. */
+    public ConnectResponse poll(Predicate<ConnectResponse> filter, Duration wait) {
+      synchronized (kept) {
+        return pollKept(filter, wait);
+      }
     }
 
-    /** A frame of the given kind arriving within {@code wait}, or null. */
-    public ConnectResponse poll(Predicate<ConnectResponse> filter, Duration wait) {
+    private ConnectResponse pollKept(Predicate<ConnectResponse> filter, Duration wait) {
       long deadline = System.nanoTime() + wait.toNanos();
       try {
-        while (System.nanoTime() < deadline) {
+        while (true) {
+          received.drainTo(kept);
+          for (java.util.Iterator<ConnectResponse> it = kept.iterator(); it.hasNext(); ) {
+            ConnectResponse frame = it.next();
+            if (filter.test(frame)) {
+              it.remove();
+              return frame;
+            }
+          }
+          if (System.nanoTime() >= deadline) {
+            return null;
+          }
           ConnectResponse frame = received.poll(20, TimeUnit.MILLISECONDS);
-          if (frame != null && filter.test(frame)) {
-            return frame;
+          if (frame != null) {
+            kept.add(frame);
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return null;
       }
-      return null;
     }
 
     public Status awaitClose() {
