@@ -159,11 +159,16 @@ public final class TestNode {
   }
 
   public Stream connect(Channel channel, Hello.Builder hello) {
+    return connectWithFirstFrame(channel, ConnectRequest.newBuilder().setHello(hello).build());
+  }
+
+  /** Opens a stream and sends {@code first} (normally a hello) as its first frame. */
+  public Stream connectWithFirstFrame(Channel channel, ConnectRequest first) {
     Stream stream = new Stream(this);
     NodeServiceGrpc.NodeServiceStub stub = NodeServiceGrpc.newStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(TestCallerInterceptor.nodeBearer(token))));
     stream.requests = stub.connect(stream.observer());
-    stream.send(ConnectRequest.newBuilder().setHello(hello).build());
+    stream.send(first);
     return stream;
   }
 
@@ -284,6 +289,27 @@ public final class TestNode {
 
     public boolean isClosed() {
       return closed.isDone();
+    }
+
+    /** Sends a heartbeat every {@code period} (with {@code metadata}, may be null) until the stream ends. */
+    public Stream keepAlive(Duration period, com.google.protobuf.Struct metadata) {
+      Thread.ofVirtual().start(() -> {
+        while (!closed.isDone()) {
+          NodeHeartbeat.Builder heartbeat = NodeHeartbeat.newBuilder().setCurrentLoad(0.1);
+          if (metadata != null) {
+            heartbeat.setMetadata(metadata);
+          }
+          try {
+            send(ConnectRequest.newBuilder().setHeartbeat(heartbeat).build());
+            Thread.sleep(period.toMillis());
+          } catch (InterruptedException e) {
+            return;
+          } catch (RuntimeException e) {
+            return; // the stream is gone
+          }
+        }
+      });
+      return this;
     }
 
     public void heartbeat(double load) {
