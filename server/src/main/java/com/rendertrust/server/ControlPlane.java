@@ -71,11 +71,12 @@ public final class ControlPlane implements AutoCloseable {
   private final HttpEdge edge;
 
   private final JobNetwork jobNetwork;
+  private final ResultStore results;
   private final Duration shutdownGrace;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
       HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge, JobNetwork jobNetwork,
-      Duration shutdownGrace) {
+      ResultStore results, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -84,6 +85,7 @@ public final class ControlPlane implements AutoCloseable {
     this.services = services;
     this.edge = edge;
     this.jobNetwork = jobNetwork;
+    this.results = results;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -140,7 +142,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge, jobNetwork,
-          config.shutdownGrace());
+          results, config.shutdownGrace());
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -223,6 +225,11 @@ public final class ControlPlane implements AutoCloseable {
   /** The jobs-and-nodes feature, when integrated (see {@link Integrations#jobsEnabled()}). */
   public Optional<JobNetwork> jobNetwork() {
     return Optional.ofNullable(jobNetwork);
+  }
+
+  /** Where job results are stored (S3 or the local store this replica serves). */
+  public ResultStore resultStore() {
+    return results;
   }
 
   public Database database() {
