@@ -25,7 +25,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,9 +41,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's Connect stream. Inbound frames are handled one at a time (the call delivers them
  * sequentially, and the next is only requested once the current one is handled, so a node
- * flooding frames is slowed to the server's pace). Outbound frames go through a bounded outbox
- * drained only while the transport is ready, so a node that stops reading cannot make the server
- * buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream is ended.
+ * flooding frames is slowed to the server's pace). Outbound frames go through a bounded
+ * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
+ * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
  *
  * <p>The session keeps the assignments it told the node about ({@code known}); {@link #sync}
  * compares them with the database (the truth, possibly changed by another replica) and sends
@@ -69,10 +68,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private boolean established;
   private boolean draining;
 
-  /** Guards the outbound side of the call. */
-  private final Object outLock = new Object();
-  private final ArrayDeque<ConnectResponse> outbox = new ArrayDeque<>();
-  private boolean ended;
+  private final Outbox<ConnectResponse> outbox;
 
   private volatile long lastHeartbeatNanos = System.nanoTime();
   private volatile ScheduledFuture<?> heartbeatTimer;
@@ -83,7 +79,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     this.out = out;
     this.context = context;
     this.syncTask = new CoalescingTask("sync of node " + nodeId, context.workers(), this::syncLocked);
-    out.setOnReadyHandler(this::drainOutbox);
+    this.outbox = new Outbox<>(out, MAX_OUTBOX);
+    out.setOnReadyHandler(outbox::drain);
     out.setOnCancelHandler(() -> end(null, false));
     scheduleHeartbeatCheck(context.config().heartbeatTimeout());
   }
@@ -335,9 +332,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   boolean isEnded() {
-    synchronized (outLock) {
-      return ended;
-    }
+    return outbox.isClosed();
   }
 
   /**
@@ -345,23 +340,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
    * call is still open, silently when the node is already gone. Then forgets the stream.
    */
   void end(Throwable failure, boolean tell) {
-    synchronized (outLock) {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      outbox.clear();
-      if (tell) {
-        try {
-          if (failure == null) {
-            out.onCompleted();
-          } else {
-            out.onError(failure);
-          }
-        } catch (RuntimeException e) {
-          log.debug("node {} stream was already closed", nodeId);
-        }
-      }
+    if (!outbox.close(failure, tell)) {
+      return;
     }
     cancelTimers();
     context.sessions().unregister(this);
@@ -384,35 +364,15 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   // ---- outbound ----
 
   private void send(ConnectResponse frame) {
-    synchronized (outLock) {
-      if (ended) {
-        return;
-      }
-      if (outbox.size() < MAX_OUTBOX) {
-        outbox.add(frame);
-        drainOutboxLocked();
-        return;
-      }
+    if (outbox.offer(frame) == Outbox.Offer.FULL) {
+      // The node stopped reading; holding more would only grow the heap.
+      end(new DomainException(Reason.RATE_LIMITED, "the node is not reading its stream"), true);
     }
-    // The node stopped reading; holding more would only grow the heap.
-    end(new DomainException(Reason.RATE_LIMITED, "the node is not reading its stream"), true);
   }
 
   private void sendCancel(UUID jobId, UUID assignmentId, String reason) {
     send(ConnectResponse.newBuilder().setCancel(CancelJob.newBuilder()
         .setJobId(jobId.toString()).setAssignmentId(assignmentId.toString()).setReason(reason)).build());
-  }
-
-  private void drainOutbox() {
-    synchronized (outLock) {
-      drainOutboxLocked();
-    }
-  }
-
-  private void drainOutboxLocked() {
-    while (!ended && !outbox.isEmpty() && out.isReady()) {
-      out.onNext(outbox.poll());
-    }
   }
 
   // ---- timers ----
