@@ -18,7 +18,9 @@ class DescriptorPackagingTest {
       FileDescriptorSet set = FileDescriptorSet.parseFrom(in);
       List<String> files = set.getFileList().stream().map(FileDescriptorProto::getName).toList();
       assertThat(files).contains("google/api/annotations.proto", "google/api/http.proto",
-          "google/api/httpbody.proto", "rendertrust/v1/auth_service.proto", "rendertrust/v1/node_service.proto");
+          "google/api/httpbody.proto", "rendertrust/v1/auth_service.proto", "rendertrust/v1/node_service.proto",
+          // convert_grpc_status prints google.rpc.Status and the ErrorInfo packed in its details
+          "google/rpc/status.proto", "google/rpc/error_details.proto");
       List<String> services = set.getFileList().stream()
           .filter(file -> file.getPackage().equals("rendertrust.v1"))
           .flatMap(file -> file.getServiceList().stream())

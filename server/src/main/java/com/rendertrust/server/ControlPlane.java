@@ -1,23 +1,38 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
-import com.rendertrust.api.v1.CreditServiceGrpc;
-import com.rendertrust.api.v1.JobServiceGrpc;
-import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
-import com.rendertrust.api.v1.WebhookServiceGrpc;
+import com.rendertrust.server.auth.AccessControlInterceptor;
+import com.rendertrust.server.auth.Identity;
+import com.rendertrust.server.ledger.LedgerGrpcService;
+import com.rendertrust.server.ledger.anchor.AnchorQueryService;
+import com.rendertrust.server.ledger.anchor.AnchorRepository;
+import com.rendertrust.server.ledger.anchor.Anchoring;
+import com.rendertrust.server.credits.CreditGrpcService;
+import com.rendertrust.server.credits.CreditService;
+import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.payments.CheckoutRateLimiter;
+import com.rendertrust.server.payments.CheckoutService;
+import com.rendertrust.server.payments.StripeCheckoutGateway;
+import com.rendertrust.server.payments.StripeSignatureVerifier;
+import com.rendertrust.server.payments.StripeWebhookProcessor;
+import com.rendertrust.server.payments.WebhookGrpcService;
 import com.rendertrust.server.platform.Closer;
+import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
 import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
+import com.rendertrust.server.jobs.LedgerJobBilling;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.storage.LocalBlobService;
@@ -29,7 +44,6 @@ import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -65,36 +79,49 @@ public final class ControlPlane implements AutoCloseable {
   private final Closer closer;
   private final Database database;
   private final RedisConnector redis;
+  private final Identity identity;
   private final HealthService health;
   private final HealthStatusManager grpcHealth;
   private final List<ServerServiceDefinition> services;
   private final HttpEdge edge;
+  private final Optional<Anchoring> anchoring;
+  private final CreditService credits;
+  private final JobHolds jobHolds;
 
   private final JobNetwork jobNetwork;
   private final ResultStore results;
   private final Duration shutdownGrace;
 
-  private ControlPlane(Closer closer, Database database, RedisConnector redis, HealthService health,
-      HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge, JobNetwork jobNetwork,
+  private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
+      HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
+      Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
       ResultStore results, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
+    this.identity = identity;
     this.health = health;
     this.grpcHealth = grpcHealth;
     this.services = services;
     this.edge = edge;
+    this.anchoring = anchoring;
+    this.credits = credits;
+    this.jobHolds = jobHolds;
     this.jobNetwork = jobNetwork;
     this.results = results;
     this.shutdownGrace = shutdownGrace;
   }
 
   public static ControlPlane start(ServerConfig config) {
-    return start(config, Integrations.none());
+    return start(config, Clock.systemUTC());
   }
 
-  /** Starts a replica with the given integrations (see {@link Integrations}). */
-  public static ControlPlane start(ServerConfig config, Integrations integrations) {
+  /**
+   * {@code jobsClock}: the time jobs, nodes and result URLs read (timeouts, challenges, URL
+   * expiry), so tests can move it; identity and payments keep the system clock, so tokens
+   * issued for a test stay valid however far it moves.
+   */
+  public static ControlPlane start(ServerConfig config, Clock jobsClock) {
     Closer closer = new Closer();
     try {
       Database database = closer.register(openDatabase(config, closer));
@@ -102,47 +129,69 @@ public final class ControlPlane implements AutoCloseable {
           .orElseGet(() -> closer.register(EmbeddedRedisProcess.start()).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      Clock clock = Clock.systemUTC();
+      // Replicas of one installation share Redis keys; other installations on the same Redis do not.
+      String redisKeyPrefix = "rt:" + database.installationId() + ":";
+
+      Identity identity = Identity.create(config.auth(), config.environment(), config.dataDir(), database, redis,
+          redisKeyPrefix, closer, clock);
 
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
       checks.put("redis", redis::ping);
+      Optional<Anchoring> anchoring = startAnchoring(config, database, closer);
+      anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
+      CreditsConfig creditsConfig = config.credits();
+      StripeConfig stripe = creditsConfig.stripe();
+      CreditService credits = new CreditService(database.dsl());
+      JobHolds jobHolds = new JobHolds(database.dsl(), creditsConfig.operatorSharePercent());
+      CheckoutService checkout = new CheckoutService(database.dsl(),
+          stripe.checkoutEnabled() ? Optional.of(new StripeCheckoutGateway(stripe)) : Optional.empty(),
+          new CheckoutRateLimiter(redis.connection(), creditsConfig.checkoutsPerMinute(), clock));
+      StripeWebhookProcessor stripeWebhooks = new StripeWebhookProcessor(database.dsl(), credits,
+          stripe.webhookEnabled()
+              ? Optional.of(new StripeSignatureVerifier(stripe.webhookSecrets(), clock)) : Optional.empty(),
+          stripe.liveMode());
+      log.info("payments: checkout {}, webhook {}", stripe.checkoutEnabled() ? "enabled" : "disabled (no RT_STRIPE_SECRET_KEY)",
+          stripe.webhookEnabled() ? "enabled" : "disabled (no RT_STRIPE_WEBHOOK_SECRET)");
+
+      // Node registrations share the account registrations' per-address budget, counted apart.
+      RateLimit nodeRegistrations = RateLimit.perMinute("node-register:ip", config.auth().rateLimits().registerPerMinute());
       AtomicInteger boundPort = new AtomicInteger(config.httpPort());
       List<HttpEdge.Route> routes = new ArrayList<>();
-      ResultStore results = openResultStore(config, integrations.clock(), boundPort, routes, closer);
+      ResultStore results = openResultStore(config, jobsClock, boundPort, routes, closer);
+      JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
+          results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock));
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
-      JobNetwork jobNetwork = null;
-      if (integrations.jobsEnabled()) {
-        jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(), results,
-            integrations.billing().orElseThrow(), integrations.nodeTokens().orElseThrow(), integrations.clock()));
-        features.addAll(jobNetwork.services());
-      } else {
-        features.add(new JobServiceGrpc.JobServiceImplBase() { });    // needs billing (credits) and
-        features.add(new NodeServiceGrpc.NodeServiceImplBase() { });  // node tokens (identity)
-      }
-      features.addAll(notYetImplemented());
+      features.add(identity.grpcService());
+      features.add(new LedgerGrpcService(new AnchorQueryService(new AnchorRepository(database.dsl()))));
+      features.add(new CreditGrpcService(credits, checkout));
+      features.add(WebhookGrpcService.bindable(stripeWebhooks));
+      features.addAll(jobNetwork.services());
 
-      List<ServerServiceDefinition> services =
-          new ArrayList<>(pipeline(metrics, integrations.callerInterceptors()).wrapAll(features));
-      services.add(grpcHealth.getHealthService().bindService());
-      services.add(ProtoReflectionServiceV1.newInstance().bindService());
+      ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
+      List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
+      services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
+      services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
 
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
-          services, metrics));
+          services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      return new ControlPlane(closer, database, redis, health, grpcHealth, List.copyOf(services), edge, jobNetwork,
-          results, config.shutdownGrace());
+      return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
+          anchoring, credits, jobHolds, jobNetwork, results, config.shutdownGrace());
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -150,24 +199,20 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Innermost first: success-status marking, then the error model, then metrics, so metrics see
-   * the final (mapped) status of every call.
+   * Innermost first: success-status marking, then access control (authentication and the
+   * per-RPC policy, before any handler runs), then the error model, which also answers access
+   * failures, then metrics, so metrics see the final (mapped) status of every call.
    */
-  public static ServicePipeline pipeline(MeterRegistry metrics) {
-    return pipeline(metrics, List.of());
-  }
-
-  /** The same, with the callers' authentication innermost (inside the error model). */
-  public static ServicePipeline pipeline(MeterRegistry metrics, List<ServerInterceptor> callerInterceptors) {
-    List<ServerInterceptor> chain = new ArrayList<>(callerInterceptors);
-    chain.add(new SuccessStatusInterceptor(Map.of(
-        AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
-        AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
-        NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)));
-    chain.add(new ResponseShapeInterceptor());
-    chain.add(new ErrorMappingInterceptor());
-    chain.add(new RpcMetricsInterceptor(metrics));
-    return new ServicePipeline(chain);
+  public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl) {
+    return new ServicePipeline(List.of(
+        new SuccessStatusInterceptor(Map.of(
+            AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
+            AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
+            NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
+        accessControl,
+        new ResponseShapeInterceptor(),
+        new ErrorMappingInterceptor(),
+        new RpcMetricsInterceptor(metrics)));
   }
 
   /**
@@ -201,15 +246,17 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Services whose contracts are complete but whose behaviour later issues build: their RPCs
-   * answer UNIMPLEMENTED (501 over REST) until then, so clients see the final routes today.
+   * Ledger anchoring runs when a chain is configured, or in development when the pinned anvil is
+   * installed (the server then starts it, like embedded PostgreSQL); otherwise the server runs
+   * without it and readiness has no {@code chain} check.
    */
-  private static List<BindableService> notYetImplemented() {
-    return List.of(
-        new AuthServiceGrpc.AuthServiceImplBase() { },       // identity and access issue
-        new CreditServiceGrpc.CreditServiceImplBase() { },   // credits ledger and Stripe issue
-        new WebhookServiceGrpc.WebhookServiceImplBase() { }, // credits ledger and Stripe issue
-        new LedgerServiceGrpc.LedgerServiceImplBase() { });  // tamper-evident ledger issue
+  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, Closer closer) {
+    if (!config.chain().enabled()) {
+      log.info("ledger anchoring disabled: no RT_CHAIN_RPC_URL{}", "development".equals(config.environment())
+          ? " and no anvil binary (npm install in tools/, or RT_ANVIL_BIN)" : "");
+      return Optional.empty();
+    }
+    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), Clock.systemUTC())));
   }
 
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
@@ -222,9 +269,9 @@ public final class ControlPlane implements AutoCloseable {
     return edge.port();
   }
 
-  /** The jobs-and-nodes feature, when integrated (see {@link Integrations#jobsEnabled()}). */
-  public Optional<JobNetwork> jobNetwork() {
-    return Optional.ofNullable(jobNetwork);
+  /** Nodes, their streams, the scheduler and the sweeper. */
+  public JobNetwork jobNetwork() {
+    return jobNetwork;
   }
 
   /** Where job results are stored (S3 or the local store this replica serves). */
@@ -240,6 +287,31 @@ public final class ControlPlane implements AutoCloseable {
     return redis;
   }
 
+  /** Tokens (including node tokens), revocations and rate limits, for the features built on them. */
+  public Identity identity() {
+    return identity;
+  }
+
+  /** Every service this replica serves, already behind the interceptor pipeline. */
+  public List<ServerServiceDefinition> services() {
+    return services;
+  }
+
+  /** The running anchoring feature, when enabled. */
+  public Optional<Anchoring> anchoring() {
+    return anchoring;
+  }
+
+  /** Balances, history, deductions and adjustments of user credit accounts. */
+  public CreditService credits() {
+    return credits;
+  }
+
+  /** The jobs flow's money API: hold at submit, capture on completion, release otherwise. */
+  public JobHolds jobHolds() {
+    return jobHolds;
+  }
+
   /**
    * Graceful stop: health reports NOT_SERVING first (gRPC health and {@code /health}), in-flight
    * calls drain within the grace period, then dependencies close in reverse order.
@@ -249,9 +321,7 @@ public final class ControlPlane implements AutoCloseable {
     log.info("shutting down: draining in-flight calls");
     health.startDraining();
     grpcHealth.enterTerminalState();
-    if (jobNetwork != null) {
-      jobNetwork.drain(shutdownGrace);
-    }
+    jobNetwork.drain(shutdownGrace);
     closer.close();
     log.info("stopped");
   }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ public final class JobNetwork implements AutoCloseable {
   }
 
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
-      ResultStore results, JobBilling billing, NodeTokens tokens, Clock clock) {
+      ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
@@ -76,7 +77,7 @@ public final class JobNetwork implements AutoCloseable {
     StreamContext streams = new StreamContext(nodes, lifecycle, scheduler, results, sessions, config, clock, timers, workers);
     List<BindableService> services = List.of(
         new JobGrpcService(jobs).withHeaderSupport(),
-        new NodeGrpcService(nodes, streams));
+        new NodeGrpcService(nodes, streams, admitRegistration));
     JobNetwork network = new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services);
     CoalescingTask sweep = new CoalescingTask("sweep", workers, sweeper::sweepIfLeader);
     long period = config.sweepInterval().toMillis();

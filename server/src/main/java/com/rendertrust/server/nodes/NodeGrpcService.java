@@ -22,6 +22,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** gRPC adapter of {@link NodeService} and the Connect stream ({@link NodeSession}). */
 public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
@@ -30,14 +31,18 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
   private final NodeService nodes;
   private final StreamContext streams;
+  private final Consumer<String> admitRegistration;
 
-  NodeGrpcService(NodeService nodes, StreamContext streams) {
+  /** {@code admitRegistration}: the per-client-address rate limit of registrations (throws RATE_LIMITED). */
+  NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
     this.nodes = nodes;
     this.streams = streams;
+    this.admitRegistration = admitRegistration;
   }
 
   @Override
   public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> responses) {
+    admitRegistration.accept(CallerContext.clientAddress());
     Optional<UUID> operator = CallerContext.current()
         .filter(caller -> caller.role() != Role.NODE)
         .map(Caller::id);

@@ -4,7 +4,7 @@ import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.NODES;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.api.v1.ConnectResponse;
@@ -16,8 +16,9 @@ import com.rendertrust.server.db.tables.records.NodesRecord;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.db.Timestamps;
-import com.rendertrust.server.testing.InMemoryJobBilling;
-import com.rendertrust.server.testing.InMemoryJobBilling.HoldState;
+import com.rendertrust.server.credits.CreditAmount;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.MutableClock;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class FencingAndTimeoutsTest {
 
-  private static final InMemoryJobBilling billing = new InMemoryJobBilling();
+  private static JobLedger ledger;
   private static final MutableClock clock = new MutableClock();
   private static final AtomicInteger types = new AtomicInteger();
   private static TestServer server;
@@ -56,7 +57,8 @@ class FencingAndTimeoutsTest {
         Duration.ofMinutes(5), 3, Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofMinutes(5),
         Duration.ofSeconds(30), 3, Duration.ofMinutes(5), Duration.ofMinutes(10),
         Duration.ofHours(1), Duration.ofMillis(200));
-    server = JobsTesting.start(JobsTesting.config(config), billing, clock);
+    server = JobsTesting.start(JobsTesting.config(config), clock);
+    ledger = JobLedger.of(server);
   }
 
   @AfterAll
@@ -66,7 +68,7 @@ class FencingAndTimeoutsTest {
 
   @AfterEach
   void invariantsHold() {
-    billing.checkInvariants();
+    ledger.checkInvariants();
     DSLContext dsl = dsl();
     // every node's slot count equals the jobs it holds, and no job has two open assignments
     for (NodesRecord node : dsl.selectFrom(NODES).fetch()) {
@@ -107,7 +109,7 @@ class FencingAndTimeoutsTest {
     node.complete(second);
     eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
     assertThat(job(jobId).getResultRef()).endsWith(second.getAssignmentId());
-    eventually("captured", () -> billing.hold(UUID.fromString(jobId)).state() == HoldState.CAPTURED);
+    eventually("captured", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.CAPTURED);
   }
 
   @Test
@@ -129,8 +131,8 @@ class FencingAndTimeoutsTest {
     assertThat(job.getRetryCount()).isEqualTo(3);
     assertThat(job.getErrorMessage()).contains("gave up after 3 retries").contains("not started");
     assertThat(job.getCompletedAt()).isNotNull();
-    eventually("released", () -> billing.hold(UUID.fromString(jobId)).state() == HoldState.RELEASED);
-    assertThat(billing.available(user)).isEqualTo(billing.balance(user));
+    eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
+    assertThat(ledger.available(user)).isEqualTo(ledger.balance(user));
     assertThat(dsl().select(JOB_ASSIGNMENTS.OUTCOME).from(JOB_ASSIGNMENTS)
         .where(JOB_ASSIGNMENTS.JOB_ID.eq(UUID.fromString(jobId))).orderBy(JOB_ASSIGNMENTS.CREATED_AT)
         .fetch(JOB_ASSIGNMENTS.OUTCOME))
@@ -267,7 +269,7 @@ class FencingAndTimeoutsTest {
     eventually("heartbeat", () -> node(owner).getCurrentLoad() == 0.2);
     assertThat(job(jobId).getStatus()).isEqualTo("COMPLETED");
     assertThat(job(jobId).getErrorMessage()).isNull();
-    eventually("captured", () -> billing.hold(UUID.fromString(jobId)).state() == HoldState.CAPTURED);
+    eventually("captured", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.CAPTURED);
   }
 
   @Test
@@ -282,10 +284,10 @@ class FencingAndTimeoutsTest {
       node.fail(dispatch, "CUDA out of memory");
       eventually("failed", () -> job(jobId).getStatus().equals("FAILED"));
       assertThat(job(jobId).getErrorMessage()).isEqualTo("CUDA out of memory");
-      eventually("released", () -> billing.hold(UUID.fromString(jobId)).state() == HoldState.RELEASED);
+      eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
     }
     assertThat(node(node).getStatus()).isEqualTo("UNHEALTHY");
-    assertThat(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + type + "\"}", userBearer(user))
+    assertThat(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + type + "\"}", "Authorization", userBearer(server, user))
         .statusCode()).as("no healthy node left for the type").isEqualTo(400);
 
     advance(Duration.ofMinutes(2), node);
@@ -314,7 +316,7 @@ class FencingAndTimeoutsTest {
     node.heartbeat(0.3);
     assertThat(node.closeReason()).isEqualTo("STALE_ASSIGNMENT");
     assertThat(Json.parse(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":0.1}",
-        "Bearer " + node.node().token()).body()).get("status").asText()).isEqualTo("HEALTHY");
+        "Authorization", "Bearer " + node.node().token()).body()).get("status").asText()).isEqualTo("HEALTHY");
     TestNode.Stream back = node.node().connect(server.channel(), 1);
     assertThat(back.dispatch().getJobId()).isEqualTo(jobId);
   }
@@ -326,26 +328,39 @@ class FencingAndTimeoutsTest {
     UUID user = funded();
     String jobId = submit(user, type);
     JobDispatch dispatch = node.dispatch();
-    int capturesBefore = billing.captureCalls();
-    billing.failNext(1);
-    node.complete(dispatch);
-    eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
-    eventually("capture attempted", () -> billing.captureCalls() == capturesBefore + 1);
-    assertThat(job(jobId).getSettlement()).isEqualTo("CAPTURE_PENDING");
-    assertThat(billing.hold(UUID.fromString(jobId)).state()).isEqualTo(HoldState.HELD);
+    // The ledger's database refuses this job's capture (a trigger on its hold); the sequence
+    // counts attempts outside the rolled-back transactions.
+    dsl().execute("CREATE SEQUENCE test_capture_attempts");
+    dsl().execute("CREATE FUNCTION test_refuse_capture() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        + "BEGIN PERFORM nextval('test_capture_attempts'); RAISE EXCEPTION 'injected capture failure'; END $$");
+    dsl().execute("CREATE TRIGGER test_refuse_capture BEFORE UPDATE ON credit_holds FOR EACH ROW "
+        + "WHEN (OLD.job_id = '" + UUID.fromString(jobId) + "'::uuid AND NEW.status = 'CAPTURED') "
+        + "EXECUTE FUNCTION test_refuse_capture()");
+    try {
+      node.complete(dispatch);
+      eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
+      eventually("capture attempted", () -> Boolean.TRUE.equals(dsl().fetchValue(
+          "SELECT is_called FROM test_capture_attempts")));
+      assertThat(job(jobId).getSettlement()).isEqualTo("CAPTURE_PENDING");
+      assertThat(ledger.holdStatus(UUID.fromString(jobId))).isEqualTo(HoldStatus.ACTIVE);
+    } finally {
+      dsl().execute("DROP TRIGGER test_refuse_capture ON credit_holds");
+      dsl().execute("DROP FUNCTION test_refuse_capture()");
+      dsl().execute("DROP SEQUENCE test_capture_attempts");
+    }
     advance(Duration.ofSeconds(3), node);
     sweep();
     assertThat(job(jobId).getSettlement()).isEqualTo("CAPTURED");
-    assertThat(billing.hold(UUID.fromString(jobId)).state()).isEqualTo(HoldState.CAPTURED);
+    assertThat(ledger.holdStatus(UUID.fromString(jobId))).isEqualTo(HoldStatus.CAPTURED);
     sweep();
-    assertThat(billing.balance(user)).isEqualTo(1_000_000 - 10_000);
+    assertThat(ledger.balance(user)).isEqualTo(1_000_000 - 10_000);
   }
 
   @Test
   void aSubmissionInterruptedBeforeItsHoldWasConfirmedIsFailedAndReleased() {
     UUID user = funded();
     UUID jobId = UUID.randomUUID();
-    billing.hold(jobId, user, 10_000); // the hold was placed, then the replica died
+    server.controlPlane().jobHolds().hold(jobId, user, new CreditAmount(10_000)); // the hold was placed, then the replica died
     dsl().insertInto(JOBS)
         .set(JOBS.ID, jobId).set(JOBS.USER_ID, user).set(JOBS.JOB_TYPE, "render").set(JOBS.PRIORITY, "normal")
         .set(JOBS.PRIORITY_RANK, (short) 1).set(JOBS.GPU_REQUIRED, false).set(JOBS.STATUS, "QUEUED")
@@ -359,7 +374,7 @@ class FencingAndTimeoutsTest {
     sweep();
     assertThat(job(jobId.toString()).getStatus()).isEqualTo("FAILED");
     assertThat(job(jobId.toString()).getSettlement()).isEqualTo("RELEASED");
-    assertThat(billing.hold(jobId).state()).isEqualTo(HoldState.RELEASED);
+    assertThat(ledger.holdStatus(jobId)).isEqualTo(HoldStatus.RELEASED);
   }
 
   @Test
@@ -399,7 +414,7 @@ class FencingAndTimeoutsTest {
 
   private static UUID funded() {
     UUID user = UUID.randomUUID();
-    billing.deposit(user, 1_000_000);
+    ledger.deposit(user, 1_000_000);
     return user;
   }
 
@@ -411,7 +426,7 @@ class FencingAndTimeoutsTest {
   }
 
   private static String submit(UUID user, String type) {
-    var response = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + type + "\"}", userBearer(user));
+    var response = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + type + "\"}", "Authorization", userBearer(server, user));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.parse(response.body()).get("job_id").asText();
   }

@@ -1,12 +1,13 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.JobDispatch;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestNode;
@@ -30,12 +31,13 @@ import org.junit.jupiter.api.Test;
  */
 class JobLifecycleEndToEndTest {
 
-  private static final InMemoryJobBilling billing = new InMemoryJobBilling();
+  private static JobLedger ledger;
   private static TestServer server;
 
   @BeforeAll
   static void start() {
-    server = JobsTesting.start(billing);
+    server = JobsTesting.start();
+    ledger = JobLedger.of(server);
   }
 
   @AfterAll
@@ -47,23 +49,24 @@ class JobLifecycleEndToEndTest {
   void aJobGoesFromRestSubmissionThroughANodeToADownloadedResultAndIsChargedOnce() throws Exception {
     UUID creator = UUID.randomUUID();
     UUID operator = UUID.randomUUID();
-    billing.deposit(creator, 1_000_000); // 100 credits
+    ledger.deposit(creator, 1_000_000); // 100 credits
+    long revenueBefore = ledger.platformRevenue();
     TestNode node = TestNode.withNewKey();
-    node.register(server.channel(), "gpu-east-1", List.of("render", "echo"), userBearer(operator));
+    node.register(server.channel(), "gpu-east-1", List.of("render", "echo"), userBearer(server, operator));
     node.prove(server.channel());
     TestNode.Stream stream = node.connect(server.channel(), 2);
     assertThat(stream.welcome().getWelcome().getNodeId()).isEqualTo(node.id().toString());
 
     HttpResponse<String> submitted = server.postJson("/api/v1/jobs/dispatch",
         "{\"job_type\":\"render\",\"payload_ref\":\"s3://scenes/castle.blend\",\"priority\":\"high\","
-            + "\"payload\":{\"frames\":[1,2]}}", userBearer(creator));
+            + "\"payload\":{\"frames\":[1,2]}}", "Authorization", userBearer(server, creator));
     assertThat(submitted.statusCode()).isEqualTo(200);
     JsonNode answer = Json.parse(submitted.body());
     assertThat(answer.get("status").asText()).isEqualTo("DISPATCHED");
     assertThat(answer.get("node_id").asText()).isEqualTo(node.id().toString());
     String jobId = answer.get("job_id").asText();
-    assertThat(billing.available(creator)).isEqualTo(900_000);
-    assertThat(billing.balance(creator)).isEqualTo(1_000_000);
+    assertThat(ledger.available(creator)).isEqualTo(900_000);
+    assertThat(ledger.balance(creator)).isEqualTo(1_000_000);
 
     JobDispatch dispatch = stream.dispatch();
     assertThat(dispatch.getJobId()).isEqualTo(jobId);
@@ -83,7 +86,7 @@ class JobLifecycleEndToEndTest {
     stream.complete(dispatch);
     eventually("COMPLETED", () -> status(jobId, creator).equals("COMPLETED"));
 
-    HttpResponse<String> result = server.get("/api/v1/jobs/" + jobId + "/result", userBearer(creator));
+    HttpResponse<String> result = server.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(server, creator));
     assertThat(result.statusCode()).isEqualTo(200);
     JsonNode link = Json.parse(result.body());
     assertThat(link.get("job_id").asText()).isEqualTo(jobId);
@@ -94,14 +97,14 @@ class JobLifecycleEndToEndTest {
     assertThat(download.statusCode()).isEqualTo(200);
     assertThat(download.body()).isEqualTo(resultBytes);
 
-    eventually("charged", () -> billing.hold(UUID.fromString(jobId)).state() == InMemoryJobBilling.HoldState.CAPTURED);
-    assertThat(billing.balance(creator)).isEqualTo(900_000);
-    assertThat(billing.available(creator)).isEqualTo(900_000);
-    assertThat(billing.earnings(operator)).isEqualTo(70_000);
-    assertThat(billing.platformRevenue()).isEqualTo(30_000);
-    billing.checkInvariants();
+    eventually("charged", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.CAPTURED);
+    assertThat(ledger.balance(creator)).isEqualTo(900_000);
+    assertThat(ledger.available(creator)).isEqualTo(900_000);
+    assertThat(ledger.earnings(operator)).isEqualTo(70_000);
+    assertThat(ledger.platformRevenue() - revenueBefore).isEqualTo(30_000);
+    ledger.checkInvariants();
 
-    JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, userBearer(creator)).body());
+    JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body());
     assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
     assertThat(job.get("result_ref").asText()).isEqualTo("results/" + jobId + "/" + dispatch.getAssignmentId());
     assertThat(job.get("priority").asText()).isEqualTo("high");
@@ -117,11 +120,11 @@ class JobLifecycleEndToEndTest {
     TestNode.Stream stream = node.connect(server.channel(), 1);
     stream.welcome();
     HttpResponse<String> submitted = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo\"}",
-        userBearer(creator));
+        "Authorization", userBearer(server, creator));
     assertThat(submitted.statusCode()).isEqualTo(200);
     String jobId = Json.parse(submitted.body()).get("job_id").asText();
 
-    JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, userBearer(creator)).body());
+    JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body());
     assertThat(job.size()).isEqualTo(14);
     for (String field : List.of("id", "node_id", "job_type", "payload_ref", "status", "result_ref", "error_message",
         "retry_count", "queued_at", "dispatched_at", "completed_at", "created_at", "updated_at", "priority")) {
@@ -132,12 +135,12 @@ class JobLifecycleEndToEndTest {
     assertThat(job.get("completed_at").isNull()).isTrue();
     assertThat(job.get("dispatched_at").isTextual()).isTrue();
 
-    JsonNode listed = Json.parse(server.get("/api/v1/jobs", userBearer(creator)).body()).get("jobs").get(0);
+    JsonNode listed = Json.parse(server.get("/api/v1/jobs", "Authorization", userBearer(server, creator)).body()).get("jobs").get(0);
     assertThat(listed.get("result_ref").isNull()).isTrue();
     assertThat(listed.size()).isEqualTo(14);
   }
 
   private static String status(String jobId, UUID creator) {
-    return Json.parse(server.get("/api/v1/jobs/" + jobId, userBearer(creator)).body()).get("status").asText();
+    return Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body()).get("status").asText();
   }
 }

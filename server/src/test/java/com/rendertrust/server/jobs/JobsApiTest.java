@@ -2,13 +2,14 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.JobDispatch;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestNode;
@@ -31,13 +32,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The jobs REST API: submission rules, idempotency, listing, ownership, cancel, result, queueing. */
 class JobsApiTest {
 
-  private static final InMemoryJobBilling billing = new InMemoryJobBilling();
+  private static JobLedger ledger;
   private static final AtomicInteger types = new AtomicInteger();
   private static TestServer server;
 
   @BeforeAll
   static void start() {
-    server = JobsTesting.start(billing);
+    server = JobsTesting.start();
+    ledger = JobLedger.of(server);
   }
 
   @AfterAll
@@ -47,19 +49,19 @@ class JobsApiTest {
 
   @AfterEach
   void moneyIsConserved() {
-    billing.checkInvariants();
+    ledger.checkInvariants();
   }
 
   @Test
   void noHealthyNodeForTheTypeIs400AndWritesNothing() {
     UUID user = funded(100_000);
     int jobs = jobCount();
-    int holds = billing.holdCount();
+    int holds = ledger.holdCount();
     HttpResponse<String> response = dispatch(user, "{\"job_type\":\"nobody-runs-this\"}");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(Json.parse(response.body()).get("detail").asText()).contains("nobody-runs-this");
     assertThat(jobCount()).isEqualTo(jobs);
-    assertThat(billing.holdCount()).isEqualTo(holds);
+    assertThat(ledger.holdCount()).isEqualTo(holds);
   }
 
   @Test
@@ -86,7 +88,7 @@ class JobsApiTest {
     assertThat(body.get("available").asText()).isEqualTo("0.5000");
     assertThat(body.get("requested").asText()).isEqualTo("1.0000");
     assertThat(jobCount()).isEqualTo(jobs);
-    assertThat(billing.available(user)).isEqualTo(5_000);
+    assertThat(ledger.available(user)).isEqualTo(5_000);
   }
 
   static Stream<String> invalidSubmissions() {
@@ -130,12 +132,12 @@ class JobsApiTest {
     JsonNode retry = Json.parse(dispatch(user, body).body());
     assertThat(retry).isEqualTo(first);
     JsonNode viaHeader = Json.parse(server.send(HttpRequest.newBuilder(server.uri("/api/v1/jobs/dispatch"))
-        .header("Content-Type", "application/json").header("Authorization", userBearer(user))
+        .header("Content-Type", "application/json").header("Authorization", userBearer(server, user))
         .header("Idempotency-Key", "order-17")
         .POST(HttpRequest.BodyPublishers.ofString("{\"job_type\":\"" + type + "\"}"))).body());
     assertThat(viaHeader.get("job_id")).isEqualTo(first.get("job_id"));
     assertThat(jobsOf(user)).hasSize(1);
-    assertThat(billing.available(user)).isEqualTo(90_000);
+    assertThat(ledger.available(user)).isEqualTo(90_000);
     node.dispatch();
     assertThat(node.poll(ConnectResponse::hasDispatch, Duration.ofMillis(300))).as("one dispatch only").isNull();
 
@@ -143,7 +145,7 @@ class JobsApiTest {
         + "\"idempotency_key\":\"order-17\"}");
     assertThat(conflict.statusCode()).isEqualTo(409);
     HttpResponse<String> disagree = server.send(HttpRequest.newBuilder(server.uri("/api/v1/jobs/dispatch"))
-        .header("Content-Type", "application/json").header("Authorization", userBearer(user))
+        .header("Content-Type", "application/json").header("Authorization", userBearer(server, user))
         .header("Idempotency-Key", "other")
         .POST(HttpRequest.BodyPublishers.ofString(body)));
     assertThat(disagree.statusCode()).isEqualTo(400);
@@ -170,7 +172,7 @@ class JobsApiTest {
     }
     assertThat(ids).hasSize(8).containsOnly(ids.get(0));
     assertThat(jobsOf(user)).hasSize(1);
-    assertThat(billing.available(user)).isEqualTo(990_000);
+    assertThat(ledger.available(user)).isEqualTo(990_000);
   }
 
   @Test
@@ -188,25 +190,25 @@ class JobsApiTest {
     node.accept(first);
     eventually("running", () -> jobsOf(user, "?status=RUNNING").size() == 1);
 
-    JsonNode all = Json.parse(server.get("/api/v1/jobs", userBearer(user)).body());
+    JsonNode all = Json.parse(server.get("/api/v1/jobs", "Authorization", userBearer(server, user)).body());
     assertThat(all.get("count").asInt()).isEqualTo(5);
     List<String> listed = new ArrayList<>();
     all.get("jobs").forEach(job -> listed.add(job.get("id").asText()));
     assertThat(listed).isEqualTo(mine.reversed());
 
-    JsonNode page = Json.parse(server.get("/api/v1/jobs?limit=2&offset=1", userBearer(user)).body());
+    JsonNode page = Json.parse(server.get("/api/v1/jobs?limit=2&offset=1", "Authorization", userBearer(server, user)).body());
     assertThat(page.get("count").asInt()).isEqualTo(5);
     assertThat(page.get("jobs")).hasSize(2);
     assertThat(page.get("jobs").get(0).get("id").asText()).isEqualTo(mine.get(3));
     assertThat(jobsOf(user, "?status=DISPATCHED")).hasSize(4);
-    assertThat(Json.parse(server.get("/api/v1/jobs?status=COMPLETED", userBearer(user)).body()).get("count").asInt())
+    assertThat(Json.parse(server.get("/api/v1/jobs?status=COMPLETED", "Authorization", userBearer(server, user)).body()).get("count").asInt())
         .isZero();
 
-    assertThat(server.get("/api/v1/jobs?status=DONE", userBearer(user)).statusCode()).isEqualTo(422);
-    assertThat(server.get("/api/v1/jobs?status=running", userBearer(user)).statusCode()).isEqualTo(422);
-    assertThat(server.get("/api/v1/jobs?limit=201", userBearer(user)).statusCode()).isEqualTo(422);
-    assertThat(server.get("/api/v1/jobs?limit=-1", userBearer(user)).statusCode()).isEqualTo(422);
-    assertThat(server.get("/api/v1/jobs?offset=-1", userBearer(user)).statusCode()).isEqualTo(422);
+    assertThat(server.get("/api/v1/jobs?status=DONE", "Authorization", userBearer(server, user)).statusCode()).isEqualTo(422);
+    assertThat(server.get("/api/v1/jobs?status=running", "Authorization", userBearer(server, user)).statusCode()).isEqualTo(422);
+    assertThat(server.get("/api/v1/jobs?limit=201", "Authorization", userBearer(server, user)).statusCode()).isEqualTo(422);
+    assertThat(server.get("/api/v1/jobs?limit=-1", "Authorization", userBearer(server, user)).statusCode()).isEqualTo(422);
+    assertThat(server.get("/api/v1/jobs?offset=-1", "Authorization", userBearer(server, user)).statusCode()).isEqualTo(422);
   }
 
   @Test
@@ -215,19 +217,19 @@ class JobsApiTest {
     readyNode(type, 2, false);
     UUID owner = funded(100_000);
     String jobId = Json.parse(dispatch(owner, "{\"job_type\":\"" + type + "\"}").body()).get("job_id").asText();
-    String intruder = userBearer(UUID.randomUUID());
+    String intruder = userBearer(server, UUID.randomUUID());
     String missing = UUID.randomUUID().toString();
     for (String suffix : List.of("", "/result")) {
-      HttpResponse<String> foreign = server.get("/api/v1/jobs/" + jobId + suffix, intruder);
-      HttpResponse<String> absent = server.get("/api/v1/jobs/" + missing + suffix, intruder);
+      HttpResponse<String> foreign = server.get("/api/v1/jobs/" + jobId + suffix, "Authorization", intruder);
+      HttpResponse<String> absent = server.get("/api/v1/jobs/" + missing + suffix, "Authorization", intruder);
       assertThat(foreign.statusCode()).isEqualTo(404);
       assertThat(foreign.body()).isEqualTo(absent.body());
     }
-    HttpResponse<String> cancel = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "{}", intruder);
+    HttpResponse<String> cancel = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "{}", "Authorization", intruder);
     assertThat(cancel.statusCode()).isEqualTo(404);
-    assertThat(cancel.body()).isEqualTo(server.postJson("/api/v1/jobs/" + missing + "/cancel", "{}", intruder).body());
-    assertThat(server.get("/api/v1/jobs/not-a-uuid", intruder).statusCode()).isEqualTo(404);
-    assertThat(server.get("/api/v1/jobs/%27%20OR%201%3D1%20--", intruder).statusCode()).isEqualTo(404);
+    assertThat(cancel.body()).isEqualTo(server.postJson("/api/v1/jobs/" + missing + "/cancel", "{}", "Authorization", intruder).body());
+    assertThat(server.get("/api/v1/jobs/not-a-uuid", "Authorization", intruder).statusCode()).isEqualTo(404);
+    assertThat(server.get("/api/v1/jobs/%27%20OR%201%3D1%20--", "Authorization", intruder).statusCode()).isEqualTo(404);
     assertThat(jobStatus(owner, jobId)).isEqualTo("DISPATCHED");
   }
 
@@ -240,17 +242,17 @@ class JobsApiTest {
     JsonNode queued = Json.parse(dispatch(user, "{\"job_type\":\"" + type + "\"}").body());
     assertThat(queued.get("status").asText()).isEqualTo("QUEUED");
     assertThat(queued.get("node_id").isNull()).isTrue();
-    assertThat(billing.available(user)).isEqualTo(80_000);
+    assertThat(ledger.available(user)).isEqualTo(80_000);
 
     HttpResponse<String> cancelled = server.postJson("/api/v1/jobs/" + queued.get("job_id").asText() + "/cancel", "",
-        userBearer(user));
+        "Authorization", userBearer(server, user));
     assertThat(cancelled.statusCode()).isEqualTo(200);
     JsonNode job = Json.parse(cancelled.body());
     assertThat(job.get("status").asText()).isEqualTo("CANCELLED");
     assertThat(job.get("completed_at").isTextual()).isTrue();
-    assertThat(billing.available(user)).isEqualTo(90_000);
-    assertThat(billing.hold(UUID.fromString(queued.get("job_id").asText())).state())
-        .isEqualTo(InMemoryJobBilling.HoldState.RELEASED);
+    assertThat(ledger.available(user)).isEqualTo(90_000);
+    assertThat(ledger.holdStatus(UUID.fromString(queued.get("job_id").asText())))
+        .isEqualTo(HoldStatus.RELEASED);
     node.dispatch();
   }
 
@@ -264,7 +266,7 @@ class JobsApiTest {
     JobDispatch dispatched = node.dispatch();
     assertThat(dispatched.getJobId()).isEqualTo(first);
 
-    HttpResponse<String> cancelled = server.postJson("/api/v1/jobs/" + first + "/cancel", "", userBearer(user));
+    HttpResponse<String> cancelled = server.postJson("/api/v1/jobs/" + first + "/cancel", "", "Authorization", userBearer(server, user));
     assertThat(cancelled.statusCode()).isEqualTo(200);
     ConnectResponse cancel = node.cancel();
     assertThat(cancel.getCancel().getJobId()).isEqualTo(first);
@@ -286,7 +288,7 @@ class JobsApiTest {
     String jobId = Json.parse(dispatch(user, "{\"job_type\":\"" + type + "\"}").body()).get("job_id").asText();
     node.accept(node.dispatch());
     eventually("running", () -> jobStatus(user, jobId).equals("RUNNING"));
-    HttpResponse<String> refused = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "", userBearer(user));
+    HttpResponse<String> refused = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "", "Authorization", userBearer(server, user));
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(Json.parse(refused.body()).get("detail").asText()).contains("RUNNING");
     assertThat(jobStatus(user, jobId)).isEqualTo("RUNNING");
@@ -298,7 +300,7 @@ class JobsApiTest {
     readyNode(type, 1, false);
     UUID user = funded(100_000);
     String jobId = Json.parse(dispatch(user, "{\"job_type\":\"" + type + "\"}").body()).get("job_id").asText();
-    HttpResponse<String> notYet = server.get("/api/v1/jobs/" + jobId + "/result", userBearer(user));
+    HttpResponse<String> notYet = server.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(server, user));
     assertThat(notYet.statusCode()).isEqualTo(404);
     assertThat(Json.parse(notYet.body()).get("detail").asText()).contains("not completed");
   }
@@ -349,7 +351,7 @@ class JobsApiTest {
 
   private static UUID funded(long amount) {
     UUID user = UUID.randomUUID();
-    billing.deposit(user, amount);
+    ledger.deposit(user, amount);
     return user;
   }
 
@@ -361,7 +363,7 @@ class JobsApiTest {
   }
 
   private static HttpResponse<String> dispatch(UUID user, String body) {
-    return server.postJson("/api/v1/jobs/dispatch", body, userBearer(user));
+    return server.postJson("/api/v1/jobs/dispatch", body, "Authorization", userBearer(server, user));
   }
 
   private static String submit(UUID user, String type, String priority) {
@@ -371,7 +373,7 @@ class JobsApiTest {
   }
 
   private static String jobStatus(UUID user, String jobId) {
-    return Json.parse(server.get("/api/v1/jobs/" + jobId, userBearer(user)).body()).get("status").asText();
+    return Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, user)).body()).get("status").asText();
   }
 
   private static List<JsonNode> jobsOf(UUID user) {
@@ -380,7 +382,7 @@ class JobsApiTest {
 
   private static List<JsonNode> jobsOf(UUID user, String query) {
     List<JsonNode> jobs = new ArrayList<>();
-    Json.parse(server.get("/api/v1/jobs" + query, userBearer(user)).body()).get("jobs").forEach(jobs::add);
+    Json.parse(server.get("/api/v1/jobs" + query, "Authorization", userBearer(server, user)).body()).get("jobs").forEach(jobs::add);
     return jobs;
   }
 

@@ -16,8 +16,11 @@ import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.storage.ResultStore;
-import com.rendertrust.server.testing.InMemoryJobBilling;
-import com.rendertrust.server.testing.InMemoryJobBilling.HoldState;
+import com.rendertrust.server.credits.Hold;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.testing.FlakyJobBilling;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.TestInfrastructure;
 import com.rendertrust.server.testing.TestNode;
@@ -66,7 +69,8 @@ class SchedulerSimulationTest {
     private final Database database;
     private final SplittableRandom random;
     private final MutableClock clock = new MutableClock();
-    private final InMemoryJobBilling billing = new InMemoryJobBilling();
+    private final FlakyJobBilling billing;
+    private final JobLedger ledger;
     private final JobsConfig config;
     private final NodeService nodes;
     private final JobService jobs;
@@ -80,6 +84,8 @@ class SchedulerSimulationTest {
     Simulation(long seed, Database database) {
       this.database = database;
       this.random = new SplittableRandom(seed);
+      this.billing = new FlakyJobBilling(new LedgerJobBilling(new JobHolds(database.dsl(), 70)));
+      this.ledger = new JobLedger(database.dsl());
       JobsConfig d = JobsConfig.defaults();
       this.config = new JobsConfig(d.prices(),
           new PerJobType<>(Map.of("echo", Duration.ofMinutes(2)), Duration.ofMinutes(10)),
@@ -112,7 +118,7 @@ class SchedulerSimulationTest {
       }
       for (int i = 0; i < 4; i++) {
         UUID user = UUID.randomUUID();
-        billing.deposit(user, random.nextLong(20_000, 400_000));
+        ledger.deposit(user, random.nextLong(20_000, 400_000));
         users.add(user);
       }
       fleet.forEach(node -> node.connect(List.of()));
@@ -224,13 +230,14 @@ class SchedulerSimulationTest {
       for (JobsRecord job : dsl().selectFrom(JOBS).fetch()) {
         JobStatus status = JobStatus.valueOf(job.getStatus());
         assertThat(status.isTerminal()).isTrue();
-        InMemoryJobBilling.Hold hold = billing.hold(job.getId());
+        Optional<Hold> hold = ledger.hold(job.getId());
         if (job.getPrice() == 0) {
-          assertThat(hold).isNull();
+          assertThat(hold).isEmpty();
           continue;
         }
         assertThat(job.getSettlement()).isIn("CAPTURED", "RELEASED");
-        assertThat(hold.state()).isEqualTo(status == JobStatus.COMPLETED ? HoldState.CAPTURED : HoldState.RELEASED);
+        assertThat(hold.orElseThrow().status())
+            .isEqualTo(status == JobStatus.COMPLETED ? HoldStatus.CAPTURED : HoldStatus.RELEASED);
       }
     }
 
@@ -240,7 +247,7 @@ class SchedulerSimulationTest {
     }
 
     private void checkSafety() {
-      billing.checkInvariants();
+      ledger.checkInvariants();
       DSLContext dsl = dsl();
       var held = dsl.select(NODES.ID, NODES.ACTIVE_JOBS, NODES.SLOTS, org.jooq.impl.DSL.count(JOBS.ID))
           .from(NODES).leftJoin(JOBS).on(JOBS.NODE_ID.eq(NODES.ID).and(JOBS.STATUS.in("DISPATCHED", "RUNNING")))
@@ -260,7 +267,7 @@ class SchedulerSimulationTest {
       assertThat(dsl.fetchCount(JOB_ASSIGNMENTS, JOB_ASSIGNMENTS.ENDED_AT.isNull())).isEqualTo(active);
       for (UUID jobId : dsl.select(JOBS.ID).from(JOBS)
           .where(JOBS.STATUS.in("DISPATCHED", "RUNNING").and(JOBS.PRICE.gt(0L))).fetch(JOBS.ID)) {
-        assertThat(billing.hold(jobId).state()).as("hold of active job " + jobId).isEqualTo(HoldState.HELD);
+        assertThat(ledger.holdStatus(jobId)).as("hold of active job " + jobId).isEqualTo(HoldStatus.ACTIVE);
       }
     }
 

@@ -3,7 +3,7 @@ package com.rendertrust.server.nodes;
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.NODES;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.api.v1.ConnectRequest;
@@ -13,7 +13,8 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.server.platform.config.JobsConfig;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestNode;
@@ -33,12 +34,13 @@ import org.junit.jupiter.api.Test;
 /** The Connect stream's protocol over in-process gRPC, with a heartbeat timeout of one second. */
 class ConnectStreamTest {
 
-  private static final InMemoryJobBilling billing = new InMemoryJobBilling();
+  private static JobLedger ledger;
   private static TestServer server;
 
   @BeforeAll
   static void start() {
-    server = JobsTesting.start(JobsTesting.config(shortHeartbeats()), billing, Clock.systemUTC());
+    server = JobsTesting.start(JobsTesting.config(shortHeartbeats()), Clock.systemUTC());
+    ledger = JobLedger.of(server);
   }
 
   @AfterAll
@@ -129,8 +131,8 @@ class ConnectStreamTest {
     TestNode.Stream first = node.connect(server.channel(), 1).keepAlive(Duration.ofMillis(200), null);
     first.welcome();
     UUID user = UUID.randomUUID();
-    billing.deposit(user, 100_000);
-    String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"carry\"}", userBearer(user))
+    ledger.deposit(user, 100_000);
+    String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"carry\"}", "Authorization", userBearer(server, user))
         .body()).get("job_id").asText();
     JobDispatch dispatch = first.dispatch();
     first.accept(dispatch);

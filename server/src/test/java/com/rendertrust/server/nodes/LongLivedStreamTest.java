@@ -2,7 +2,7 @@ package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
@@ -11,7 +11,8 @@ import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestNode;
@@ -25,6 +26,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /**
  * The Connect stream over real TCP through the HTTP edge: it outlives the edge's request timeout
@@ -35,12 +38,11 @@ class LongLivedStreamTest {
 
   @Test
   void aStreamOutlivesTheRequestTimeoutAndTheRequestSizeLimit() throws Exception {
-    InMemoryJobBilling billing = new InMemoryJobBilling();
     ServerConfig base = JobsTesting.config(ConnectStreamTest.shortHeartbeats());
     ServerConfig strict = new ServerConfig(base.environment(), 0, base.dataDir(), base.databaseUrl(),
         base.databaseUser(), base.databasePassword(), base.databasePoolSize(), base.redisUrl(), 4096,
-        Duration.ofSeconds(1), base.shutdownGrace(), base.jobs(), base.storage());
-    try (TestServer server = JobsTesting.start(strict, billing, Clock.systemUTC());
+        Duration.ofSeconds(1), base.shutdownGrace(), base.auth(), base.chain(), base.credits(), base.jobs(), base.storage());
+    try (TestServer server = JobsTesting.start(strict, Clock.systemUTC());
          TestNode.Connection tcp = TestNode.tcp(server.controlPlane().httpPort())) {
       TestNode node = TestNode.ready(tcp.channel(), "tcp-1", List.of("echo"));
       Struct oneKilobyte = Struct.newBuilder()
@@ -51,7 +53,7 @@ class LongLivedStreamTest {
       assertThat(stream.isClosed()).isFalse();
 
       UUID user = UUID.randomUUID();
-      String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo\"}", userBearer(user))
+      String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo\"}", "Authorization", userBearer(server, user))
           .body()).get("job_id").asText();
       JobDispatch dispatch = stream.dispatch();
       assertThat(dispatch.getJobId()).isEqualTo(jobId);
@@ -63,7 +65,7 @@ class LongLivedStreamTest {
 
       // the edge's limits still hold for ordinary calls
       assertThat(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + "e".repeat(5000) + "\"}",
-          userBearer(user)).statusCode()).isEqualTo(413);
+          "Authorization", userBearer(server, user)).statusCode()).isEqualTo(413);
       stream.halfClose();
       assertThat(stream.awaitClose().isOk()).isTrue();
     }
@@ -71,18 +73,18 @@ class LongLivedStreamTest {
 
   @Test
   void aShuttingDownServerDrainsItsNodesAndLetsThemFinish() throws Exception {
-    InMemoryJobBilling billing = new InMemoryJobBilling();
     ServerConfig config = JobsTesting.config(JobsTesting.fastJobs());
-    TestServer server = JobsTesting.start(config, billing, Clock.systemUTC());
+    TestServer server = JobsTesting.start(config, Clock.systemUTC());
+    JobLedger ledger = JobLedger.of(server);
     TestNode.Connection tcp = TestNode.tcp(server.controlPlane().httpPort());
     try {
       TestNode node = TestNode.ready(tcp.channel(), "drain-1", List.of("drainable"));
       TestNode.Stream stream = node.connect(tcp.channel(), 1);
       stream.welcome();
       UUID user = UUID.randomUUID();
-      billing.deposit(user, 100_000);
+      ledger.deposit(user, 100_000);
       String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"drainable\"}",
-          userBearer(user)).body()).get("job_id").asText();
+          "Authorization", userBearer(server, user)).body()).get("job_id").asText();
       JobDispatch dispatch = stream.dispatch();
       stream.accept(dispatch);
 
@@ -94,7 +96,11 @@ class LongLivedStreamTest {
       assertThat(stream.closeReason()).isEqualTo("DEPENDENCY_UNAVAILABLE");
       stopping.get();
       assertThat(statusInDatabase(config, jobId)).isEqualTo("COMPLETED");
-      assertThat(billing.hold(UUID.fromString(jobId)).state()).isEqualTo(InMemoryJobBilling.HoldState.CAPTURED);
+      try (Connection connection = DriverManager.getConnection(config.databaseUrl().orElseThrow())) {
+        JobLedger afterStop = new JobLedger(DSL.using(connection, SQLDialect.POSTGRES));
+        assertThat(afterStop.holdStatus(UUID.fromString(jobId))).isEqualTo(HoldStatus.CAPTURED);
+        afterStop.checkInvariants();
+      }
     } finally {
       tcp.close();
       server.close();

@@ -2,7 +2,7 @@ package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +12,7 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestInfrastructure;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 class MultiReplicaTest {
 
-  private final InMemoryJobBilling billing = new InMemoryJobBilling();
+  private JobLedger ledger;
   private TestServer a;
   private TestServer b;
 
@@ -56,19 +56,20 @@ class MultiReplicaTest {
         .withRedis(TestInfrastructure.redisUrl())
         .withJobs(onlyWakeUps)
         .withStorage(StorageConfig.defaults().withLocalDirectory(sharedStore));
-    a = JobsTesting.start(config, billing, Clock.systemUTC());
-    b = JobsTesting.start(config, billing, Clock.systemUTC());
+    a = JobsTesting.start(config, Clock.systemUTC());
+    b = JobsTesting.start(config, Clock.systemUTC());
+    ledger = JobLedger.of(a);
   }
 
   @AfterEach
   void stop() {
+    ledger.checkInvariants();
     if (a != null) {
       a.close();
     }
     if (b != null) {
       b.close();
     }
-    billing.checkInvariants();
   }
 
   @Test
@@ -79,10 +80,10 @@ class MultiReplicaTest {
       stream.welcome();
       eventually("presence", () -> JobsTesting.network(a).sessions().presenceOf(node.id()) != null);
       UUID user = UUID.randomUUID();
-      billing.deposit(user, 1_000_000);
+      ledger.deposit(user, 1_000_000);
 
       JsonNode submitted = Json.parse(a.postJson("/api/v1/jobs/dispatch",
-          "{\"job_type\":\"render\",\"payload_ref\":\"s3://x/y\"}", userBearer(user)).body());
+          "{\"job_type\":\"render\",\"payload_ref\":\"s3://x/y\"}", "Authorization", userBearer(a, user)).body());
       assertThat(submitted.get("status").asText()).isEqualTo("DISPATCHED");
       assertThat(submitted.get("node_id").asText()).isEqualTo(node.id().toString());
       JobDispatch dispatch = stream.dispatch();
@@ -94,18 +95,18 @@ class MultiReplicaTest {
       assertThat(stream.upload(dispatch, bytes)).isEqualTo(200);
       stream.complete(dispatch);
       eventually("completed on A's view", () -> jobStatus(a, user, jobId).equals("COMPLETED"));
-      JsonNode link = Json.parse(a.get("/api/v1/jobs/" + jobId + "/result", userBearer(user)).body());
+      JsonNode link = Json.parse(a.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(a, user)).body());
       HttpResponse<byte[]> download = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(link.get("download_url").asText())).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertThat(download.body()).isEqualTo(bytes);
 
       // a cancel on A reaches the node on B
-      String second = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", userBearer(user))
+      String second = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", "Authorization", userBearer(a, user))
           .body()).get("job_id").asText();
       JobDispatch secondDispatch = stream.dispatch();
       assertThat(secondDispatch.getJobId()).isEqualTo(second);
-      assertThat(a.postJson("/api/v1/jobs/" + second + "/cancel", "", userBearer(user)).statusCode()).isEqualTo(200);
+      assertThat(a.postJson("/api/v1/jobs/" + second + "/cancel", "", "Authorization", userBearer(a, user)).statusCode()).isEqualTo(200);
       ConnectResponse cancel = stream.cancel();
       assertThat(cancel.getCancel().getJobId()).isEqualTo(second);
       stream.halfClose();
@@ -119,10 +120,10 @@ class MultiReplicaTest {
     TestNode.Stream onB = node.connect(toB.channel(), 1);
     onB.welcome();
     UUID user = UUID.randomUUID();
-    billing.deposit(user, 1_000_000);
-    String running = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", userBearer(user))
+    ledger.deposit(user, 1_000_000);
+    String running = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", "Authorization", userBearer(a, user))
         .body()).get("job_id").asText();
-    String waiting = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", userBearer(user))
+    String waiting = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", "Authorization", userBearer(a, user))
         .body()).get("job_id").asText();
     JobDispatch dispatch = onB.dispatch();
     assertThat(dispatch.getJobId()).isEqualTo(running);
@@ -161,8 +162,8 @@ class MultiReplicaTest {
       replacement.welcome();
       assertThat(old.closeReason()).isEqualTo("STALE_ASSIGNMENT");
       UUID user = UUID.randomUUID();
-      billing.deposit(user, 1_000_000);
-      String jobId = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", userBearer(user))
+      ledger.deposit(user, 1_000_000);
+      String jobId = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", "Authorization", userBearer(a, user))
           .body()).get("job_id").asText();
       assertThat(replacement.dispatch().getJobId()).isEqualTo(jobId);
       replacement.halfClose();
@@ -170,6 +171,6 @@ class MultiReplicaTest {
   }
 
   private static String jobStatus(TestServer server, UUID user, String jobId) {
-    return Json.parse(server.get("/api/v1/jobs/" + jobId, userBearer(user)).body()).get("status").asText();
+    return Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, user)).body()).get("status").asText();
   }
 }

@@ -2,8 +2,8 @@ package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.NODES;
 import static com.rendertrust.server.testing.GrpcAssertions.assertFails;
-import static com.rendertrust.server.testing.TestCallerInterceptor.nodeBearer;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.nodeBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,8 +15,8 @@ import com.rendertrust.api.v1.ProveNodeRequest;
 import com.rendertrust.api.v1.ProveNodeResponse;
 import com.rendertrust.api.v1.RegisterNodeResponse;
 import com.rendertrust.server.db.tables.records.NodesRecord;
-import com.rendertrust.server.testing.InMemoryJobBilling;
 import com.rendertrust.server.testing.Json;
+import com.rendertrust.server.auth.VerifiedToken;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.TestNode;
@@ -44,7 +44,7 @@ class NodeRegistrationTest {
 
   @BeforeAll
   static void start() {
-    server = JobsTesting.start(JobsTesting.config(JobsTesting.fastJobs()), new InMemoryJobBilling(), clock);
+    server = JobsTesting.start(JobsTesting.config(JobsTesting.fastJobs()), clock);
   }
 
   @AfterAll
@@ -62,7 +62,8 @@ class NodeRegistrationTest {
     String nodeId = body.get("node_id").asText();
     assertThat(UUID.fromString(nodeId)).isNotNull();
     assertThat(body.get("challenge").asText()).matches("[0-9a-f]{64}");
-    assertThat(body.get("token").asText()).isEqualTo("test-node:" + nodeId);
+    VerifiedToken token = server.controlPlane().identity().tokens().verifyNodeToken(body.get("token").asText());
+    assertThat(token.subject()).isEqualTo(UUID.fromString(nodeId));
     assertThat(body.get("status").asText()).isEqualTo("REGISTERED");
     NodesRecord row = nodeRow(UUID.fromString(nodeId));
     assertThat(row.getVerified()).isFalse();
@@ -154,17 +155,17 @@ class NodeRegistrationTest {
     other.register(server.channel(), "n6", List.of("echo"));
     String path = "/api/v1/nodes/" + node.id() + "/verify";
 
-    HttpResponse<String> malformed = server.postJson(path, "{\"signature\":\"abc\"}", nodeBearer(node.token()));
+    HttpResponse<String> malformed = server.postJson(path, "{\"signature\":\"abc\"}", "Authorization", nodeBearer(node.token()));
     assertThat(malformed.statusCode()).isEqualTo(422);
     HttpResponse<String> foreign = server.postJson(path, "{\"signature\":\"" + other.sign(other.challenge()) + "\"}",
-        nodeBearer(other.token()));
+        "Authorization", nodeBearer(other.token()));
     assertThat(foreign.statusCode()).isEqualTo(403);
     HttpResponse<String> anonymous = server.postJson(path, "{\"signature\":\"" + node.sign(node.challenge()) + "\"}");
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(nodeRow(node.id()).getChallenge()).as("failed calls before the check keep the challenge").isNotNull();
 
     HttpResponse<String> proven = server.postJson(path, "{\"signature\":\"" + node.sign(node.challenge()) + "\"}",
-        nodeBearer(node.token()));
+        "Authorization", nodeBearer(node.token()));
     assertThat(proven.statusCode()).isEqualTo(200);
     assertThat(Json.parse(proven.body()).get("verified").asBoolean()).isTrue();
   }
@@ -187,7 +188,7 @@ class NodeRegistrationTest {
     assertThat(row.getName()).isEqualTo("n7-renamed");
     // an unproven node is no HEALTHY node: nothing can be dispatched to it
     HttpResponse<String> refused = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo7\"}",
-        userBearer(UUID.randomUUID()));
+        "Authorization", userBearer(server, UUID.randomUUID()));
     assertThat(refused.statusCode()).isEqualTo(400);
     // a heartbeat alone does not make it healthy again; the proof does
     assertThat(node.blocking(server.channel()).heartbeat(HeartbeatRequest.getDefaultInstance()).getStatus())
@@ -202,7 +203,7 @@ class NodeRegistrationTest {
     UUID owner = UUID.randomUUID();
     UUID attacker = UUID.randomUUID();
     TestNode node = TestNode.withNewKey();
-    node.register(server.channel(), "n8", List.of("echo"), userBearer(owner));
+    node.register(server.channel(), "n8", List.of("echo"), userBearer(server, owner));
     assertThat(nodeRow(node.id()).getOperatorUserId()).isNull();
     node.prove(server.channel());
     assertThat(nodeRow(node.id()).getOperatorUserId()).isEqualTo(owner);
@@ -210,7 +211,7 @@ class NodeRegistrationTest {
     // someone who knows the public key re-registers it under their own account but cannot prove it
     TestNode thief = TestNode.withNewKey();
     server.postJson("/api/v1/nodes/register", registration("stolen", node.publicKeyPem(), List.of("echo")).toString(),
-        userBearer(attacker));
+        "Authorization", userBearer(server, attacker));
     assertThat(nodeRow(node.id()).getOperatorUserId()).isEqualTo(owner);
     assertThat(thief).isNotNull();
     // the real node re-registers (without a bearer) and proves: the earnings stay with the owner
@@ -224,27 +225,28 @@ class NodeRegistrationTest {
     TestNode node = TestNode.withNewKey();
     node.register(server.channel(), "n9", List.of("echo"));
     HttpResponse<String> unproven = server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":0.5}",
-        nodeBearer(node.token()));
+        "Authorization", nodeBearer(node.token()));
     assertThat(unproven.statusCode()).isEqualTo(200);
     assertThat(Json.parse(unproven.body()).get("status").asText()).isEqualTo("REGISTERED");
     assertThat(Json.parse(unproven.body()).get("acknowledged").asBoolean()).isTrue();
 
     node.prove(server.channel());
     HttpResponse<String> healthy = server.postJson("/api/v1/nodes/heartbeat",
-        "{\"current_load\":0.45,\"metadata\":{\"gpu_temp\":72}}", nodeBearer(node.token()));
+        "{\"current_load\":0.45,\"metadata\":{\"gpu_temp\":72}}", "Authorization", nodeBearer(node.token()));
     assertThat(Json.parse(healthy.body()).get("status").asText()).isEqualTo("HEALTHY");
     assertThat(Json.parse(healthy.body()).get("node_id").asText()).isEqualTo(node.id().toString());
     assertThat(nodeRow(node.id()).getMetadata().data()).contains("gpu_temp");
     assertThat(nodeRow(node.id()).getCurrentLoad()).isEqualTo(0.45);
 
-    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":1.5}", nodeBearer(node.token()))
+    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":1.5}", "Authorization", nodeBearer(node.token()))
         .statusCode()).isEqualTo(422);
-    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":-0.1}", nodeBearer(node.token()))
+    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":-0.1}", "Authorization", nodeBearer(node.token()))
         .statusCode()).isEqualTo(422);
     assertThat(server.postJson("/api/v1/nodes/heartbeat", "{}").statusCode()).isEqualTo(401);
-    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{}", "Bearer forged").statusCode()).isEqualTo(401);
-    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{}", userBearer(UUID.randomUUID())).statusCode())
-        .isEqualTo(401);
+    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{}", "Authorization", "Bearer forged").statusCode()).isEqualTo(401);
+    // a user's valid token is authenticated but is no node's: the access policy refuses it
+    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{}", "Authorization", userBearer(server, UUID.randomUUID())).statusCode())
+        .isEqualTo(403);
   }
 
   @Test

@@ -1,7 +1,7 @@
 package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.TestCallerInterceptor.userBearer;
+import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +9,7 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
-import com.rendertrust.server.testing.InMemoryJobBilling;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestInfrastructure;
@@ -26,7 +26,6 @@ class RedisOutageTest {
 
   @Test
   void withRedisDownJobsStillReachNodesOnAnotherReplica() {
-    InMemoryJobBilling billing = new InMemoryJobBilling();
     JobsConfig d = JobsTesting.fastJobs();
     JobsConfig rereadOften = new JobsConfig(d.prices(), d.maxRuntimes(), d.acceptTimeout(), d.maxRetries(),
         d.heartbeatInterval(), d.heartbeatTimeout(), d.offlineAfter(), d.reconnectGrace(), d.unhealthyAfterFailures(),
@@ -36,32 +35,33 @@ class RedisOutageTest {
           .withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null)
           .withRedis(redis.url())
           .withJobs(rereadOften);
-      try (TestServer a = JobsTesting.start(config, billing, Clock.systemUTC());
-           TestServer b = JobsTesting.start(config, billing, Clock.systemUTC())) {
+      try (TestServer a = JobsTesting.start(config, Clock.systemUTC());
+           TestServer b = JobsTesting.start(config, Clock.systemUTC())) {
+        JobLedger ledger = JobLedger.of(a);
         TestNode node = TestNode.ready(b.channel(), "no-redis", List.of("render"));
         redis.stop();
         TestNode.Stream stream = node.connect(b.channel(), 1);
         stream.welcome();
         UUID user = UUID.randomUUID();
-        billing.deposit(user, 1_000_000);
+        ledger.deposit(user, 1_000_000);
 
         JsonNode submitted = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}",
-            userBearer(user)).body());
+            "Authorization", userBearer(a, user)).body());
         assertThat(submitted.get("status").asText()).isEqualTo("DISPATCHED");
         JobDispatch dispatch = stream.dispatch();
         assertThat(dispatch.getJobId()).isEqualTo(submitted.get("job_id").asText());
         stream.accept(dispatch);
         stream.complete(dispatch);
-        eventually("completed", () -> Json.parse(a.get("/api/v1/jobs/" + dispatch.getJobId(), userBearer(user))
+        eventually("completed", () -> Json.parse(a.get("/api/v1/jobs/" + dispatch.getJobId(), "Authorization", userBearer(a, user))
             .body()).get("status").asText().equals("COMPLETED"));
 
         redis.restart();
-        String next = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", userBearer(user))
+        String next = Json.parse(a.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}", "Authorization", userBearer(a, user))
             .body()).get("job_id").asText();
         assertThat(stream.dispatch().getJobId()).isEqualTo(next);
         stream.halfClose();
+        ledger.checkInvariants();
       }
     }
-    billing.checkInvariants();
   }
 }

@@ -115,4 +115,69 @@ class ConfigLoaderTest {
     ServerConfig config = new ConfigLoader(Map.of("RT_DATABASE_PASSWORD", "hunter2")).load(true);
     assertThat(config.toString()).doesNotContain("hunter2");
   }
+
+  @Test
+  void identitySettingsHaveTheDocumentedDefaults() {
+    ServerConfig config = new ConfigLoader(Map.of()).load(true);
+    assertThat(config.auth().rateLimits()).isEqualTo(new com.rendertrust.server.platform.config.AuthConfig.RateLimits(5, 10, 3));
+    assertThat(config.auth().jwtIssuer()).isEqualTo("rendertrust");
+    assertThat(config.auth().trustedProxies()).isEmpty();
+    assertThat(config.auth().signingKeyConfigured()).isFalse();
+  }
+
+  @Test
+  void identitySettingsComeFromTheEnvironmentAndTheKeyNeverPrints() {
+    ServerConfig config = new ConfigLoader(Map.of(
+        "RT_JWT_PRIVATE_JWK", "{\"kty\":\"OKP\",\"d\":\"very-secret\"}",
+        "RT_JWT_ISSUER", "rendertrust-staging",
+        "RT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1",
+        "RT_RATE_LIMIT_LOGIN_PER_MINUTE", "7",
+        "RT_RATE_LIMIT_REGISTER_PER_MINUTE", "20",
+        "RT_RATE_LIMIT_REFRESH_PER_MINUTE", "4")).load(true);
+    assertThat(config.auth().jwtIssuer()).isEqualTo("rendertrust-staging");
+    assertThat(config.auth().trustedProxies()).containsExactly("10.0.0.0/8", "192.168.1.1");
+    assertThat(config.auth().rateLimits()).isEqualTo(new com.rendertrust.server.platform.config.AuthConfig.RateLimits(7, 20, 4));
+    assertThat(config.toString()).doesNotContain("very-secret");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_RATE_LIMIT_LOGIN_PER_MINUTE", "0")).load(true))
+        .hasMessageContaining("RT_RATE_LIMIT");
+  }
+
+  @Test
+  void paymentsAreOffByDefaultWithTheDocumentedSplit() {
+    ServerConfig config = new ConfigLoader(Map.of()).load(true);
+    assertThat(config.credits().operatorSharePercent()).isEqualTo(70);
+    assertThat(config.credits().checkoutsPerMinute()).isEqualTo(10);
+    assertThat(config.credits().stripe().checkoutEnabled()).isFalse();
+    assertThat(config.credits().stripe().webhookEnabled()).isFalse();
+    assertThat(config.credits().stripe().apiBase()).hasToString("https://api.stripe.com");
+  }
+
+  @Test
+  void stripeAndCreditSettingsComeFromTheEnvironment() {
+    ServerConfig config = new ConfigLoader(Map.of(
+        "RT_STRIPE_SECRET_KEY", "sk_live_abc123",
+        "RT_STRIPE_WEBHOOK_SECRET", "whsec_new, whsec_old",
+        "RT_STRIPE_API_BASE", "http://127.0.0.1:12111",
+        "RT_CHECKOUT_SUCCESS_URL", "https://app.example/ok?session_id={CHECKOUT_SESSION_ID}",
+        "RT_CHECKOUT_CANCEL_URL", "https://app.example/cancel",
+        "RT_OPERATOR_SHARE_PERCENT", "80",
+        "RT_CHECKOUTS_PER_MINUTE", "3")).load(false);
+    assertThat(config.credits().operatorSharePercent()).isEqualTo(80);
+    assertThat(config.credits().checkoutsPerMinute()).isEqualTo(3);
+    assertThat(config.credits().stripe().webhookSecrets()).containsExactly("whsec_new", "whsec_old");
+    assertThat(config.credits().stripe().apiBase()).hasToString("http://127.0.0.1:12111");
+    assertThat(config.credits().stripe().liveMode()).contains(true);
+    assertThat(config.credits().stripe().checkoutSuccessUrl()).contains("{CHECKOUT_SESSION_ID}");
+    assertThat(config.toString()).doesNotContain("sk_live_abc123").doesNotContain("whsec_new").doesNotContain("whsec_old");
+  }
+
+  @Test
+  void badCreditSettingsAreRejectedByName() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_OPERATOR_SHARE_PERCENT", "101")).load(true))
+        .hasMessageContaining("RT_OPERATOR_SHARE_PERCENT");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_CHECKOUT_SUCCESS_URL", "javascript:alert(1)")).load(true))
+        .hasMessageContaining("RT_CHECKOUT_SUCCESS_URL");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_STRIPE_API_BASE", "ftp://stripe")).load(true))
+        .hasMessageContaining("RT_STRIPE_API_BASE");
+  }
 }

@@ -14,11 +14,14 @@ import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.api.v1.TokenPair;
 import com.rendertrust.api.v1.User;
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.auth.Access;
+import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.grpc.GrpcErrors;
 import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.testing.Json;
+import com.rendertrust.server.testing.TestAccessControl;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -90,7 +93,11 @@ class ErrorModelTest {
   static void start() throws Exception {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     List<BindableService> features = List.of(new FailingCredits(), new CreatingAuth());
-    List<ServerServiceDefinition> services = ControlPlane.pipeline(metrics).wrapAll(features);
+    // The error model is under test here, not access control: the doubles' RPCs are public.
+    AccessControlInterceptor openAccess = TestAccessControl.withPolicies(Map.of(
+        CreditServiceGrpc.getDeductMethod().getFullMethodName(), Access.PUBLIC,
+        AuthServiceGrpc.getRegisterMethod().getFullMethodName(), Access.PUBLIC));
+    List<ServerServiceDefinition> services = ControlPlane.pipeline(metrics, openAccess).wrapAll(features);
     edge = HttpEdge.start(new HttpEdge.Settings(0, 1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(1), Set.of()),
         services, metrics);
     String name = InProcessServerBuilder.generateName();

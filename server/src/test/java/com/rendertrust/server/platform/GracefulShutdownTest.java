@@ -10,6 +10,7 @@ import com.rendertrust.server.ControlPlane;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.system.HealthService;
+import com.rendertrust.server.testing.TestAccessControl;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -52,7 +53,8 @@ class GracefulShutdownTest {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SlowSystem slow = new SlowSystem();
     HttpEdge edge = HttpEdge.start(new HttpEdge.Settings(0, 1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(5),
-        Set.of()), ControlPlane.pipeline(metrics).wrapAll(List.of(slow)), metrics);
+        Set.of()), ControlPlane.pipeline(metrics, TestAccessControl.realPoliciesNoCredentials())
+            .wrapAll(List.of(slow)), metrics);
     URI uri = URI.create("http://127.0.0.1:" + edge.port() + "/health");
     HttpClient http = HttpClient.newHttpClient();
 

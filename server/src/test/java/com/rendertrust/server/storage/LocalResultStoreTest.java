@@ -2,7 +2,6 @@ package com.rendertrust.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rendertrust.server.Integrations;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
@@ -40,7 +39,7 @@ class LocalResultStoreTest {
             .withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null)
             .withRedis(TestInfrastructure.redisUrl())
             .withStorage(storage),
-        new Integrations(Optional.empty(), Optional.empty(), List.of(), clock));
+        clock);
     store = server.controlPlane().resultStore();
   }
 

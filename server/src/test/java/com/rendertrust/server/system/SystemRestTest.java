@@ -68,14 +68,6 @@ class SystemRestTest {
   }
 
   @Test
-  void rpcsOfLaterIssuesAnswer501WithDetail() {
-    HttpResponse<String> response = server.postJson("/api/v1/credits/deduct",
-        "{\"amount\":\"1.0000\",\"reference_id\":\"r1\",\"description\":\"d\"}");
-    assertThat(response.statusCode()).isEqualTo(501);
-    assertThat(Json.parse(response.body()).get("detail").asText()).isNotBlank();
-  }
-
-  @Test
   void unknownPathIs404Json() {
     assertDetail(server.get("/api/v1/nothing-here"), 404);
   }

@@ -1,27 +1,19 @@
 package com.rendertrust.server.testing;
 
-import com.rendertrust.server.Integrations;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
+import java.util.UUID;
 
 /**
- * TEST ONLY composition of the jobs-and-nodes feature: the real composition root with the test
- * stand-ins for what identity and credits will provide ({@link TestCallerInterceptor},
- * {@link TestNodeTokens}, {@link InMemoryJobBilling}).
+ * Jobs-and-nodes tests on the real composition root: real identity tokens through the real
+ * access policy, and the real credits ledger.
  */
 public final class JobsTesting {
 
   private JobsTesting() {
-  }
-
-  public static Integrations integrations(InMemoryJobBilling billing, Clock clock) {
-    return new Integrations(Optional.of(billing), Optional.of(new TestNodeTokens()),
-        List.of(new TestCallerInterceptor()), clock);
   }
 
   /**
@@ -44,16 +36,30 @@ public final class JobsTesting {
         .withJobs(jobs);
   }
 
-  public static TestServer start(InMemoryJobBilling billing) {
-    return TestServer.start(config(fastJobs()), integrations(billing, Clock.systemUTC()));
+  public static TestServer start() {
+    return TestServer.start(config(fastJobs()));
   }
 
-  public static TestServer start(ServerConfig config, InMemoryJobBilling billing, Clock clock) {
-    return TestServer.start(config, integrations(billing, clock));
+  public static TestServer start(ServerConfig config, Clock jobsClock) {
+    return TestServer.start(config, jobsClock);
   }
 
   public static JobNetwork network(TestServer server) {
-    return server.controlPlane().jobNetwork().orElseThrow();
+    return server.controlPlane().jobNetwork();
+  }
+
+  /** {@code Authorization} header pair with a real access token of {@code userId}. */
+  public static String[] userAuth(TestServer server, UUID userId) {
+    return TestTokens.authHeader(server, userId);
+  }
+
+  /** {@code "Bearer <real access token>"} of {@code userId}. */
+  public static String userBearer(TestServer server, UUID userId) {
+    return "Bearer " + TestTokens.accessToken(server, userId);
+  }
+
+  public static String nodeBearer(String nodeToken) {
+    return "Bearer " + nodeToken;
   }
 
   /** Polls {@code condition} until true or fails after 10 s. */

@@ -7,10 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock tests move by hand: starts at the real now, advances only when told. */
+/** A clock tests move by hand, so time-based behaviour needs no sleeping. */
 public final class MutableClock extends Clock {
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+  private final AtomicReference<Instant> now;
+
+  /** Starts at the real now. */
+  public MutableClock() {
+    this(Instant.now());
+  }
+
+  public MutableClock(Instant start) {
+    this.now = new AtomicReference<>(start);
+  }
 
   public void advance(Duration duration) {
     now.updateAndGet(instant -> instant.plus(duration));

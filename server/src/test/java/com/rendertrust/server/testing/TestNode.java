@@ -142,7 +142,7 @@ public final class TestNode {
 
   public NodeServiceGrpc.NodeServiceBlockingStub blocking(Channel channel) {
     return NodeServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(TestCallerInterceptor.nodeBearer(token))))
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(JobsTesting.nodeBearer(token))))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
@@ -166,7 +166,7 @@ public final class TestNode {
   public Stream connectWithFirstFrame(Channel channel, ConnectRequest first) {
     Stream stream = new Stream(this);
     NodeServiceGrpc.NodeServiceStub stub = NodeServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(TestCallerInterceptor.nodeBearer(token))));
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(JobsTesting.nodeBearer(token))));
     stream.requests = stub.connect(stream.observer());
     stream.send(first);
     return stream;

@@ -1,12 +1,16 @@
 package com.rendertrust.server.testing;
 
 import com.rendertrust.server.ControlPlane;
-import com.rendertrust.server.Integrations;
+import com.rendertrust.server.auth.SigningKeys;
+import com.rendertrust.server.platform.config.AuthConfig;
+import com.rendertrust.server.platform.config.ChainConfig;
+import com.rendertrust.server.platform.config.CreditsConfig;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -17,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -28,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestServer implements AutoCloseable {
 
+  private final ServerConfig config;
   private final ControlPlane controlPlane;
   private final Server inProcessServer;
   private final ManagedChannel channel;
@@ -36,7 +42,8 @@ public final class TestServer implements AutoCloseable {
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(ControlPlane controlPlane, Server inProcessServer, ManagedChannel channel) {
+  private TestServer(ServerConfig config, ControlPlane controlPlane, Server inProcessServer, ManagedChannel channel) {
+    this.config = config;
     this.controlPlane = controlPlane;
     this.inProcessServer = inProcessServer;
     this.channel = channel;
@@ -50,36 +57,69 @@ public final class TestServer implements AutoCloseable {
     return start(testConfig().withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null).withRedis(redisUrl));
   }
 
-  public static TestServer start(ServerConfig config) {
-    return start(config, Integrations.none());
+  /** The test configuration on a fresh database and the shared Redis, to adjust before {@link #start(ServerConfig, ServerInterceptor...)}. */
+  public static ServerConfig freshConfig() {
+    return testConfig().withDatabase(TestInfrastructure.freshDatabaseUrl(), null, null)
+        .withRedis(TestInfrastructure.redisUrl());
   }
 
-  public static TestServer start(ServerConfig config, Integrations integrations) {
-    ControlPlane controlPlane = ControlPlane.start(config, integrations);
+  /**
+   * {@code inProcessInterceptors} run outermost on the in-process gRPC server only (the HTTP
+   * port is exactly what production serves), e.g. a fault injector.
+   */
+  public static TestServer start(ServerConfig config, ServerInterceptor... inProcessInterceptors) {
+    return start(config, Clock.systemUTC(), inProcessInterceptors);
+  }
+
+  /** As above, with the clock jobs, nodes and result URLs read (see {@link ControlPlane#start(ServerConfig, Clock)}). */
+  public static TestServer start(ServerConfig config, Clock jobsClock, ServerInterceptor... inProcessInterceptors) {
+    ControlPlane controlPlane = ControlPlane.start(config, jobsClock);
     String name = InProcessServerBuilder.generateName();
     try {
+      InProcessServerBuilder builder = InProcessServerBuilder.forName(name)
+          .executor(Executors.newVirtualThreadPerTaskExecutor());
+      for (ServerInterceptor interceptor : inProcessInterceptors) {
+        builder.intercept(interceptor);
+      }
       Server server = controlPlane
-          .bindTo(InProcessServerBuilder.forName(name).executor(Executors.newVirtualThreadPerTaskExecutor()))
+          .bindTo(builder)
           .build()
           .start();
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-      return new TestServer(controlPlane, server, channel);
+      return new TestServer(config, controlPlane, server, channel);
     } catch (IOException e) {
       controlPlane.close();
       throw new UncheckedIOException(e);
     }
   }
 
-  /** A test configuration: port 0, a throwaway data directory, embedded database and Redis unless set. */
+  /**
+   * Rate limits high enough that tests which are not about limits never meet them (every test
+   * client shares one address). Tests of the limits set {@link AuthConfig.RateLimits#DEFAULTS}.
+   */
+  public static final AuthConfig.RateLimits GENEROUS_RATE_LIMITS = new AuthConfig.RateLimits(10_000, 10_000, 10_000);
+
+  /**
+   * A test configuration: port 0, a throwaway data directory, embedded database and Redis unless
+   * set, a fresh JWT signing key of its own, and {@link #GENEROUS_RATE_LIMITS}.
+   */
   public static ServerConfig testConfig() {
     try {
       Path dataDir = Files.createTempDirectory("rendertrust-test");
+      AuthConfig auth = AuthConfig.defaults()
+          .withPrivateJwk(SigningKeys.generatePrivateJwk())
+          .withRateLimits(GENEROUS_RATE_LIMITS);
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
-          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), JobsConfig.defaults(),
-          StorageConfig.defaults());
+          Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth,
+          ChainConfig.disabled(), CreditsConfig.defaults(), JobsConfig.defaults(), StorageConfig.defaults());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The configuration this server started with (e.g. its JWT signing key, to forge test tokens). */
+  public ServerConfig config() {
+    return config;
   }
 
   public ControlPlane controlPlane() {
@@ -94,25 +134,39 @@ public final class TestServer implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + controlPlane.httpPort() + path);
   }
 
-  public HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+  /** {@code headers}: name/value pairs, e.g. {@code user.authHeader()}. */
+  public HttpResponse<String> get(String path, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)).GET(), headers));
   }
 
-  public HttpResponse<String> postJson(String path, String json) {
-    return send(HttpRequest.newBuilder(uri(path))
+  public HttpResponse<String> postJson(String path, String json, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+        .POST(HttpRequest.BodyPublishers.ofString(json)), headers));
   }
 
-  public HttpResponse<String> get(String path, String bearer) {
-    return send(HttpRequest.newBuilder(uri(path)).header("Authorization", bearer).GET());
+  public HttpResponse<String> delete(String path, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)).DELETE(), headers));
   }
 
-  public HttpResponse<String> postJson(String path, String json, String bearer) {
-    return send(HttpRequest.newBuilder(uri(path))
-        .header("Content-Type", "application/json")
-        .header("Authorization", bearer)
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+  private static HttpRequest.Builder withHeaders(HttpRequest.Builder request, String... headers) {
+    if (headers.length % 2 != 0) {
+      throw new IllegalArgumentException("headers come in name/value pairs");
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return request;
+  }
+
+  public HttpResponse<String> postBody(String path, String contentType, String body, String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request);
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) {

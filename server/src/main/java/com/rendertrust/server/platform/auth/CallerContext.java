@@ -14,11 +14,23 @@ public final class CallerContext {
 
   public static final Context.Key<Caller> KEY = Context.key("rendertrust-caller");
 
+  /**
+   * The client's IP address as the access-control interceptor resolved it (the socket peer, or
+   * the {@code X-Forwarded-For} entry named by a trusted proxy); the key of per-client limits.
+   */
+  public static final Context.Key<String> CLIENT_ADDRESS = Context.key("rendertrust-client-address");
+
   private CallerContext() {
   }
 
   public static Optional<Caller> current() {
     return Optional.ofNullable(KEY.get());
+  }
+
+  /** The client address of the call; "unknown" outside a call (never null, so it can key a limit). */
+  public static String clientAddress() {
+    String address = CLIENT_ADDRESS.get();
+    return address == null ? "unknown" : address;
   }
 
   /** The calling user's id (admins are users too); UNAUTHENTICATED when the call carries no user. */

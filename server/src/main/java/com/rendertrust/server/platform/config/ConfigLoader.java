@@ -1,8 +1,12 @@
 package com.rendertrust.server.platform.config;
 
+import com.rendertrust.server.platform.chain.AnvilProcess;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,8 +38,80 @@ public final class ConfigLoader {
         integer("RT_MAX_REQUEST_BYTES", 1024 * 1024),
         Duration.ofSeconds(integer("RT_REQUEST_TIMEOUT_SECONDS", 30)),
         Duration.ofSeconds(integer("RT_SHUTDOWN_GRACE_SECONDS", 10)),
+        auth(),
+        chain(environment),
+        credits(),
         jobs(),
         storage());
+  }
+
+  private AuthConfig auth() {
+    AuthConfig.RateLimits defaults = AuthConfig.RateLimits.DEFAULTS;
+    return new AuthConfig(
+        optional("RT_JWT_PRIVATE_JWK"),
+        optional("RT_JWT_KEY_FILE").map(Path::of),
+        optional("RT_JWT_ISSUER").orElse(AuthConfig.DEFAULT_ISSUER),
+        optional("RT_TRUSTED_PROXIES")
+            .map(value -> Arrays.stream(value.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList())
+            .orElse(List.of()),
+        new AuthConfig.RateLimits(
+            integer("RT_RATE_LIMIT_LOGIN_PER_MINUTE", defaults.loginPerMinute()),
+            integer("RT_RATE_LIMIT_REGISTER_PER_MINUTE", defaults.registerPerMinute()),
+            integer("RT_RATE_LIMIT_REFRESH_PER_MINUTE", defaults.refreshPerMinute())));
+  }
+
+  /**
+   * Anchoring is on with RT_CHAIN_RPC_URL, or in development when the anvil binary is there to
+   * start a local chain (like embedded PostgreSQL); otherwise off. Outside production the key
+   * defaults to anvil's public dev account; production must name its own key.
+   */
+  private ChainConfig chain(String environment) {
+    Optional<String> rpcUrl = optional("RT_CHAIN_RPC_URL");
+    Optional<String> anvilBin = optional("RT_ANVIL_BIN");
+    Optional<Path> embeddedAnvil = Optional.empty();
+    if (rpcUrl.isEmpty() && "development".equals(environment)) {
+      embeddedAnvil = AnvilProcess.locateBinary(anvilBin, Path.of(""));
+      if (anvilBin.isPresent() && embeddedAnvil.isEmpty()) {
+        throw new IllegalArgumentException("RT_ANVIL_BIN must name an executable anvil binary, got '" + anvilBin.get() + "'");
+      }
+    }
+    Optional<String> privateKey = optional("RT_CHAIN_PRIVATE_KEY");
+    if (rpcUrl.isPresent() && privateKey.isEmpty() && "production".equals(environment)) {
+      throw new IllegalArgumentException("RT_CHAIN_PRIVATE_KEY is required when RT_CHAIN_RPC_URL is set in production");
+    }
+    return new ChainConfig(
+        rpcUrl,
+        embeddedAnvil,
+        privateKey,
+        optional("RT_ANCHOR_CONTRACT"),
+        integer("RT_ANCHOR_CONFIRMATIONS", 3),
+        Duration.ofMillis(integer("RT_ANCHOR_POLL_MS", 2000)),
+        Duration.ofSeconds(integer("RT_ANCHOR_RESUBMIT_SECONDS", 120)),
+        Duration.ofSeconds(integer("RT_CHAIN_RPC_TIMEOUT_SECONDS", 10)));
+  }
+
+  private CreditsConfig credits() {
+    StripeConfig defaults = StripeConfig.disabled();
+    StripeConfig stripe = new StripeConfig(
+        optional("RT_STRIPE_SECRET_KEY"),
+        optional("RT_STRIPE_WEBHOOK_SECRET")
+            .map(value -> Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
+            .orElse(List.of()),
+        optional("RT_STRIPE_API_BASE").map(ConfigLoader::uri).orElse(StripeConfig.STRIPE_API),
+        optional("RT_CHECKOUT_SUCCESS_URL").orElse(defaults.checkoutSuccessUrl()),
+        optional("RT_CHECKOUT_CANCEL_URL").orElse(defaults.checkoutCancelUrl()));
+    return new CreditsConfig(
+        integer("RT_OPERATOR_SHARE_PERCENT", CreditsConfig.DEFAULT_OPERATOR_SHARE_PERCENT),
+        integer("RT_CHECKOUTS_PER_MINUTE", CreditsConfig.DEFAULT_CHECKOUTS_PER_MINUTE),
+        stripe);
+  }
+
+  private static URI uri(String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("RT_STRIPE_API_BASE must be a URL, got '" + value + "'");
+    }
   }
 
   private JobsConfig jobs() {

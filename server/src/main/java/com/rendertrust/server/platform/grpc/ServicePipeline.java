@@ -23,6 +23,11 @@ public final class ServicePipeline {
     return ServerInterceptors.intercept(service, innermostFirst);
   }
 
+  /** Wraps an already bound service, e.g. gRPC health or reflection. */
+  public ServerServiceDefinition wrap(ServerServiceDefinition service) {
+    return ServerInterceptors.intercept(service, innermostFirst);
+  }
+
   public List<ServerServiceDefinition> wrapAll(List<? extends BindableService> services) {
     List<ServerServiceDefinition> wrapped = new ArrayList<>();
     services.forEach(service -> wrapped.add(wrap(service)));

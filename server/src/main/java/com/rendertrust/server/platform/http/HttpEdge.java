@@ -62,6 +62,12 @@ public final class HttpEdge implements AutoCloseable {
 
   public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
       PrometheusMeterRegistry metrics) {
+    return start(settings, services, metrics, List.of());
+  }
+
+  /** As above, plus plain HTTP routes (e.g. {@code /.well-known/jwks.json}) on the same port. */
+  public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
+      PrometheusMeterRegistry metrics, List<PlainRoute> plainRoutes) {
     GrpcServiceBuilder grpc = GrpcService.builder()
         .enableUnframedRequests(false)
         .supportedSerializationFormats(com.linecorp.armeria.common.grpc.GrpcSerializationFormats.values())
@@ -84,7 +90,9 @@ public final class HttpEdge implements AutoCloseable {
         new ScheduledThreadPoolExecutor(HANDLER_THREADS, Thread.ofVirtual().name("rt-handler-", 0).factory());
 
     Set<String> longLived = Set.copyOf(settings.longLivedGrpcPaths());
-    ServerBuilder builder = Server.builder()
+    ServerBuilder builder = Server.builder();
+    plainRoutes.forEach(route -> builder.service(route.path(), route.service()));
+    builder
         .http(settings.port())
         .maxRequestLength(settings.maxRequestBytes())
         .requestTimeout(settings.requestTimeout())

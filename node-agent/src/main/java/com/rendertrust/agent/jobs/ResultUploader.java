@@ -1,0 +1,90 @@
+package com.rendertrust.agent.jobs;
+
+import com.rendertrust.agent.plugins.JobContext;
+import com.rendertrust.agent.plugins.JobStoppedException;
+import com.rendertrust.agent.plugins.PluginFailure;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads a result file, byte for byte, with HTTP PUT to the job's presigned URL. Network errors
+ * and 5xx answers are retried (3 attempts, 1 s then 2 s apart); a 4xx (expired or wrong
+ * signature) is final. The body is sent as {@code application/octet-stream}: a presigned URL that
+ * signs a content type expects a fixed one, and the bytes are what matters.
+ */
+public final class ResultUploader {
+
+  private static final Logger log = LoggerFactory.getLogger(ResultUploader.class);
+  private static final int ATTEMPTS = 3;
+
+  private final HttpClient http;
+  private final Duration requestTimeout;
+  private final Duration retryDelay;
+
+  public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay) {
+    this.http = http;
+    this.requestTimeout = requestTimeout;
+    this.retryDelay = retryDelay;
+  }
+
+  /** @return the result reference to report: the upload URL without its (credential-bearing) query */
+  public String upload(Path file, JobContext context) throws PluginFailure, JobStoppedException, InterruptedException {
+    String url = context.job().uploadUrl();
+    if (url.isBlank()) {
+      throw new PluginFailure("the dispatch carried no upload_url, so the result cannot be delivered");
+    }
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new PluginFailure("the dispatch's upload_url is not a valid URL");
+    }
+    String shownUrl = UrlText.withoutQuery(url);
+    String lastProblem = "";
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      context.checkStillWanted();
+      try {
+        HttpRequest request = HttpRequest.newBuilder(uri)
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofFile(file))
+            .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+          return shownUrl;
+        }
+        lastProblem = "HTTP " + status + snippet(response.body());
+        if (status / 100 == 4) {
+          throw new PluginFailure("result upload to " + shownUrl + " was refused: " + lastProblem);
+        }
+      } catch (FileNotFoundException e) {
+        throw new PluginFailure("the plugin's result file " + file.getFileName() + " is missing");
+      } catch (IOException e) {
+        lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      }
+      log.warn("job {}: result upload attempt {}/{} failed: {}", context.job().jobId(), attempt, ATTEMPTS, lastProblem);
+      if (attempt < ATTEMPTS) {
+        Thread.sleep(retryDelay.toMillis() * attempt);
+      }
+    }
+    throw new PluginFailure("result upload to " + shownUrl + " failed after " + ATTEMPTS + " attempts: " + lastProblem);
+  }
+
+  private static String snippet(String body) {
+    if (body == null || body.isBlank()) {
+      return "";
+    }
+    String oneLine = body.strip().replaceAll("\\s+", " ");
+    return " " + (oneLine.length() > 200 ? oneLine.substring(0, 200) + "…" : oneLine);
+  }
+}

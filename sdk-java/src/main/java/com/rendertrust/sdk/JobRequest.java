@@ -1,0 +1,32 @@
+package com.rendertrust.sdk;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What to run. The idempotency key makes a retried submission return the first job instead of
+ * creating a second one; {@link #of} generates one, so retries of the same request are safe.
+ */
+public record JobRequest(String jobType, String payloadRef, Map<String, Object> payload, String priority,
+    boolean gpuRequired, String idempotencyKey) {
+
+  public JobRequest {
+    Objects.requireNonNull(jobType, "jobType");
+    payload = payload == null ? Map.of() : Map.copyOf(payload);
+    priority = priority == null ? "normal" : priority;
+    idempotencyKey = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
+  }
+
+  public static JobRequest of(String jobType, Map<String, Object> payload) {
+    return new JobRequest(jobType, null, payload, "normal", false, null);
+  }
+
+  public JobRequest withPriority(String newPriority) {
+    return new JobRequest(jobType, payloadRef, payload, newPriority, gpuRequired, idempotencyKey);
+  }
+
+  public JobRequest withIdempotencyKey(String key) {
+    return new JobRequest(jobType, payloadRef, payload, priority, gpuRequired, key);
+  }
+}

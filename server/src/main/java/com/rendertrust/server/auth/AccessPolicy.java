@@ -1,0 +1,89 @@
+package com.rendertrust.server.auth;
+
+import static com.rendertrust.server.auth.Access.NODE;
+import static com.rendertrust.server.auth.Access.PUBLIC;
+import static com.rendertrust.server.auth.Access.PUBLIC_OPTIONAL_USER;
+import static com.rendertrust.server.auth.Access.USER;
+import static com.rendertrust.server.auth.Access.USER_SESSION;
+
+import com.rendertrust.api.v1.AuthServiceGrpc;
+import com.rendertrust.api.v1.CreditServiceGrpc;
+import com.rendertrust.api.v1.JobServiceGrpc;
+import com.rendertrust.api.v1.LedgerServiceGrpc;
+import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.SystemServiceGrpc;
+import com.rendertrust.api.v1.WebhookServiceGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one table of who may call which RPC, taken from each RPC's "Caller:" comment in the
+ * contracts. The access-control interceptor denies any method that is not listed here, so a
+ * new RPC is unreachable until someone decides its policy (a test checks that every served
+ * method has an entry).
+ */
+public final class AccessPolicy {
+
+  private AccessPolicy() {
+  }
+
+  /** Full gRPC method name to its access rule, for every method the server serves. */
+  public static Map<String, Access> table() {
+    Map<String, Access> table = new LinkedHashMap<>();
+
+    put(table, AuthServiceGrpc.getRegisterMethod(), PUBLIC);
+    put(table, AuthServiceGrpc.getLoginMethod(), PUBLIC);
+    put(table, AuthServiceGrpc.getRefreshMethod(), PUBLIC); // authenticated by the refresh token in the body
+    put(table, AuthServiceGrpc.getLogoutMethod(), USER_SESSION);
+    put(table, AuthServiceGrpc.getCreateApiKeyMethod(), USER_SESSION);
+    put(table, AuthServiceGrpc.getListApiKeysMethod(), USER);
+    put(table, AuthServiceGrpc.getRevokeApiKeyMethod(), USER);
+
+    put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
+    put(table, CreditServiceGrpc.getListHistoryMethod(), USER);
+    put(table, CreditServiceGrpc.getDeductMethod(), USER);
+    put(table, CreditServiceGrpc.getListPackagesMethod(), USER);
+    put(table, CreditServiceGrpc.getCreateCheckoutMethod(), USER);
+
+    put(table, JobServiceGrpc.getDispatchJobMethod(), USER);
+    put(table, JobServiceGrpc.getListJobsMethod(), USER);
+    put(table, JobServiceGrpc.getGetJobMethod(), USER);
+    put(table, JobServiceGrpc.getCancelJobMethod(), USER);
+    put(table, JobServiceGrpc.getGetJobResultMethod(), USER);
+
+    put(table, LedgerServiceGrpc.getGetProofMethod(), USER);
+    put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);
+    put(table, LedgerServiceGrpc.getListAnchorsMethod(), USER);
+
+    put(table, NodeServiceGrpc.getRegisterNodeMethod(), PUBLIC_OPTIONAL_USER);
+    put(table, NodeServiceGrpc.getProveNodeMethod(), NODE);
+    put(table, NodeServiceGrpc.getHeartbeatMethod(), NODE);
+    put(table, NodeServiceGrpc.getConnectMethod(), NODE);
+
+    put(table, SystemServiceGrpc.getHealthMethod(), PUBLIC);
+    put(table, SystemServiceGrpc.getReadyMethod(), PUBLIC);
+    put(table, SystemServiceGrpc.getVersionMethod(), PUBLIC);
+
+    // Stripe authenticates itself with the signature over the raw body, checked by the handler.
+    put(table, WebhookServiceGrpc.getStripeWebhookMethod(), PUBLIC);
+
+    // Infrastructure: gRPC health checking and server reflection (for grpcurl and probes).
+    putAll(table, HealthGrpc.getServiceDescriptor(), PUBLIC);
+    putAll(table, ServerReflectionGrpc.getServiceDescriptor(), PUBLIC);
+    return Map.copyOf(table);
+  }
+
+  private static void put(Map<String, Access> table, MethodDescriptor<?, ?> method, Access access) {
+    if (table.put(method.getFullMethodName(), access) != null) {
+      throw new IllegalStateException("two policies for " + method.getFullMethodName());
+    }
+  }
+
+  private static void putAll(Map<String, Access> table, ServiceDescriptor service, Access access) {
+    service.getMethods().forEach(method -> put(table, method, access));
+  }
+}

@@ -1,0 +1,179 @@
+package com.rendertrust.server.credits;
+
+import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * A user's credit account: balance, history, manual deductions and administrative
+ * adjustments. User accounts open on first use; a user without one has balance 0.
+ */
+public final class CreditService {
+
+  public static final int DEFAULT_PAGE_SIZE = 50;
+  public static final int MAX_PAGE_SIZE = 200;
+
+  private final DSLContext dsl;
+  private final Transactions transactions;
+  private final LedgerStore store = new LedgerStore();
+
+  public CreditService(DSLContext dsl) {
+    this.dsl = dsl;
+    this.transactions = new Transactions(dsl);
+  }
+
+  /** The user's posted balance (active holds not subtracted). */
+  public CreditAmount balance(UUID userId) {
+    return store.find(dsl, userId, AccountKind.USER).map(Account::balance).orElse(CreditAmount.ZERO);
+  }
+
+  /** Balance minus active holds: what the next deduction or job hold may use. */
+  public CreditAmount available(UUID userId) {
+    return store.find(dsl, userId, AccountKind.USER).map(Account::available).orElse(CreditAmount.ZERO);
+  }
+
+  /**
+   * One page of the user's entries, newest first. {@code limit} 0 means the default (50);
+   * 422 for a limit outside 0..200 or a negative offset.
+   */
+  public HistoryPage history(UUID userId, int limit, int offset) {
+    if (limit < 0 || limit > MAX_PAGE_SIZE) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE,
+          Map.of("field", "limit"));
+    }
+    if (offset < 0) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "offset must not be negative", Map.of("field", "offset"));
+    }
+    int pageSize = limit == 0 ? DEFAULT_PAGE_SIZE : limit;
+    return store.find(dsl, userId, AccountKind.USER)
+        .map(account -> store.history(dsl, account.id(), pageSize, offset))
+        .orElseGet(() -> new HistoryPage(List.of(), 0));
+  }
+
+  /**
+   * Moves the amount from the user's account to (its shard of) platform revenue as USAGE. With a reference,
+   * a retry with the same amount returns the first entry (even once the money is spent) and a
+   * different amount is 409 IDEMPOTENCY_CONFLICT; 402 INSUFFICIENT_CREDITS when the available
+   * amount is short. One statement does the work ({@code credit_debit_user}): under the
+   * account's row lock it checks the available amount and posts, and the unique reference key
+   * decides replays; the no-overdraft CHECK constraint backs the check up. The stored-reference
+   * lookup only runs on the rare paths (replay, conflict, refusal).
+   */
+  public LedgerEntry deduct(UUID userId, Deduction deduction) {
+    LedgerStore.Debit debit = transactions.singleStatement(dsl -> store.debitUser(dsl, new LedgerStore.UserDebit(
+        userId, SystemAccounts.platformRevenueFor(userId), deduction.amount(), EntrySource.USAGE,
+        ReferenceOrigin.CLIENT, deduction.referenceId(), deduction.description())));
+    return switch (debit.outcome()) {
+      case POSTED -> debit.userLeg().orElseThrow();
+      case NO_ACCOUNT -> throw insufficient(CreditAmount.ZERO, deduction.amount());
+      case INSUFFICIENT -> earlierDeduction(userId, deduction)
+          .orElseThrow(() -> insufficient(debit.available(), deduction.amount()));
+      case REFERENCE_TAKEN -> earlierDeduction(userId, deduction)
+          .orElseThrow(() -> new IllegalStateException("reference taken but not found"));
+    };
+  }
+
+  /** The entry an earlier deduction with the same reference produced: a replay if the amount matches, else 409. */
+  private Optional<LedgerEntry> earlierDeduction(UUID userId, Deduction deduction) {
+    if (deduction.referenceId().isEmpty()) {
+      return Optional.empty();
+    }
+    return transactions.singleStatement(dsl -> store.find(dsl, userId, AccountKind.USER)
+        .flatMap(account -> store.findByReference(dsl, account.id(), EntrySource.USAGE, ReferenceOrigin.CLIENT,
+            deduction.referenceId().get())))
+        .map(earlier -> sameAmountOrConflict(earlier, deduction.amount()));
+  }
+
+  /**
+   * An administrator's correction: a positive amount credits the user (from the ADJUSTMENTS
+   * account), a negative one debits it (402 when that would overdraw). Idempotent on
+   * {@code referenceId} like a deduction. The seam for a later AdminService; tests fund
+   * accounts with it.
+   */
+  public LedgerEntry adjust(UUID userId, CreditAmount signedAmount, String referenceId, String description) {
+    if (signedAmount.units() == 0 || signedAmount.abs().compareTo(CreditAmount.MAX_TRANSFER) > 0) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "adjustment must be non-zero and at most "
+          + CreditAmount.MAX_TRANSFER.toWire(), Map.of("field", "amount"));
+    }
+    Optional<String> reference = TextFields.reference("reference_id", referenceId);
+    Optional<String> text = TextFields.description("description", description);
+    boolean credit = signedAmount.isPositive();
+    CreditAmount amount = signedAmount.abs();
+    return transactions.inTransaction(tx -> {
+      Account account = store.openAndLock(tx, userId, AccountKind.USER);
+      TransferRequest request = credit
+          ? new TransferRequest(SystemAccounts.ADJUSTMENTS, account.id(), amount, EntrySource.ADJUSTMENT,
+              ReferenceOrigin.ADMIN, account.id(), reference, text)
+          : new TransferRequest(account.id(), SystemAccounts.ADJUSTMENTS, amount, EntrySource.ADJUSTMENT,
+              ReferenceOrigin.ADMIN, account.id(), reference, text);
+      if (!credit && account.available().compareTo(amount) < 0) {
+        return earlierOrThrow(tx, request, insufficient(account.available(), amount));
+      }
+      return postOrReplay(tx, request);
+    });
+  }
+
+  /**
+   * Credits a paid Checkout session's package: STRIPE_CLEARING -> the user's account (opened if
+   * needed) as PURCHASE, reference = the session id. Runs inside the caller's transaction
+   * ({@code tx}), which also records the webhook event and marks the checkout paid, so the
+   * three commit together. Idempotent on the session id (unique per account, source, origin).
+   */
+  public LedgerEntry postPurchase(DSLContext tx, UUID userId, CreditAmount credits, String sessionId,
+      String description) {
+    Account account = store.openAndLock(tx, userId, AccountKind.USER);
+    return postOrReplay(tx, new TransferRequest(SystemAccounts.STRIPE_CLEARING, account.id(), credits,
+        EntrySource.PURCHASE, ReferenceOrigin.CHECKOUT, account.id(), Optional.of(sessionId),
+        Optional.of(description)));
+  }
+
+  /** Posts the transfer, or, when its reference was used before, answers with that first entry (409 if it differs). */
+  private LedgerEntry postOrReplay(DSLContext tx, TransferRequest request) {
+    Optional<PostedTransfer> posted = store.postOnce(tx, request);
+    if (posted.isPresent()) {
+      return posted.get().referenceLeg();
+    }
+    return earlierOrThrow(tx, request, new IllegalStateException("reference claimed but not found"));
+  }
+
+  /** The first result of the request's reference if it has one, else {@code otherwise}. */
+  private LedgerEntry earlierOrThrow(DSLContext tx, TransferRequest request, RuntimeException otherwise) {
+    if (request.referenceId().isEmpty()) {
+      throw otherwise;
+    }
+    Optional<PostedTransfer> earlier = store.findByReference(tx, request.referenceAccount(), request.source(),
+        request.origin(), request.referenceId().get());
+    if (earlier.isEmpty()) {
+      throw otherwise;
+    }
+    Direction direction = request.referenceAccount().equals(request.debitAccount()) ? Direction.DEBIT : Direction.CREDIT;
+    if (earlier.get().referenceLeg().direction() != direction) {
+      throw conflict();
+    }
+    return sameAmountOrConflict(earlier.get(), request.amount());
+  }
+
+  static LedgerEntry sameAmountOrConflict(PostedTransfer earlier, CreditAmount amount) {
+    if (!earlier.amount().equals(amount)) {
+      throw conflict();
+    }
+    return earlier.referenceLeg();
+  }
+
+  static DomainException conflict() {
+    return new DomainException(Reason.IDEMPOTENCY_CONFLICT,
+        "reference_id was already used with a different amount");
+  }
+
+  /** 402 with the documented extras: both amounts as 4-decimal strings. */
+  public static DomainException insufficient(CreditAmount available, CreditAmount requested) {
+    return new DomainException(Reason.INSUFFICIENT_CREDITS,
+        "insufficient credits: " + available.toWire() + " available, " + requested.toWire() + " requested",
+        Map.of("available", available.toWire(), "requested", requested.toWire()));
+  }
+}

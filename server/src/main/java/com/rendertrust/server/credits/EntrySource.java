@@ -1,0 +1,10 @@
+package com.rendertrust.server.credits;
+
+/** Why money moved, as shown in credit history. */
+public enum EntrySource {
+  PURCHASE,
+  USAGE,
+  REFUND,
+  ADJUSTMENT,
+  PAYOUT
+}

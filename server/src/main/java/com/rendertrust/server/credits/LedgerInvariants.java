@@ -1,0 +1,150 @@
+package com.rendertrust.server.credits;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.DSLContext;
+
+/**
+ * Re-checks every promise of the ledger from the stored rows alone, in SQL, so it catches a
+ * fault in the code and in the database guards alike. Tests run it after every money-moving
+ * scenario; an operator can run it against production (read-only, one snapshot).
+ *
+ * <ul>
+ *   <li>conservation: entries sum to 0, each transfer is exactly its two legs;</li>
+ *   <li>balances: each account's balance = the sum of its entries, and each entry's
+ *       balance_after = the running sum in sequence order;</li>
+ *   <li>no overdraft: only clearing accounts are negative; everyone else has balance - held >= 0;</li>
+ *   <li>holds: each account's held = its ACTIVE holds; a captured hold posted exactly once
+ *       (user -> job_holds, then its full split out of job_holds), others posted nothing;
+ *       job_holds is back at 0;</li>
+ *   <li>external events applied once: every PAID checkout has exactly one PURCHASE crediting
+ *       its user its package's credits and exactly one crediting Stripe event; no other
+ *       checkout or event credited anything.</li>
+ * </ul>
+ */
+public final class LedgerInvariants {
+
+  private record Check(String name, String sql) {
+  }
+
+  /** Each query returns one text column per violation found (no rows = the promise holds). */
+  private static final List<Check> CHECKS = List.of(
+      new Check("sum of all entries is 0", """
+          SELECT 'sum = ' || s FROM (SELECT COALESCE(SUM(amount), 0) AS s FROM credit_entries) x WHERE s <> 0
+          """),
+      new Check("every transfer is exactly its two legs", """
+          SELECT 'transfer ' || t.id
+            FROM credit_transfers t
+           WHERE (SELECT count(*) FROM credit_entries e WHERE e.transfer_id = t.id) <> 2
+              OR NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.transfer_id = t.id
+                              AND e.account_id = t.debit_account_id AND e.amount = -t.amount)
+              OR NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.transfer_id = t.id
+                              AND e.account_id = t.credit_account_id AND e.amount = t.amount)
+          """),
+      new Check("account balance = sum of its entries", """
+          SELECT 'account ' || a.id || ' balance ' || a.balance || ' entries ' || COALESCE(s.total, 0)
+            FROM credit_accounts a
+            LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM credit_entries GROUP BY account_id) s
+              ON s.account_id = a.id
+           WHERE a.balance <> COALESCE(s.total, 0)
+          """),
+      new Check("balance_after = running sum in sequence order", """
+          SELECT 'entry ' || id || ' balance_after ' || balance_after || ' running ' || running
+            FROM (SELECT id, balance_after,
+                         SUM(amount) OVER (PARTITION BY account_id ORDER BY seq) AS running
+                    FROM credit_entries) x
+           WHERE balance_after <> running
+          """),
+      new Check("no account but a clearing account is overdrawn", """
+          SELECT a.kind || ' account ' || a.id || ' balance ' || a.balance || ' held ' || a.held
+            FROM credit_accounts a
+           WHERE a.held < 0
+              OR (a.kind NOT IN ('STRIPE_CLEARING', 'ADJUSTMENTS') AND a.balance - a.held < 0)
+          """),
+      new Check("held = sum of the account's active holds", """
+          SELECT 'account ' || a.id || ' held ' || a.held || ' active holds ' || COALESCE(h.total, 0)
+            FROM credit_accounts a
+            LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM credit_holds
+                        WHERE status = 'ACTIVE' GROUP BY account_id) h
+              ON h.account_id = a.id
+           WHERE a.held <> COALESCE(h.total, 0)
+          """),
+      new Check("job_holds clears to 0", """
+          SELECT 'job_holds shard ' || id || ' balance ' || balance FROM credit_accounts
+           WHERE kind = 'JOB_HOLDS' AND balance <> 0
+          """),
+      new Check("a captured hold is posted once, in full; other holds post nothing", """
+          SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount
+                 || ' usage ' || u.n || '/' || u.total || ' paid out ' || p.total
+            FROM credit_holds h
+            CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(SUM(t.amount), 0) AS total
+                                  FROM credit_transfers t
+                                 WHERE t.origin = 'JOB' AND t.reference_id = h.job_id::text
+                                   AND t.debit_account_id = h.account_id) u
+            CROSS JOIN LATERAL (SELECT COALESCE(SUM(t.amount), 0) AS total
+                                  FROM credit_transfers t
+                                  JOIN credit_accounts a ON a.id = t.debit_account_id
+                                 WHERE t.origin = 'JOB' AND t.reference_id = h.job_id::text
+                                   AND a.kind = 'JOB_HOLDS') p
+           WHERE CASE WHEN h.status = 'CAPTURED' AND h.amount > 0
+                      THEN u.n <> 1 OR u.total <> h.amount OR p.total <> h.amount
+                      ELSE u.n <> 0 OR p.total <> 0 END
+          """),
+      new Check("each paid checkout is credited exactly once, its package to its user", """
+          SELECT 'checkout ' || c.id || ' ' || c.status || ' purchases ' || p.n || '/' || p.total
+            FROM credit_checkouts c
+            CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(SUM(t.amount), 0) AS total,
+                                       COALESCE(bool_and(a.owner_id = c.user_id AND a.kind = 'USER'), TRUE) AS owner_ok
+                                  FROM credit_transfers t
+                                  JOIN credit_accounts a ON a.id = t.credit_account_id
+                                 WHERE t.source = 'PURCHASE' AND t.origin = 'CHECKOUT'
+                                   AND t.reference_id = c.stripe_session_id) p
+           WHERE CASE WHEN c.status = 'PAID'
+                      THEN p.n <> 1 OR p.total <> c.credits OR NOT p.owner_ok
+                           OR NOT EXISTS (SELECT 1 FROM credit_entries e JOIN credit_transfers t ON t.id = e.transfer_id
+                                           WHERE e.id = c.purchase_entry_id AND t.source = 'PURCHASE'
+                                             AND t.reference_id = c.stripe_session_id)
+                      ELSE p.n <> 0 END
+          """),
+      new Check("no purchase without a paid checkout", """
+          SELECT 'purchase transfer ' || t.id
+            FROM credit_transfers t
+           WHERE t.source = 'PURCHASE'
+             AND NOT EXISTS (SELECT 1 FROM credit_checkouts c
+                              WHERE c.stripe_session_id = t.reference_id AND c.status = 'PAID')
+          """),
+      new Check("each paid session has exactly one crediting Stripe event", """
+          SELECT 'checkout ' || c.id || ' crediting events ' || n
+            FROM (SELECT c.id, (SELECT count(*) FROM stripe_events e
+                                 WHERE e.session_id = c.stripe_session_id AND e.outcome = 'CREDITED') AS n
+                    FROM credit_checkouts c WHERE c.status = 'PAID') c
+           WHERE n <> 1
+          """),
+      new Check("no Stripe event credited a session that is not paid", """
+          SELECT 'event ' || e.event_id
+            FROM stripe_events e
+           WHERE e.outcome = 'CREDITED'
+             AND NOT EXISTS (SELECT 1 FROM credit_checkouts c
+                              WHERE c.stripe_session_id = e.session_id AND c.status = 'PAID')
+          """));
+
+  private final DSLContext dsl;
+
+  public LedgerInvariants(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** Every violation found, as "promise: detail" lines; empty when the ledger is sound. */
+  public List<String> violations() {
+    return dsl.transactionResult(configuration -> {
+      DSLContext tx = configuration.dsl();
+      // One snapshot for all checks, so concurrent writers cannot make them disagree.
+      tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      List<String> found = new ArrayList<>();
+      for (Check check : CHECKS) {
+        tx.fetch(check.sql()).forEach(row -> found.add(check.name() + ": " + row.get(0, String.class)));
+      }
+      return found;
+    });
+  }
+}

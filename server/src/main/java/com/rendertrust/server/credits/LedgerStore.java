@@ -1,0 +1,186 @@
+package com.rendertrust.server.credits;
+
+import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
+import static com.rendertrust.server.db.Tables.CREDIT_ENTRIES;
+import static com.rendertrust.server.db.Tables.CREDIT_TRANSFERS;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * The ledger's SQL, always inside a caller's transaction ({@code tx}). Posting writes one
+ * transfer row and its two entry rows; the entry trigger applies each entry to its account's
+ * balance under the row lock (see migration V3), so balances never drift from entries.
+ */
+final class LedgerStore {
+
+  Optional<Account> find(DSLContext tx, UUID ownerId, AccountKind kind) {
+    return tx.selectFrom(CREDIT_ACCOUNTS)
+        .where(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId), CREDIT_ACCOUNTS.KIND.eq(kind.name()))
+        .fetchOptional(LedgerStore::account);
+  }
+
+  /** Reads and row-locks the account: money movements on it queue behind this transaction. */
+  Optional<Account> lock(DSLContext tx, UUID ownerId, AccountKind kind) {
+    return tx.selectFrom(CREDIT_ACCOUNTS)
+        .where(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId), CREDIT_ACCOUNTS.KIND.eq(kind.name()))
+        .forUpdate()
+        .fetchOptional(LedgerStore::account);
+  }
+
+  Account lockById(DSLContext tx, UUID accountId) {
+    return tx.selectFrom(CREDIT_ACCOUNTS)
+        .where(CREDIT_ACCOUNTS.ID.eq(accountId))
+        .forUpdate()
+        .fetchSingle(LedgerStore::account);
+  }
+
+  /** The account of {@code ownerId} and {@code kind}, opened (at balance 0) if it does not exist yet. */
+  UUID open(DSLContext tx, UUID ownerId, AccountKind kind) {
+    tx.insertInto(CREDIT_ACCOUNTS)
+        .columns(CREDIT_ACCOUNTS.ID, CREDIT_ACCOUNTS.KIND, CREDIT_ACCOUNTS.OWNER_ID)
+        .values(UUID.randomUUID(), kind.name(), ownerId)
+        .onConflict(CREDIT_ACCOUNTS.OWNER_ID, CREDIT_ACCOUNTS.KIND).doNothing()
+        .execute();
+    return tx.select(CREDIT_ACCOUNTS.ID).from(CREDIT_ACCOUNTS)
+        .where(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId), CREDIT_ACCOUNTS.KIND.eq(kind.name()))
+        .fetchSingle(CREDIT_ACCOUNTS.ID);
+  }
+
+  Account openAndLock(DSLContext tx, UUID ownerId, AccountKind kind) {
+    return lockById(tx, open(tx, ownerId, kind));
+  }
+
+  /** Adds {@code delta} (may be negative) to the account's active holds; the row must be locked. */
+  void changeHeld(DSLContext tx, UUID accountId, CreditAmount delta) {
+    tx.update(CREDIT_ACCOUNTS)
+        .set(CREDIT_ACCOUNTS.HELD, CREDIT_ACCOUNTS.HELD.plus(delta.units()))
+        .where(CREDIT_ACCOUNTS.ID.eq(accountId))
+        .execute();
+  }
+
+  /** The transfer an idempotency reference already produced, seen from its reference account. */
+  Optional<PostedTransfer> findByReference(DSLContext tx, UUID referenceAccount, EntrySource source,
+      ReferenceOrigin origin, String referenceId) {
+    return tx.select(CREDIT_TRANSFERS.ID, CREDIT_TRANSFERS.AMOUNT, CREDIT_TRANSFERS.SOURCE,
+            CREDIT_TRANSFERS.REFERENCE_ID, CREDIT_TRANSFERS.DESCRIPTION,
+            CREDIT_ENTRIES.ID, CREDIT_ENTRIES.SEQ, CREDIT_ENTRIES.AMOUNT, CREDIT_ENTRIES.BALANCE_AFTER,
+            CREDIT_ENTRIES.CREATED_AT)
+        .from(CREDIT_TRANSFERS)
+        .join(CREDIT_ENTRIES).on(CREDIT_ENTRIES.TRANSFER_ID.eq(CREDIT_TRANSFERS.ID),
+            CREDIT_ENTRIES.ACCOUNT_ID.eq(CREDIT_TRANSFERS.REFERENCE_ACCOUNT_ID))
+        .where(CREDIT_TRANSFERS.REFERENCE_ACCOUNT_ID.eq(referenceAccount),
+            CREDIT_TRANSFERS.SOURCE.eq(source.name()),
+            CREDIT_TRANSFERS.ORIGIN.eq(origin.name()),
+            CREDIT_TRANSFERS.REFERENCE_ID.eq(referenceId))
+        .fetchOptional(row -> new PostedTransfer(row.get(CREDIT_TRANSFERS.ID),
+            new CreditAmount(row.get(CREDIT_TRANSFERS.AMOUNT)), entry(row)));
+  }
+
+  /**
+   * Posts one transfer through {@code credit_post} (migration V3): the transfer row and both
+   * legs in one round trip, the reference account's leg first (lock order: user accounts before
+   * system accounts). Empty when the reference is already taken, in which case nothing was
+   * written; the caller holds the reference account's row lock, so that answer is final.
+   */
+  Optional<PostedTransfer> postOnce(DSLContext tx, TransferRequest request) {
+    UUID transferId = UUID.randomUUID();
+    UUID referenceEntryId = UUID.randomUUID();
+    Optional<Record> leg = tx.fetchOptional("""
+            SELECT entry_id, entry_seq, entry_balance_after, entry_created_at
+              FROM credit_post({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10})""",
+        DSL.val(transferId), DSL.val(request.debitAccount()), DSL.val(request.creditAccount()),
+        DSL.val(request.amount().units()), DSL.val(request.source().name()), DSL.val(request.origin().name()),
+        DSL.val(request.referenceAccount()), DSL.val(request.referenceId().orElse(null), String.class),
+        DSL.val(request.description().orElse(null), String.class), DSL.val(referenceEntryId),
+        DSL.val(UUID.randomUUID()));
+    return leg.map(row -> {
+      boolean referenceIsDebit = request.referenceAccount().equals(request.debitAccount());
+      LedgerEntry entry = new LedgerEntry(referenceEntryId, row.get(1, Long.class), request.amount(),
+          referenceIsDebit ? Direction.DEBIT : Direction.CREDIT, request.source(), request.referenceId(),
+          new CreditAmount(row.get(2, Long.class)), request.description(),
+          row.get(3, OffsetDateTime.class).toInstant());
+      return new PostedTransfer(transferId, request.amount(), entry);
+    });
+  }
+
+  /** What {@code credit_debit_user} did; {@code userLeg} only when POSTED. */
+  record Debit(DebitOutcome outcome, CreditAmount available, Optional<LedgerEntry> userLeg) {
+  }
+
+  enum DebitOutcome { POSTED, INSUFFICIENT, NO_ACCOUNT, REFERENCE_TAKEN }
+
+  /** A user spending: {@code amount} from the user's account (named by its owner) to {@code creditAccount}. */
+  record UserDebit(UUID ownerId, UUID creditAccount, CreditAmount amount, EntrySource source, ReferenceOrigin origin,
+      Optional<String> referenceId, Optional<String> description) {
+  }
+
+  /**
+   * The spending hot path in one statement ({@code credit_debit_user}, migration V3): locks the
+   * user's account and posts the debit only if the account's available amount covers it.
+   */
+  Debit debitUser(DSLContext dsl, UserDebit request) {
+    UUID userEntryId = UUID.randomUUID();
+    Record row = dsl.fetchSingle("""
+            SELECT outcome, available, entry_seq, entry_balance_after, entry_created_at
+              FROM credit_debit_user({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9})""",
+        DSL.val(request.ownerId()), DSL.val(request.creditAccount()), DSL.val(request.amount().units()),
+        DSL.val(request.source().name()), DSL.val(request.origin().name()),
+        DSL.val(request.referenceId().orElse(null), String.class),
+        DSL.val(request.description().orElse(null), String.class), DSL.val(UUID.randomUUID()),
+        DSL.val(userEntryId), DSL.val(UUID.randomUUID()));
+    DebitOutcome outcome = DebitOutcome.valueOf(row.get(0, String.class));
+    Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
+        userEntryId, row.get(2, Long.class), request.amount(), Direction.DEBIT, request.source(), request.referenceId(),
+        new CreditAmount(row.get(3, Long.class)), request.description(), row.get(4, OffsetDateTime.class).toInstant()));
+    return new Debit(outcome, new CreditAmount(row.get(1, Long.class)), leg);
+  }
+
+  /** {@link #postOnce} for transfers whose reference cannot have been used before (checked by the caller). */
+  PostedTransfer post(DSLContext tx, TransferRequest request) {
+    return postOnce(tx, request).orElseThrow(() -> new IllegalStateException(
+        "reference " + request.referenceId() + " already used on account " + request.referenceAccount()));
+  }
+
+  /** An account's entries, newest first, and their total count. */
+  HistoryPage history(DSLContext dsl, UUID accountId, int limit, int offset) {
+    List<LedgerEntry> entries = dsl.select(CREDIT_TRANSFERS.SOURCE, CREDIT_TRANSFERS.REFERENCE_ID,
+            CREDIT_TRANSFERS.DESCRIPTION, CREDIT_ENTRIES.ID, CREDIT_ENTRIES.SEQ, CREDIT_ENTRIES.AMOUNT,
+            CREDIT_ENTRIES.BALANCE_AFTER, CREDIT_ENTRIES.CREATED_AT)
+        .from(CREDIT_ENTRIES)
+        .join(CREDIT_TRANSFERS).on(CREDIT_TRANSFERS.ID.eq(CREDIT_ENTRIES.TRANSFER_ID))
+        .where(CREDIT_ENTRIES.ACCOUNT_ID.eq(accountId))
+        .orderBy(CREDIT_ENTRIES.SEQ.desc())
+        .limit(limit)
+        .offset(offset)
+        .fetch(LedgerStore::entry);
+    int total = dsl.selectCount().from(CREDIT_ENTRIES).where(CREDIT_ENTRIES.ACCOUNT_ID.eq(accountId))
+        .fetchSingle().value1();
+    return new HistoryPage(entries, total);
+  }
+
+  private static LedgerEntry entry(Record row) {
+    long signed = row.get(CREDIT_ENTRIES.AMOUNT);
+    return new LedgerEntry(
+        row.get(CREDIT_ENTRIES.ID),
+        row.get(CREDIT_ENTRIES.SEQ),
+        new CreditAmount(Math.abs(signed)),
+        Direction.of(signed),
+        EntrySource.valueOf(row.get(CREDIT_TRANSFERS.SOURCE)),
+        Optional.ofNullable(row.get(CREDIT_TRANSFERS.REFERENCE_ID)),
+        new CreditAmount(row.get(CREDIT_ENTRIES.BALANCE_AFTER)),
+        Optional.ofNullable(row.get(CREDIT_TRANSFERS.DESCRIPTION)),
+        row.get(CREDIT_ENTRIES.CREATED_AT).toInstant());
+  }
+
+  private static Account account(Record row) {
+    return new Account(row.get(CREDIT_ACCOUNTS.ID), AccountKind.valueOf(row.get(CREDIT_ACCOUNTS.KIND)),
+        row.get(CREDIT_ACCOUNTS.OWNER_ID), new CreditAmount(row.get(CREDIT_ACCOUNTS.BALANCE)),
+        new CreditAmount(row.get(CREDIT_ACCOUNTS.HELD)));
+  }
+}

@@ -1,0 +1,126 @@
+package com.rendertrust.server.platform.auth;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Decides which address a call comes from. The socket peer is the client unless it is one of
+ * the configured trusted proxies; only then is {@code X-Forwarded-For} read, from the right,
+ * skipping further trusted proxies, and the first address outside them is the client. What a
+ * client writes into the header itself (the left part) is never believed.
+ */
+public final class ClientAddressResolver {
+
+  private final List<Predicate<InetAddress>> trustedProxies;
+
+  /** {@code trustedProxies}: IP addresses ("10.0.0.7") or CIDR blocks ("10.0.0.0/8", "fd00::/8"). */
+  public ClientAddressResolver(List<String> trustedProxies) {
+    List<Predicate<InetAddress>> predicates = new ArrayList<>();
+    for (String entry : trustedProxies) {
+      predicates.add(cidr(entry));
+    }
+    this.trustedProxies = List.copyOf(predicates);
+  }
+
+  /**
+   * @param peer           the transport's remote address (may be an in-process address or null)
+   * @param forwardedFor   every {@code X-Forwarded-For} header value, in order
+   */
+  public String resolve(SocketAddress peer, List<String> forwardedFor) {
+    if (!(peer instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return peer == null ? "unknown" : "local";
+    }
+    InetAddress client = inet.getAddress();
+    if (!isTrusted(client)) {
+      return client.getHostAddress();
+    }
+    List<String> hops = new ArrayList<>();
+    for (String value : forwardedFor) {
+      for (String hop : value.split(",")) {
+        hops.add(hop.strip());
+      }
+    }
+    for (int i = hops.size() - 1; i >= 0; i--) {
+      InetAddress hop = parseLiteral(hops.get(i));
+      if (hop == null) {
+        break; // an unreadable entry: stop at the last address a trusted party vouched for
+      }
+      client = hop;
+      if (!isTrusted(hop)) {
+        break;
+      }
+    }
+    return client.getHostAddress();
+  }
+
+  private boolean isTrusted(InetAddress address) {
+    for (Predicate<InetAddress> proxy : trustedProxies) {
+      if (proxy.test(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Predicate<InetAddress> cidr(String entry) {
+    String trimmed = entry.strip();
+    int slash = trimmed.indexOf('/');
+    InetAddress base = parseLiteral(slash < 0 ? trimmed : trimmed.substring(0, slash));
+    if (base == null) {
+      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: not an IP address or CIDR block: " + entry);
+    }
+    int maxBits = base.getAddress().length * 8;
+    int bits;
+    try {
+      bits = slash < 0 ? maxBits : Integer.parseInt(trimmed.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: bad prefix length in " + entry);
+    }
+    if (bits < 0 || bits > maxBits) {
+      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: bad prefix length in " + entry);
+    }
+    byte[] network = base.getAddress();
+    return address -> {
+      byte[] candidate = address.getAddress();
+      if (candidate.length != network.length) {
+        return false;
+      }
+      int full = bits / 8;
+      for (int i = 0; i < full; i++) {
+        if (candidate[i] != network[i]) {
+          return false;
+        }
+      }
+      int rest = bits % 8;
+      if (rest == 0) {
+        return true;
+      }
+      int mask = (0xFF << (8 - rest)) & 0xFF;
+      return (candidate[full] & mask) == (network[full] & mask);
+    };
+  }
+
+  /** Parses an IP literal without ever resolving a host name (no DNS lookups on request data). */
+  private static InetAddress parseLiteral(String text) {
+    String value = text.strip();
+    if (value.startsWith("[") && value.endsWith("]")) {
+      value = value.substring(1, value.length() - 1);
+    }
+    if (value.isEmpty() || value.length() > 45 || !value.matches("[0-9A-Fa-f:.]+")) {
+      return null;
+    }
+    if (value.indexOf(':') < 0 && !value.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+      return null;
+    }
+    try {
+      // Only literals reach this point (checked above), so getByName never asks DNS.
+      return InetAddress.getByName(value);
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
+  }
+}

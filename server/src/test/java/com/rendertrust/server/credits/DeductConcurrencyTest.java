@@ -1,0 +1,134 @@
+package com.rendertrust.server.credits;
+
+import static com.rendertrust.server.testing.LedgerAssertions.assertLedgerInvariants;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.testing.TestInfrastructure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The bank test on one account (reliability.md L4): concurrency never overdraws or double-applies. */
+class DeductConcurrencyTest {
+
+  private static Database database;
+  private static CreditService credits;
+
+  @BeforeAll
+  static void open() {
+    database = Database.open(TestInfrastructure.freshDatabaseUrl(), null, null, 32);
+    credits = new CreditService(database.dsl());
+  }
+
+  @AfterAll
+  static void close() {
+    database.close();
+  }
+
+  private enum Result { OK, INSUFFICIENT, CONFLICT }
+
+  @Test
+  void twoHundredConcurrentDeductsAgainstFiftyLeaveExactlyFiftyAndZero() throws Exception {
+    UUID user = UUID.randomUUID();
+    credits.adjust(user, CreditAmount.ofCredits(50), "seed", "grant");
+
+    List<Result> results = race(200, i -> credits.deduct(user, Deduction.of("1", "d-" + i, "")));
+
+    assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(50);
+    assertThat(results.stream().filter(r -> r == Result.INSUFFICIENT)).hasSize(150);
+    assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO);
+    assertThat(credits.history(user, 0, 0).total()).isEqualTo(51);
+    assertLedgerInvariants(database.dsl());
+  }
+
+  @Test
+  void concurrentRetriesOfOneReferenceDeductOnce() throws Exception {
+    UUID user = UUID.randomUUID();
+    credits.adjust(user, CreditAmount.ofCredits(100), "seed", "grant");
+
+    List<LedgerEntry> entries = Collections.synchronizedList(new ArrayList<>());
+    List<Result> results = race(50, i -> entries.add(credits.deduct(user, Deduction.of("3", "same-key", ""))));
+
+    assertThat(results).containsOnly(Result.OK);
+    assertThat(entries.stream().map(LedgerEntry::id).distinct()).hasSize(1);
+    assertThat(credits.balance(user).toWire()).isEqualTo("97.0000");
+    assertLedgerInvariants(database.dsl());
+  }
+
+  @Test
+  void concurrentDifferentAmountsOnOneReferenceApplyOneAndConflictTheRest() throws Exception {
+    UUID user = UUID.randomUUID();
+    credits.adjust(user, CreditAmount.ofCredits(1000), "seed", "grant");
+
+    List<Result> results = race(20, i -> credits.deduct(user, Deduction.of(Integer.toString(i + 1), "contested", "")));
+
+    assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(1);
+    assertThat(results.stream().filter(r -> r == Result.CONFLICT)).hasSize(19);
+    assertThat(credits.history(user, 0, 0).total()).isEqualTo(2);
+    assertLedgerInvariants(database.dsl());
+  }
+
+  @Test
+  void manyUsersInParallelKeepEveryBalanceExact() throws Exception {
+    List<UUID> users = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      UUID user = UUID.randomUUID();
+      credits.adjust(user, CreditAmount.ofCredits(20), "seed", "grant");
+      users.add(user);
+    }
+    List<Result> results = race(240, i -> credits.deduct(users.get(i % 8), Deduction.of("1", "", "")));
+    assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(160);
+    users.forEach(user -> assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO));
+    assertLedgerInvariants(database.dsl());
+  }
+
+  interface Attempt {
+    void run(int index);
+  }
+
+  /** Starts {@code count} attempts at once (virtual threads behind a latch) and classifies each outcome. */
+  private static List<Result> race(int count, Attempt attempt) throws Exception {
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Result>> futures = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < count; i++) {
+        int index = i;
+        Callable<Result> task = () -> {
+          start.await();
+          try {
+            attempt.run(index);
+            return Result.OK;
+          } catch (DomainException e) {
+            if (e.reason() == Reason.INSUFFICIENT_CREDITS) {
+              return Result.INSUFFICIENT;
+            }
+            if (e.reason() == Reason.IDEMPOTENCY_CONFLICT) {
+              return Result.CONFLICT;
+            }
+            throw e;
+          }
+        };
+        futures.add(threads.submit(task));
+      }
+      start.countDown();
+      List<Result> results = new ArrayList<>();
+      for (Future<Result> future : futures) {
+        results.add(future.get(60, TimeUnit.SECONDS));
+      }
+      return results;
+    }
+  }
+}

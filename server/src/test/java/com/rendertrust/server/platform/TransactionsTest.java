@@ -1,0 +1,84 @@
+package com.rendertrust.server.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.testing.TestInfrastructure;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.exception.DataAccessException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bounded retries of serialization failures and deadlocks (reliability.md F5), raised by real PostgreSQL. */
+class TransactionsTest {
+
+  private static Database database;
+  private static Transactions transactions;
+
+  @BeforeAll
+  static void open() {
+    database = Database.open(TestInfrastructure.freshDatabaseUrl(), null, null, 2);
+    transactions = new Transactions(database.dsl());
+  }
+
+  @AfterAll
+  static void close() {
+    database.close();
+  }
+
+  private static void raise(org.jooq.DSLContext tx, String sqlState) {
+    tx.execute("DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END $$");
+  }
+
+  @Test
+  void serializationFailuresAndDeadlocksRunTheWholeTransactionAgain() {
+    for (String state : new String[] {"40001", "40P01"}) {
+      AtomicInteger attempts = new AtomicInteger();
+      String result = transactions.inTransaction(tx -> {
+        if (attempts.incrementAndGet() < 3) {
+          raise(tx, state);
+        }
+        return "done";
+      });
+      assertThat(result).isEqualTo("done");
+      assertThat(attempts).hasValue(3);
+    }
+  }
+
+  @Test
+  void retriesAreBounded() {
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+      attempts.incrementAndGet();
+      raise(tx, "40001");
+      return null;
+    })).isInstanceOf(DataAccessException.class);
+    assertThat(attempts).hasValue(4);
+  }
+
+  @Test
+  void otherErrorsAreNotRetriedAndALostDatabaseIs503() {
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+      attempts.incrementAndGet();
+      raise(tx, "23505");
+      return null;
+    })).isInstanceOf(DataAccessException.class);
+    assertThat(attempts).hasValue(1);
+
+    for (String state : new String[] {"08006", "57P01"}) {
+      assertThatThrownBy(() -> transactions.singleStatement(tx -> {
+        raise(tx, state);
+        return null;
+      })).isInstanceOfSatisfying(DomainException.class, e -> {
+        assertThat(e.reason()).isEqualTo(Reason.DEPENDENCY_UNAVAILABLE);
+        assertThat(e.detail()).doesNotContain("injected");
+      });
+    }
+  }
+}
