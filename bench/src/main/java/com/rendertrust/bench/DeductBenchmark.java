@@ -8,7 +8,9 @@ import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.config.StorageConfig;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -81,7 +83,7 @@ public final class DeductBenchmark {
           Optional.of("postgres"), Optional.empty(), options.pool(), Optional.empty(), 1024 * 1024,
           Duration.ofSeconds(30), Duration.ofSeconds(5),
           AuthConfig.defaults().withPrivateJwk(SigningKeys.generatePrivateJwk()),
-          ChainConfig.disabled(), CreditsConfig.defaults());
+          ChainConfig.disabled(), CreditsConfig.defaults(), JobsConfig.defaults(), StorageConfig.defaults());
       try (ControlPlane controlPlane = ControlPlane.start(config)) {
         Server grpc = controlPlane.bindTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .executor(Executors.newVirtualThreadPerTaskExecutor()))

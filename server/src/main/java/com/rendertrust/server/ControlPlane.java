@@ -1,7 +1,6 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
-import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
@@ -29,11 +28,20 @@ import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
 import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
+import com.rendertrust.server.jobs.LedgerJobBilling;
+import com.rendertrust.server.nodes.JobNetwork;
+import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
+import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.storage.LocalBlobService;
+import com.rendertrust.server.storage.LocalResultStore;
+import com.rendertrust.server.storage.ResultStore;
+import com.rendertrust.server.storage.S3ResultStore;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
@@ -46,13 +54,16 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlane implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+  /** Uploads and downloads of results may take longer than an API call. */
+  private static final Duration BLOB_TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
   private final Closer closer;
   private final Database database;
@@ -78,9 +91,14 @@ public final class ControlPlane implements AutoCloseable {
   private final CreditService credits;
   private final JobHolds jobHolds;
 
+  private final JobNetwork jobNetwork;
+  private final ResultStore results;
+  private final Duration shutdownGrace;
+
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
-      Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds) {
+      Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
+      ResultStore results, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -92,9 +110,21 @@ public final class ControlPlane implements AutoCloseable {
     this.anchoring = anchoring;
     this.credits = credits;
     this.jobHolds = jobHolds;
+    this.jobNetwork = jobNetwork;
+    this.results = results;
+    this.shutdownGrace = shutdownGrace;
   }
 
   public static ControlPlane start(ServerConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * {@code jobsClock}: the time jobs, nodes and result URLs read (timeouts, challenges, URL
+   * expiry), so tests can move it; identity and payments keep the system clock, so tokens
+   * issued for a test stay valid however far it moves.
+   */
+  public static ControlPlane start(ServerConfig config, Clock jobsClock) {
     Closer closer = new Closer();
     try {
       Database database = closer.register(openDatabase(config, closer));
@@ -131,6 +161,15 @@ public final class ControlPlane implements AutoCloseable {
       log.info("payments: checkout {}, webhook {}", stripe.checkoutEnabled() ? "enabled" : "disabled (no RT_STRIPE_SECRET_KEY)",
           stripe.webhookEnabled() ? "enabled" : "disabled (no RT_STRIPE_WEBHOOK_SECRET)");
 
+      // Node registrations share the account registrations' per-address budget, counted apart.
+      RateLimit nodeRegistrations = RateLimit.perMinute("node-register:ip", config.auth().rateLimits().registerPerMinute());
+      AtomicInteger boundPort = new AtomicInteger(config.httpPort());
+      List<HttpEdge.Route> routes = new ArrayList<>();
+      ResultStore results = openResultStore(config, jobsClock, boundPort, routes, closer);
+      JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
+          results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock));
+
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
@@ -142,7 +181,7 @@ public final class ControlPlane implements AutoCloseable {
           new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
       features.add(new CreditGrpcService(credits, checkout));
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
-      features.addAll(notYetImplemented());
+      features.addAll(jobNetwork.services());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -151,14 +190,16 @@ public final class ControlPlane implements AutoCloseable {
 
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
-              config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe")),
+              config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
+              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
           services, metrics, List.of(identity.jwksRoute())));
+      boundPort.set(edge.port());
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds);
+          anchoring, credits, jobHolds, jobNetwork, results, config.shutdownGrace());
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -177,8 +218,29 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
         accessControl,
+        new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),
         new RpcMetricsInterceptor(metrics)));
+  }
+
+  /**
+   * S3 when configured; otherwise the local store, whose upload/download routes join the edge
+   * and whose URLs name this replica's port once it is bound.
+   */
+  private static ResultStore openResultStore(ServerConfig config, Clock clock, AtomicInteger boundPort,
+      List<HttpEdge.Route> routes, Closer closer) {
+    StorageConfig storage = config.storage();
+    if (storage.s3().isPresent()) {
+      return closer.register(S3ResultStore.create(storage.s3().get(), clock));
+    }
+    LocalResultStore local = LocalResultStore.open(
+        storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
+        storage.signingKey(),
+        () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
+        clock, storage.maxObjectBytes());
+    routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
+        storage.maxObjectBytes(), BLOB_TRANSFER_TIMEOUT));
+    return local;
   }
 
   private static Database openDatabase(ServerConfig config, Closer closer) {
@@ -205,16 +267,6 @@ public final class ControlPlane implements AutoCloseable {
     return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), Clock.systemUTC())));
   }
 
-  /**
-   * Services whose contracts are complete but whose behaviour later issues build: their RPCs
-   * answer UNIMPLEMENTED (501 over REST) until then, so clients see the final routes today.
-   */
-  private static List<BindableService> notYetImplemented() {
-    return List.of(
-        new JobServiceGrpc.JobServiceImplBase() { },         // nodes, Connect stream and jobs issue
-        new NodeServiceGrpc.NodeServiceImplBase() { });      // nodes, Connect stream and jobs issue
-  }
-
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
   public <T extends ServerBuilder<T>> T bindTo(T builder) {
     services.forEach(builder::addService);
@@ -223,6 +275,16 @@ public final class ControlPlane implements AutoCloseable {
 
   public int httpPort() {
     return edge.port();
+  }
+
+  /** Nodes, their streams, the scheduler and the sweeper. */
+  public JobNetwork jobNetwork() {
+    return jobNetwork;
+  }
+
+  /** Where job results are stored (S3 or the local store this replica serves). */
+  public ResultStore resultStore() {
+    return results;
   }
 
   public Database database() {
@@ -267,6 +329,7 @@ public final class ControlPlane implements AutoCloseable {
     log.info("shutting down: draining in-flight calls");
     health.startDraining();
     grpcHealth.enterTerminalState();
+    jobNetwork.drain(shutdownGrace);
     closer.close();
     log.info("stopped");
   }

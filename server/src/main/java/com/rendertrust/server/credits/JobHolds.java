@@ -77,15 +77,15 @@ public final class JobHolds {
    * Posts the held amount as USAGE: user -> job_holds (the user's one history row, reference =
    * job id), then job_holds -> the operator's earnings ({@code operatorSharePercent}, rounded
    * down) and job_holds -> platform revenue (the rest). {@code operatorId} is the operator's
-   * user id (or the node's id when the node has no operator account). Repeats return the
-   * capture; capturing a released hold, or for another operator, is 409; no hold is 404.
+   * user id, or null when the node has no operator: then all of it is platform revenue. Repeats
+   * return the capture; capturing a released hold, or for another operator, is 409; no hold is 404.
    */
   public Hold capture(UUID jobId, UUID operatorId) {
     return transactions.inTransaction(tx -> {
       Hold hold = lockHold(tx, jobId);
       switch (hold.status()) {
         case CAPTURED -> {
-          if (!hold.operatorId().orElseThrow().equals(operatorId)) {
+          if (!hold.operatorId().equals(Optional.ofNullable(operatorId))) {
             throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "job " + jobId + " was captured for another operator");
           }
           return hold;
@@ -98,7 +98,7 @@ public final class JobHolds {
       Account user = store.lockById(tx, accountOf(tx, jobId));
       UUID jobHolds = SystemAccounts.jobHoldsFor(hold.userId());
       UUID platformRevenue = SystemAccounts.platformRevenueFor(hold.userId());
-      UUID operatorAccount = store.open(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
+      UUID operatorAccount = operatorId == null ? null : store.open(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
       store.changeHeld(tx, user.id(), hold.amount().negate());
       UUID usageEntry = null;
       if (hold.amount().isPositive()) {
@@ -106,7 +106,8 @@ public final class JobHolds {
         usageEntry = store.post(tx, new TransferRequest(user.id(), jobHolds, hold.amount(),
             EntrySource.USAGE, ReferenceOrigin.JOB, user.id(), reference, Optional.of("Job execution")))
             .referenceLeg().id();
-        CreditAmount operatorShare = hold.amount().percent(operatorSharePercent);
+        CreditAmount operatorShare =
+            operatorAccount == null ? CreditAmount.ZERO : hold.amount().percent(operatorSharePercent);
         CreditAmount platformShare = hold.amount().minus(operatorShare);
         if (operatorShare.isPositive()) {
           store.post(tx, new TransferRequest(jobHolds, operatorAccount, operatorShare,
@@ -125,7 +126,7 @@ public final class JobHolds {
           .set(CREDIT_HOLDS.RESOLVED_AT, DSL.currentOffsetDateTime())
           .where(CREDIT_HOLDS.JOB_ID.eq(jobId))
           .execute();
-      return new Hold(jobId, hold.userId(), hold.amount(), HoldStatus.CAPTURED, Optional.of(operatorId),
+      return new Hold(jobId, hold.userId(), hold.amount(), HoldStatus.CAPTURED, Optional.ofNullable(operatorId),
           Optional.ofNullable(usageEntry));
     });
   }

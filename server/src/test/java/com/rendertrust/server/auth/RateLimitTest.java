@@ -11,6 +11,7 @@ import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestInfrastructure;
+import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import com.rendertrust.server.testing.TestUser;
 import io.grpc.Status.Code;
@@ -114,6 +115,27 @@ class RateLimitTest {
     assertThat(eleventh.statusCode()).isEqualTo(429);
     assertThat(eleventh.headers().firstValue("Retry-After")).isPresent();
     assertThat(server.controlPlane().database().dsl().fetchCount(USERS)).isEqualTo(users);
+  }
+
+  @Test
+  void theEleventhNodeRegistrationFromOneAddressIs429AndWritesNothing() {
+    String client = newAddress();
+    for (int attempt = 1; attempt <= 10; attempt++) {
+      assertThat(registerNode(client).statusCode()).isEqualTo(201);
+    }
+    int nodes = server.controlPlane().database().dsl().fetchCount(com.rendertrust.server.db.Tables.NODES);
+    HttpResponse<String> eleventh = registerNode(client);
+    assertThat(eleventh.statusCode()).isEqualTo(429);
+    assertThat(eleventh.headers().firstValue("Retry-After")).isPresent();
+    assertThat(server.controlPlane().database().dsl().fetchCount(com.rendertrust.server.db.Tables.NODES))
+        .isEqualTo(nodes);
+    assertThat(registerNode(newAddress()).statusCode()).as("another address has its own budget").isEqualTo(201);
+  }
+
+  private static HttpResponse<String> registerNode(String client) {
+    String body = "{\"name\":\"n\",\"public_key\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(TestNode.withNewKey().publicKeyPem()).toString()
+        + ",\"capabilities\":[\"echo\"]}";
+    return server.postJson("/api/v1/nodes/register", body, "X-Forwarded-For", client);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.rendertrust.server.platform.config.ConfigLoader;
 import com.rendertrust.server.platform.config.ServerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,68 @@ class ConfigLoaderTest {
         .hasMessageContaining("RT_HTTP_PORT");
     assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_HTTP_PORT", "70000")).load(true))
         .hasMessageContaining("RT_HTTP_PORT");
+  }
+
+  @Test
+  void jobAndStorageSettingsComeFromTheEnvironment() {
+    ServerConfig config = new ConfigLoader(Map.ofEntries(
+        Map.entry("RT_JOB_PRICES", "render=12.5,*=2"),
+        Map.entry("RT_JOB_MAX_RUNTIME_SECONDS", "echo=30"),
+        Map.entry("RT_JOB_ACCEPT_TIMEOUT_SECONDS", "60"),
+        Map.entry("RT_JOB_MAX_RETRIES", "5"),
+        Map.entry("RT_NODE_HEARTBEAT_INTERVAL_SECONDS", "10"),
+        Map.entry("RT_NODE_HEARTBEAT_TIMEOUT_SECONDS", "40"),
+        Map.entry("RT_SWEEPER_INTERVAL_MS", "250"),
+        Map.entry("RT_RESULT_URL_TTL_SECONDS", "600"),
+        Map.entry("RT_S3_BUCKET", "results"),
+        Map.entry("RT_S3_ENDPOINT", "http://minio:9000"),
+        Map.entry("RT_S3_ACCESS_KEY_ID", "AKID"),
+        Map.entry("RT_S3_SECRET_ACCESS_KEY", "s3-secret-value"),
+        Map.entry("RT_STORAGE_SIGNING_KEY", "a-signing-key-of-at-least-32-characters"))).load(true);
+    assertThat(config.jobs().prices().forType("render")).isEqualTo(125_000);
+    assertThat(config.jobs().prices().forType("inference")).as("defaults stay").isEqualTo(50_000);
+    assertThat(config.jobs().prices().forType("whatever")).isEqualTo(20_000);
+    assertThat(config.jobs().maxRuntimes().forType("echo")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.jobs().acceptTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.jobs().maxRetries()).isEqualTo(5);
+    assertThat(config.jobs().heartbeatTimeout()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(config.jobs().sweepInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.storage().downloadUrlTtl()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.storage().s3()).hasValueSatisfying(s3 -> {
+      assertThat(s3.bucket()).isEqualTo("results");
+      assertThat(s3.pathStyle()).isTrue();
+    });
+    assertThat(config.toString()).doesNotContain("s3-secret-value").doesNotContain("a-signing-key-of");
+  }
+
+  @Test
+  void jobDefaultsAreTheDocumentedOnes() {
+    ServerConfig config = new ConfigLoader(Map.of()).load(true);
+    assertThat(config.jobs().prices().forType("render")).isEqualTo(100_000);
+    assertThat(config.jobs().prices().forType("inference")).isEqualTo(50_000);
+    assertThat(config.jobs().prices().forType("cpu_benchmark")).isEqualTo(10_000);
+    assertThat(config.jobs().prices().forType("echo")).isZero();
+    assertThat(config.jobs().prices().forType("generic")).isEqualTo(10_000);
+    assertThat(config.jobs().acceptTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.jobs().heartbeatTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config.jobs().offlineAfter()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.jobs().maxRetries()).isEqualTo(3);
+    assertThat(config.storage().downloadUrlTtl()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.storage().s3()).isEmpty();
+  }
+
+  @Test
+  void malformedJobSettingsAreRejectedByName() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_JOB_PRICES", "render=ten")).load(true))
+        .hasMessageContaining("RT_JOB_PRICES");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_JOB_PRICES", "render=1.00001")).load(true))
+        .hasMessageContaining("RT_JOB_PRICES");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_JOB_MAX_RUNTIME_SECONDS", "render")).load(true))
+        .hasMessageContaining("RT_JOB_MAX_RUNTIME_SECONDS");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_STORAGE_SIGNING_KEY", "short")).load(true))
+        .hasMessageContaining("RT_STORAGE_SIGNING_KEY");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_S3_BUCKET", "b", "RT_S3_ACCESS_KEY_ID", "id")).load(true))
+        .hasMessageContaining("RT_S3_SECRET_ACCESS_KEY");
   }
 
   @Test

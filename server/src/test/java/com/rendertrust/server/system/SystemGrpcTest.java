@@ -1,19 +1,13 @@
 package com.rendertrust.server.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.rendertrust.api.v1.GetJobRequest;
-import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.HealthRequest;
 import com.rendertrust.api.v1.ReadyRequest;
 import com.rendertrust.api.v1.ReadyResponse;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.VersionRequest;
 import com.rendertrust.server.testing.TestServer;
-import com.rendertrust.server.testing.TestUsers;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -89,13 +83,5 @@ class SystemGrpcTest {
         "rendertrust.v1.SystemService", "rendertrust.v1.AuthService", "rendertrust.v1.CreditService",
         "rendertrust.v1.JobService", "rendertrust.v1.NodeService", "rendertrust.v1.LedgerService",
         "rendertrust.v1.WebhookService", "grpc.health.v1.Health");
-  }
-
-  @Test
-  void rpcsOfLaterIssuesAreUnimplemented() {
-    assertThatThrownBy(() -> TestUsers.register(server).authenticate(JobServiceGrpc.newBlockingStub(server.channel()))
-        .getJob(GetJobRequest.newBuilder().setJobId(java.util.UUID.randomUUID().toString()).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestServer;
-import com.rendertrust.server.testing.TestUsers;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -66,14 +65,6 @@ class SystemRestTest {
         .findFirst().orElseThrow(() -> new AssertionError("no Version count in\n" + response.body()));
     assertThat(Double.parseDouble(count.substring(count.lastIndexOf(' ') + 1))).isGreaterThanOrEqualTo(2);
     assertThat(response.body()).contains("rpc_server_duration_seconds_bucket{");
-  }
-
-  @Test
-  void rpcsOfLaterIssuesAnswer501WithDetail() {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"render\"}",
-        TestUsers.register(server).authHeader());
-    assertThat(response.statusCode()).isEqualTo(501);
-    assertThat(Json.parse(response.body()).get("detail").asText()).isNotBlank();
   }
 
   @Test

@@ -5,23 +5,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock tests move by hand, so time-based behaviour needs no sleeping. */
 public final class MutableClock extends Clock {
 
-  private volatile Instant now;
+  private final AtomicReference<Instant> now;
+
+  /** Starts at the real now. */
+  public MutableClock() {
+    this(Instant.now());
+  }
 
   public MutableClock(Instant start) {
-    this.now = start;
+    this.now = new AtomicReference<>(start);
   }
 
   public void advance(Duration duration) {
-    now = now.plus(duration);
+    now.updateAndGet(instant -> instant.plus(duration));
   }
 
   @Override
   public Instant instant() {
-    return now;
+    return now.get();
   }
 
   @Override

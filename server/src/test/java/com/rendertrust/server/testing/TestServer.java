@@ -5,7 +5,9 @@ import com.rendertrust.server.auth.SigningKeys;
 import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.config.StorageConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -19,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -65,7 +68,12 @@ public final class TestServer implements AutoCloseable {
    * port is exactly what production serves), e.g. a fault injector.
    */
   public static TestServer start(ServerConfig config, ServerInterceptor... inProcessInterceptors) {
-    ControlPlane controlPlane = ControlPlane.start(config);
+    return start(config, Clock.systemUTC(), inProcessInterceptors);
+  }
+
+  /** As above, with the clock jobs, nodes and result URLs read (see {@link ControlPlane#start(ServerConfig, Clock)}). */
+  public static TestServer start(ServerConfig config, Clock jobsClock, ServerInterceptor... inProcessInterceptors) {
+    ControlPlane controlPlane = ControlPlane.start(config, jobsClock);
     String name = InProcessServerBuilder.generateName();
     try {
       InProcessServerBuilder builder = InProcessServerBuilder.forName(name)
@@ -103,7 +111,7 @@ public final class TestServer implements AutoCloseable {
           .withRateLimits(GENEROUS_RATE_LIMITS);
       return new ServerConfig("test", 0, dataDir, Optional.empty(), Optional.empty(), Optional.empty(), 8,
           Optional.empty(), 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), auth,
-          ChainConfig.disabled(), CreditsConfig.defaults());
+          ChainConfig.disabled(), CreditsConfig.defaults(), JobsConfig.defaults(), StorageConfig.defaults());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,7 +3,9 @@ package com.rendertrust.server.platform.http;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
@@ -30,8 +32,32 @@ public final class HttpEdge implements AutoCloseable {
     this.server = server;
   }
 
+  /**
+   * Node agents sit behind NATs that drop idle mappings after a few minutes: the server pings
+   * idle connections (and drops those whose peer stopped answering), and accepts agents' own
+   * keepalive pings at any rate (Armeria has no "too_many_pings" enforcement) as activity that
+   * keeps a connection open between streams.
+   */
+  private static final Duration PING_INTERVAL = Duration.ofSeconds(30);
+  private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * @param rawBodyPaths REST paths whose RPC takes the raw body (any content type)
+   * @param longLivedGrpcPaths gRPC streaming methods ({@code /package.Service/Method}) that may stay
+   *     open indefinitely: no request timeout and no cap on the total bytes (each message stays capped)
+   * @param extraRoutes plain HTTP services served next to the gRPC/REST ones
+   */
   public record Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
-      Set<String> rawBodyPaths) {
+      Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes) {
+
+    public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
+        Set<String> rawBodyPaths) {
+      this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, Set.of(), List.of());
+    }
+  }
+
+  /** A plain HTTP service under {@code pathPrefix} with limits of its own. */
+  public record Route(String pathPrefix, HttpService service, long maxRequestBytes, Duration requestTimeout) {
   }
 
   public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
@@ -63,22 +89,38 @@ public final class HttpEdge implements AutoCloseable {
     ScheduledThreadPoolExecutor handlers =
         new ScheduledThreadPoolExecutor(HANDLER_THREADS, Thread.ofVirtual().name("rt-handler-", 0).factory());
 
-    com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
+    Set<String> longLived = Set.copyOf(settings.longLivedGrpcPaths());
+    ServerBuilder builder = Server.builder();
     plainRoutes.forEach(route -> builder.service(route.path(), route.service()));
-    Server server = builder
+    builder
         .http(settings.port())
         .maxRequestLength(settings.maxRequestBytes())
         .requestTimeout(settings.requestTimeout())
+        .pingInterval(PING_INTERVAL)
+        .idleTimeout(IDLE_TIMEOUT, true)
         .blockingTaskExecutor(handlers, true)
         .gracefulShutdownTimeout(Duration.ofMillis(200), settings.shutdownGrace())
         .errorHandler(new JsonErrorHandler())
-        .service(grpc.build())
+        .service(grpc.build(),
+            delegate -> delegate.decorate(new RestResponseDecorator(settings.rawBodyPaths())),
+            delegate -> delegate.decorate((service, ctx, req) -> {
+              if (longLived.contains(ctx.path())) {
+                ctx.clearRequestTimeout();
+                ctx.setMaxRequestLength(0);
+              }
+              return service.serve(ctx, req);
+            }))
         .service("/metrics", (ctx, req) -> HttpResponse.of(
             MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape()))
-        .decorator(new RestResponseDecorator(settings.rawBodyPaths()))
         // Every error already answers {"detail"} through our handlers; no periodic duplicate report.
-        .unloggedExceptionsReportInterval(Duration.ZERO)
-        .build();
+        .unloggedExceptionsReportInterval(Duration.ZERO);
+    for (Route route : settings.extraRoutes()) {
+      builder.route().pathPrefix(route.pathPrefix())
+          .maxRequestLength(route.maxRequestBytes())
+          .requestTimeout(route.requestTimeout())
+          .build(route.service());
+    }
+    Server server = builder.build();
     server.start().join();
     return new HttpEdge(server);
   }

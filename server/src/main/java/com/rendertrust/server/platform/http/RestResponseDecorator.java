@@ -1,6 +1,12 @@
 package com.rendertrust.server.platform.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -8,6 +14,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -17,6 +24,8 @@ import java.util.Set;
  * 400 for malformed JSON) becomes {@code {"detail"}}. gRPC requests pass untouched.
  */
 final class RestResponseDecorator implements DecoratingHttpServiceFunction {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Set<String> rawBodyPaths;
 
@@ -43,12 +52,14 @@ final class RestResponseDecorator implements DecoratingHttpServiceFunction {
     int code = response.status().code();
     if (code < 400) {
       Integer requested = ctx.attr(SuccessStatusInterceptor.SUCCESS_STATUS);
-      if (requested == null || code != 200) {
+      HttpData content = withNullFields(ctx, response);
+      if ((requested == null || code != 200) && content == response.content()) {
         return response.toHttpResponse();
       }
+      int status = requested != null && code == 200 ? requested : code;
       return AggregatedHttpResponse.of(
-          response.headers().toBuilder().status(requested).build(),
-          response.content(),
+          response.headers().toBuilder().status(status).removeAndThen(HttpHeaderNames.CONTENT_LENGTH).build(),
+          content,
           response.trailers()).toHttpResponse();
     }
     MediaType type = response.contentType();
@@ -58,5 +69,24 @@ final class RestResponseDecorator implements DecoratingHttpServiceFunction {
     }
     HttpStatus status = response.status();
     return ErrorBodies.of(status, ErrorBodies.describe(status)).toHttpResponse();
+  }
+
+  /** The JSON body with unset optional fields printed as null (see {@link ResponseShapeInterceptor}). */
+  private static HttpData withNullFields(ServiceRequestContext ctx, AggregatedHttpResponse response) {
+    Descriptor type = ctx.attr(ResponseShapeInterceptor.RESPONSE_TYPE);
+    MediaType contentType = response.contentType();
+    if (type == null || contentType == null || !contentType.subtype().endsWith("json") || response.content().isEmpty()) {
+      return response.content();
+    }
+    try {
+      JsonNode body = JSON.readTree(response.content().array());
+      if (!(body instanceof ObjectNode object)) {
+        return response.content();
+      }
+      NullFields.fill(object, type);
+      return HttpData.wrap(JSON.writeValueAsBytes(object));
+    } catch (IOException e) {
+      return response.content();
+    }
   }
 }

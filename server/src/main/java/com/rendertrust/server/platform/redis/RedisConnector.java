@@ -5,6 +5,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
@@ -51,6 +52,14 @@ public final class RedisConnector implements AutoCloseable {
 
   public StatefulRedisConnection<String, String> connection() {
     return connection;
+  }
+
+  /**
+   * A new connection for pub/sub (a subscribed connection cannot run other commands). It
+   * reconnects and re-subscribes its channels by itself; the caller closes it.
+   */
+  public StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    return client.connectPubSub();
   }
 
   /** True when Redis answers PING within the command timeout. */

@@ -189,7 +189,29 @@ class RestEdgeFixturesTest {
     JsonNode testCase = printCases.get(index);
     HttpResponse<String> response = call(ruleOf(testCase.get("rpc").asText()), testCase.get("rest_path").asText());
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(JSON.readTree(response.body())).as(name).isEqualTo(testCase.get("json"));
+    // The in-process edge also prints null for unset fields with presence (the REST contract's
+    // nulls, ResponseShapeInterceptor); Envoy omits them (README "REST nulls"). Apart from those
+    // nulls the bodies are the shared golden.
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(withoutNulls(body)).as(name).isEqualTo(testCase.get("json"));
+  }
+
+  private static JsonNode withoutNulls(JsonNode node) {
+    if (node.isObject()) {
+      com.fasterxml.jackson.databind.node.ObjectNode copy = JSON.createObjectNode();
+      node.properties().forEach(field -> {
+        if (!field.getValue().isNull()) {
+          copy.set(field.getKey(), withoutNulls(field.getValue()));
+        }
+      });
+      return copy;
+    }
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode copy = JSON.createArrayNode();
+      node.forEach(element -> copy.add(withoutNulls(element)));
+      return copy;
+    }
+    return node;
   }
 
   // ---- the doubles -------------------------------------------------------------------------

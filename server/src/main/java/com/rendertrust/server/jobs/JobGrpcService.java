@@ -1,0 +1,135 @@
+package com.rendertrust.server.jobs;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.rendertrust.api.v1.CancelJobRequest;
+import com.rendertrust.api.v1.CancelJobResponse;
+import com.rendertrust.api.v1.DispatchJobRequest;
+import com.rendertrust.api.v1.DispatchJobResponse;
+import com.rendertrust.api.v1.GetJobRequest;
+import com.rendertrust.api.v1.GetJobResponse;
+import com.rendertrust.api.v1.GetJobResultRequest;
+import com.rendertrust.api.v1.GetJobResultResponse;
+import com.rendertrust.api.v1.JobServiceGrpc;
+import com.rendertrust.api.v1.ListJobsRequest;
+import com.rendertrust.api.v1.ListJobsResponse;
+import com.rendertrust.server.platform.auth.CallerContext;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+
+/** gRPC adapter of {@link JobService}: proto in, domain records through, proto out. */
+public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
+
+  private static final JsonFormat.Printer CANONICAL_JSON =
+      JsonFormat.printer().omittingInsignificantWhitespace().sortingMapKeys();
+
+  private final JobService jobs;
+
+  public JobGrpcService(JobService jobs) {
+    this.jobs = jobs;
+  }
+
+  /** The service with the interceptor that lifts the {@code Idempotency-Key} header. */
+  public BindableService withHeaderSupport() {
+    ServerServiceDefinition definition = ServerInterceptors.intercept(this, new IdempotencyKeyInterceptor());
+    return () -> definition;
+  }
+
+  @Override
+  public void dispatchJob(DispatchJobRequest request, StreamObserver<DispatchJobResponse> responses) {
+    var userId = CallerContext.requireUser();
+    Optional<String> bodyKey = request.hasIdempotencyKey() ? Optional.of(request.getIdempotencyKey()) : Optional.empty();
+    Optional<String> headerKey = Optional.ofNullable(IdempotencyKeyInterceptor.KEY.get());
+    if (bodyKey.isPresent() && headerKey.isPresent() && !bodyKey.equals(headerKey)) {
+      throw new DomainException(Reason.INVALID_ARGUMENT, "idempotency_key and the Idempotency-Key header differ");
+    }
+    DispatchOutcome outcome = jobs.submit(userId, new JobSubmission(
+        request.getJobType(),
+        request.hasPayloadRef() ? Optional.of(request.getPayloadRef()) : Optional.empty(),
+        request.hasPayload() ? Optional.of(json(request.getPayload())) : Optional.empty(),
+        request.getPriority(),
+        request.getGpuRequired(),
+        bodyKey.or(() -> headerKey)));
+    DispatchJobResponse.Builder response = DispatchJobResponse.newBuilder()
+        .setJobId(outcome.jobId().toString())
+        .setStatus(outcome.status().name());
+    outcome.nodeId().ifPresent(node -> response.setNodeId(node.toString()));
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> responses) {
+    JobPage page = jobs.list(CallerContext.requireUser(), request.getStatus(), request.getLimit(), request.getOffset());
+    ListJobsResponse.Builder response = ListJobsResponse.newBuilder().setCount(page.count());
+    page.jobs().forEach(job -> response.addJobs(toProto(job)));
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void getJob(GetJobRequest request, StreamObserver<GetJobResponse> responses) {
+    Job job = jobs.get(CallerContext.requireUser(), request.getJobId());
+    responses.onNext(GetJobResponse.newBuilder().setJob(toProto(job)).build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void cancelJob(CancelJobRequest request, StreamObserver<CancelJobResponse> responses) {
+    Job job = jobs.cancel(CallerContext.requireUser(), request.getJobId());
+    responses.onNext(CancelJobResponse.newBuilder().setJob(toProto(job)).build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void getJobResult(GetJobResultRequest request, StreamObserver<GetJobResultResponse> responses) {
+    ResultLink link = jobs.result(CallerContext.requireUser(), request.getJobId());
+    responses.onNext(GetJobResultResponse.newBuilder()
+        .setJobId(link.jobId().toString())
+        .setDownloadUrl(link.downloadUrl().toString())
+        .setExpiresIn((int) link.expiresInSeconds())
+        .build());
+    responses.onCompleted();
+  }
+
+  static com.rendertrust.api.v1.Job toProto(Job job) {
+    com.rendertrust.api.v1.Job.Builder proto = com.rendertrust.api.v1.Job.newBuilder()
+        .setId(job.id().toString())
+        .setJobType(job.jobType())
+        .setStatus(job.status().name())
+        .setRetryCount(job.retryCount())
+        .setCreatedAt(timestamp(job.createdAt()))
+        .setUpdatedAt(timestamp(job.updatedAt()))
+        .setPriority(job.priority().wireName());
+    job.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));
+    job.payloadRef().ifPresent(proto::setPayloadRef);
+    job.resultRef().ifPresent(proto::setResultRef);
+    job.errorMessage().ifPresent(proto::setErrorMessage);
+    job.queuedAt().ifPresent(at -> proto.setQueuedAt(timestamp(at)));
+    job.dispatchedAt().ifPresent(at -> proto.setDispatchedAt(timestamp(at)));
+    job.completedAt().ifPresent(at -> proto.setCompletedAt(timestamp(at)));
+    return proto.build();
+  }
+
+  /** RFC 3339, UTC, microseconds (PostgreSQL's precision). */
+  private static String timestamp(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.MICROS).toString();
+  }
+
+  private static String json(Struct struct) {
+    try {
+      return CANONICAL_JSON.print(struct);
+    } catch (InvalidProtocolBufferException e) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "payload must be a JSON object", Map.of("field", "payload"));
+    }
+  }
+}

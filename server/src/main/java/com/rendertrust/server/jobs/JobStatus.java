@@ -1,0 +1,39 @@
+package com.rendertrust.server.jobs;
+
+import com.rendertrust.server.platform.errors.DomainException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** QUEUED -> DISPATCHED -> RUNNING -> COMPLETED | FAILED; CANCELLED from QUEUED or DISPATCHED. */
+public enum JobStatus {
+  QUEUED,
+  DISPATCHED,
+  RUNNING,
+  COMPLETED,
+  FAILED,
+  CANCELLED;
+
+  /** Held by a node (an assignment is open). */
+  public boolean isActive() {
+    return this == DISPATCHED || this == RUNNING;
+  }
+
+  public boolean isTerminal() {
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
+  }
+
+  public boolean isCancellable() {
+    return this == QUEUED || this == DISPATCHED;
+  }
+
+  /** The status named by a list filter, exactly as the contract spells it; 422 otherwise. */
+  public static JobStatus parseFilter(String text) {
+    for (JobStatus status : values()) {
+      if (status.name().equals(text)) {
+        return status;
+      }
+    }
+    throw DomainException.validation("unknown status '" + text + "'; valid values: "
+        + Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", ")));
+  }
+}

@@ -1,0 +1,44 @@
+package com.rendertrust.server.jobs;
+
+import com.rendertrust.server.credits.CreditAmount;
+import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import java.util.UUID;
+
+/**
+ * Jobs' money on the credits ledger: prices are ten-thousandths of a credit, exactly
+ * {@link CreditAmount}'s units. {@link JobHolds} already answers a short balance with
+ * INSUFFICIENT_CREDITS (metadata {@code available}/{@code requested}, 4 decimals) and is
+ * idempotent per job id.
+ */
+public final class LedgerJobBilling implements JobBilling {
+
+  private final JobHolds holds;
+
+  public LedgerJobBilling(JobHolds holds) {
+    this.holds = holds;
+  }
+
+  @Override
+  public void hold(UUID jobId, UUID userId, long amount) {
+    holds.hold(jobId, userId, new CreditAmount(amount));
+  }
+
+  @Override
+  public void capture(UUID jobId, UUID operatorUserId) {
+    holds.capture(jobId, operatorUserId);
+  }
+
+  /** A job that never got a hold (rejected before it) has nothing to return. */
+  @Override
+  public void release(UUID jobId) {
+    try {
+      holds.release(jobId);
+    } catch (DomainException e) {
+      if (e.reason() != Reason.NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package com.rendertrust.server.jobs;
+
+import static com.rendertrust.server.db.Tables.JOBS;
+import static com.rendertrust.server.db.Tables.NODES;
+
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Timestamps;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.Record2;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the money side of a job's end after the status change committed: capture on
+ * COMPLETED (to the node's operator), release on FAILED / CANCELLED. A failed billing call leaves
+ * the job *_PENDING and the sweeper retries it; billing is idempotent per job, so a retry after
+ * an unknown outcome never charges twice.
+ */
+public final class Settlements {
+
+  private static final Logger log = LoggerFactory.getLogger(Settlements.class);
+  private static final int BATCH = 100;
+
+  private final Database database;
+  private final JobBilling billing;
+
+  public Settlements(Database database, JobBilling billing) {
+    this.database = database;
+    this.billing = billing;
+  }
+
+  /** Settles the job if it awaits settlement; returns false when billing failed (retried later). */
+  public boolean settle(UUID jobId) {
+    Record2<String, UUID> row = database.dsl()
+        .select(JOBS.SETTLEMENT, NODES.OPERATOR_USER_ID)
+        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
+        .where(JOBS.ID.eq(jobId))
+        .fetchOne();
+    if (row == null) {
+      return true;
+    }
+    Settlement settlement = Settlement.valueOf(row.value1());
+    try {
+      switch (settlement) {
+        case CAPTURE_PENDING -> {
+          billing.capture(jobId, row.value2());
+          mark(jobId, Settlement.CAPTURE_PENDING, Settlement.CAPTURED);
+        }
+        case RELEASE_PENDING -> {
+          billing.release(jobId);
+          mark(jobId, Settlement.RELEASE_PENDING, Settlement.RELEASED);
+        }
+        default -> {
+          // nothing to do: not yet ended, free, or already settled
+        }
+      }
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("settling job {} ({}) failed; the sweeper retries it", jobId, settlement, e);
+      return false;
+    }
+  }
+
+  /** Retries every settlement still pending since before {@code olderThan}. Returns how many it settled. */
+  public int settlePending(Instant olderThan) {
+    List<UUID> pending = database.dsl().select(JOBS.ID).from(JOBS)
+        .where(JOBS.SETTLEMENT.in(Settlement.CAPTURE_PENDING.name(), Settlement.RELEASE_PENDING.name())
+            .and(JOBS.UPDATED_AT.le(Timestamps.toDb(olderThan))))
+        .orderBy(JOBS.UPDATED_AT.asc())
+        .limit(BATCH)
+        .fetch(JOBS.ID);
+    int settled = 0;
+    for (UUID jobId : pending) {
+      if (settle(jobId)) {
+        settled++;
+      }
+    }
+    return settled;
+  }
+
+  private void mark(UUID jobId, Settlement from, Settlement to) {
+    database.dsl().update(JOBS)
+        .set(JOBS.SETTLEMENT, to.name())
+        .where(JOBS.ID.eq(jobId).and(JOBS.SETTLEMENT.eq(from.name())))
+        .execute();
+  }
+}

@@ -1,0 +1,85 @@
+package com.rendertrust.server.jobs;
+
+import com.rendertrust.server.platform.errors.DomainException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/** Validates a submission (422 with the offending field named) and fingerprints its content. */
+final class SubmissionRules {
+
+  static final int MAX_PAYLOAD_REF = 1000;
+  static final int MAX_PAYLOAD_BYTES = 64 * 1024;
+  static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private SubmissionRules() {
+  }
+
+  static ValidSubmission validate(JobSubmission submission) {
+    if (!JobTypes.isValid(submission.jobType())) {
+      throw invalid("job_type", "job_type must be 1-100 characters: letters, digits, '_', '.', ':' or '-'");
+    }
+    Optional<String> payloadRef = submission.payloadRef().filter(ref -> !ref.isEmpty());
+    payloadRef.ifPresent(ref -> {
+      if (ref.length() > MAX_PAYLOAD_REF || hasControlCharacters(ref)) {
+        throw invalid("payload_ref", "payload_ref must be at most " + MAX_PAYLOAD_REF
+            + " characters without control characters");
+      }
+    });
+    submission.payloadJson().ifPresent(json -> {
+      if (json.getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES) {
+        throw invalid("payload", "payload must be at most " + MAX_PAYLOAD_BYTES + " bytes of JSON");
+      }
+    });
+    Priority priority;
+    try {
+      priority = Priority.parse(submission.priority());
+    } catch (DomainException e) {
+      throw invalid("priority", e.detail());
+    }
+    Optional<String> key = submission.idempotencyKey();
+    key.ifPresent(value -> {
+      if (value.isEmpty() || value.length() > MAX_IDEMPOTENCY_KEY || !printableAscii(value)) {
+        throw invalid("idempotency_key", "idempotency_key must be 1-" + MAX_IDEMPOTENCY_KEY
+            + " printable ASCII characters");
+      }
+    });
+    String hash = fingerprint(submission.jobType(), payloadRef, submission.payloadJson(), priority,
+        submission.gpuRequired());
+    return new ValidSubmission(submission.jobType(), payloadRef, submission.payloadJson(), priority,
+        submission.gpuRequired(), key, hash);
+  }
+
+  private static String fingerprint(String jobType, Optional<String> payloadRef, Optional<String> payloadJson,
+      Priority priority, boolean gpuRequired) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (String part : new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"),
+          priority.wireName(), Boolean.toString(gpuRequired)}) {
+        byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+        digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
+        digest.update((byte) ':');
+        digest.update(bytes);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean hasControlCharacters(String text) {
+    return text.chars().anyMatch(Character::isISOControl);
+  }
+
+  private static boolean printableAscii(String text) {
+    return text.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+  }
+
+  private static DomainException invalid(String field, String detail) {
+    return new DomainException(com.rendertrust.server.platform.errors.Reason.VALIDATION_FAILED, detail,
+        Map.of("field", field));
+  }
+}

@@ -1,0 +1,181 @@
+package com.rendertrust.server.jobs;
+
+import static com.rendertrust.server.db.Tables.JOBS;
+import static com.rendertrust.server.db.Tables.NODES;
+
+import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Timestamps;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.Record2;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds what nobody else will: jobs stuck on a node, nodes gone silent, settlements and
+ * submissions interrupted by a crash, queued work that fits a free slot. It runs on one replica
+ * at a time, the holder of a PostgreSQL advisory lock; the lock dies with its connection, so a
+ * crashed replica's turn passes to another at the next tick. Every step is idempotent.
+ */
+public final class Sweeper {
+
+  private static final Logger log = LoggerFactory.getLogger(Sweeper.class);
+  /** Arbitrary but fixed: the advisory lock key of "the sweeper" in this database. */
+  static final long LOCK_KEY = 0x52545357454550L; // "RTSWEEP"
+  private static final Duration SETTLEMENT_RETRY_AFTER = Duration.ofSeconds(2);
+  private static final Duration INTERRUPTED_SUBMISSION_AFTER = Duration.ofMinutes(1);
+  private static final int BATCH = 500;
+
+  private final Database database;
+  private final JobsConfig config;
+  private final Clock clock;
+  private final JobLifecycle lifecycle;
+  private final JobScheduler scheduler;
+  private final Settlements settlements;
+  private final JobService jobs;
+
+  public Sweeper(Database database, JobsConfig config, Clock clock, JobLifecycle lifecycle, JobScheduler scheduler,
+      Settlements settlements, JobService jobs) {
+    this.database = database;
+    this.config = config;
+    this.clock = clock;
+    this.lifecycle = lifecycle;
+    this.scheduler = scheduler;
+    this.settlements = settlements;
+    this.jobs = jobs;
+  }
+
+  /**
+   * One sweep if this replica gets the lock; returns false when another replica holds it. The
+   * lock is transaction-scoped on a connection of its own, so it is released by the rollback at
+   * the end, or by the pool's rollback if anything throws: it can never leak into the pool.
+   */
+  public boolean sweepIfLeader() {
+    try (Connection lockConnection = database.dataSource().getConnection()) {
+      lockConnection.setAutoCommit(false);
+      try {
+        if (!tryLock(lockConnection)) {
+          return false;
+        }
+        sweep();
+        return true;
+      } finally {
+        lockConnection.rollback();
+      }
+    } catch (SQLException e) {
+      log.warn("sweep skipped: database unavailable ({})", e.getMessage());
+      return false;
+    }
+  }
+
+  /** One full sweep (callers hold the lock; tests call it directly). */
+  public SweepReport sweep() {
+    Instant now = clock.instant();
+    int offline = markOfflineNodes(now);
+    int lost = requeue(lostNodeJobs(now), "the node's connection was lost", false);
+    int notStarted = requeue(active(JOBS.STATUS.eq(JobStatus.DISPATCHED.name())
+        .and(JOBS.DISPATCHED_AT.le(Timestamps.toDb(now.minus(config.acceptTimeout()))))),
+        "not started within " + config.acceptTimeout().toSeconds() + " s of dispatch", true);
+    int overran = requeue(active(JOBS.DEADLINE.le(Timestamps.toDb(now))),
+        "exceeded the job type's maximum run time", true);
+    int abandoned = abandonInterruptedSubmissions(now);
+    int settled = settlements.settlePending(now.minus(SETTLEMENT_RETRY_AFTER));
+    int dispatched = scheduler.assignQueued();
+    SweepReport report = new SweepReport(offline, lost, notStarted, overran, abandoned, settled, dispatched);
+    if (report.changedAnything()) {
+      log.info("sweep: {}", report);
+    }
+    return report;
+  }
+
+  /** What one sweep did. */
+  public record SweepReport(int nodesMarkedOffline, int lostNodeJobs, int notStartedJobs, int overranJobs,
+      int interruptedSubmissions, int settlements, int dispatched) {
+
+    boolean changedAnything() {
+      return nodesMarkedOffline + lostNodeJobs + notStartedJobs + overranJobs + interruptedSubmissions
+          + settlements + dispatched > 0;
+    }
+  }
+
+  /**
+   * No heartbeat for {@code offlineAfter}: OFFLINE. A stream still marked open by then belongs
+   * to a replica that died without closing it, so the mark is cleared too.
+   */
+  private int markOfflineNodes(Instant now) {
+    OffsetDateTime cutoff = Timestamps.toDb(now.minus(config.offlineAfter()));
+    return database.dsl().update(NODES)
+        .set(NODES.STATUS, "OFFLINE")
+        .setNull(NODES.UNHEALTHY_SINCE)
+        .setNull(NODES.STREAM_SESSION)
+        .set(NODES.DISCONNECTED_AT, org.jooq.impl.DSL.coalesce(NODES.DISCONNECTED_AT, org.jooq.impl.DSL.val(cutoff)))
+        .set(NODES.UPDATED_AT, Timestamps.toDb(now))
+        .where(NODES.STATUS.ne("OFFLINE").and(NODES.LAST_HEARTBEAT_AT.le(cutoff)))
+        .execute();
+  }
+
+  /**
+   * Jobs on nodes without a live stream for longer than the reconnect grace: the stream ended
+   * (cleanly or not) and the node did not come back, or its replica died and heartbeats stopped.
+   */
+  private List<Record2<UUID, UUID>> lostNodeJobs(Instant now) {
+    OffsetDateTime disconnectedBefore = Timestamps.toDb(now.minus(config.reconnectGrace()));
+    OffsetDateTime silentSince = Timestamps.toDb(now.minus(config.heartbeatTimeout()).minus(config.reconnectGrace()));
+    Condition lost = NODES.STREAM_SESSION.isNull()
+        .and(NODES.DISCONNECTED_AT.isNull().or(NODES.DISCONNECTED_AT.le(disconnectedBefore)))
+        .or(NODES.LAST_HEARTBEAT_AT.isNull())
+        .or(NODES.LAST_HEARTBEAT_AT.le(silentSince));
+    return database.dsl().select(JOBS.ID, JOBS.ASSIGNMENT_ID)
+        .from(JOBS).join(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
+        .where(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(lost))
+        .limit(BATCH)
+        .fetch();
+  }
+
+  private List<Record2<UUID, UUID>> active(Condition condition) {
+    return database.dsl().select(JOBS.ID, JOBS.ASSIGNMENT_ID).from(JOBS)
+        .where(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(condition))
+        .limit(BATCH)
+        .fetch();
+  }
+
+  private int requeue(List<Record2<UUID, UUID>> stuck, String reason, boolean nodeAtFault) {
+    int count = 0;
+    for (Record2<UUID, UUID> job : stuck) {
+      if (lifecycle.requeue(job.value1(), job.value2(), reason, nodeAtFault)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Priced submissions whose hold step never finished (the replica died): FAILED, hold released. */
+  private int abandonInterruptedSubmissions(Instant now) {
+    List<UUID> interrupted = database.dsl().select(JOBS.ID).from(JOBS)
+        .where(JOBS.SETTLEMENT.eq(Settlement.HOLD_PENDING.name())
+            .and(JOBS.CREATED_AT.le(Timestamps.toDb(now.minus(INTERRUPTED_SUBMISSION_AFTER)))))
+        .limit(BATCH)
+        .fetch(JOBS.ID);
+    interrupted.forEach(jobs::abandonSubmission);
+    return interrupted.size();
+  }
+
+  private static boolean tryLock(Connection connection) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
+      statement.setLong(1, LOCK_KEY);
+      try (ResultSet result = statement.executeQuery()) {
+        return result.next() && result.getBoolean(1);
+      }
+    }
+  }
+}

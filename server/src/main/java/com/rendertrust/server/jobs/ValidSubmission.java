@@ -1,0 +1,14 @@
+package com.rendertrust.server.jobs;
+
+import java.util.Optional;
+
+/** A submission that passed {@link SubmissionRules}, with the hash that identifies its content. */
+record ValidSubmission(
+    String jobType,
+    Optional<String> payloadRef,
+    Optional<String> payloadJson,
+    Priority priority,
+    boolean gpuRequired,
+    Optional<String> idempotencyKey,
+    String requestHash) {
+}

@@ -1,0 +1,156 @@
+package com.rendertrust.server.nodes;
+
+import com.rendertrust.server.jobs.CoalescingTask;
+import com.rendertrust.server.jobs.JobBilling;
+import com.rendertrust.server.jobs.JobGrpcService;
+import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.jobs.JobScheduler;
+import com.rendertrust.server.jobs.JobService;
+import com.rendertrust.server.jobs.Settlements;
+import com.rendertrust.server.jobs.Sweeper;
+import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.platform.config.StorageConfig;
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.storage.ResultStore;
+import io.grpc.BindableService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs-and-nodes feature of one replica, wired: scheduler, node-side lifecycle, settlements,
+ * the streams this replica holds, the sweeper on a timer, and the two gRPC services.
+ */
+public final class JobNetwork implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(JobNetwork.class);
+
+  private final ExecutorService workers;
+  private final ScheduledExecutorService timers;
+  private final NodeSessions sessions;
+  private final JobService jobs;
+  private final NodeService nodes;
+  private final JobScheduler scheduler;
+  private final JobLifecycle lifecycle;
+  private final Sweeper sweeper;
+  private final List<BindableService> services;
+
+  private JobNetwork(ExecutorService workers, ScheduledExecutorService timers, NodeSessions sessions, JobService jobs,
+      NodeService nodes, JobScheduler scheduler, JobLifecycle lifecycle, Sweeper sweeper, List<BindableService> services) {
+    this.workers = workers;
+    this.timers = timers;
+    this.sessions = sessions;
+    this.jobs = jobs;
+    this.nodes = nodes;
+    this.scheduler = scheduler;
+    this.lifecycle = lifecycle;
+    this.sweeper = sweeper;
+    this.services = services;
+  }
+
+  public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
+      ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock) {
+    ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
+    ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
+        .name("rt-jobs-timer").factory());
+    timers.setRemoveOnCancelPolicy(true);
+    NodeSessions sessions = new NodeSessions(redis, UUID.randomUUID(),
+        config.heartbeatTimeout().plus(config.heartbeatInterval()), workers);
+    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers);
+    Settlements settlements = new Settlements(database, billing);
+    JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, sessions);
+    JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage);
+    NodeService nodes = new NodeService(database, config, clock, tokens);
+    Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
+    StreamContext streams = new StreamContext(nodes, lifecycle, scheduler, results, sessions, config, clock, timers, workers);
+    List<BindableService> services = List.of(
+        new JobGrpcService(jobs).withHeaderSupport(),
+        new NodeGrpcService(nodes, streams, admitRegistration));
+    JobNetwork network = new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services);
+    CoalescingTask sweep = new CoalescingTask("sweep", workers, sweeper::sweepIfLeader);
+    long period = config.sweepInterval().toMillis();
+    timers.scheduleWithFixedDelay(sweep::request, period, period, TimeUnit.MILLISECONDS);
+    return network;
+  }
+
+  public List<BindableService> services() {
+    return services;
+  }
+
+  /**
+   * Shutdown, step one: every stream here gets Drain and stops receiving jobs; streams end as
+   * their nodes finish (or at the end of {@code grace}), and the nodes reconnect to another
+   * replica, resuming what they still run.
+   */
+  public void drain(Duration grace) {
+    List<NodeSession> open = sessions.open();
+    if (open.isEmpty()) {
+      return;
+    }
+    log.info("draining {} node streams", open.size());
+    open.forEach(session -> session.drain("server shutting down", grace));
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (sessions.openCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    sessions.open().forEach(session ->
+        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
+  }
+
+  public JobService jobs() {
+    return jobs;
+  }
+
+  public NodeService nodes() {
+    return nodes;
+  }
+
+  public JobScheduler scheduler() {
+    return scheduler;
+  }
+
+  public JobLifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public Sweeper sweeper() {
+    return sweeper;
+  }
+
+  public NodeSessions sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    sessions.open().forEach(session ->
+        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sessions.close();
+  }
+}

@@ -1,0 +1,108 @@
+package com.rendertrust.server.nodes;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.rendertrust.api.v1.ConnectRequest;
+import com.rendertrust.api.v1.ConnectResponse;
+import com.rendertrust.api.v1.HeartbeatRequest;
+import com.rendertrust.api.v1.HeartbeatResponse;
+import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.ProveNodeRequest;
+import com.rendertrust.api.v1.ProveNodeResponse;
+import com.rendertrust.api.v1.RegisterNodeRequest;
+import com.rendertrust.api.v1.RegisterNodeResponse;
+import com.rendertrust.server.platform.auth.Caller;
+import com.rendertrust.server.platform.auth.CallerContext;
+import com.rendertrust.server.platform.auth.Role;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/** gRPC adapter of {@link NodeService} and the Connect stream ({@link NodeSession}). */
+public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
+
+  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private final NodeService nodes;
+  private final StreamContext streams;
+  private final Consumer<String> admitRegistration;
+
+  /** {@code admitRegistration}: the per-client-address rate limit of registrations (throws RATE_LIMITED). */
+  NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
+    this.nodes = nodes;
+    this.streams = streams;
+    this.admitRegistration = admitRegistration;
+  }
+
+  @Override
+  public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> responses) {
+    admitRegistration.accept(CallerContext.clientAddress());
+    Optional<UUID> operator = CallerContext.current()
+        .filter(caller -> caller.role() != Role.NODE)
+        .map(Caller::id);
+    RegisteredNode node = nodes.register(new NodeRegistration(request.getName(), request.getPublicKey(),
+        request.getCapabilitiesList(), request.hasMetadata() ? json(request.getMetadata()) : "{}", operator));
+    responses.onNext(RegisterNodeResponse.newBuilder()
+        .setNodeId(node.nodeId().toString())
+        .setChallenge(node.challenge())
+        .setToken(node.token())
+        .setStatus(node.status().name())
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void proveNode(ProveNodeRequest request, StreamObserver<ProveNodeResponse> responses) {
+    UUID caller = CallerContext.requireNode();
+    if (!caller.toString().equals(request.getNodeId())) {
+      throw new DomainException(Reason.PERMISSION_DENIED, "a node may only prove its own key");
+    }
+    if (!NodeKeys.isSignatureShaped(request.getSignature())) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "signature must be 128 hex characters",
+          Map.of("field", "signature"));
+    }
+    NodeState state = nodes.prove(caller, request.getSignature());
+    responses.onNext(ProveNodeResponse.newBuilder()
+        .setNodeId(caller.toString())
+        .setStatus(state.status().name())
+        .setVerified(state.verified())
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> responses) {
+    UUID nodeId = CallerContext.requireNode();
+    NodeState state = nodes.heartbeat(nodeId, request.getCurrentLoad(),
+        request.hasMetadata() ? Optional.of(json(request.getMetadata())) : Optional.empty());
+    if (state.canTakeJobs() && streams.scheduler().assignQueuedTo(nodeId) > 0) {
+      streams.sessions().jobsChanged(nodeId);
+    }
+    responses.onNext(HeartbeatResponse.newBuilder()
+        .setNodeId(nodeId.toString())
+        .setStatus(state.status().name())
+        .setAcknowledged(true)
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
+    UUID nodeId = CallerContext.requireNode();
+    return new NodeSession(nodeId, (ServerCallStreamObserver<ConnectResponse>) responses, streams);
+  }
+
+  private static String json(Struct struct) {
+    try {
+      return JSON.print(struct);
+    } catch (InvalidProtocolBufferException e) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "metadata must be a JSON object", Map.of("field", "metadata"));
+    }
+  }
+}

@@ -1,0 +1,452 @@
+package com.rendertrust.server.nodes;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.rendertrust.api.v1.CancelJob;
+import com.rendertrust.api.v1.ConnectRequest;
+import com.rendertrust.api.v1.ConnectResponse;
+import com.rendertrust.api.v1.Drain;
+import com.rendertrust.api.v1.Hello;
+import com.rendertrust.api.v1.JobDispatch;
+import com.rendertrust.api.v1.JobOutcome;
+import com.rendertrust.api.v1.JobResult;
+import com.rendertrust.api.v1.NodeHeartbeat;
+import com.rendertrust.api.v1.RunningJob;
+import com.rendertrust.api.v1.Welcome;
+import com.rendertrust.server.jobs.ActiveAssignment;
+import com.rendertrust.server.jobs.CoalescingTask;
+import com.rendertrust.server.jobs.JobStatus;
+import com.rendertrust.server.jobs.ReportOutcome;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.storage.ResultStore;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's Connect stream. Inbound frames are handled one at a time (the call delivers them
+ * sequentially, and the next is only requested once the current one is handled, so a node
+ * flooding frames is slowed to the server's pace). Outbound frames go through a bounded
+ * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
+ * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
+ *
+ * <p>The session keeps the assignments it told the node about ({@code known}); {@link #sync}
+ * compares them with the database (the truth, possibly changed by another replica) and sends
+ * the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), on a timer,
+ * and after the session's own changes. The call ends exactly once, through {@link #end}.
+ */
+public final class NodeSession implements StreamObserver<ConnectRequest> {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
+  static final int MAX_OUTBOX = 1000;
+  private static final JsonFormat.Printer METADATA_JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private final UUID nodeId;
+  private final UUID sessionId = UUID.randomUUID();
+  private final ServerCallStreamObserver<ConnectResponse> out;
+  private final StreamContext context;
+  private final CoalescingTask syncTask;
+
+  /** Guards the session's state and serialises frame handling with sync. */
+  private final ReentrantLock work = new ReentrantLock();
+  private final Map<UUID, UUID> known = new HashMap<>();
+  private boolean established;
+  private boolean draining;
+
+  private final Outbox<ConnectResponse> outbox;
+
+  private volatile long lastHeartbeatNanos = System.nanoTime();
+  private volatile ScheduledFuture<?> heartbeatTimer;
+  private volatile ScheduledFuture<?> syncTimer;
+
+  NodeSession(UUID nodeId, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
+    this.nodeId = nodeId;
+    this.out = out;
+    this.context = context;
+    this.syncTask = new CoalescingTask("sync of node " + nodeId, context.workers(), this::syncLocked);
+    this.outbox = new Outbox<>(out, MAX_OUTBOX);
+    out.setOnReadyHandler(outbox::drain);
+    out.setOnCancelHandler(() -> end(null, false));
+    scheduleHeartbeatCheck(context.config().heartbeatTimeout());
+  }
+
+  UUID nodeId() {
+    return nodeId;
+  }
+
+  UUID sessionId() {
+    return sessionId;
+  }
+
+  // ---- inbound ----
+
+  @Override
+  public void onNext(ConnectRequest frame) {
+    work.lock();
+    try {
+      if (isEnded()) {
+        return;
+      }
+      switch (frame.getKindCase()) {
+        case HELLO -> onHello(frame.getHello());
+        case HEARTBEAT -> onHeartbeat(requireEstablished(frame.getHeartbeat()));
+        case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
+        case PROGRESS -> onProgress(requireEstablished(frame.getProgress()).getJobId(), frame.getProgress().getAssignmentId());
+        case RESULT -> onResult(requireEstablished(frame.getResult()));
+        case KIND_NOT_SET -> log.debug("node {} sent a frame of an unknown kind; ignored", nodeId);
+      }
+    } catch (RuntimeException e) {
+      end(e, true);
+    } finally {
+      work.unlock();
+    }
+  }
+
+  /** The node closed its side: a clean end. */
+  @Override
+  public void onCompleted() {
+    end(null, true);
+  }
+
+  /** The call failed or was cancelled by the node or the transport: nothing more can be sent. */
+  @Override
+  public void onError(Throwable t) {
+    end(null, false);
+  }
+
+  private void onHello(Hello hello) {
+    if (established) {
+      throw new DomainException(Reason.INVALID_ARGUMENT, "hello may only be the first frame");
+    }
+    Map<UUID, UUID> running = new LinkedHashMap<>();
+    for (RunningJob job : hello.getRunningList()) {
+      Optional<UUID> jobId = uuid(job.getJobId());
+      Optional<UUID> assignmentId = uuid(job.getAssignmentId());
+      if (jobId.isPresent() && assignmentId.isPresent()) {
+        running.put(jobId.get(), assignmentId.get());
+      }
+    }
+    NodeHello domainHello = new NodeHello(hello.getCapabilitiesList(), hello.getSlots(), running,
+        hello.getAgentVersion(), hello.hasSignature() ? Optional.of(hello.getSignature()) : Optional.empty());
+    NodeState state = context.nodes().openStream(nodeId, sessionId, domainHello);
+    established = true;
+    lastHeartbeatNanos = System.nanoTime();
+    context.sessions().register(this);
+    send(ConnectResponse.newBuilder().setWelcome(Welcome.newBuilder()
+        .setNodeId(nodeId.toString())
+        .setHeartbeatIntervalSeconds(seconds(context.config().heartbeatInterval()))
+        .setHeartbeatTimeoutSeconds(seconds(context.config().heartbeatTimeout())))
+        .build());
+    Map<UUID, UUID> withdrawn = context.lifecycle().resume(nodeId, running);
+    running.forEach((jobId, assignmentId) -> {
+      if (!withdrawn.containsKey(jobId)) {
+        known.put(jobId, assignmentId);
+      }
+    });
+    withdrawn.forEach((jobId, assignmentId) -> sendCancel(jobId, assignmentId, "no longer assigned to this node"));
+    if (state.canTakeJobs()) {
+      context.scheduler().assignQueuedTo(nodeId);
+    }
+    sync();
+    long period = context.config().syncInterval().toMillis();
+    syncTimer = context.timers().scheduleWithFixedDelay(this::requestSync, period, period, TimeUnit.MILLISECONDS);
+    log.info("node {} connected (stream {}, {} jobs resumed)", nodeId, sessionId, known.size());
+  }
+
+  private void onHeartbeat(NodeHeartbeat heartbeat) {
+    lastHeartbeatNanos = System.nanoTime();
+    if (draining) {
+      return; // the node no longer holds a stream in the database; it is only finishing its jobs
+    }
+    Optional<String> metadata = heartbeat.hasMetadata() ? Optional.of(json(heartbeat.getMetadata())) : Optional.empty();
+    NodeState state = context.nodes().streamHeartbeat(nodeId, sessionId, heartbeat.getCurrentLoad(), metadata)
+        .orElseThrow(NodeSession::replaced);
+    context.sessions().refreshPresence(nodeId);
+    if (!draining && state.canTakeJobs() && context.scheduler().assignQueuedTo(nodeId) > 0) {
+      sync();
+    }
+  }
+
+  private void onAccepted(String jobText, String assignmentText) {
+    Optional<UUID> jobId = uuid(jobText);
+    Optional<UUID> assignmentId = uuid(assignmentText);
+    if (jobId.isEmpty() || assignmentId.isEmpty()) {
+      log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
+      return;
+    }
+    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId.get(), assignmentId.get());
+    if (outcome == ReportOutcome.STALE) {
+      forget(jobId.get(), assignmentId.get());
+      sendCancel(jobId.get(), assignmentId.get(), "assignment no longer held");
+    } else {
+      known.put(jobId.get(), assignmentId.get());
+    }
+  }
+
+  private void onProgress(String jobText, String assignmentText) {
+    Optional<UUID> jobId = uuid(jobText);
+    Optional<UUID> assignmentId = uuid(assignmentText);
+    if (jobId.isPresent() && assignmentId.isPresent() && assignmentId.get().equals(known.get(jobId.get()))) {
+      return; // progress is advisory: nothing is stored, the holder's report is simply accepted
+    }
+    log.warn("STALE_ASSIGNMENT: node {} reported progress for job {} under assignment {} it does not hold; discarded",
+        nodeId, jobText, assignmentText);
+  }
+
+  private void onResult(JobResult result) {
+    Optional<UUID> jobId = uuid(result.getJobId());
+    Optional<UUID> assignmentId = uuid(result.getAssignmentId());
+    if (jobId.isEmpty() || assignmentId.isEmpty()
+        || (result.getOutcome() != JobOutcome.JOB_OUTCOME_COMPLETED && result.getOutcome() != JobOutcome.JOB_OUTCOME_FAILED)) {
+      log.warn("node {} sent a result without a valid job, assignment or outcome; discarded", nodeId);
+      return;
+    }
+    boolean completed = result.getOutcome() == JobOutcome.JOB_OUTCOME_COMPLETED;
+    ReportOutcome outcome = context.lifecycle().finished(nodeId, jobId.get(), assignmentId.get(), completed,
+        result.getErrorMessage());
+    if (outcome != ReportOutcome.STALE) {
+      forget(jobId.get(), assignmentId.get());
+    }
+    if (draining && known.isEmpty()) {
+      end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
+    }
+  }
+
+  // ---- sync: database (truth) -> node ----
+
+  void requestSync() {
+    if (!isEnded()) {
+      syncTask.request();
+    }
+  }
+
+  private void syncLocked() {
+    work.lock();
+    try {
+      if (established && !isEnded()) {
+        sync();
+      }
+    } catch (RuntimeException e) {
+      log.warn("sync of node {} failed; retried at the next tick", nodeId, e);
+    } finally {
+      work.unlock();
+    }
+  }
+
+  /** Sends dispatches the node has not seen and withdraws assignments it no longer holds. Holds {@code work}. */
+  private void sync() {
+    List<ActiveAssignment> held = context.lifecycle().activeAssignments(nodeId);
+    Map<UUID, UUID> current = new HashMap<>();
+    for (ActiveAssignment assignment : held) {
+      current.put(assignment.jobId(), assignment.assignmentId());
+      UUID told = known.get(assignment.jobId());
+      if (assignment.assignmentId().equals(told)) {
+        continue;
+      }
+      if (told != null) {
+        // re-assigned (to this node again) since the node heard of it: the old attempt must stop
+        sendCancel(assignment.jobId(), told, "assignment withdrawn");
+      }
+      if (assignment.status() == JobStatus.DISPATCHED) {
+        send(dispatchFrame(assignment));
+      }
+      known.put(assignment.jobId(), assignment.assignmentId());
+    }
+    List<UUID> withdrawn = new ArrayList<>();
+    known.forEach((jobId, assignmentId) -> {
+      if (!assignmentId.equals(current.get(jobId))) {
+        withdrawn.add(jobId);
+      }
+    });
+    if (!withdrawn.isEmpty()) {
+      Map<UUID, JobStatus> statuses = context.lifecycle().statuses(withdrawn);
+      for (UUID jobId : withdrawn) {
+        UUID assignmentId = known.remove(jobId);
+        JobStatus status = statuses.get(jobId);
+        // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
+        sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
+      }
+    }
+  }
+
+  private ConnectResponse dispatchFrame(ActiveAssignment assignment) {
+    JobDispatch.Builder dispatch = JobDispatch.newBuilder()
+        .setJobId(assignment.jobId().toString())
+        .setAssignmentId(assignment.assignmentId().toString())
+        .setJobType(assignment.jobType())
+        .setPayloadRef(assignment.payloadRef().orElse(""))
+        .setUploadUrl(context.results()
+            .uploadUrl(ResultStore.resultKey(assignment.jobId(), assignment.assignmentId()), assignment.deadline())
+            .toString())
+        .setDeadline(assignment.deadline().truncatedTo(ChronoUnit.SECONDS).toString())
+        .setMaxRuntimeSeconds(seconds(context.config().maxRuntimes().forType(assignment.jobType())));
+    assignment.payloadJson().ifPresent(json -> dispatch.setPayload(struct(json)));
+    return ConnectResponse.newBuilder().setDispatch(dispatch).build();
+  }
+
+  private void forget(UUID jobId, UUID assignmentId) {
+    known.remove(jobId, assignmentId);
+  }
+
+  // ---- drain / supersede / end ----
+
+  /** Asks the node to take no new jobs and finish; the stream ends once it holds none. */
+  void drain(String reason, Duration grace) {
+    work.lock();
+    try {
+      if (isEnded() || draining) {
+        return;
+      }
+      draining = true;
+      if (established) {
+        context.nodes().closeStream(nodeId, sessionId); // no new dispatches from any replica
+      }
+      send(ConnectResponse.newBuilder().setDrain(Drain.newBuilder().setReason(reason)
+          .setGraceSeconds(seconds(grace))).build());
+      if (known.isEmpty()) {
+        end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, reason + "; reconnect"), true);
+      }
+    } finally {
+      work.unlock();
+    }
+  }
+
+  /** A newer stream of the same node took over: this one ends, its jobs stay with the node. */
+  void supersede() {
+    end(replaced(), true);
+  }
+
+  boolean isEnded() {
+    return outbox.isClosed();
+  }
+
+  /**
+   * Ends the call exactly once: with {@code failure}'s status (null: OK) when {@code tell} and the
+   * call is still open, silently when the node is already gone. Then forgets the stream.
+   */
+  void end(Throwable failure, boolean tell) {
+    if (!outbox.close(failure, tell)) {
+      return;
+    }
+    cancelTimers();
+    context.sessions().unregister(this);
+    if (established) {
+      try {
+        context.nodes().closeStream(nodeId, sessionId);
+      } catch (RuntimeException e) {
+        log.warn("could not record the end of node {}'s stream; the sweeper will notice", nodeId, e);
+      }
+    }
+    if (failure instanceof DomainException de) {
+      log.info("node {} stream {} ended: {} {}", nodeId, sessionId, de.reason(), de.detail());
+    } else if (failure != null) {
+      log.warn("node {} stream {} ended by an internal failure", nodeId, sessionId, failure);
+    } else {
+      log.info("node {} stream {} ended", nodeId, sessionId);
+    }
+  }
+
+  // ---- outbound ----
+
+  private void send(ConnectResponse frame) {
+    if (outbox.offer(frame) == Outbox.Offer.FULL) {
+      // The node stopped reading; holding more would only grow the heap.
+      end(new DomainException(Reason.RATE_LIMITED, "the node is not reading its stream"), true);
+    }
+  }
+
+  private void sendCancel(UUID jobId, UUID assignmentId, String reason) {
+    send(ConnectResponse.newBuilder().setCancel(CancelJob.newBuilder()
+        .setJobId(jobId.toString()).setAssignmentId(assignmentId.toString()).setReason(reason)).build());
+  }
+
+  // ---- timers ----
+
+  private void scheduleHeartbeatCheck(Duration delay) {
+    heartbeatTimer = context.timers().schedule(this::checkHeartbeat, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  private void checkHeartbeat() {
+    if (isEnded()) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - lastHeartbeatNanos;
+    long timeoutNanos = context.config().heartbeatTimeout().toNanos();
+    if (silentNanos >= timeoutNanos) {
+      DomainException timeout = new DomainException(Reason.HEARTBEAT_TIMEOUT,
+          "no heartbeat for " + context.config().heartbeatTimeout().toMillis() + " ms");
+      context.workers().execute(() -> end(timeout, true)); // ending touches the database: not on the timer
+    } else {
+      scheduleHeartbeatCheck(Duration.ofNanos(timeoutNanos - silentNanos));
+    }
+  }
+
+  private void cancelTimers() {
+    ScheduledFuture<?> heartbeat = heartbeatTimer;
+    if (heartbeat != null) {
+      heartbeat.cancel(false);
+    }
+    ScheduledFuture<?> sync = syncTimer;
+    if (sync != null) {
+      sync.cancel(false);
+    }
+  }
+
+  // ---- helpers ----
+
+  private <T> T requireEstablished(T frame) {
+    if (!established) {
+      throw new DomainException(Reason.INVALID_ARGUMENT, "the first frame of a stream must be hello");
+    }
+    return frame;
+  }
+
+  private static DomainException replaced() {
+    return new DomainException(Reason.STALE_ASSIGNMENT, "replaced by a newer stream of this node");
+  }
+
+  private static int seconds(Duration duration) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (duration.toMillis() + 999) / 1000));
+  }
+
+  private static Optional<UUID> uuid(String text) {
+    try {
+      return text.length() == 36 ? Optional.of(UUID.fromString(text)) : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String json(Struct struct) {
+    try {
+      return METADATA_JSON.print(struct);
+    } catch (InvalidProtocolBufferException e) {
+      throw new DomainException(Reason.INVALID_ARGUMENT, "metadata is not a JSON object");
+    }
+  }
+
+  private static Struct struct(String json) {
+    Struct.Builder builder = Struct.newBuilder();
+    try {
+      JsonFormat.parser().merge(json, builder);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored payload is not a JSON object", e);
+    }
+    return builder.build();
+  }
+}

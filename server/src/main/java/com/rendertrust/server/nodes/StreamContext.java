@@ -1,0 +1,22 @@
+package com.rendertrust.server.nodes;
+
+import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.jobs.JobScheduler;
+import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.storage.ResultStore;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** What every Connect stream of a replica shares. */
+record StreamContext(
+    NodeService nodes,
+    JobLifecycle lifecycle,
+    JobScheduler scheduler,
+    ResultStore results,
+    NodeSessions sessions,
+    JobsConfig config,
+    Clock clock,
+    ScheduledExecutorService timers,
+    Executor workers) {
+}

@@ -1,0 +1,132 @@
+package com.rendertrust.server.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The embedded default result store: a local directory that the server itself serves under
+ * {@value #ROUTE_PREFIX} (see {@link LocalBlobService}), with URLs signed like S3 presigned URLs:
+ * {@code <base>/blobs/<key>?expires=<unix seconds>&signature=<hex HMAC>}.
+ */
+public final class LocalResultStore implements ResultStore {
+
+  public static final String ROUTE_PREFIX = "/blobs/";
+  private static final String KEY_FILE = ".signing-key";
+
+  private final Path root;
+  private final BlobUrlSigner signer;
+  private final Supplier<URI> baseUrl;
+  private final Clock clock;
+  private final long maxObjectBytes;
+
+  private LocalResultStore(Path root, BlobUrlSigner signer, Supplier<URI> baseUrl, Clock clock, long maxObjectBytes) {
+    this.root = root;
+    this.signer = signer;
+    this.baseUrl = baseUrl;
+    this.clock = clock;
+    this.maxObjectBytes = maxObjectBytes;
+  }
+
+  /**
+   * Opens (creating if needed) the store at {@code root}. Without a configured key, a random key
+   * is kept in the directory itself, so replicas that share the directory share the key.
+   * {@code baseUrl} is asked at URL time because the port may only be known after binding.
+   */
+  public static LocalResultStore open(Path root, Optional<String> signingKey, Supplier<URI> baseUrl, Clock clock,
+      long maxObjectBytes) {
+    try {
+      Path directory = root.toAbsolutePath().normalize();
+      Files.createDirectories(directory);
+      byte[] secret = signingKey.map(key -> key.getBytes(StandardCharsets.UTF_8))
+          .orElseGet(() -> storedKey(directory));
+      return new LocalResultStore(directory, new BlobUrlSigner(secret), baseUrl, clock, maxObjectBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the result store at " + root, e);
+    }
+  }
+
+  @Override
+  public URI uploadUrl(String key, Instant expiresAt) {
+    return url("PUT", key, expiresAt);
+  }
+
+  @Override
+  public URI downloadUrl(String key, Duration ttl) {
+    return url("GET", key, clock.instant().plus(ttl));
+  }
+
+  Path root() {
+    return root;
+  }
+
+  long maxObjectBytes() {
+    return maxObjectBytes;
+  }
+
+  /**
+   * The file a request may act on: present only when {@code key} is acceptable and the
+   * signature covers this method, key and expiry, and the expiry has not passed.
+   */
+  Optional<Path> authorize(String method, String key, String expires, String signature) {
+    if (expires == null || signature == null || !ObjectKeys.isValid(key)) {
+      return Optional.empty();
+    }
+    long expiresAt;
+    try {
+      expiresAt = Long.parseLong(expires);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+    if (clock.instant().getEpochSecond() > expiresAt || !signer.verify(method, key, expiresAt, signature)) {
+      return Optional.empty();
+    }
+    return ObjectKeys.resolve(root, key);
+  }
+
+  private URI url(String method, String key, Instant expiresAt) {
+    if (!ObjectKeys.isValid(key)) {
+      throw new IllegalArgumentException("not a valid object key: " + key);
+    }
+    long expires = expiresAt.getEpochSecond();
+    String base = baseUrl.get().toString();
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return URI.create(base + ROUTE_PREFIX + key + "?expires=" + expires
+        + "&signature=" + signer.sign(method, key, expires));
+  }
+
+  private static byte[] storedKey(Path directory) {
+    Path keyFile = directory.resolve(KEY_FILE);
+    try {
+      if (!Files.exists(keyFile)) {
+        byte[] fresh = new byte[32];
+        new SecureRandom().nextBytes(fresh);
+        Path temp = Files.createTempFile(directory, ".key-", ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(temp, HexFormat.of().formatHex(fresh));
+        try {
+          Files.move(temp, keyFile);
+        } catch (FileAlreadyExistsException raced) {
+          Files.deleteIfExists(temp); // another replica wrote it first; use theirs
+        }
+      }
+      return HexFormat.of().parseHex(Files.readString(keyFile).strip());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create the URL signing key in " + directory, e);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package com.rendertrust.server.testing;
+
+import com.rendertrust.server.jobs.JobBilling;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fault injector in front of the real ledger's billing: the next {@code n} settlement calls
+ * (capture, release) fail as if the database were unreachable, the outcome the jobs flow must
+ * survive by retrying. Holds are not failed: a failed hold only refuses the submission (503).
+ */
+public final class FlakyJobBilling implements JobBilling {
+
+  private final JobBilling real;
+  private final AtomicInteger failures = new AtomicInteger();
+
+  public FlakyJobBilling(JobBilling real) {
+    this.real = real;
+  }
+
+  public void failNext(int count) {
+    failures.addAndGet(count);
+  }
+
+  @Override
+  public void hold(UUID jobId, UUID userId, long amount) {
+    real.hold(jobId, userId, amount);
+  }
+
+  @Override
+  public void capture(UUID jobId, UUID operatorUserId) {
+    maybeFail();
+    real.capture(jobId, operatorUserId);
+  }
+
+  @Override
+  public void release(UUID jobId) {
+    maybeFail();
+    real.release(jobId);
+  }
+
+  private void maybeFail() {
+    if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("injected billing failure");
+    }
+  }
+}

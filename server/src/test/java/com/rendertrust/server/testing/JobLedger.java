@@ -1,0 +1,82 @@
+package com.rendertrust.server.testing;
+
+import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
+
+import com.rendertrust.server.credits.AccountKind;
+import com.rendertrust.server.credits.CreditAmount;
+import com.rendertrust.server.credits.CreditService;
+import com.rendertrust.server.credits.Hold;
+import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.credits.JobHolds;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * What jobs tests read from the REAL credits ledger, in the jobs feature's unit (ten-thousandths
+ * of a credit): funding users, balances, a job's hold, operator earnings, platform revenue, and
+ * the ledger invariants every money-moving test ends with.
+ */
+public final class JobLedger {
+
+  private final DSLContext dsl;
+  private final CreditService credits;
+  private final JobHolds holds;
+
+  public JobLedger(DSLContext dsl) {
+    this.dsl = dsl;
+    this.credits = new CreditService(dsl);
+    this.holds = new JobHolds(dsl, 70);
+  }
+
+  public static JobLedger of(TestServer server) {
+    return new JobLedger(server.controlPlane().database().dsl());
+  }
+
+  /** An administrator's adjustment: real money entering the user's account. */
+  public void deposit(UUID userId, long tenThousandths) {
+    credits.adjust(userId, new CreditAmount(tenThousandths), "test-deposit-" + UUID.randomUUID(), "test deposit");
+  }
+
+  public long balance(UUID userId) {
+    return credits.balance(userId).units();
+  }
+
+  public long available(UUID userId) {
+    return credits.available(userId).units();
+  }
+
+  /** The job's hold, if one was ever placed. */
+  public Optional<Hold> hold(UUID jobId) {
+    return holds.find(jobId);
+  }
+
+  public HoldStatus holdStatus(UUID jobId) {
+    return holds.find(jobId).map(Hold::status).orElseThrow(() -> new AssertionError("no hold for job " + jobId));
+  }
+
+  public int holdCount() {
+    return dsl.fetchCount(com.rendertrust.server.db.Tables.CREDIT_HOLDS);
+  }
+
+  /** Balance of the operator's earnings account (0 before its first earning). */
+  public long earnings(UUID operatorUserId) {
+    return sumOf(CREDIT_ACCOUNTS.OWNER_ID.eq(operatorUserId)
+        .and(CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name())));
+  }
+
+  /** Balance of all platform revenue accounts (the account is sharded). */
+  public long platformRevenue() {
+    return sumOf(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()));
+  }
+
+  public void checkInvariants() {
+    LedgerAssertions.assertLedgerInvariants(dsl);
+  }
+
+  private long sumOf(org.jooq.Condition accounts) {
+    return dsl.select(DSL.coalesce(DSL.sum(CREDIT_ACCOUNTS.BALANCE), java.math.BigDecimal.ZERO))
+        .from(CREDIT_ACCOUNTS).where(accounts).fetchOne(0, java.math.BigDecimal.class).longValueExact();
+  }
+}
