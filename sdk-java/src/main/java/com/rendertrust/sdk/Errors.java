@@ -24,6 +24,8 @@ final class Errors {
       case "INSUFFICIENT_CREDITS" -> new InsufficientCreditsException(reason, code.name(), detail, metadata, e);
       case "RATE_LIMITED" -> new RateLimitedException(reason, code.name(), detail, metadata, e);
       case "NO_HEALTHY_NODE" -> new NoHealthyNodeException(reason, code.name(), detail, metadata, e);
+      case "NOT_ANCHORED" -> new NotAnchoredException(reason, code.name(), detail, metadata, e);
+      case "JOB_NOT_CANCELLABLE" -> new JobNotCancellableException(reason, code.name(), detail, metadata, e);
       case "EMAIL_TAKEN", "IDEMPOTENCY_CONFLICT" -> new ConflictException(reason, code.name(), detail, metadata, e);
       default -> byCode(code, reason, detail, metadata, e);
     };

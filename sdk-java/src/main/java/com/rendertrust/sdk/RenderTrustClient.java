@@ -278,6 +278,7 @@ public final class RenderTrustClient implements AutoCloseable {
     return getJob(response.getJobId());
   }
 
+  /** One of the caller's jobs; another user's job id answers {@link NotFoundException}, like a missing one. */
   public Job getJob(String jobId) {
     return Mapping.job(call(() -> jobs().getJob(GetJobRequest.newBuilder().setJobId(jobId).build()), true).getJob());
   }
@@ -292,6 +293,10 @@ public final class RenderTrustClient implements AutoCloseable {
     return new Page<>(response.getJobsList().stream().map(Mapping::job).toList(), response.getCount());
   }
 
+  /**
+   * Cancels a QUEUED or DISPATCHED job (a dispatched one is also stopped on its node) and releases
+   * its hold; a running or ended job answers {@link JobNotCancellableException}.
+   */
   public Job cancelJob(String jobId) {
     return Mapping.job(call(() -> jobs().cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).build()), true)
         .getJob());
@@ -347,6 +352,27 @@ public final class RenderTrustClient implements AutoCloseable {
         response.getProofHashesList(), response.getDirectionsList(),
         response.hasAnchorTxHash() ? response.getAnchorTxHash() : null,
         response.hasBlockNumber() ? response.getBlockNumber() : null);
+  }
+
+  /**
+   * Waits until the entry's batch is anchored and final, then returns its proof. Entries are
+   * sealed periodically and anchoring waits for confirmations, so a fresh entry answers
+   * {@link NotAnchoredException} for a while; after {@code timeout} that exception is rethrown.
+   */
+  public LedgerProof awaitProof(String entryId, Duration timeout) {
+    Instant giveUp = clock.instant().plus(timeout);
+    long pauseMillis = 200;
+    while (true) {
+      try {
+        return proof(entryId);
+      } catch (NotAnchoredException notYet) {
+        if (clock.instant().isAfter(giveUp)) {
+          throw notYet;
+        }
+      }
+      sleep(pauseMillis);
+      pauseMillis = Math.min(pauseMillis * 2, 5_000);
+    }
   }
 
   /** Anchored batches, newest first; {@code page} from 1, {@code perPage} 1..100. */
@@ -421,7 +447,7 @@ public final class RenderTrustClient implements AutoCloseable {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for a job", e);
+      throw new IllegalStateException("interrupted while waiting", e);
     }
   }
 

@@ -49,6 +49,10 @@ class ErrorsTest {
         .isInstanceOf(NotFoundException.class);
     assertThat(Errors.translate(failure(Status.Code.UNAUTHENTICATED, "TOKEN_REVOKED", Map.of())))
         .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.reason()).isEqualTo("TOKEN_REVOKED"));
+    assertThat(Errors.translate(failure(Status.Code.FAILED_PRECONDITION, "NOT_ANCHORED", Map.of())))
+        .isInstanceOf(NotAnchoredException.class);
+    assertThat(Errors.translate(failure(Status.Code.FAILED_PRECONDITION, "JOB_NOT_CANCELLABLE", Map.of())))
+        .isInstanceOf(JobNotCancellableException.class);
     assertThat(Errors.translate(failure(Status.Code.INVALID_ARGUMENT, "VALIDATION_FAILED", Map.of())))
         .isInstanceOf(ValidationException.class);
   }
