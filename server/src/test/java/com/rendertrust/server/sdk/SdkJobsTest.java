@@ -169,9 +169,12 @@ class SdkJobsTest {
     try {
       server.controlPlane().credits().adjust(userId, CreditAmount.ofCredits(3), "sdk-pending-" + userId, "grant");
       String entryId = client.history(1, 0).items().getFirst().id();
-      assertThatThrownBy(() -> client.awaitProof(entryId, Duration.ofMillis(800)))
-          .isInstanceOfSatisfying(NotAnchoredException.class,
-              e -> assertThat(e.reason()).isEqualTo("NOT_ANCHORED"));
+      // Sealed within 200 ms, but its anchoring transaction is not mined: still not provable.
+      assertThatThrownBy(() -> client.awaitProof(entryId, Duration.ofMillis(1500)))
+          .isInstanceOfSatisfying(NotAnchoredException.class, e -> {
+            assertThat(e.reason()).isEqualTo("NOT_ANCHORED");
+            assertThat(e.getMessage()).contains("its batch");
+          });
     } finally {
       chain.setAutomine(true);
       chain.mine(1);
