@@ -7,8 +7,6 @@ import com.google.rpc.ErrorInfo;
 import com.rendertrust.api.v1.CreateCheckoutRequest;
 import com.rendertrust.api.v1.CreateCheckoutResponse;
 import com.rendertrust.api.v1.CreditServiceGrpc;
-import com.rendertrust.server.platform.config.CreditsConfig;
-import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.testing.FakeStripe;
 import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestTokens;
@@ -33,10 +31,7 @@ class CheckoutGrpcTest {
   @BeforeAll
   static void start() {
     stripe = FakeStripe.start();
-    StripeConfig config = StripeConfig.disabled().withSecretKey("sk_test_fake_key")
-        .withWebhookSecrets(List.of(StripeWebhooks.SECRET)).withApiBase(stripe.baseUri());
-    server = TestServer.start(TestServer.freshConfig().withCredits(
-        new CreditsConfig(70, 1000, config)));
+    server = TestServer.start(TestServer.freshConfig().withCredits(stripe.creditsConfig()));
   }
 
   @AfterAll
@@ -65,7 +60,7 @@ class CheckoutGrpcTest {
     FakeStripe.Request request = sent.getFirst();
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.path()).isEqualTo("/v1/checkout/sessions");
-    assertThat(request.header("Authorization")).isEqualTo("Bearer sk_test_fake_key");
+    assertThat(request.header("Authorization")).isEqualTo("Bearer " + FakeStripe.SECRET_KEY);
     assertThat(request.header("Stripe-Version")).isEqualTo(Stripe.API_VERSION);
     assertThat(request.header("Idempotency-Key")).startsWith("rendertrust-checkout-");
     assertThat(request.form())

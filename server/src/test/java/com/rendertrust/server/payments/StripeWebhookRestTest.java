@@ -10,8 +10,6 @@ import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.Direction;
 import com.rendertrust.server.credits.EntrySource;
 import com.rendertrust.server.credits.LedgerEntry;
-import com.rendertrust.server.platform.config.CreditsConfig;
-import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.testing.FakeStripe;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.LedgerSnapshot;
@@ -51,9 +49,7 @@ class StripeWebhookRestTest {
   @BeforeAll
   static void start() {
     stripe = FakeStripe.start();
-    StripeConfig config = StripeConfig.disabled().withSecretKey("sk_test_fake")
-        .withWebhookSecrets(List.of(StripeWebhooks.SECRET)).withApiBase(stripe.baseUri());
-    server = TestServer.start(TestServer.freshConfig().withCredits(CreditsConfig.defaults().withStripe(config)));
+    server = TestServer.start(TestServer.freshConfig().withCredits(stripe.creditsConfig()));
   }
 
   @AfterAll

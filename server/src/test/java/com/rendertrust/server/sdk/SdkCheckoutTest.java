@@ -8,8 +8,6 @@ import com.rendertrust.sdk.CheckoutSession;
 import com.rendertrust.sdk.LedgerEntry;
 import com.rendertrust.sdk.RenderTrustClient;
 import com.rendertrust.sdk.ValidationException;
-import com.rendertrust.server.platform.config.CreditsConfig;
-import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.testing.FakeStripe;
 import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestServer;
@@ -33,9 +31,7 @@ class SdkCheckoutTest {
   @BeforeAll
   static void start() {
     stripe = FakeStripe.start();
-    StripeConfig config = StripeConfig.disabled().withSecretKey("sk_test_fake_key")
-        .withWebhookSecrets(List.of(StripeWebhooks.SECRET)).withApiBase(stripe.baseUri());
-    server = TestServer.start(TestServer.freshConfig().withCredits(new CreditsConfig(70, 1000, config)));
+    server = TestServer.start(TestServer.freshConfig().withCredits(stripe.creditsConfig()));
   }
 
   @AfterAll

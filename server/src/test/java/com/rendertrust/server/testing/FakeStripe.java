@@ -2,6 +2,8 @@ package com.rendertrust.server.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.config.StripeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -51,6 +53,18 @@ public final class FakeStripe implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The secret API key {@link #creditsConfig()} gives the server. */
+  public static final String SECRET_KEY = "sk_test_fake_key";
+
+  /**
+   * Default credit settings with Stripe pointed here: API key {@link #SECRET_KEY}, webhooks
+   * verified with {@link StripeWebhooks#SECRET}.
+   */
+  public CreditsConfig creditsConfig() {
+    return CreditsConfig.defaults().withStripe(StripeConfig.disabled().withSecretKey(SECRET_KEY)
+        .withWebhookSecrets(List.of(StripeWebhooks.SECRET)).withApiBase(baseUri()));
   }
 
   public URI baseUri() {
