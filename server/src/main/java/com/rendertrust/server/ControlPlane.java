@@ -194,6 +194,8 @@ public final class ControlPlane implements AutoCloseable {
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
           services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
+      // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
+      jobNetwork.startSweeping(jobsClock.instant());
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
