@@ -137,7 +137,7 @@ final class AgentProcess {
         "RT_AGENT_HEALTH_PORT", "0",
         "RT_AGENT_BLENDER", "off",
         "RT_AGENT_DRAIN_GRACE_SECONDS", "5",
-        // a restarted server is found again within 2 s instead of up to 30 s
-        "RT_AGENT_RECONNECT_MAX_MS", "2000");
+        // a restarted server is found again within 1 s instead of up to 30 s
+        "RT_AGENT_RECONNECT_MAX_MS", "1000");
   }
 }

@@ -77,7 +77,8 @@ class DevServerWithAgentsIT {
         Map.entry("RT_STRIPE_API_BASE", outside.baseUrl().toString()),
         Map.entry("RT_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
         // short timings, so that a lost agent's job is retried within seconds, not half a minute
-        Map.entry("RT_NODE_RECONNECT_GRACE_SECONDS", "3"),
+        // (long enough for an agent to reconnect to a restarted server: its backoff is capped at 1 s)
+        Map.entry("RT_NODE_RECONNECT_GRACE_SECONDS", "8"),
         Map.entry("RT_SWEEPER_INTERVAL_MS", "500"),
         Map.entry("RT_NODE_SYNC_INTERVAL_MS", "1000"),
         Map.entry("RT_NODE_HEARTBEAT_INTERVAL_SECONDS", "2"),
@@ -134,7 +135,7 @@ class DevServerWithAgentsIT {
     JsonNode result = Rest.JSON.readTree(download(job.path("id").asText()));
     assertThat(result.path("primes_found").asLong()).isEqualTo(17_984);
 
-    assertThat(balance(creator)).isEqualTo("99.0000");
+    awaitBalance(creator, "99.0000");
     JsonNode charge = rest.get("/api/v1/credits/history?limit=1", creator.accessToken())
         .expect(200, "history").path("entries").get(0);
     assertThat(charge.path("direction").asText()).isEqualTo("DEBIT");
@@ -170,7 +171,7 @@ class DevServerWithAgentsIT {
     assertThat(job.path("retry_count").asInt()).isEqualTo(1);
     assertThat(Rest.JSON.readTree(download(jobId)).path("seconds").asInt()).isEqualTo(4);
     // charged once, for the run that delivered
-    assertThat(balance(creator)).isEqualTo("98.0000");
+    awaitBalance(creator, "98.0000");
     DevDatabase database = new DevDatabase(server.jdbcUrl());
     assertThat(database.balance(operator.id(), "OPERATOR_EARNINGS")).isEqualTo(14_000);
     assertThat(database.ledgerViolations()).isEmpty();
@@ -210,7 +211,7 @@ class DevServerWithAgentsIT {
     assertThat(new String(download(afterRestart), StandardCharsets.UTF_8)).isEqualTo("after the restart");
 
     // four priced jobs in all (1 credit each), each charged once
-    assertThat(balance(creator)).isEqualTo("96.0000");
+    awaitBalance(creator, "96.0000");
     DevDatabase database = new DevDatabase(server.jdbcUrl());
     assertThat(database.balance(operator.id(), "OPERATOR_EARNINGS")).isEqualTo(4 * 7_000);
     assertThat(database.platformRevenue()).isEqualTo(4 * 3_000);
@@ -257,6 +258,17 @@ class DevServerWithAgentsIT {
     JsonNode received = rest.post("/api/v1/webhooks/stripe", null, body, Map.of("Stripe-Signature", signature))
         .expect(200, "webhook");
     assertThat(received.path("received").asBoolean()).isTrue();
+  }
+
+  /**
+   * The charge of a completed job is settled right after its status changes (README, "Money"),
+   * so a balance is awaited rather than read once; the operator's and platform's legs are
+   * written in the same transaction as the creator's.
+   */
+  private void awaitBalance(User user, String expected) {
+    String[] last = new String[1];
+    Await.until("balance " + expected, Duration.ofSeconds(30),
+        () -> Optional.of(last[0] = balance(user)).filter(expected::equals), () -> last[0]);
   }
 
   private String balance(User user) {
