@@ -19,6 +19,8 @@ final class ManagedProcess {
   private final String name;
   private final Process process;
   private final Path log;
+  /** Children seen while it ran (embedded PostgreSQL, Redis, a job's command): they outlive a crashed parent. */
+  private final java.util.Set<ProcessHandle> children = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ManagedProcess(String name, Process process, Path log) {
     this.name = name;
@@ -58,7 +60,9 @@ final class ManagedProcess {
     return process.pid();
   }
 
+  /** Whether it runs; also notes its children, so that they can be stopped even if it dies first. */
   boolean isAlive() {
+    process.descendants().forEach(children::add);
     return process.isAlive();
   }
 
@@ -76,15 +80,13 @@ final class ManagedProcess {
    * started); SIGKILL for whatever is left after {@code timeout}.
    */
   void stop(Duration timeout) throws InterruptedException {
-    if (!process.isAlive()) {
-      return;
+    if (isAlive()) {
+      process.destroy();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
     }
-    List<ProcessHandle> descendants = process.descendants().toList();
-    process.destroy();
-    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    }
-    descendants.forEach(ProcessHandle::destroyForcibly);
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 
   /**
@@ -93,9 +95,9 @@ final class ManagedProcess {
    * killing them first would let the agent report their failure.
    */
   void kill() throws InterruptedException {
-    List<ProcessHandle> descendants = process.descendants().toList();
+    isAlive();
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    descendants.forEach(ProcessHandle::destroyForcibly);
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 
   /** The last {@code lines} lines of the log, for failure messages. */

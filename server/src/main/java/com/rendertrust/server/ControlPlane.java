@@ -202,7 +202,9 @@ public final class ControlPlane implements AutoCloseable {
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
           anchoring, credits, jobHolds, jobNetwork, results, config.shutdownGrace());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
+      // processes of their own and would outlive this JVM
       closer.close();
       throw e;
     }
