@@ -72,6 +72,11 @@ public final class AgentMain {
   public static final int USAGE = 2;
 
   private static final Logger log = LoggerFactory.getLogger(AgentMain.class);
+  /**
+   * How long a finished job's result upload keeps retrying a store that does not answer: long
+   * enough for a control-plane restart (the embedded store is the server itself).
+   */
+  private static final Duration UPLOAD_RETRY_WINDOW = Duration.ofMinutes(10);
 
   private final Map<String, String> environment;
   private final Path userHome;
@@ -190,7 +195,7 @@ public final class AgentMain {
           .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
       ReportOutbox outbox = new ReportOutbox(clock);
       JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()), outbox, new InputFetcher(http),
-          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1)),
+          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW),
           workDirs, config.jobTimeout(), timer, clock);
       JobDesk desk = new JobDesk(executor, outbox, plan.advertised(), version);
       channel = address.openChannel(config.keepAlive());

@@ -194,13 +194,17 @@ public final class ControlPlane implements AutoCloseable {
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
           services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
+      // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
+      jobNetwork.startSweeping(jobsClock.instant());
       for (ServerServiceDefinition service : services) {
         grpcHealth.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
           anchoring, credits, jobHolds, jobNetwork, results, config.shutdownGrace());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
+      // processes of their own and would outlive this JVM
       closer.close();
       throw e;
     }

@@ -17,23 +17,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Uploads a result file, byte for byte, with HTTP PUT to the job's presigned URL. Network errors
- * and 5xx answers are retried (3 attempts, 1 s then 2 s apart); a 4xx (expired or wrong
- * signature) is final. The body is sent as {@code application/octet-stream}: a presigned URL that
- * signs a content type expects a fixed one, and the bytes are what matters.
+ * and 5xx answers are retried with a doubling pause (from {@code retryDelay}, at most 30 s) for as
+ * long as {@code retryWindow} allows: the result is finished work, and the store is often the
+ * control plane itself, so a server restart must not fail a job that completed meanwhile (three
+ * quick attempts used to). The job's time limit and a cancel still end the wait at once. A 4xx
+ * (expired or wrong signature) is final. The body is sent as {@code application/octet-stream}: a
+ * presigned URL that signs a content type expects a fixed one, and the bytes are what matters.
  */
 public final class ResultUploader {
 
   private static final Logger log = LoggerFactory.getLogger(ResultUploader.class);
-  private static final int ATTEMPTS = 3;
+  private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
 
   private final HttpClient http;
   private final Duration requestTimeout;
   private final Duration retryDelay;
+  private final Duration retryWindow;
 
-  public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay) {
+  public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay, Duration retryWindow) {
     this.http = http;
     this.requestTimeout = requestTimeout;
     this.retryDelay = retryDelay;
+    this.retryWindow = retryWindow;
   }
 
   /** @return the result reference to report: the upload URL without its (credential-bearing) query */
@@ -50,7 +55,9 @@ public final class ResultUploader {
     }
     String shownUrl = UrlText.withoutQuery(url);
     String lastProblem = "";
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    long giveUpAt = System.nanoTime() + retryWindow.toNanos();
+    Duration pause = retryDelay;
+    for (int attempt = 1; ; attempt++) {
       context.checkStillWanted();
       try {
         HttpRequest request = HttpRequest.newBuilder(uri)
@@ -61,6 +68,9 @@ public final class ResultUploader {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         int status = response.statusCode();
         if (status / 100 == 2) {
+          if (attempt > 1) {
+            log.info("job {}: result uploaded at attempt {}", context.job().jobId(), attempt);
+          }
           return shownUrl;
         }
         lastProblem = "HTTP " + status + snippet(response.body());
@@ -72,12 +82,17 @@ public final class ResultUploader {
       } catch (IOException e) {
         lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       }
-      log.warn("job {}: result upload attempt {}/{} failed: {}", context.job().jobId(), attempt, ATTEMPTS, lastProblem);
-      if (attempt < ATTEMPTS) {
-        Thread.sleep(retryDelay.toMillis() * attempt);
+      long left = giveUpAt - System.nanoTime();
+      if (left <= 0) {
+        throw new PluginFailure("result upload to " + shownUrl + " failed after " + attempt + " attempts in "
+            + retryWindow.toSeconds() + " s: " + lastProblem);
       }
+      Duration wait = pause.compareTo(Duration.ofNanos(left)) < 0 ? pause : Duration.ofNanos(left);
+      log.warn("job {}: result upload attempt {} failed: {}; retrying in {} ms", context.job().jobId(), attempt,
+          lastProblem, wait.toMillis());
+      Thread.sleep(wait.toMillis());
+      pause = pause.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : pause.multipliedBy(2);
     }
-    throw new PluginFailure("result upload to " + shownUrl + " failed after " + ATTEMPTS + " attempts: " + lastProblem);
   }
 
   private static String snippet(String body) {

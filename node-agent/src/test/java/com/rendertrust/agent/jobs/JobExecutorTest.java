@@ -62,7 +62,7 @@ class JobExecutorTest {
     JobPlugin recursing = plugin("deep", context -> recurse(1));
     HttpClient http = HttpClient.newHttpClient();
     executor = new JobExecutor(1, new PluginRegistry(List.of(new EchoPlugin(), crashing, recursing)), reports,
-        new InputFetcher(http), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10)),
+        new InputFetcher(http), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
         new WorkDirs(work, false), Duration.ofMinutes(1), timer, Clock.systemUTC());
   }
 

@@ -43,6 +43,13 @@ public final class Sweeper {
   private final JobScheduler scheduler;
   private final Settlements settlements;
   private final JobService jobs;
+  /**
+   * Silence and disconnects count from this instant at the earliest: when this replica began
+   * serving. A node cannot reconnect to a server that is down, so the downtime of a restart is no
+   * evidence that its nodes are gone; without this floor, a restart longer than the reconnect grace
+   * requeued (and ran twice) every running job although its agents were back seconds later.
+   */
+  private volatile Instant absencesCountFrom;
 
   public Sweeper(Database database, JobsConfig config, Clock clock, JobLifecycle lifecycle, JobScheduler scheduler,
       Settlements settlements, JobService jobs) {
@@ -53,6 +60,16 @@ public final class Sweeper {
     this.scheduler = scheduler;
     this.settlements = settlements;
     this.jobs = jobs;
+    this.absencesCountFrom = clock.instant();
+  }
+
+  /**
+   * The replica serves node streams from {@code since} on. Sweeps by other replicas are unaffected,
+   * so a node that is really gone waits at most one more grace, and only while this replica
+   * holds the sweeper lock.
+   */
+  public void countAbsencesFrom(Instant since) {
+    this.absencesCountFrom = since;
   }
 
   /**
@@ -81,8 +98,9 @@ public final class Sweeper {
   /** One full sweep (callers hold the lock; tests call it directly). */
   public SweepReport sweep() {
     Instant now = clock.instant();
-    int offline = markOfflineNodes(now);
-    int lost = requeue(lostNodeJobs(now), "the node's connection was lost", false);
+    Instant floor = absencesCountFrom;
+    int offline = markOfflineNodes(now, floor);
+    int lost = requeue(lostNodeJobs(now, floor), "the node's connection was lost", false);
     int notStarted = requeue(active(JOBS.STATUS.eq(JobStatus.DISPATCHED.name())
         .and(JOBS.DISPATCHED_AT.le(Timestamps.toDb(now.minus(config.acceptTimeout()))))),
         "not started within " + config.acceptTimeout().toSeconds() + " s of dispatch", true);
@@ -112,8 +130,12 @@ public final class Sweeper {
    * No heartbeat for {@code offlineAfter}: OFFLINE. A stream still marked open by then belongs
    * to a replica that died without closing it, so the mark is cleared too.
    */
-  private int markOfflineNodes(Instant now) {
-    OffsetDateTime cutoff = Timestamps.toDb(now.minus(config.offlineAfter()));
+  private int markOfflineNodes(Instant now, Instant absencesCountFrom) {
+    Instant silentBefore = now.minus(config.offlineAfter());
+    if (absencesCountFrom.isAfter(silentBefore)) {
+      return 0;
+    }
+    OffsetDateTime cutoff = Timestamps.toDb(silentBefore);
     return database.dsl().update(NODES)
         .set(NODES.STATUS, "OFFLINE")
         .setNull(NODES.UNHEALTHY_SINCE)
@@ -127,14 +149,20 @@ public final class Sweeper {
   /**
    * Jobs on nodes without a live stream for longer than the reconnect grace: the stream ended
    * (cleanly or not) and the node did not come back, or its replica died and heartbeats stopped.
+   * Both clocks start at {@code absencesCountFrom} at the earliest.
    */
-  private List<Record2<UUID, UUID>> lostNodeJobs(Instant now) {
-    OffsetDateTime disconnectedBefore = Timestamps.toDb(now.minus(config.reconnectGrace()));
-    OffsetDateTime silentSince = Timestamps.toDb(now.minus(config.heartbeatTimeout()).minus(config.reconnectGrace()));
+  private List<Record2<UUID, UUID>> lostNodeJobs(Instant now, Instant absencesCountFrom) {
+    Instant disconnectedBefore = now.minus(config.reconnectGrace());
+    Instant silentBefore = disconnectedBefore.minus(config.heartbeatTimeout());
+    if (absencesCountFrom.isAfter(disconnectedBefore)) {
+      return List.of();
+    }
     Condition lost = NODES.STREAM_SESSION.isNull()
-        .and(NODES.DISCONNECTED_AT.isNull().or(NODES.DISCONNECTED_AT.le(disconnectedBefore)))
-        .or(NODES.LAST_HEARTBEAT_AT.isNull())
-        .or(NODES.LAST_HEARTBEAT_AT.le(silentSince));
+        .and(NODES.DISCONNECTED_AT.isNull().or(NODES.DISCONNECTED_AT.le(Timestamps.toDb(disconnectedBefore))))
+        .or(NODES.LAST_HEARTBEAT_AT.isNull());
+    if (!absencesCountFrom.isAfter(silentBefore)) {
+      lost = lost.or(NODES.LAST_HEARTBEAT_AT.le(Timestamps.toDb(silentBefore)));
+    }
     return database.dsl().select(JOBS.ID, JOBS.ASSIGNMENT_ID)
         .from(JOBS).join(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
         .where(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(lost))

@@ -18,6 +18,7 @@ import com.rendertrust.server.storage.ResultStore;
 import io.grpc.BindableService;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The jobs-and-nodes feature of one replica, wired: scheduler, node-side lifecycle, settlements,
- * the streams this replica holds, the sweeper on a timer, and the two gRPC services.
+ * the streams this replica holds, the sweeper on a timer (from {@link #startSweeping}), and the two
+ * gRPC services.
  */
 public final class JobNetwork implements AutoCloseable {
 
@@ -46,9 +48,11 @@ public final class JobNetwork implements AutoCloseable {
   private final JobLifecycle lifecycle;
   private final Sweeper sweeper;
   private final List<BindableService> services;
+  private final Duration sweepInterval;
 
   private JobNetwork(ExecutorService workers, ScheduledExecutorService timers, NodeSessions sessions, JobService jobs,
-      NodeService nodes, JobScheduler scheduler, JobLifecycle lifecycle, Sweeper sweeper, List<BindableService> services) {
+      NodeService nodes, JobScheduler scheduler, JobLifecycle lifecycle, Sweeper sweeper, List<BindableService> services,
+      Duration sweepInterval) {
     this.workers = workers;
     this.timers = timers;
     this.sessions = sessions;
@@ -58,6 +62,7 @@ public final class JobNetwork implements AutoCloseable {
     this.lifecycle = lifecycle;
     this.sweeper = sweeper;
     this.services = services;
+    this.sweepInterval = sweepInterval;
   }
 
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
@@ -78,11 +83,19 @@ public final class JobNetwork implements AutoCloseable {
     List<BindableService> services = List.of(
         new JobGrpcService(jobs).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration));
-    JobNetwork network = new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services);
+    return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
+        config.sweepInterval());
+  }
+
+  /**
+   * Starts the sweeper, once this replica serves node streams (from {@code servingSince}): before
+   * that no node could have reconnected here, so nothing may be judged lost yet.
+   */
+  public void startSweeping(Instant servingSince) {
+    sweeper.countAbsencesFrom(servingSince);
     CoalescingTask sweep = new CoalescingTask("sweep", workers, sweeper::sweepIfLeader);
-    long period = config.sweepInterval().toMillis();
+    long period = sweepInterval.toMillis();
     timers.scheduleWithFixedDelay(sweep::request, period, period, TimeUnit.MILLISECONDS);
-    return network;
   }
 
   public List<BindableService> services() {

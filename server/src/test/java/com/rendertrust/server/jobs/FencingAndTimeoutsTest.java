@@ -212,6 +212,57 @@ class FencingAndTimeoutsTest {
   }
 
   @Test
+  void aServerDownLongerThanTheGraceLeavesItsNodesTheirJobsWhenTheyReconnect() {
+    String type = newType();
+    TestNode.Stream first = readyNode(type, 1);
+    UUID user = funded();
+    String jobId = submit(user, type);
+    JobDispatch dispatch = first.dispatch();
+    first.accept(dispatch);
+    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
+    first.abort();
+    eventually("stream gone", () -> node(first).getStreamSession() == null);
+
+    // the server restarts, down for two minutes (four graces), and serves again
+    clock.advance(Duration.ofMinutes(2));
+    JobsTesting.network(server).sweeper().countAbsencesFrom(clock.instant());
+    sweep();
+    assertThat(job(jobId).getStatus()).as("the node could not reconnect while the server was down").isEqualTo("RUNNING");
+
+    TestNode.Stream second = first.node().connect(server.channel(),
+        Hello.newBuilder().setSlots(1).addRunning(TestNode.Stream.running(dispatch)));
+    second.welcome();
+    advance(Duration.ofMinutes(1), second);
+    sweep();
+    assertThat(job(jobId).getAssignmentId().toString()).isEqualTo(dispatch.getAssignmentId());
+    second.complete(dispatch);
+    eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
+    assertThat(job(jobId).getRetryCount()).isZero();
+  }
+
+  @Test
+  void afterARestartTheJobsOfANodeThatStaysAwayAreRequeuedOneGraceLater() {
+    String type = newType();
+    TestNode.Stream node = readyNode(type, 1);
+    UUID user = funded();
+    String jobId = submit(user, type);
+    node.accept(node.dispatch());
+    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
+    node.abort();
+    eventually("stream gone", () -> node(node).getStreamSession() == null);
+
+    clock.advance(Duration.ofMinutes(2));
+    JobsTesting.network(server).sweeper().countAbsencesFrom(clock.instant());
+    advance(Duration.ofSeconds(20));
+    sweep();
+    assertThat(job(jobId).getStatus()).as("within the grace after the restart").isEqualTo("RUNNING");
+    advance(Duration.ofSeconds(11));
+    sweep();
+    assertThat(job(jobId).getStatus()).isEqualTo("QUEUED");
+    assertThat(job(jobId).getRetryCount()).isEqualTo(1);
+  }
+
+  @Test
   void reconnectingWithoutARunningJobRequeuesItAndAListedStaleJobIsCancelled() {
     String type = newType();
     TestNode.Stream first = readyNode(type, 2);

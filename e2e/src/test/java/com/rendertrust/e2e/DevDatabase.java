@@ -1,0 +1,55 @@
+package com.rendertrust.e2e;
+
+import com.rendertrust.server.credits.LedgerInvariants;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * Read-only SQL against the running dev server's PostgreSQL, for what REST does not show: the
+ * operator's earnings, platform revenue, and the ledger's invariants.
+ */
+final class DevDatabase {
+
+  private final String jdbcUrl;
+
+  DevDatabase(String jdbcUrl) {
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  /** Balance in ten-thousandths of a credit of the owner's account of that kind; 0 when there is none yet. */
+  long balance(UUID ownerId, String kind) throws SQLException {
+    return single("SELECT coalesce(sum(balance), 0) FROM credit_accounts WHERE owner_id = ? AND kind = ?", ownerId, kind);
+  }
+
+  /** All of the platform's revenue (its accounts are sharded, so this sums them). */
+  long platformRevenue() throws SQLException {
+    return single("SELECT coalesce(sum(balance), 0) FROM credit_accounts WHERE kind = 'PLATFORM_REVENUE'");
+  }
+
+  /** {@link LedgerInvariants}, the check the server's own tests end with: empty when every promise holds. */
+  List<String> ledgerViolations() throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl)) {
+      return new LedgerInvariants(DSL.using(connection, SQLDialect.POSTGRES)).violations();
+    }
+  }
+
+  private long single(String sql, Object... parameters) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl);
+         PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      try (ResultSet result = statement.executeQuery()) {
+        result.next();
+        return result.getLong(1);
+      }
+    }
+  }
+}
