@@ -218,6 +218,21 @@ class DevServerWithAgentsIT {
     assertThat(database.ledgerViolations()).isEmpty();
   }
 
+  @Test
+  @Order(5)
+  void theSdkQuickstartCompletesAnEchoJobAgainstTheDevServer() throws Exception {
+    // The README's SDK example, run as `./rendertrust sdk-example URL` runs it: its own JVM, over gRPC.
+    ManagedProcess quickstart = processes.track(ManagedProcess.start("sdk-quickstart",
+        List.of(settings.java().toString(), "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + runDir,
+            "-cp", System.getProperty("java.class.path"),
+            "com.rendertrust.sdk.examples.Quickstart", server.baseUrl().toString()),
+        Map.of(), runDir, runDir.resolve("sdk-quickstart.log")));
+    int exitCode = quickstart.awaitExit(Duration.ofMinutes(2));
+    String output = Files.readString(quickstart.log(), StandardCharsets.UTF_8);
+    assertThat(exitCode).as("Quickstart exit code; output:%n%s", output).isZero();
+    assertThat(output).contains("COMPLETED on node").contains("result (").contains(": hello from the Java SDK");
+  }
+
   // ---- a creator's and an operator's REST calls
 
   private User registerUser(String role) {
