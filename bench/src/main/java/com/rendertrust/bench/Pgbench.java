@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs PostgreSQL's own pgbench (built-in tpcb-like script) against the benchmark's database. */
+/** Runs PostgreSQL's own pgbench (built-in tpcb-like or simple-update script) against the benchmark's database. */
 final class Pgbench {
 
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
@@ -50,8 +50,20 @@ final class Pgbench {
 
   /** Transactions per second of the built-in tpcb-like script (5 statements per transaction). */
   double tpcbLike(int clients, int seconds) {
+    return builtin("tpcb-like", clients, seconds);
+  }
+
+  /**
+   * Transactions per second of the built-in simple-update script ({@code -N}: tpcb-like without
+   * the teller and branch updates, so no hot row; 3 statements per transaction).
+   */
+  double simpleUpdate(int clients, int seconds) {
+    return builtin("simple-update", clients, seconds);
+  }
+
+  private double builtin(String script, int clients, int seconds) {
     int threads = Math.min(clients, Runtime.getRuntime().availableProcessors());
-    String output = run(List.of("-b", "tpcb-like", "-n", "-c", Integer.toString(clients), "-j", Integer.toString(threads),
+    String output = run(List.of("-b", script, "-n", "-c", Integer.toString(clients), "-j", Integer.toString(threads),
         "-T", Integer.toString(seconds), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "postgres"),
         seconds + 120L);
     Matcher tps = TPS.matcher(output);

@@ -40,8 +40,18 @@ final class LedgerStore {
         .fetchSingle(LedgerStore::account);
   }
 
-  /** The account of {@code ownerId} and {@code kind}, opened (at balance 0) if it does not exist yet. */
+  /**
+   * The account of {@code ownerId} and {@code kind}, opened (at balance 0) if it does not exist yet.
+   * Looks first: the account almost always exists (e.g. an operator's earnings account on every
+   * capture after the first), and the lookup is one round trip where the insert costs two.
+   */
   UUID open(DSLContext tx, UUID ownerId, AccountKind kind) {
+    Optional<UUID> existing = tx.select(CREDIT_ACCOUNTS.ID).from(CREDIT_ACCOUNTS)
+        .where(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId), CREDIT_ACCOUNTS.KIND.eq(kind.name()))
+        .fetchOptional(CREDIT_ACCOUNTS.ID);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
     tx.insertInto(CREDIT_ACCOUNTS)
         .columns(CREDIT_ACCOUNTS.ID, CREDIT_ACCOUNTS.KIND, CREDIT_ACCOUNTS.OWNER_ID)
         .values(UUID.randomUUID(), kind.name(), ownerId)

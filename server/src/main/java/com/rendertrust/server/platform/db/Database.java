@@ -23,7 +23,8 @@ public final class Database implements AutoCloseable {
 
   private Database(HikariDataSource dataSource) {
     this.dataSource = dataSource;
-    this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+    this.dsl = DSL.using(new KnownIsolationConnections(dataSource, Connection.TRANSACTION_READ_COMMITTED),
+        SQLDialect.POSTGRES);
   }
 
   /** Opens the pool and applies every pending migration; fails fast when PostgreSQL is unreachable. */
@@ -39,6 +40,8 @@ public final class Database implements AutoCloseable {
     config.setMaximumPoolSize(poolSize);
     config.setPoolName("rendertrust-db");
     config.setConnectionTimeout(5_000);
+    // PostgreSQL's default, pinned so that jOOQ's connections know it without asking (KnownIsolationConnections).
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     // A pool that cannot reach the database at start should fail the start, not the first request.
     config.setInitializationFailTimeout(10_000);
     HikariDataSource dataSource = new HikariDataSource(config);

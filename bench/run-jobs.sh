@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Full job lifecycles (submit -> dispatch -> running -> completed -> settled) through the real
+# control plane, N simulated nodes on real gRPC streams and M creators on the public API, next to
+# pgbench simple-update on the same embedded PostgreSQL (see
+# bench/src/main/java/com/rendertrust/bench/JobsBenchmark.java). Options are passed through:
+#   bench/run-jobs.sh [--nodes 8] [--slots 32] [--clients 32] [--seconds 20] [--warmup 60] [--rate 500]
+#                     [--latency-seconds 20] [--pool 32] [--price 0.01] [--durable] [--upload]
+# Exits 1 if a job is lost (not COMPLETED and captured) or the ledger invariants break.
+# RT_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/jobs.jfr to profile.
+# Needs pgbench (Debian: apt-get install postgresql-client) or RT_BENCH_PGBENCH=/path/to/pgbench.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. "$ROOT/tools/find-jdk.sh"
+rt_find_jdk
+./mvnw -B -q -DskipTests -pl bench -am package
+classpath="$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/runtime-classpath.txt")"
+# shellcheck disable=SC2086 # RT_BENCH_JAVA_OPTS is a list of options
+exec "$JAVA_HOME/bin/java" ${RT_BENCH_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
+  -cp "$classpath" com.rendertrust.bench.JobsBenchmark "$@"
