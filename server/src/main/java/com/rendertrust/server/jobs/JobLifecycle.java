@@ -7,6 +7,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 import com.rendertrust.server.db.tables.records.JobsRecord;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.storage.ResultStore;
 import java.time.Clock;
@@ -36,6 +37,8 @@ public final class JobLifecycle {
   private static final int MAX_ERROR_LENGTH = 1000;
 
   private final Database database;
+  /** Every transaction here may meet a deadlock or serialization failure under load: retried. */
+  private final Transactions transactions;
   private final JobsConfig config;
   private final Clock clock;
   private final JobScheduler scheduler;
@@ -45,6 +48,7 @@ public final class JobLifecycle {
   public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier) {
     this.database = database;
+    this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.scheduler = scheduler;
@@ -105,7 +109,7 @@ public final class JobLifecycle {
    */
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage) {
     OffsetDateTime now = now();
-    ReportOutcome outcome = database.dsl().transactionResult(cfg -> {
+    ReportOutcome outcome = transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
       JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchOne();
       if (job == null || !nodeId.equals(job.getNodeId()) || !assignmentId.equals(job.getAssignmentId())) {
@@ -158,7 +162,7 @@ public final class JobLifecycle {
    */
   public boolean requeue(UUID jobId, UUID assignmentId, String reason, boolean nodeAtFault) {
     OffsetDateTime now = now();
-    Optional<Requeued> requeued = database.dsl().transactionResult(cfg -> {
+    Optional<Requeued> requeued = transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
       JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchOne();
       if (job == null || !assignmentId.equals(job.getAssignmentId())

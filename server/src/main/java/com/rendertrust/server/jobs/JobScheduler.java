@@ -6,6 +6,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -41,6 +42,8 @@ public final class JobScheduler {
   private static final int QUEUE_BATCH = 200;
 
   private final Database database;
+  /** Every transaction here may meet a deadlock or serialization failure under load: retried. */
+  private final Transactions transactions;
   private final JobsConfig config;
   private final Clock clock;
   private final NodeNotifier notifier;
@@ -48,6 +51,7 @@ public final class JobScheduler {
 
   public JobScheduler(Database database, JobsConfig config, Clock clock, NodeNotifier notifier, Executor executor) {
     this.database = database;
+    this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.notifier = notifier;
@@ -138,7 +142,8 @@ public final class JobScheduler {
     while (true) {
       List<UUID> woken = new ArrayList<>();
       int[] seen = new int[1];
-      int assigned = database.dsl().transactionResult(cfg -> {
+      int assigned = transactions.transactionResult(cfg -> {
+        woken.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
         List<Record3<UUID, String, Boolean>> queued = tx
             .select(JOBS.ID, JOBS.JOB_TYPE, JOBS.GPU_REQUIRED).from(JOBS)
@@ -179,7 +184,7 @@ public final class JobScheduler {
    * finished a job or connected. Returns how many jobs it assigned; the caller notifies the node.
    */
   public int assignQueuedTo(UUID nodeId) {
-    return database.dsl().transactionResult(cfg -> {
+    return transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
       var node = tx.select(NODES.CAPABILITIES, NODES.HAS_GPU, NODES.SLOTS, NODES.ACTIVE_JOBS)
           .from(NODES)

@@ -8,6 +8,7 @@ import com.rendertrust.server.db.tables.records.JobsRecord;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -40,6 +41,8 @@ public final class JobService {
   private static final int MAX_PAGE = 200;
 
   private final Database database;
+  /** Every transaction here may meet a deadlock or serialization failure under load: retried. */
+  private final Transactions transactions;
   private final JobsConfig config;
   private final Clock clock;
   private final JobBilling billing;
@@ -52,6 +55,7 @@ public final class JobService {
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
     this.database = database;
+    this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.billing = billing;
@@ -76,7 +80,7 @@ public final class JobService {
     UUID jobId = UUID.randomUUID();
     if (price == 0) {
       // Free: insert and dispatch in one transaction, so the job is never seen half-submitted.
-      Submitted submitted = database.dsl().transactionResult(cfg -> {
+      Submitted submitted = transactions.transactionResult(cfg -> {
         Optional<JobsRecord> raced = insert(cfg.dsl(), jobId, userId, valid, price, Settlement.NONE);
         return raced.isPresent() ? new Submitted(null, raced) : new Submitted(dispatchNew(cfg.dsl(), jobId, valid), raced);
       });
@@ -84,7 +88,7 @@ public final class JobService {
     }
     // Priced: the row exists (unschedulable, HOLD_PENDING) before the hold, so a crash between
     // the two leaves something the sweeper can find; the hold is then confirmed and dispatched.
-    Optional<JobsRecord> raced = database.dsl().transactionResult(cfg ->
+    Optional<JobsRecord> raced = transactions.transactionResult(cfg ->
         insert(cfg.dsl(), jobId, userId, valid, price, Settlement.HOLD_PENDING));
     if (raced.isPresent()) {
       return replay(raced.get(), valid);
@@ -99,7 +103,7 @@ public final class JobService {
       abandonSubmission(jobId);
       throw DomainException.unavailable("billing is unavailable; retry later");
     }
-    return announce(database.dsl().transactionResult(cfg -> dispatchNew(cfg.dsl(), jobId, valid)));
+    return announce(transactions.transactionResult(cfg -> dispatchNew(cfg.dsl(), jobId, valid)));
   }
 
   public JobPage list(UUID userId, String statusFilter, int limit, int offset) {
@@ -130,7 +134,7 @@ public final class JobService {
   /** QUEUED or DISPATCHED -> CANCELLED; releases the hold and withdraws the job from its node. */
   public Job cancel(UUID userId, String jobId) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
-    JobsRecord cancelled = database.dsl().transactionResult(cfg -> {
+    JobsRecord cancelled = transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
       JobsRecord job = owned(tx, userId, jobId, true);
       JobStatus status = JobStatus.valueOf(job.getStatus());

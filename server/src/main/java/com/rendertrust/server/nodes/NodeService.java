@@ -5,6 +5,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 import com.rendertrust.server.db.tables.records.NodesRecord;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -35,12 +36,15 @@ public final class NodeService {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Database database;
+  /** Every transaction here may meet a deadlock or serialization failure under load: retried. */
+  private final Transactions transactions;
   private final JobsConfig config;
   private final Clock clock;
   private final NodeTokens tokens;
 
   public NodeService(Database database, JobsConfig config, Clock clock, NodeTokens tokens) {
     this.database = database;
+    this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.tokens = tokens;
@@ -104,7 +108,7 @@ public final class NodeService {
    * (committed even when the signature is wrong), so neither a replay nor guessing works.
    */
   public NodeState prove(UUID nodeId, String signatureHex) {
-    ProofOutcome outcome = database.dsl().transactionResult(cfg -> proveInTransaction(cfg.dsl(), nodeId, signatureHex));
+    ProofOutcome outcome = transactions.transactionResult(cfg -> proveInTransaction(cfg.dsl(), nodeId, signatureHex));
     return switch (outcome.result()) {
       case UNKNOWN_NODE -> throw DomainException.notFound("node");
       case FAILED -> throw new DomainException(Reason.CHALLENGE_FAILED,

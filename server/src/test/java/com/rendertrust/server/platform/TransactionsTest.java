@@ -51,6 +51,31 @@ class TransactionsTest {
   }
 
   @Test
+  void aRealDeadlockBetweenTwoTransactionsEndsWithBothCommitted() throws Exception {
+    database.dsl().execute("CREATE TABLE deadlock_slots (id int PRIMARY KEY, taken int NOT NULL)");
+    database.dsl().execute("INSERT INTO deadlock_slots VALUES (1, 0), (2, 0)");
+    java.util.concurrent.CountDownLatch bothHoldOne = new java.util.concurrent.CountDownLatch(2);
+    AtomicInteger attempts = new AtomicInteger();
+    java.util.function.BiFunction<Integer, Integer, java.util.concurrent.Callable<Integer>> claimBoth =
+        (first, second) -> () -> transactions.transactionResult(cfg -> {
+          attempts.incrementAndGet();
+          cfg.dsl().execute("UPDATE deadlock_slots SET taken = taken + 1 WHERE id = " + first);
+          bothHoldOne.countDown();
+          bothHoldOne.await(); // the second attempt finds the latch open and runs through
+          return cfg.dsl().execute("UPDATE deadlock_slots SET taken = taken + 1 WHERE id = " + second);
+        });
+    try (var threads = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+      var ab = threads.submit(claimBoth.apply(1, 2));
+      var ba = threads.submit(claimBoth.apply(2, 1));
+      assertThat(ab.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(ba.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+    }
+    assertThat(attempts).as("PostgreSQL broke the deadlock; the victim ran again").hasValue(3);
+    assertThat(database.dsl().fetch("SELECT taken FROM deadlock_slots ORDER BY id").getValues(0, Integer.class))
+        .containsExactly(2, 2);
+  }
+
+  @Test
   void retriesAreBounded() {
     AtomicInteger attempts = new AtomicInteger();
     assertThatThrownBy(() -> transactions.inTransaction(tx -> {

@@ -6,6 +6,7 @@ import java.sql.SQLTransientConnectionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
+import org.jooq.TransactionalCallable;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,14 @@ public final class Transactions {
 
   public <T> T inTransaction(Function<DSLContext, T> work) {
     return withRetries(() -> dsl.transactionResult(configuration -> work.apply(configuration.dsl())));
+  }
+
+  /**
+   * Like jOOQ's {@code transactionResult}, with the retries: for callers written against jOOQ's
+   * {@code Configuration}. The work must be safe to run again (no side effects outside {@code tx}).
+   */
+  public <T> T transactionResult(TransactionalCallable<T> work) {
+    return withRetries(() -> dsl.transactionResult(work));
   }
 
   /**
