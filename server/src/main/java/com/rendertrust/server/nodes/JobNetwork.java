@@ -108,6 +108,7 @@ public final class JobNetwork implements AutoCloseable {
    * replica, resuming what they still run.
    */
   public void drain(Duration grace) {
+    sessions.stopAcceptingNewStreams();
     List<NodeSession> open = sessions.open();
     if (open.isEmpty()) {
       return;

@@ -133,6 +133,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     if (established) {
       throw new DomainException(Reason.INVALID_ARGUMENT, "hello may only be the first frame");
     }
+    if (!context.sessions().acceptsNewStreams()) {
+      // A stream taken now would get Drain at once, or be cut when the process exits.
+      throw DomainException.unavailable("this server is shutting down; connect to another replica");
+    }
     Map<UUID, UUID> running = new LinkedHashMap<>();
     for (RunningJob job : hello.getRunningList()) {
       Optional<UUID> jobId = uuid(job.getJobId());

@@ -44,6 +44,7 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final String replicaId;
   private final Duration presenceTtl;
+  private volatile boolean acceptingNewStreams = true;
 
   public NodeSessions(RedisConnector redis, UUID replicaId, Duration presenceTtl, Executor executor) {
     this.redis = redis;
@@ -57,6 +58,15 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
         executor.execute(() -> onSignal(channel, message));
       }
     });
+  }
+
+  /** From now on new streams are refused (this replica is shutting down); open ones are drained. */
+  void stopAcceptingNewStreams() {
+    acceptingNewStreams = false;
+  }
+
+  boolean acceptsNewStreams() {
+    return acceptingNewStreams;
   }
 
   /** Makes {@code session} this node's stream here, superseding any older one anywhere. */

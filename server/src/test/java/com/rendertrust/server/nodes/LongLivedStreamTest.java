@@ -81,6 +81,7 @@ class LongLivedStreamTest {
       TestNode node = TestNode.ready(tcp.channel(), "drain-1", List.of("drainable"));
       TestNode.Stream stream = node.connect(tcp.channel(), 1);
       stream.welcome();
+      TestNode latecomer = TestNode.ready(tcp.channel(), "drain-2", List.of("drainable"));
       UUID user = UUID.randomUUID();
       ledger.deposit(user, 100_000);
       String jobId = Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"drainable\"}",
@@ -92,6 +93,8 @@ class LongLivedStreamTest {
       ConnectResponse drain = stream.next(ConnectResponse::hasDrain);
       assertThat(drain.getDrain().getReason()).contains("shutting down");
       assertThat(drain.getDrain().getGraceSeconds()).isEqualTo((int) config.shutdownGrace().toSeconds());
+      // a node (re)connecting now is sent elsewhere instead of being taken and drained at once
+      assertThat(latecomer.connect(tcp.channel(), 1).closeReason()).isEqualTo("DEPENDENCY_UNAVAILABLE");
       stream.complete(dispatch);
       assertThat(stream.closeReason()).isEqualTo("DEPENDENCY_UNAVAILABLE");
       stopping.get();
