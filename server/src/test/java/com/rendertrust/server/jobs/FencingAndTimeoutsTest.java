@@ -189,70 +189,30 @@ class FencingAndTimeoutsTest {
 
   @Test
   void aNodeThatReconnectsWithinTheGraceResumesItsJob() {
-    String type = newType();
-    TestNode.Stream first = readyNode(type, 1);
-    UUID user = funded();
-    String jobId = submit(user, type);
-    JobDispatch dispatch = first.dispatch();
-    first.accept(dispatch);
-    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
-    first.abort();
-    eventually("stream gone", () -> node(first).getStreamSession() == null);
+    LostStream lost = runningJobWhoseStreamDropped();
 
-    TestNode.Stream second = first.node().connect(server.channel(),
-        Hello.newBuilder().setSlots(1).addRunning(TestNode.Stream.running(dispatch)));
-    second.welcome();
-    advance(Duration.ofMinutes(1), second);
-    sweep();
-    assertThat(job(jobId).getStatus()).isEqualTo("RUNNING");
-    assertThat(job(jobId).getAssignmentId().toString()).isEqualTo(dispatch.getAssignmentId());
-    second.complete(dispatch);
-    eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
-    assertThat(job(jobId).getRetryCount()).isZero();
+    TestNode.Stream second = reconnectWithinAMinute(lost);
+    assertThat(job(lost.jobId()).getStatus()).isEqualTo("RUNNING");
+    assertResumedAndCompletes(lost, second);
   }
 
   @Test
   void aServerDownLongerThanTheGraceLeavesItsNodesTheirJobsWhenTheyReconnect() {
-    String type = newType();
-    TestNode.Stream first = readyNode(type, 1);
-    UUID user = funded();
-    String jobId = submit(user, type);
-    JobDispatch dispatch = first.dispatch();
-    first.accept(dispatch);
-    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
-    first.abort();
-    eventually("stream gone", () -> node(first).getStreamSession() == null);
+    LostStream lost = runningJobWhoseStreamDropped();
 
-    // the server restarts, down for two minutes (four graces), and serves again
-    clock.advance(Duration.ofMinutes(2));
-    JobsTesting.network(server).sweeper().countAbsencesFrom(clock.instant());
+    restartAfterTwoMinutesDown();
     sweep();
-    assertThat(job(jobId).getStatus()).as("the node could not reconnect while the server was down").isEqualTo("RUNNING");
+    assertThat(job(lost.jobId()).getStatus()).as("the node could not reconnect while the server was down")
+        .isEqualTo("RUNNING");
 
-    TestNode.Stream second = first.node().connect(server.channel(),
-        Hello.newBuilder().setSlots(1).addRunning(TestNode.Stream.running(dispatch)));
-    second.welcome();
-    advance(Duration.ofMinutes(1), second);
-    sweep();
-    assertThat(job(jobId).getAssignmentId().toString()).isEqualTo(dispatch.getAssignmentId());
-    second.complete(dispatch);
-    eventually("completed", () -> job(jobId).getStatus().equals("COMPLETED"));
-    assertThat(job(jobId).getRetryCount()).isZero();
+    assertResumedAndCompletes(lost, reconnectWithinAMinute(lost));
   }
 
   @Test
   void afterARestartTheJobsOfANodeThatStaysAwayAreRequeuedOneGraceLater() {
-    String type = newType();
-    TestNode.Stream node = readyNode(type, 1);
-    UUID user = funded();
-    String jobId = submit(user, type);
-    node.accept(node.dispatch());
-    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
-    node.abort();
-    eventually("stream gone", () -> node(node).getStreamSession() == null);
+    String jobId = runningJobWhoseStreamDropped().jobId();
 
-    clock.advance(Duration.ofMinutes(2));
-    JobsTesting.network(server).sweeper().countAbsencesFrom(clock.instant());
+    restartAfterTwoMinutesDown();
     advance(Duration.ofSeconds(20));
     sweep();
     assertThat(job(jobId).getStatus()).as("within the grace after the restart").isEqualTo("RUNNING");
@@ -492,5 +452,44 @@ class FencingAndTimeoutsTest {
 
   private static DSLContext dsl() {
     return server.controlPlane().database().dsl();
+  }
+
+  /** A job RUNNING on a node whose stream then broke (the node still runs it). */
+  private record LostStream(TestNode.Stream stream, String jobId, JobDispatch dispatch) {}
+
+  private LostStream runningJobWhoseStreamDropped() {
+    String type = newType();
+    TestNode.Stream first = readyNode(type, 1);
+    UUID user = funded();
+    String jobId = submit(user, type);
+    JobDispatch dispatch = first.dispatch();
+    first.accept(dispatch);
+    eventually("running", () -> job(jobId).getStatus().equals("RUNNING"));
+    first.abort();
+    eventually("stream gone", () -> node(first).getStreamSession() == null);
+    return new LostStream(first, jobId, dispatch);
+  }
+
+  /** The node reconnects listing the job as running, then a minute of heartbeats and a sweep pass. */
+  private TestNode.Stream reconnectWithinAMinute(LostStream lost) {
+    TestNode.Stream second = lost.stream().node().connect(server.channel(),
+        Hello.newBuilder().setSlots(1).addRunning(TestNode.Stream.running(lost.dispatch())));
+    second.welcome();
+    advance(Duration.ofMinutes(1), second);
+    sweep();
+    return second;
+  }
+
+  private void assertResumedAndCompletes(LostStream lost, TestNode.Stream second) {
+    assertThat(job(lost.jobId()).getAssignmentId().toString()).isEqualTo(lost.dispatch().getAssignmentId());
+    second.complete(lost.dispatch());
+    eventually("completed", () -> job(lost.jobId()).getStatus().equals("COMPLETED"));
+    assertThat(job(lost.jobId()).getRetryCount()).isZero();
+  }
+
+  /** The server is down for two minutes (four graces), then serves again. */
+  private void restartAfterTwoMinutesDown() {
+    clock.advance(Duration.ofMinutes(2));
+    JobsTesting.network(server).sweeper().countAbsencesFrom(clock.instant());
   }
 }
