@@ -6,8 +6,10 @@ import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -23,7 +25,10 @@ import org.jooq.impl.DSL;
  * cancellation or timeout. Every call is idempotent by job id, and a hold resolves at most once
  * (the database rejects a second resolution too).
  *
- * <p>Call these in their own transaction, not inside the caller's: each is one atomic step.
+ * <p>{@link #hold}, {@link #capture} and {@link #release} are each one atomic step in their own
+ * transaction. Their {@code ...Within} forms join the caller's transaction instead, so the jobs
+ * flow moves the money in the same commit as the job's state: hold and capture are then one
+ * round trip each (functions {@code credit_hold_place} and {@code credit_hold_capture}, V7).
  */
 public final class JobHolds {
 
@@ -31,6 +36,7 @@ public final class JobHolds {
   private final Transactions transactions;
   private final LedgerStore store = new LedgerStore();
   private final int operatorSharePercent;
+  private final Map<UUID, UUID> operatorAccounts = new ConcurrentHashMap<>();
 
   /** {@code operatorSharePercent}: the operator's share of a captured price (0..100); the rest is platform revenue. */
   public JobHolds(DSLContext dsl, int operatorSharePercent) {
@@ -48,29 +54,53 @@ public final class JobHolds {
    * the existing hold (whatever its state); with another user or amount it is 409.
    */
   public Hold hold(UUID jobId, UUID userId, CreditAmount amount) {
+    checkAmount(amount);
+    return retryingDuplicateJob(() -> transactions.inTransaction(tx -> holdWithin(tx, jobId, userId, amount)));
+  }
+
+  /**
+   * {@link #hold} inside the caller's transaction: the hold commits or rolls back with the
+   * caller's other writes (the jobs flow places it with the job row). Throws like {@link #hold};
+   * a refused hold writes nothing, so the caller's transaction stays usable.
+   */
+  public Hold holdWithin(DSLContext tx, UUID jobId, UUID userId, CreditAmount amount) {
+    checkAmount(amount);
+    if (!amount.isPositive()) {
+      return holdNothing(tx, jobId, userId, amount);
+    }
+    Record row = tx.fetchSingle("SELECT outcome, available FROM credit_hold_place({0}, {1}, {2})",
+        DSL.val(jobId), DSL.val(userId), DSL.val(amount.units()));
+    CreditAmount available = new CreditAmount(row.get(1, Long.class));
+    return switch (row.get(0, String.class)) {
+      case "HELD" -> new Hold(jobId, userId, amount, HoldStatus.ACTIVE, Optional.empty(), Optional.empty());
+      case "EXISTS" -> sameHoldOrConflict(find(tx, jobId).orElseThrow(), userId, amount);
+      case "NO_ACCOUNT" -> find(tx, jobId).map(existing -> sameHoldOrConflict(existing, userId, amount))
+          .orElseThrow(() -> CreditService.insufficient(CreditAmount.ZERO, amount));
+      case "INSUFFICIENT" -> throw CreditService.insufficient(available, amount);
+      default -> throw new IllegalStateException("credit_hold_place answered " + row.get(0, String.class));
+    };
+  }
+
+  /** A zero hold (a free job's bookkeeping): opens the user's account if it has none. */
+  private Hold holdNothing(DSLContext tx, UUID jobId, UUID userId, CreditAmount amount) {
+    Optional<Hold> existing = find(tx, jobId);
+    if (existing.isPresent()) {
+      return sameHoldOrConflict(existing.get(), userId, amount);
+    }
+    Account account = store.openAndLock(tx, userId, AccountKind.USER);
+    tx.insertInto(CREDIT_HOLDS)
+        .set(CREDIT_HOLDS.JOB_ID, jobId)
+        .set(CREDIT_HOLDS.ACCOUNT_ID, account.id())
+        .set(CREDIT_HOLDS.AMOUNT, amount.units())
+        .set(CREDIT_HOLDS.STATUS, HoldStatus.ACTIVE.name())
+        .execute();
+    return new Hold(jobId, userId, amount, HoldStatus.ACTIVE, Optional.empty(), Optional.empty());
+  }
+
+  private static void checkAmount(CreditAmount amount) {
     if (amount.units() < 0 || amount.compareTo(CreditAmount.MAX_TRANSFER) > 0) {
       throw new IllegalArgumentException("hold amount must be 0.." + CreditAmount.MAX_TRANSFER + ", got " + amount);
     }
-    return retryingDuplicateJob(() -> transactions.inTransaction(tx -> {
-      Optional<Hold> existing = find(tx, jobId);
-      if (existing.isPresent()) {
-        return sameHoldOrConflict(existing.get(), userId, amount);
-      }
-      Account account = amount.isPositive()
-          ? store.lock(tx, userId, AccountKind.USER).orElseThrow(() -> CreditService.insufficient(CreditAmount.ZERO, amount))
-          : store.openAndLock(tx, userId, AccountKind.USER);
-      if (account.available().compareTo(amount) < 0) {
-        throw CreditService.insufficient(account.available(), amount);
-      }
-      tx.insertInto(CREDIT_HOLDS)
-          .set(CREDIT_HOLDS.JOB_ID, jobId)
-          .set(CREDIT_HOLDS.ACCOUNT_ID, account.id())
-          .set(CREDIT_HOLDS.AMOUNT, amount.units())
-          .set(CREDIT_HOLDS.STATUS, HoldStatus.ACTIVE.name())
-          .execute();
-      store.changeHeld(tx, account.id(), amount);
-      return new Hold(jobId, userId, amount, HoldStatus.ACTIVE, Optional.empty(), Optional.empty());
-    }));
   }
 
   /**
@@ -82,77 +112,82 @@ public final class JobHolds {
    */
   public Hold capture(UUID jobId, UUID operatorId) {
     return transactions.inTransaction(tx -> {
-      Hold hold = lockHold(tx, jobId);
-      switch (hold.status()) {
-        case CAPTURED -> {
-          if (!hold.operatorId().equals(Optional.ofNullable(operatorId))) {
-            throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "job " + jobId + " was captured for another operator");
-          }
-          return hold;
-        }
-        case RELEASED -> throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "the hold of job " + jobId + " was released");
-        case ACTIVE -> {
-          // fall through to the capture below
-        }
-      }
-      Account user = store.lockById(tx, accountOf(tx, jobId));
-      UUID jobHolds = SystemAccounts.jobHoldsFor(hold.userId());
-      UUID platformRevenue = SystemAccounts.platformRevenueFor(hold.userId());
-      UUID operatorAccount = operatorId == null ? null : store.open(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
-      store.changeHeld(tx, user.id(), hold.amount().negate());
-      UUID usageEntry = null;
-      if (hold.amount().isPositive()) {
-        Optional<String> reference = Optional.of(jobId.toString());
-        usageEntry = store.post(tx, new TransferRequest(user.id(), jobHolds, hold.amount(),
-            EntrySource.USAGE, ReferenceOrigin.JOB, user.id(), reference, Optional.of("Job execution")))
-            .referenceLeg().id();
-        CreditAmount operatorShare =
-            operatorAccount == null ? CreditAmount.ZERO : hold.amount().percent(operatorSharePercent);
-        CreditAmount platformShare = hold.amount().minus(operatorShare);
-        if (operatorShare.isPositive()) {
-          store.post(tx, new TransferRequest(jobHolds, operatorAccount, operatorShare,
-              EntrySource.USAGE, ReferenceOrigin.JOB, operatorAccount, reference, Optional.of("Operator earnings")));
-        }
-        if (platformShare.isPositive()) {
-          store.post(tx, new TransferRequest(jobHolds, platformRevenue, platformShare,
-              EntrySource.USAGE, ReferenceOrigin.JOB, platformRevenue, reference,
-              Optional.of("Platform fee")));
-        }
-      }
-      tx.update(CREDIT_HOLDS)
-          .set(CREDIT_HOLDS.STATUS, HoldStatus.CAPTURED.name())
-          .set(CREDIT_HOLDS.OPERATOR_ACCOUNT_ID, operatorAccount)
-          .set(CREDIT_HOLDS.USAGE_ENTRY_ID, usageEntry)
-          .set(CREDIT_HOLDS.RESOLVED_AT, DSL.currentOffsetDateTime())
-          .where(CREDIT_HOLDS.JOB_ID.eq(jobId))
-          .execute();
-      return new Hold(jobId, hold.userId(), hold.amount(), HoldStatus.CAPTURED, Optional.ofNullable(operatorId),
-          Optional.ofNullable(usageEntry));
+      Hold hold = find(tx, jobId).orElseThrow(() -> noHold(jobId));
+      return captureWithin(tx, jobId, hold.userId(), operatorId);
     });
+  }
+
+  /**
+   * {@link #capture} inside the caller's transaction, in one round trip when the hold is ACTIVE
+   * ({@code credit_hold_capture}, migration V7). {@code userId} is the job's owner, whose shards
+   * the capture passes through; the database checks it is the hold's owner.
+   */
+  public Hold captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorId) {
+    UUID operatorAccount = operatorId == null ? null : operatorAccount(tx, operatorId);
+    Record row = tx.fetchSingle("""
+            SELECT outcome, usage_entry_id, amount FROM credit_hold_capture({0}, {1}, {2}, {3}, {4}, {5})""",
+        DSL.val(jobId), DSL.val(userId), DSL.val(SystemAccounts.jobHoldsFor(userId)),
+        DSL.val(SystemAccounts.platformRevenueFor(userId)), DSL.val(operatorAccount, UUID.class),
+        DSL.val(operatorSharePercent));
+    if ("CAPTURED".equals(row.get(0, String.class))) {
+      return new Hold(jobId, userId, new CreditAmount(row.get(2, Long.class)), HoldStatus.CAPTURED,
+          Optional.ofNullable(operatorId), Optional.ofNullable(row.get(1, UUID.class)));
+    }
+    Hold hold = lockHold(tx, jobId);
+    return switch (hold.status()) {
+      case CAPTURED -> {
+        if (!hold.operatorId().equals(Optional.ofNullable(operatorId))) {
+          throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "job " + jobId + " was captured for another operator");
+        }
+        yield hold;
+      }
+      case RELEASED -> throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "the hold of job " + jobId + " was released");
+      case ACTIVE -> throw new IllegalStateException("the ACTIVE hold of job " + jobId + " was not captured");
+    };
+  }
+
+  /**
+   * The operator's earnings account, opened on first use. Accounts are never deleted, so an id
+   * read from a committed row stays valid and is remembered (one round trip less per capture).
+   */
+  private UUID operatorAccount(DSLContext tx, UUID operatorId) {
+    UUID known = operatorAccounts.get(operatorId);
+    if (known != null) {
+      return known;
+    }
+    Optional<Account> existing = store.find(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
+    if (existing.isPresent()) {
+      operatorAccounts.put(operatorId, existing.get().id());
+      return existing.get().id();
+    }
+    return store.open(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
   }
 
   /** Returns the held amount to the user's available credits. Repeats are no-ops; releasing a captured hold is 409. */
   public Hold release(UUID jobId) {
-    return transactions.inTransaction(tx -> {
-      Hold hold = lockHold(tx, jobId);
-      switch (hold.status()) {
-        case RELEASED -> {
-          return hold;
-        }
-        case CAPTURED -> throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "the hold of job " + jobId + " was captured");
-        case ACTIVE -> {
-          // release below
-        }
+    return transactions.inTransaction(tx -> releaseWithin(tx, jobId));
+  }
+
+  /** {@link #release} inside the caller's transaction. */
+  public Hold releaseWithin(DSLContext tx, UUID jobId) {
+    Hold hold = lockHold(tx, jobId);
+    switch (hold.status()) {
+      case RELEASED -> {
+        return hold;
       }
-      Account user = store.lockById(tx, accountOf(tx, jobId));
-      store.changeHeld(tx, user.id(), hold.amount().negate());
-      tx.update(CREDIT_HOLDS)
-          .set(CREDIT_HOLDS.STATUS, HoldStatus.RELEASED.name())
-          .set(CREDIT_HOLDS.RESOLVED_AT, DSL.currentOffsetDateTime())
-          .where(CREDIT_HOLDS.JOB_ID.eq(jobId))
-          .execute();
-      return new Hold(jobId, hold.userId(), hold.amount(), HoldStatus.RELEASED, Optional.empty(), Optional.empty());
-    });
+      case CAPTURED -> throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "the hold of job " + jobId + " was captured");
+      case ACTIVE -> {
+        // release below
+      }
+    }
+    Account user = store.lockById(tx, accountOf(tx, jobId));
+    store.changeHeld(tx, user.id(), hold.amount().negate());
+    tx.update(CREDIT_HOLDS)
+        .set(CREDIT_HOLDS.STATUS, HoldStatus.RELEASED.name())
+        .set(CREDIT_HOLDS.RESOLVED_AT, DSL.currentOffsetDateTime())
+        .where(CREDIT_HOLDS.JOB_ID.eq(jobId))
+        .execute();
+    return new Hold(jobId, hold.userId(), hold.amount(), HoldStatus.RELEASED, Optional.empty(), Optional.empty());
   }
 
   public Optional<Hold> find(UUID jobId) {
@@ -170,8 +205,12 @@ public final class JobHolds {
    */
   private Hold lockHold(DSLContext tx, UUID jobId) {
     tx.select(CREDIT_HOLDS.JOB_ID).from(CREDIT_HOLDS).where(CREDIT_HOLDS.JOB_ID.eq(jobId)).forUpdate().fetchOptional()
-        .orElseThrow(() -> new DomainException(Reason.NOT_FOUND, "no credit hold for job " + jobId));
+        .orElseThrow(() -> noHold(jobId));
     return find(tx, jobId).orElseThrow();
+  }
+
+  private static DomainException noHold(UUID jobId) {
+    return new DomainException(Reason.NOT_FOUND, "no credit hold for job " + jobId);
   }
 
   private static UUID accountOf(DSLContext tx, UUID jobId) {

@@ -1,12 +1,17 @@
 package com.rendertrust.server.jobs;
 
 import java.util.UUID;
+import org.jooq.DSLContext;
 
 /**
  * The jobs feature's only view of money: a hold per job, then exactly one resolution.
  * The credits feature implements it (holds on the caller's balance; USAGE entries with the
  * operator/platform split). Every method is idempotent per job id, because the jobs feature
- * calls it after its own commit and retries until it succeeds (see {@link Settlement}).
+ * retries a settlement until it succeeds (see {@link Settlement}).
+ *
+ * <p>The {@code ...Within} forms join the caller's transaction {@code tx}: the jobs flow holds in
+ * the submission's transaction and settles in the finishing one, so the money moves in the same
+ * commit as the job's state. They throw like their standalone forms; a refused hold writes nothing.
  */
 public interface JobBilling {
 
@@ -25,4 +30,13 @@ public interface JobBilling {
 
   /** Returns the held amount to the user (failure, cancel, timeout). A missing hold is a no-op. */
   void release(UUID jobId);
+
+  /** {@link #hold} within {@code tx}. */
+  void holdWithin(DSLContext tx, UUID jobId, UUID userId, long amount);
+
+  /** {@link #capture} within {@code tx}; {@code userId} is the job's owner. */
+  void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId);
+
+  /** {@link #release} within {@code tx}. */
+  void releaseWithin(DSLContext tx, UUID jobId);
 }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +44,18 @@ public final class JobLifecycle {
   private final Clock clock;
   private final JobScheduler scheduler;
   private final Settlements settlements;
+  private final JobBilling billing;
   private final NodeNotifier notifier;
 
   public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier) {
+      Settlements settlements, JobBilling billing, NodeNotifier notifier) {
     this.database = database;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.scheduler = scheduler;
     this.settlements = settlements;
+    this.billing = billing;
     this.notifier = notifier;
   }
 
@@ -105,53 +108,103 @@ public final class JobLifecycle {
   /**
    * The node's final report. COMPLETED stores the server-chosen result key; FAILED is terminal
    * (the node ran the job and it failed) and counts towards the node's consecutive failures.
-   * The money settles after the commit; then the freed slot is refilled from the queue.
+   * One transaction ends the job, settles its money (capture or release), frees the node's slot
+   * and refills it from the queue. If the money cannot move, the job still ends, with its
+   * settlement pending for the sweeper, because a node's finished work must not be lost to a
+   * billing failure.
    */
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage) {
     OffsetDateTime now = now();
-    ReportOutcome outcome = transactions.transactionResult(cfg -> {
-      DSLContext tx = cfg.dsl();
-      JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchOne();
-      if (job == null || !nodeId.equals(job.getNodeId()) || !assignmentId.equals(job.getAssignmentId())) {
-        return ReportOutcome.STALE;
+    Finish finish = new Finish(nodeId, jobId, assignmentId, completed, errorMessage, now);
+    Finished done;
+    boolean settled = true;
+    try {
+      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, true));
+    } catch (SettlementFailed failed) {
+      log.warn("settling job {} with its end failed; ending it with the settlement pending", jobId, failed.getCause());
+      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, false));
+      settled = false;
+    }
+    if (done.outcome() == ReportOutcome.APPLIED) {
+      if (!settled) {
+        settlements.settle(jobId);
       }
-      if (!JobStatus.valueOf(job.getStatus()).isActive()) {
-        return ReportOutcome.DUPLICATE;
-      }
-      boolean billed = job.getPrice() > 0;
-      if (completed) {
-        tx.update(JOBS)
-            .set(JOBS.STATUS, JobStatus.COMPLETED.name())
-            .set(JOBS.RESULT_REF, ResultStore.resultKey(jobId, assignmentId))
-            .setNull(JOBS.ERROR_MESSAGE)
-            .set(JOBS.COMPLETED_AT, now)
-            .set(JOBS.UPDATED_AT, now)
-            .set(JOBS.SETTLEMENT, (billed ? Settlement.CAPTURE_PENDING : Settlement.NONE).name())
-            .where(JOBS.ID.eq(jobId))
-            .execute();
-      } else {
-        tx.update(JOBS)
-            .set(JOBS.STATUS, JobStatus.FAILED.name())
-            .set(JOBS.ERROR_MESSAGE, errorText(errorMessage))
-            .set(JOBS.COMPLETED_AT, now)
-            .set(JOBS.UPDATED_AT, now)
-            .set(JOBS.SETTLEMENT, (billed ? Settlement.RELEASE_PENDING : Settlement.NONE).name())
-            .where(JOBS.ID.eq(jobId))
-            .execute();
-      }
-      endAssignment(tx, assignmentId, completed ? "COMPLETED" : "FAILED", now);
-      releaseSlot(tx, nodeId, completed ? SlotRelease.SUCCESS : SlotRelease.FAILURE, now);
-      return ReportOutcome.APPLIED;
-    });
-    if (outcome == ReportOutcome.APPLIED) {
-      settlements.settle(jobId);
-      if (scheduler.assignQueuedTo(nodeId) > 0) {
+      if (done.refilled() > 0) {
         notifier.jobsChanged(nodeId);
       }
-    } else if (outcome == ReportOutcome.STALE) {
+    } else if (done.outcome() == ReportOutcome.STALE) {
       stale(nodeId, jobId, assignmentId, "result");
     }
-    return outcome;
+    return done.outcome();
+  }
+
+  private record Finish(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
+      OffsetDateTime now) {
+  }
+
+  private record Finished(ReportOutcome outcome, int refilled) {
+  }
+
+  /** The billing call within a finishing transaction failed; that transaction is rolled back. */
+  private static final class SettlementFailed extends RuntimeException {
+    SettlementFailed(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  private Finished finish(DSLContext tx, Finish finish, boolean settleNow) {
+    UUID jobId = finish.jobId();
+    Record row = tx.select(JOBS.asterisk(), NODES.OPERATOR_USER_ID)
+        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
+        .where(JOBS.ID.eq(jobId))
+        .forUpdate().of(JOBS)
+        .fetchOne();
+    if (row == null || !finish.nodeId().equals(row.get(JOBS.NODE_ID))
+        || !finish.assignmentId().equals(row.get(JOBS.ASSIGNMENT_ID))) {
+      return new Finished(ReportOutcome.STALE, 0);
+    }
+    if (!JobStatus.valueOf(row.get(JOBS.STATUS)).isActive()) {
+      return new Finished(ReportOutcome.DUPLICATE, 0);
+    }
+    Settlement settlement = settlementOnEnd(tx, row, finish.completed(), settleNow);
+    var update = tx.update(JOBS)
+        .set(JOBS.STATUS, (finish.completed() ? JobStatus.COMPLETED : JobStatus.FAILED).name())
+        .set(JOBS.COMPLETED_AT, finish.now())
+        .set(JOBS.UPDATED_AT, finish.now())
+        .set(JOBS.SETTLEMENT, settlement.name());
+    if (finish.completed()) {
+      update = update.set(JOBS.RESULT_REF, ResultStore.resultKey(jobId, finish.assignmentId())).setNull(JOBS.ERROR_MESSAGE);
+    } else {
+      update = update.set(JOBS.ERROR_MESSAGE, errorText(finish.errorMessage()));
+    }
+    update.where(JOBS.ID.eq(jobId)).execute();
+    endAssignment(tx, finish.assignmentId(), finish.completed() ? "COMPLETED" : "FAILED", finish.now());
+    releaseSlot(tx, finish.nodeId(), finish.completed() ? SlotRelease.SUCCESS : SlotRelease.FAILURE, finish.now());
+    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId()));
+  }
+
+  /**
+   * Moves the money of an ending HELD job within {@code tx} when {@code settleNow}: CAPTURED or
+   * RELEASED. Otherwise, or for a job whose hold an earlier version left unconfirmed, the
+   * settlement is left *_PENDING for {@link Settlements}.
+   */
+  private Settlement settlementOnEnd(DSLContext tx, Record job, boolean completed, boolean settleNow) {
+    if (job.get(JOBS.PRICE) <= 0) {
+      return Settlement.NONE;
+    }
+    if (!settleNow || !Settlement.HELD.name().equals(job.get(JOBS.SETTLEMENT))) {
+      return completed ? Settlement.CAPTURE_PENDING : Settlement.RELEASE_PENDING;
+    }
+    try {
+      if (completed) {
+        billing.captureWithin(tx, job.get(JOBS.ID), job.get(JOBS.USER_ID), job.get(NODES.OPERATOR_USER_ID));
+        return Settlement.CAPTURED;
+      }
+      billing.releaseWithin(tx, job.get(JOBS.ID));
+      return Settlement.RELEASED;
+    } catch (RuntimeException e) {
+      throw new SettlementFailed(e);
+    }
   }
 
   /**

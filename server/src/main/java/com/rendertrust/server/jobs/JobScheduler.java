@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.Executor;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record;
 import org.jooq.Record3;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -59,12 +60,12 @@ public final class JobScheduler {
   }
 
   /** True when a HEALTHY, verified node advertises the job type (busy or not, connected or not). */
-  public boolean anyHealthyNodeFor(String jobType, boolean gpuRequired) {
+  boolean anyHealthyNodeFor(DSLContext tx, String jobType, boolean gpuRequired) {
     Condition condition = NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(offers(jobType));
     if (gpuRequired) {
       condition = condition.and(NODES.HAS_GPU.isTrue());
     }
-    return database.dsl().fetchExists(NODES, condition);
+    return tx.fetchExists(NODES, condition);
   }
 
   /**
@@ -72,19 +73,45 @@ public final class JobScheduler {
    * one. The claim re-checks eligibility in its UPDATE, so two replicas never overfill a node.
    */
   Optional<UUID> claimSlot(DSLContext tx, String jobType, boolean gpuRequired) {
-    Condition eligible = eligible(jobType, gpuRequired);
+    return claim(tx, eligible(jobType, gpuRequired), DSL.noCondition());
+  }
+
+  /**
+   * Within {@code tx}: a slot for a new submission, unless older queued work of its type at its
+   * priority or higher waits; the new job then queues behind it instead of overtaking it (FIFO
+   * within priority). Empty when it must queue.
+   */
+  Optional<UUID> claimSlotUnlessQueued(DSLContext tx, String jobType, boolean gpuRequired, short rank) {
+    Condition queueAhead = DSL.exists(DSL.selectOne().from(JOBS).where(JOBS.STATUS.eq(JobStatus.QUEUED.name())
+        .and(JOBS.JOB_TYPE.eq(jobType))
+        .and(JOBS.PRIORITY_RANK.ge(rank))
+        .and(JOBS.SETTLEMENT.in(SCHEDULABLE_SETTLEMENTS))));
+    return claim(tx, eligible(jobType, gpuRequired), DSL.not(queueAhead));
+  }
+
+  /**
+   * Picks the least-loaded node matching {@code eligible} and {@code pick}, and claims its slot,
+   * in one statement. A concurrent claim may fill the node between the pick and the update (the
+   * update re-checks {@code eligible} on the row it locked): then it picks again.
+   */
+  private static Optional<UUID> claim(DSLContext tx, Condition eligible, Condition pick) {
+    var candidate = DSL.select(NODES.ID).from(NODES)
+        .where(eligible.and(pick))
+        .orderBy(NODES.ACTIVE_JOBS.cast(SQLDataType.DOUBLE).div(NODES.SLOTS).asc(),
+            NODES.CURRENT_LOAD.asc(), NODES.ID.asc())
+        .limit(1);
     for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      UUID candidate = tx.select(NODES.ID).from(NODES)
-          .where(eligible)
-          .orderBy(NODES.ACTIVE_JOBS.cast(SQLDataType.DOUBLE).div(NODES.SLOTS).asc(),
-              NODES.CURRENT_LOAD.asc(), NODES.ID.asc())
-          .limit(1)
-          .fetchOne(NODES.ID);
-      if (candidate == null) {
+      Record picked = tx.fetchSingle("""
+              WITH candidate AS ({0}),
+                   claimed AS (UPDATE {1} SET {2} = {2} + 1 WHERE {3} IN (SELECT id FROM candidate) AND {4}
+                               RETURNING {3})
+              SELECT (SELECT id FROM candidate), (SELECT id FROM claimed)""",
+          candidate, NODES, NODES.ACTIVE_JOBS.getUnqualifiedName(), NODES.ID, eligible);
+      if (picked.get(0) == null) {
         return Optional.empty();
       }
-      if (claimOn(tx, candidate, eligible)) {
-        return Optional.of(candidate);
+      if (picked.get(1) != null) {
+        return Optional.of(picked.get(1, UUID.class));
       }
     }
     return Optional.empty();
@@ -114,18 +141,6 @@ public final class JobScheduler {
         .set(JOB_ASSIGNMENTS.CREATED_AT, now)
         .execute();
     return assignmentId;
-  }
-
-  /**
-   * Within {@code tx}: whether older queued work of this type at this priority or higher waits;
-   * a new submission then queues behind it instead of overtaking it (FIFO within priority).
-   */
-  boolean hasQueueAhead(DSLContext tx, UUID jobId, String jobType, short rank) {
-    return tx.fetchExists(JOBS, JOBS.STATUS.eq(JobStatus.QUEUED.name())
-        .and(JOBS.JOB_TYPE.eq(jobType))
-        .and(JOBS.PRIORITY_RANK.ge(rank))
-        .and(JOBS.SETTLEMENT.in(SCHEDULABLE_SETTLEMENTS))
-        .and(JOBS.ID.ne(jobId)));
   }
 
   /** Asks for a queue pass soon, on another thread; bursts of requests collapse into one pass. */
@@ -184,39 +199,41 @@ public final class JobScheduler {
    * finished a job or connected. Returns how many jobs it assigned; the caller notifies the node.
    */
   public int assignQueuedTo(UUID nodeId) {
-    return transactions.transactionResult(cfg -> {
-      DSLContext tx = cfg.dsl();
-      var node = tx.select(NODES.CAPABILITIES, NODES.HAS_GPU, NODES.SLOTS, NODES.ACTIVE_JOBS)
-          .from(NODES)
-          .where(NODES.ID.eq(nodeId).and(NODES.STATUS.eq("HEALTHY")).and(NODES.VERIFIED.isTrue())
-              .and(NODES.STREAM_SESSION.isNotNull()))
-          .fetchOne();
-      if (node == null || node.value4() >= node.value3() || node.value1().length == 0) {
-        return 0;
+    return transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
+  }
+
+  /** {@link #assignQueuedTo(UUID)} within {@code tx}, e.g. the one that just freed the slot. */
+  int assignQueuedTo(DSLContext tx, UUID nodeId) {
+    var node = tx.select(NODES.CAPABILITIES, NODES.HAS_GPU, NODES.SLOTS, NODES.ACTIVE_JOBS)
+        .from(NODES)
+        .where(NODES.ID.eq(nodeId).and(NODES.STATUS.eq("HEALTHY")).and(NODES.VERIFIED.isTrue())
+            .and(NODES.STREAM_SESSION.isNotNull()))
+        .fetchOne();
+    if (node == null || node.value4() >= node.value3() || node.value1().length == 0) {
+      return 0;
+    }
+    Condition fits = JOBS.STATUS.eq(JobStatus.QUEUED.name())
+        .and(JOBS.SETTLEMENT.in(SCHEDULABLE_SETTLEMENTS))
+        .and(JOBS.JOB_TYPE.in(Arrays.asList(node.value1())));
+    if (!node.value2()) {
+      fits = fits.and(JOBS.GPU_REQUIRED.isFalse());
+    }
+    List<Record3<UUID, String, Boolean>> queued = tx
+        .select(JOBS.ID, JOBS.JOB_TYPE, JOBS.GPU_REQUIRED).from(JOBS)
+        .where(fits)
+        .orderBy(JOBS.PRIORITY_RANK.desc(), JOBS.QUEUED_AT.asc(), JOBS.ID.asc())
+        .limit(node.value3() - node.value4())
+        .forUpdate().skipLocked()
+        .fetch();
+    int count = 0;
+    for (Record3<UUID, String, Boolean> job : queued) {
+      if (!claimOn(tx, nodeId, eligible(job.value2(), job.value3()))) {
+        break;
       }
-      Condition fits = JOBS.STATUS.eq(JobStatus.QUEUED.name())
-          .and(JOBS.SETTLEMENT.in(SCHEDULABLE_SETTLEMENTS))
-          .and(JOBS.JOB_TYPE.in(Arrays.asList(node.value1())));
-      if (!node.value2()) {
-        fits = fits.and(JOBS.GPU_REQUIRED.isFalse());
-      }
-      List<Record3<UUID, String, Boolean>> queued = tx
-          .select(JOBS.ID, JOBS.JOB_TYPE, JOBS.GPU_REQUIRED).from(JOBS)
-          .where(fits)
-          .orderBy(JOBS.PRIORITY_RANK.desc(), JOBS.QUEUED_AT.asc(), JOBS.ID.asc())
-          .limit(node.value3() - node.value4())
-          .forUpdate().skipLocked()
-          .fetch();
-      int count = 0;
-      for (Record3<UUID, String, Boolean> job : queued) {
-        if (!claimOn(tx, nodeId, eligible(job.value2(), job.value3()))) {
-          break;
-        }
-        assign(tx, job.value1(), nodeId, job.value2());
-        count++;
-      }
-      return count;
-    });
+      assign(tx, job.value1(), nodeId, job.value2());
+      count++;
+    }
+    return count;
   }
 
   private static boolean claimOn(DSLContext tx, UUID nodeId, Condition eligible) {

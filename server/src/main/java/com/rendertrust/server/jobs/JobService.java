@@ -22,6 +22,7 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,9 @@ import org.slf4j.LoggerFactory;
  * What creators do with jobs: submit, list, look at, cancel, and download results. Every
  * operation is scoped to the calling user: another user's job answers exactly like a missing one.
  *
- * <p>Submission with a price: the job row is written first, unschedulable (HOLD_PENDING), then
- * the hold is placed, then the job becomes schedulable and is dispatched. A refused hold (402)
- * deletes the row again, so nothing remains; a crash in between leaves a row the sweeper finds
- * and resolves (released, FAILED). Free job types skip billing and take one transaction.
+ * <p>A submission is one transaction: the price's hold, the slot claim and the job row in its
+ * first state (DISPATCHED with its assignment, or QUEUED) commit together or not at all, so a
+ * refused hold (402) or a crash leaves nothing behind. Free job types skip the hold.
  */
 public final class JobService {
 
@@ -72,38 +72,65 @@ public final class JobService {
     if (earlier.isPresent()) {
       return replay(earlier.get(), valid);
     }
-    if (!scheduler.anyHealthyNodeFor(valid.jobType(), valid.gpuRequired())) {
+    long price = config.prices().forType(valid.jobType());
+    UUID jobId = UUID.randomUUID();
+    try {
+      return announce(transactions.transactionResult(cfg -> submitWithin(cfg.dsl(), jobId, userId, valid, price)));
+    } catch (RacedSubmission raced) {
+      return replay(raced.winner(), valid);
+    }
+  }
+
+  /**
+   * The whole submission in one transaction: hold the price, claim a slot (or queue), write the
+   * job in its first state. A refusal (400, 402) or a failure rolls all of it back, so a submission
+   * either exists with its hold or left nothing behind.
+   */
+  private DispatchOutcome submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, long price) {
+    if (price > 0) {
+      try {
+        billing.holdWithin(tx, jobId, userId, price);
+      } catch (DomainException refused) {
+        requireHealthyNode(tx, valid); // a 400 takes precedence over a 402
+        throw refused;
+      } catch (DataAccessException databaseFailure) {
+        throw databaseFailure; // retried or mapped by Transactions
+      } catch (RuntimeException unknownOutcome) {
+        log.error("placing the hold of job {} failed", jobId, unknownOutcome);
+        throw DomainException.unavailable("billing is unavailable; retry later");
+      }
+    }
+    Optional<UUID> node = scheduler.claimSlotUnlessQueued(tx, valid.jobType(), valid.gpuRequired(),
+        valid.priority().rank());
+    if (node.isEmpty()) {
+      requireHealthyNode(tx, valid);
+    }
+    Optional<JobsRecord> raced = insert(tx, jobId, userId, valid, price, node);
+    if (raced.isPresent()) {
+      throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slot
+    }
+    return new DispatchOutcome(jobId, node, node.isPresent() ? JobStatus.DISPATCHED : JobStatus.QUEUED);
+  }
+
+  private void requireHealthyNode(DSLContext tx, ValidSubmission valid) {
+    if (!scheduler.anyHealthyNodeFor(tx, valid.jobType(), valid.gpuRequired())) {
       throw new DomainException(Reason.NO_HEALTHY_NODE,
           "no healthy node offers job type '" + valid.jobType() + "'" + (valid.gpuRequired() ? " with a GPU" : ""));
     }
-    long price = config.prices().forType(valid.jobType());
-    UUID jobId = UUID.randomUUID();
-    if (price == 0) {
-      // Free: insert and dispatch in one transaction, so the job is never seen half-submitted.
-      Submitted submitted = transactions.transactionResult(cfg -> {
-        Optional<JobsRecord> raced = insert(cfg.dsl(), jobId, userId, valid, price, Settlement.NONE);
-        return raced.isPresent() ? new Submitted(null, raced) : new Submitted(dispatchNew(cfg.dsl(), jobId, valid), raced);
-      });
-      return submitted.raced().isPresent() ? replay(submitted.raced().get(), valid) : announce(submitted.outcome());
+  }
+
+  /** A concurrent submission with the same idempotency key committed first: answer like a retry. */
+  private static final class RacedSubmission extends RuntimeException {
+    private final transient JobsRecord winner;
+
+    RacedSubmission(JobsRecord winner) {
+      super(null, null, false, false);
+      this.winner = winner;
     }
-    // Priced: the row exists (unschedulable, HOLD_PENDING) before the hold, so a crash between
-    // the two leaves something the sweeper can find; the hold is then confirmed and dispatched.
-    Optional<JobsRecord> raced = transactions.transactionResult(cfg ->
-        insert(cfg.dsl(), jobId, userId, valid, price, Settlement.HOLD_PENDING));
-    if (raced.isPresent()) {
-      return replay(raced.get(), valid);
+
+    JobsRecord winner() {
+      return winner;
     }
-    try {
-      billing.hold(jobId, userId, price);
-    } catch (DomainException refused) {
-      deleteUnheld(jobId);
-      throw refused;
-    } catch (RuntimeException unknownOutcome) {
-      log.error("placing the hold of job {} failed", jobId, unknownOutcome);
-      abandonSubmission(jobId);
-      throw DomainException.unavailable("billing is unavailable; retry later");
-    }
-    return announce(transactions.transactionResult(cfg -> dispatchNew(cfg.dsl(), jobId, valid)));
   }
 
   public JobPage list(UUID userId, String statusFilter, int limit, int offset) {
@@ -180,24 +207,6 @@ public final class JobService {
     return new ResultLink(job.getId(), url, storage.downloadUrlTtl().toSeconds());
   }
 
-  /** Within {@code tx}: the new job goes to a node now, or waits in the queue. */
-  private DispatchOutcome dispatchNew(DSLContext tx, UUID jobId, ValidSubmission valid) {
-    JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchSingle();
-    Optional<UUID> node = Optional.empty();
-    if (!scheduler.hasQueueAhead(tx, jobId, valid.jobType(), valid.priority().rank())) {
-      node = scheduler.claimSlot(tx, valid.jobType(), valid.gpuRequired());
-    }
-    if (job.getSettlement().equals(Settlement.HOLD_PENDING.name())) {
-      job.setSettlement(Settlement.HELD.name());
-    }
-    JobStatus status = node.isPresent() ? JobStatus.DISPATCHED : JobStatus.QUEUED;
-    job.setFirstStatus(status.name());
-    job.setFirstNodeId(node.orElse(null));
-    job.update();
-    node.ifPresent(nodeId -> scheduler.assign(tx, jobId, nodeId, valid.jobType()));
-    return new DispatchOutcome(jobId, node, status);
-  }
-
   /** After the commit: wake the node, or let the queue pass place the job. */
   private DispatchOutcome announce(DispatchOutcome outcome) {
     if (outcome.nodeId().isPresent()) {
@@ -208,9 +217,16 @@ public final class JobService {
     return outcome;
   }
 
+  /**
+   * Writes the job in its first state: DISPATCHED to {@code node} (whose slot is claimed) with its
+   * assignment, or QUEUED. Empty when written; otherwise the job a concurrent submission with the
+   * same idempotency key stored first (nothing written then).
+   */
   private Optional<JobsRecord> insert(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, long price,
-      Settlement settlement) {
+      Optional<UUID> node) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
+    JobStatus status = node.isPresent() ? JobStatus.DISPATCHED : JobStatus.QUEUED;
+    UUID assignmentId = node.isPresent() ? UUID.randomUUID() : null;
     int inserted = tx.insertInto(JOBS)
         .set(JOBS.ID, jobId)
         .set(JOBS.USER_ID, userId)
@@ -220,25 +236,35 @@ public final class JobService {
         .set(JOBS.PRIORITY, valid.priority().wireName())
         .set(JOBS.PRIORITY_RANK, valid.priority().rank())
         .set(JOBS.GPU_REQUIRED, valid.gpuRequired())
-        .set(JOBS.STATUS, JobStatus.QUEUED.name())
+        .set(JOBS.STATUS, status.name())
         .set(JOBS.PRICE, price)
-        .set(JOBS.SETTLEMENT, settlement.name())
+        .set(JOBS.SETTLEMENT, (price > 0 ? Settlement.HELD : Settlement.NONE).name())
         .set(JOBS.IDEMPOTENCY_KEY, valid.idempotencyKey().orElse(null))
         .set(JOBS.REQUEST_HASH, valid.requestHash())
+        .set(JOBS.FIRST_STATUS, status.name())
+        .set(JOBS.FIRST_NODE_ID, node.orElse(null))
+        .set(JOBS.NODE_ID, node.orElse(null))
+        .set(JOBS.ASSIGNMENT_ID, assignmentId)
+        .set(JOBS.DISPATCHED_AT, node.isPresent() ? now : null)
+        .set(JOBS.DEADLINE, node.isPresent() ? now.plus(config.maxRuntimes().forType(valid.jobType())) : null)
         .set(JOBS.QUEUED_AT, now)
         .set(JOBS.CREATED_AT, now)
         .set(JOBS.UPDATED_AT, now)
         .onConflict(JOBS.USER_ID, JOBS.IDEMPOTENCY_KEY).doNothing()
         .execute();
-    if (inserted == 1) {
-      return Optional.empty();
+    if (inserted == 0) {
+      return valid.idempotencyKey().flatMap(key -> tx.selectFrom(JOBS)
+          .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key))).fetchOptional());
     }
-    // A concurrent submission with the same key won the race: answer like a retry.
-    return valid.idempotencyKey().flatMap(key -> tx.selectFrom(JOBS)
-        .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key))).fetchOptional());
-  }
-
-  private record Submitted(DispatchOutcome outcome, Optional<JobsRecord> raced) {
+    if (assignmentId != null) {
+      tx.insertInto(JOB_ASSIGNMENTS)
+          .set(JOB_ASSIGNMENTS.ID, assignmentId)
+          .set(JOB_ASSIGNMENTS.JOB_ID, jobId)
+          .set(JOB_ASSIGNMENTS.NODE_ID, node.get())
+          .set(JOB_ASSIGNMENTS.CREATED_AT, now)
+          .execute();
+    }
+    return Optional.empty();
   }
 
   private DispatchOutcome replay(JobsRecord earlier, ValidSubmission valid) {
@@ -260,16 +286,10 @@ public final class JobService {
         .fetchOptional();
   }
 
-  /** The hold was refused: the submission leaves no trace. */
-  private void deleteUnheld(UUID jobId) {
-    database.dsl().deleteFrom(JOBS)
-        .where(JOBS.ID.eq(jobId).and(JOBS.SETTLEMENT.eq(Settlement.HOLD_PENDING.name())))
-        .execute();
-  }
-
   /**
-   * The hold's outcome is unknown: end the job FAILED with a pending release, which the
-   * sweeper completes if this attempt fails (a release without a hold is a no-op).
+   * A job an earlier version left HOLD_PENDING (it wrote the row, then held in a second
+   * transaction): the hold's outcome is unknown, so end the job FAILED with a pending release,
+   * which the sweeper completes if this attempt fails (a release without a hold is a no-op).
    */
   void abandonSubmission(UUID jobId) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());

@@ -5,6 +5,7 @@ import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import java.util.UUID;
+import org.jooq.DSLContext;
 
 /**
  * Jobs' money on the credits ledger: prices are ten-thousandths of a credit, exactly
@@ -35,6 +36,28 @@ public final class LedgerJobBilling implements JobBilling {
   public void release(UUID jobId) {
     try {
       holds.release(jobId);
+    } catch (DomainException e) {
+      if (e.reason() != Reason.NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void holdWithin(DSLContext tx, UUID jobId, UUID userId, long amount) {
+    holds.holdWithin(tx, jobId, userId, new CreditAmount(amount));
+  }
+
+  @Override
+  public void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId) {
+    holds.captureWithin(tx, jobId, userId, operatorUserId);
+  }
+
+  /** Like {@link #release}; a missing hold is found before anything is written, so {@code tx} stays usable. */
+  @Override
+  public void releaseWithin(DSLContext tx, UUID jobId) {
+    try {
+      holds.releaseWithin(tx, jobId);
     } catch (DomainException e) {
       if (e.reason() != Reason.NOT_FOUND) {
         throw e;

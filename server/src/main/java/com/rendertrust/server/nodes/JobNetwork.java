@@ -75,7 +75,7 @@ public final class JobNetwork implements AutoCloseable {
         config.heartbeatTimeout().plus(config.heartbeatInterval()), workers);
     JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers);
     Settlements settlements = new Settlements(database, billing);
-    JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, sessions);
+    JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage);
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);

@@ -105,7 +105,7 @@ class SchedulerSimulationTest {
       };
       JobScheduler scheduler = new JobScheduler(database, config, clock, NodeNotifier.NONE, Runnable::run);
       Settlements settlements = new Settlements(database, billing);
-      this.lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, NodeNotifier.NONE);
+      this.lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, NodeNotifier.NONE);
       this.jobs = new JobService(database, config, clock, billing, scheduler, settlements, NodeNotifier.NONE, store,
           StorageConfig.defaults());
       this.nodes = new NodeService(database, config, clock, nodeId -> "token");

@@ -3,6 +3,7 @@ package com.rendertrust.server.testing;
 import com.rendertrust.server.jobs.JobBilling;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
 
 /**
  * A fault injector in front of the real ledger's billing: the next {@code n} settlement calls
@@ -37,6 +38,23 @@ public final class FlakyJobBilling implements JobBilling {
   public void release(UUID jobId) {
     maybeFail();
     real.release(jobId);
+  }
+
+  @Override
+  public void holdWithin(DSLContext tx, UUID jobId, UUID userId, long amount) {
+    real.holdWithin(tx, jobId, userId, amount);
+  }
+
+  @Override
+  public void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId) {
+    maybeFail();
+    real.captureWithin(tx, jobId, userId, operatorUserId);
+  }
+
+  @Override
+  public void releaseWithin(DSLContext tx, UUID jobId) {
+    maybeFail();
+    real.releaseWithin(tx, jobId);
   }
 
   private void maybeFail() {
