@@ -38,6 +38,8 @@ public final class TokenService {
   /** Larger tokens are refused before parsing: ours are ~400 bytes, headers are capped at 8 KiB. */
   static final int MAX_TOKEN_CHARS = 4096;
   static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+  /** Valid tokens whose signature is not checked again (about 2 KiB each). */
+  private static final int VERIFIED_CACHE_SIZE = 4096;
 
   private static final Pattern COMPACT_JWS = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
   private static final String TOKEN_TYPE = "token_type";
@@ -48,6 +50,7 @@ public final class TokenService {
   private final String issuer;
   private final Clock clock;
   private final Ed25519Signer signer;
+  private final VerifiedSignatures verifiedSignatures = new VerifiedSignatures(VERIFIED_CACHE_SIZE);
 
   public TokenService(SigningKeys keys, String issuer, Clock clock) {
     this.keys = keys;
@@ -97,6 +100,13 @@ public final class TokenService {
     if (jwt == null || jwt.length() > MAX_TOKEN_CHARS || !COMPACT_JWS.matcher(jwt).matches()) {
       throw invalid();
     }
+    Optional<VerifiedSignatures.Verified> known = verifiedSignatures.find(jwt);
+    if (known.isPresent()) {
+      if (keys.verificationKey(known.get().header().getKeyID()).isEmpty()) {
+        throw invalid(); // its key was retired since
+      }
+      return checkClaims(known.get().header(), known.get().claims());
+    }
     SignedJWT parsed;
     JWTClaimsSet claims;
     try {
@@ -120,7 +130,9 @@ public final class TokenService {
       // Malformed input of any kind (bad base64, bad JSON, odd key material): just invalid.
       throw invalid();
     }
-    return checkClaims(parsed.getHeader(), claims);
+    VerifiedToken token = checkClaims(parsed.getHeader(), claims);
+    verifiedSignatures.remember(jwt, parsed.getHeader(), claims);
+    return token;
   }
 
   private VerifiedToken checkClaims(JWSHeader header, JWTClaimsSet claims) {
