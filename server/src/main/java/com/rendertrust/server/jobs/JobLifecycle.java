@@ -179,8 +179,9 @@ public final class JobLifecycle {
     }
     update.where(JOBS.ID.eq(jobId)).execute();
     endAssignment(tx, finish.assignmentId(), finish.completed() ? "COMPLETED" : "FAILED", finish.now());
-    releaseSlot(tx, finish.nodeId(), finish.completed() ? SlotRelease.SUCCESS : SlotRelease.FAILURE, finish.now());
-    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId()));
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(),
+        finish.completed() ? SlotRelease.SUCCESS : SlotRelease.FAILURE, finish.now());
+    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed));
   }
 
   /**
@@ -299,8 +300,11 @@ public final class JobLifecycle {
 
   private enum SlotRelease { SUCCESS, FAILURE, NEUTRAL }
 
-  /** Frees the slot; a failure may trip the node to UNHEALTHY, a success resets the streak. */
-  private void releaseSlot(DSLContext tx, UUID nodeId, SlotRelease release, OffsetDateTime now) {
+  /**
+   * Frees the slot; a failure may trip the node to UNHEALTHY, a success resets the streak.
+   * Returns what the node can take now (read in the same statement, under its row lock).
+   */
+  private NodeCapacity releaseSlot(DSLContext tx, UUID nodeId, SlotRelease release, OffsetDateTime now) {
     var update = tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(1));
     switch (release) {
       case SUCCESS -> update = update.set(NODES.CONSECUTIVE_FAILURES, 0);
@@ -316,7 +320,12 @@ public final class JobLifecycle {
         // a lost connection says nothing about the node's ability to run jobs
       }
     }
-    update.where(NODES.ID.eq(nodeId)).execute();
+    return update.where(NODES.ID.eq(nodeId))
+        .returning(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
+            NODES.CAPABILITIES, NODES.HAS_GPU)
+        .fetchOptional()
+        .map(NodeCapacity::of)
+        .orElse(NodeCapacity.NONE);
   }
 
   private static String errorText(String message) {

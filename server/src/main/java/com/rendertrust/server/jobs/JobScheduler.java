@@ -11,7 +11,6 @@ import com.rendertrust.server.platform.db.Timestamps;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -202,27 +201,33 @@ public final class JobScheduler {
     return transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
   }
 
-  /** {@link #assignQueuedTo(UUID)} within {@code tx}, e.g. the one that just freed the slot. */
+  /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
-    var node = tx.select(NODES.CAPABILITIES, NODES.HAS_GPU, NODES.SLOTS, NODES.ACTIVE_JOBS)
-        .from(NODES)
-        .where(NODES.ID.eq(nodeId).and(NODES.STATUS.eq("HEALTHY")).and(NODES.VERIFIED.isTrue())
-            .and(NODES.STREAM_SESSION.isNotNull()))
-        .fetchOne();
-    if (node == null || node.value4() >= node.value3() || node.value1().length == 0) {
+    NodeCapacity node = tx.select(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
+            NODES.CAPABILITIES, NODES.HAS_GPU)
+        .from(NODES).where(NODES.ID.eq(nodeId))
+        .fetchOptional()
+        .map(NodeCapacity::of)
+        .orElse(NodeCapacity.NONE);
+    return assignQueuedTo(tx, nodeId, node);
+  }
+
+  /** Within {@code tx}, which just read {@code node}'s capacity (e.g. freeing a slot): fills its free slots. */
+  int assignQueuedTo(DSLContext tx, UUID nodeId, NodeCapacity node) {
+    if (node.freeSlots() == 0) {
       return 0;
     }
     Condition fits = JOBS.STATUS.eq(JobStatus.QUEUED.name())
         .and(JOBS.SETTLEMENT.in(SCHEDULABLE_SETTLEMENTS))
-        .and(JOBS.JOB_TYPE.in(Arrays.asList(node.value1())));
-    if (!node.value2()) {
+        .and(JOBS.JOB_TYPE.in(node.capabilities()));
+    if (!node.hasGpu()) {
       fits = fits.and(JOBS.GPU_REQUIRED.isFalse());
     }
     List<Record3<UUID, String, Boolean>> queued = tx
         .select(JOBS.ID, JOBS.JOB_TYPE, JOBS.GPU_REQUIRED).from(JOBS)
         .where(fits)
         .orderBy(JOBS.PRIORITY_RANK.desc(), JOBS.QUEUED_AT.asc(), JOBS.ID.asc())
-        .limit(node.value3() - node.value4())
+        .limit(node.freeSlots())
         .forUpdate().skipLocked()
         .fetch();
     int count = 0;
