@@ -9,6 +9,7 @@ import com.rendertrust.api.v1.Hello;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.security.PrivateKey;
@@ -143,6 +144,11 @@ public final class ServerLink implements ReportOutbox.FrameSink, AutoCloseable {
 
   private void superviseStreams() {
     while (!stopping) {
+      // The channel backs off on its own while the server refuses connections (towards 2 min);
+      // this loop's backoff decides when to try, so a restarted server is found promptly.
+      if (channel instanceof ManagedChannel managed) {
+        managed.resetConnectBackoff();
+      }
       Session session;
       synchronized (this) {
         session = new Session(++generations);

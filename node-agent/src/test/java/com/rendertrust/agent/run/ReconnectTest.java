@@ -101,6 +101,23 @@ class ReconnectTest extends RunningAgentTestBase {
     Await.until(() -> fixture.agent().connection().connected(), WAIT, "the agent to take the Welcome");
   }
 
+  /**
+   * gRPC's channel keeps its own reconnect backoff (growing towards 2 minutes) while the server
+   * refuses connections; the agent resets it, so a server back after a long restart is reached
+   * within the agent's own delay (here at most 400 ms), not at the channel's next attempt.
+   */
+  @Test
+  void aServerBackFromALongRestartIsReachedWithinTheAgentsOwnDelay() throws Exception {
+    fixture.start();
+    server.awaitStream(0, WAIT);
+
+    server.restartAfter(Duration.ofSeconds(10));
+    Instant back = Instant.now();
+
+    FakeControlPlane.NodeStream stream = server.awaitStream(1, WAIT);
+    assertThat(Duration.between(back, stream.openedAt)).isLessThan(Duration.ofSeconds(2));
+  }
+
   @Test
   void aNewerStreamForTheSameNodeReplacesTheOldOneAndTheAgentKeepsOne() throws Exception {
     fixture.start();

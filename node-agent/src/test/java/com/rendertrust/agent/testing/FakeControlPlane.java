@@ -152,7 +152,8 @@ public final class FakeControlPlane implements AutoCloseable {
     }
   }
 
-  private final Server server;
+  private volatile Server server;
+  private final ServerInterceptor captureAuthorization;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, FakeNode> nodesByKey = new ConcurrentHashMap<>();
   private final Map<String, FakeNode> nodesById = new ConcurrentHashMap<>();
@@ -172,17 +173,33 @@ public final class FakeControlPlane implements AutoCloseable {
   }
 
   public FakeControlPlane(int port) throws IOException {
-    ServerInterceptor captureAuthorization = new ServerInterceptor() {
+    captureAuthorization = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String value = headers.get(AUTHORIZATION_HEADER);
         return Contexts.interceptCall(Context.current().withValue(AUTHORIZATION, value), call, headers, next);
       }
     };
-    server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+    server = serve(port);
+  }
+
+  private Server serve(int port) throws IOException {
+    return Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
         .addService(ServerInterceptors.intercept(new Service(), captureAuthorization))
         .build()
         .start();
+  }
+
+  /**
+   * A server restart: stops serving (connections are refused) for {@code downtime}, then serves
+   * again on the same port, remembering its nodes like a control plane's database would.
+   */
+  public void restartAfter(Duration downtime) throws IOException, InterruptedException {
+    int port = port();
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+    Thread.sleep(downtime.toMillis());
+    server = serve(port);
   }
 
   public int port() {
