@@ -22,6 +22,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,10 +143,10 @@ public final class JobsBenchmark {
       Pgbench pgbench = Pgbench.find(postgres.getPort()).orElseThrow(() -> new IllegalStateException(
           "pgbench not found: install postgresql-client or set RT_BENCH_PGBENCH"));
       if (options.ceilingOnly()) {
-        exit = ceilingOnly(options, postgres, pgbench, loadAtStart);
+        exit = ceilingOnly(options, postgres, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
       } else {
         try (ControlPlane controlPlane = ControlPlane.start(config(options, dataDir, postgres))) {
-          exit = run(options, controlPlane, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
+          exit = run(options, controlPlane, postgres, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
         }
       }
     } finally {
@@ -170,8 +173,8 @@ public final class JobsBenchmark {
         StorageConfig.defaults());
   }
 
-  private static int run(Options options, ControlPlane controlPlane, Pgbench pgbench, CpuUse cpu, double loadAtStart)
-      throws InterruptedException {
+  private static int run(Options options, ControlPlane controlPlane, EmbeddedPostgres postgres, Pgbench pgbench,
+      CpuUse cpu, double loadAtStart) throws InterruptedException {
     int port = controlPlane.httpPort();
     DSLContext db = controlPlane.database().dsl();
     JobTracker tracker = new JobTracker();
@@ -217,17 +220,16 @@ public final class JobsBenchmark {
 
       System.err.printf("pgbench simple-update, %d clients, %d s%n", options.clients(), options.seconds());
       double pgbenchTps = pgbench.simpleUpdate(options.clients(), options.seconds());
-      LifecycleCeiling ceilingBench = ceilingOf(options, db, pgbench, cpu);
-      LifecycleCeiling.Result ceiling = measureCeiling(options, ceilingBench);
+      CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
 
       List<String> problems = new ArrayList<>(lostJobs(db, clients));
-      problems.addAll(ceilingBench.unfinishedJobs());
+      problems.addAll(ceiling.problems());
       if (latency.reachedNode() < latency.submitted()) {
         problems.add((latency.submitted() - latency.reachedNode()) + " open-loop jobs never reached a node");
       }
       // Overload symptoms: reported, but not lost work (every stored job is checked above).
       List<String> warnings = new ArrayList<>();
-      long stored = count(db, "SELECT count(*) FROM jobs WHERE NOT " + LifecycleCeiling.CEILING_JOBS);
+      long stored = count(db, "SELECT count(*) FROM jobs");
       if (clients.rejected() > 0) {
         warnings.add(clients.rejected() + " submissions answered with an error; " + stored + " jobs stored for "
             + clients.accepted() + " submissions answered with a job id (an error does not prove that no job was created)");
@@ -240,9 +242,10 @@ public final class JobsBenchmark {
           problems.add("node " + i + ": " + nodes.get(i).failedUploads() + " result uploads failed");
         }
       }
-      List<String> violations = new LedgerInvariants(db).violations();
+      List<String> violations = new ArrayList<>(new LedgerInvariants(db).violations());
+      violations.addAll(ceiling.violations());
       double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      print(options, pgbench, throughput, latency, pgbenchTps, ceiling, tracker, nodes, clients, loadAtStart, loadAtEnd);
+      print(options, pgbench, throughput, latency, pgbenchTps, ceiling.result(), tracker, nodes, clients, loadAtStart, loadAtEnd);
       System.out.println();
       System.out.println(violations.isEmpty()
           ? "ledger invariants after the run: all hold"
@@ -260,42 +263,49 @@ public final class JobsBenchmark {
     }
   }
 
-  /**
-   * Only the ceiling: migrations (Flyway, as the server applies them), the fixture, the pgbench
-   * run, then the same ledger and job checks as the full run.
-   */
-  private static int ceilingOnly(Options options, EmbeddedPostgres postgres, Pgbench pgbench, double loadAtStart)
+  /** Only the ceiling (no server, no warm-up), with the same ledger and job checks as the full run. */
+  private static int ceilingOnly(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu,
+      double loadAtStart) throws InterruptedException {
+    CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
+    double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    printMachine(options, pgbench, loadAtStart, loadAtEnd);
+    System.out.printf(Locale.ROOT, "ceiling only: %d pgbench clients, %d s, echo at %s credits%n", options.clients(),
+        options.seconds(), options.price());
+    System.out.println();
+    System.out.println("| figure | measured | goal | |");
+    System.out.println("|---|---:|---:|---|");
+    printCeilingRow(ceiling.result());
+    System.out.println();
+    printCeilingCpu(ceiling.result());
+    return report(ceiling.violations(), ceiling.problems());
+  }
+
+  /** The ceiling's figures, and what the checks after it found in its database. */
+  private record CeilingRun(LifecycleCeiling.Result result, List<String> violations, List<String> problems) {
+  }
+
+  /** Creates and migrates the ceiling's own database (Flyway, as the server does), runs the ceiling, checks it. */
+  private static CeilingRun runCeiling(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu)
       throws InterruptedException {
-    try (Database database = Database.open(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null, 2)) {
-      DSLContext db = database.dsl();
-      LifecycleCeiling ceiling = ceilingOf(options, db, pgbench, new CpuUse(postgres.getPort()));
-      LifecycleCeiling.Result result = measureCeiling(options, ceiling);
-      List<String> problems = ceiling.unfinishedJobs();
-      List<String> violations = new LedgerInvariants(db).violations();
-      double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      printMachine(options, pgbench, loadAtStart, loadAtEnd);
-      System.out.printf(Locale.ROOT, "ceiling only: %d pgbench clients, %d s, echo at %s credits%n", options.clients(),
-          options.seconds(), options.price());
-      System.out.println();
-      System.out.println("| figure | measured | goal | |");
-      System.out.println("|---|---:|---:|---|");
-      printCeilingRow(result);
-      System.out.println();
-      printCeilingCpu(result);
-      return report(violations, problems);
+    try (Connection connection = postgres.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + LifecycleCeiling.DATABASE);
+    } catch (SQLException e) {
+      throw new IllegalStateException("creating the ceiling's database failed", e);
     }
-  }
-
-  private static LifecycleCeiling ceilingOf(Options options, DSLContext db, Pgbench pgbench, CpuUse cpu) {
-    return new LifecycleCeiling(db, pgbench, cpu, JobsConfig.parseCredits(options.price()),
-        CreditsConfig.defaults().operatorSharePercent());
-  }
-
-  private static LifecycleCeiling.Result measureCeiling(Options options, LifecycleCeiling ceiling)
-      throws InterruptedException {
-    System.err.printf("PostgreSQL alone, bench/sql/lifecycle.sql, %d clients, %d s%n", options.clients(),
-        options.seconds());
-    return ceiling.measure(options.clients(), options.seconds());
+    String url = postgres.getJdbcUrl("postgres", LifecycleCeiling.DATABASE);
+    try (Database database = Database.open(url, "postgres", null, 2)) {
+      DSLContext db = database.dsl();
+      LifecycleCeiling ceiling = new LifecycleCeiling(db, pgbench, cpu, JobsConfig.parseCredits(options.price()),
+          CreditsConfig.defaults().operatorSharePercent());
+      System.err.printf("PostgreSQL alone, bench/sql/lifecycle.sql, %d clients, %d s%n", options.clients(),
+          options.seconds());
+      LifecycleCeiling.Result result = ceiling.measure(options.clients(), options.seconds());
+      List<String> problems = ceiling.unfinishedJobs();
+      List<String> violations = new LedgerInvariants(db).violations().stream()
+          .map(violation -> "ceiling database: " + violation).toList();
+      return new CeilingRun(result, violations, problems);
+    }
   }
 
   private static int report(List<String> violations, List<String> problems) {

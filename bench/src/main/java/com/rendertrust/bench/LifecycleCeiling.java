@@ -22,6 +22,10 @@ import org.jooq.DSLContext;
  * plane adds (gRPC, the nodes' streams, jOOQ, the extra reads and transactions the server makes)
  * can only bring the through-the-server figure below this one.
  *
+ * <p>It runs in a database of its own ({@link #DATABASE}) on the same PostgreSQL, migrated by
+ * Flyway like the server's: its fixture and jobs stay out of the server's tables, and the ledger
+ * checks after it cover exactly what the script wrote.
+ *
  * <p>The fixture: user n (one per pgbench client, the script picks {@code client_id + 1}) owns a
  * USER account funded through the ledger (an ADJUSTMENT posted by credit_post, like the server's
  * adjust), and {@link #NODES} HEALTHY verified nodes with an open stream and {@link #SLOTS} slots
@@ -29,10 +33,9 @@ import org.jooq.DSLContext;
  */
 final class LifecycleCeiling {
 
+  static final String DATABASE = "ceiling";
   static final int NODES = 8;
   static final int SLOTS = 256;
-  /** Jobs of the fixture's users, told apart from the control plane's by their user ids. */
-  static final String CEILING_JOBS = "user_id::text LIKE '00000000-0000-4000-8000-%'";
 
   private static final long FUNDS = CreditAmount.ofCredits(100_000).units();
   /** Reading CPU starts this long after pgbench did (its connections are up) and ends this long before its end. */
@@ -123,7 +126,7 @@ final class LifecycleCeiling {
     // prepared statements' and plpgsql's cached plans then scan whole tables as they grow (a
     // lifecycle cost 10 ms of CPU that way); autovacuum's analyze keeps the statistics in step.
     prepare(clients);
-    Pgbench.ScriptRun run = pgbench.startScript(script, clients, seconds, Map.of("nodes", Integer.toString(NODES),
+    Pgbench.ScriptRun run = pgbench.startScript(script, DATABASE, clients, seconds, Map.of("nodes", Integer.toString(NODES),
         "price", Long.toString(price), "operator_percent", Integer.toString(operatorSharePercent)));
     boolean margins = seconds > 3 * CPU_MARGIN.toSeconds();
     Duration margin = margins ? CPU_MARGIN : Duration.ZERO;
@@ -142,18 +145,17 @@ final class LifecycleCeiling {
     return new Result(clients, seconds, tps, cpuUse, pgbenchCores, shape());
   }
 
-  /** Fixture jobs not COMPLETED with their hold captured: a script run pgbench cut short would leave some. */
+  /** Jobs not COMPLETED with their hold captured: a script run pgbench cut short would leave some. */
   List<String> unfinishedJobs() {
     List<String> problems = new ArrayList<>();
     db.fetch("""
         SELECT j.status, j.settlement, coalesce(h.status, 'no hold') AS hold, count(*)
           FROM jobs j LEFT JOIN credit_holds h ON h.job_id = j.id
-         WHERE j.""" + CEILING_JOBS + """
-            AND NOT (j.status = 'COMPLETED' AND j.settlement = 'CAPTURED' AND h.status = 'CAPTURED')
+         WHERE NOT (j.status = 'COMPLETED' AND j.settlement = 'CAPTURED' AND h.status = 'CAPTURED')
          GROUP BY 1, 2, 3""")
         .forEach(row -> problems.add("pgbench lifecycles: " + row.get(3) + " jobs ended " + row.get(0)
             + " / settlement " + row.get(1) + " / hold " + row.get(2)));
-    long activeSlots = db.fetchOne("SELECT coalesce(sum(active_jobs), 0) FROM nodes WHERE name LIKE 'ceiling-node-%'")
+    long activeSlots = db.fetchOne("SELECT coalesce(sum(active_jobs), 0) FROM nodes")
         .get(0, Long.class);
     if (activeSlots != 0) {
       problems.add("pgbench lifecycles: " + activeSlots + " node slots still taken");

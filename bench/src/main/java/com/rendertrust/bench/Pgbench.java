@@ -75,15 +75,15 @@ final class Pgbench {
   }
 
   /**
-   * Starts a custom script file ({@code -f}) with prepared statements ({@code -M prepared}, as the
+   * Starts a custom script file ({@code -f}) on {@code database} with prepared statements ({@code -M prepared}, as the
    * server's driver does for repeated statements) and {@code -D name=value} for each define; the
    * caller reads CPU while it runs and then asks {@link ScriptRun#tps()}.
    */
-  ScriptRun startScript(Path script, int clients, int seconds, Map<String, String> defines) {
+  ScriptRun startScript(Path script, String database, int clients, int seconds, Map<String, String> defines) {
     List<String> args = new ArrayList<>(List.of("-f", script.toString(), "-M", "prepared", "-n",
         "-c", Integer.toString(clients), "-j", Integer.toString(threads(clients)), "-T", Integer.toString(seconds)));
     defines.forEach((name, value) -> args.addAll(List.of("-D", name + "=" + value)));
-    args.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "postgres"));
+    args.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", database));
     return new ScriptRun(start(args), seconds + 120L);
   }
 
