@@ -298,8 +298,8 @@ public final class JobsBenchmark {
       DSLContext db = database.dsl();
       LifecycleCeiling ceiling = new LifecycleCeiling(db, pgbench, cpu, JobsConfig.parseCredits(options.price()),
           CreditsConfig.defaults().operatorSharePercent());
-      System.err.printf("PostgreSQL alone, bench/sql/lifecycle.sql, %d clients, %d s%n", options.clients(),
-          options.seconds());
+      System.err.printf("PostgreSQL alone, one lifecycle's SQL per pgbench transaction, %d clients, %d s%n",
+          options.clients(), options.seconds());
       LifecycleCeiling.Result result = ceiling.measure(options.clients(), options.seconds());
       List<String> problems = ceiling.unfinishedJobs();
       List<String> violations = new LedgerInvariants(db).violations().stream()
@@ -427,12 +427,12 @@ public final class JobsBenchmark {
 
   private static void printCeilingCpu(LifecycleCeiling.Result ceiling) {
     CpuUse.Window cpu = ceiling.cpu();
-    System.out.printf(Locale.ROOT, "ceiling: bench/sql/lifecycle.sql, %d SQL statements in %d transactions per "
+    System.out.printf(Locale.ROOT, "ceiling: %s, %d SQL statements in %d transactions per "
             + "lifecycle (BEGIN/COMMIT not counted), pgbench -M prepared, %d clients, %d s; CPU over %.1f s of it "
             + "(cores): PostgreSQL %.2f, pgbench %.2f, this JVM %.2f, other processes %.2f, idle %.2f; "
             + "PostgreSQL %.2f ms per lifecycle%n",
-        ceiling.shape().statements(), ceiling.shape().transactions(), ceiling.clients(), ceiling.seconds(),
-        cpu.seconds(), cpu.postgresCores(), ceiling.pgbenchCores(), cpu.jvmCores(), cpu.otherCores(), cpu.idleCores(),
+        Path.of("").toAbsolutePath().relativize(ceiling.script()), ceiling.shape().statements(),
+        ceiling.shape().transactions(), ceiling.clients(), ceiling.seconds(), cpu.seconds(), cpu.postgresCores(), ceiling.pgbenchCores(), cpu.jvmCores(), cpu.otherCores(), cpu.idleCores(),
         ceiling.postgresMsPerLifecycle());
   }
 

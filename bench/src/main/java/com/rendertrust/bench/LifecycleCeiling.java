@@ -42,8 +42,8 @@ final class LifecycleCeiling {
   private static final Duration CPU_MARGIN = Duration.ofSeconds(2);
 
   /** What one run measured; the per-lifecycle CPU is PostgreSQL's (postmaster and backends) in the CPU window. */
-  record Result(int clients, int seconds, double lifecyclesPerSecond, CpuUse.Window cpu, double pgbenchCores,
-      ScriptShape shape) {
+  record Result(Path script, int clients, int seconds, double lifecyclesPerSecond, CpuUse.Window cpu,
+      double pgbenchCores, ScriptShape shape) {
 
     double postgresMsPerLifecycle() {
       return cpu.postgresCores() * 1000 / Math.max(lifecyclesPerSecond, 1e-9);
@@ -66,6 +66,7 @@ final class LifecycleCeiling {
     this.db = db;
     this.pgbench = pgbench;
     this.cpu = cpu;
+    // -Drt.bench.lifecycleSql=<file> (through RT_BENCH_JAVA_OPTS) measures a variant of the script.
     this.script = Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath();
     this.price = price;
     this.operatorSharePercent = operatorSharePercent;
@@ -142,7 +143,7 @@ final class LifecycleCeiling {
     // pgbench's own CPU is in "other processes" of the window; take it out.
     CpuUse.Window cpuUse = new CpuUse.Window(window.seconds(), window.jvmCores(), window.postgresCores(),
         Math.max(0, window.otherCores() - pgbenchCores), window.idleCores());
-    return new Result(clients, seconds, tps, cpuUse, pgbenchCores, shape());
+    return new Result(script, clients, seconds, tps, cpuUse, pgbenchCores, shape());
   }
 
   /** Jobs not COMPLETED with their hold captured: a script run pgbench cut short would leave some. */
