@@ -10,6 +10,7 @@ import com.rendertrust.server.credits.LedgerInvariants;
 import com.rendertrust.server.platform.config.AuthConfig;
 import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.CreditsConfig;
+import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;
@@ -21,6 +22,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,9 +57,13 @@ import org.jooq.Record;
  *       due to the moment the node's stream delivered its JobDispatch (same JVM, same clock);
  *       submit-to-settled is the job's created_at to its capture, from the database.</li>
  *   <li>Baseline: pgbench -b simple-update with as many clients as creators.</li>
+ *   <li>Ceiling: PostgreSQL alone running one priced lifecycle's SQL per pgbench transaction
+ *       (bench/sql/lifecycle.sql, see {@link LifecycleCeiling}) with as many clients: what the
+ *       database can do for this workload with no JVM in the way.</li>
  * </ol>
  * Then every job must be COMPLETED and captured and the ledger invariants must hold; otherwise
- * the exit status is 1. Usage: {@code bench/run-jobs.sh --help}.
+ * the exit status is 1. {@code --ceiling-only} runs just the ceiling (no server, no warm-up) and
+ * the same ledger checks. Usage: {@code bench/run-jobs.sh --help}.
  */
 public final class JobsBenchmark {
 
@@ -63,7 +71,7 @@ public final class JobsBenchmark {
   private static final double P99_GOAL_MS = 25;
 
   private record Options(int nodes, int slots, int clients, int seconds, int warmup, double rate, int latencySeconds,
-      int pool, boolean durable, String price, boolean upload) {
+      int pool, boolean durable, String price, boolean upload, boolean ceilingOnly) {
 
     static Options parse(String[] args) {
       int nodes = 8;
@@ -77,6 +85,7 @@ public final class JobsBenchmark {
       boolean durable = false;
       String price = "0.01";
       boolean upload = false;
+      boolean ceilingOnly = false;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--nodes" -> nodes = Integer.parseInt(args[++i]);
@@ -90,11 +99,12 @@ public final class JobsBenchmark {
           case "--durable" -> durable = true;
           case "--price" -> price = args[++i];
           case "--upload" -> upload = true;
+          case "--ceiling-only" -> ceilingOnly = true;
           case "--help", "-h" -> {
             System.out.println("""
                 bench/run-jobs.sh [--nodes 8] [--slots 32] [--clients 32] [--seconds 20] [--warmup 60]
                                   [--rate 500] [--latency-seconds <seconds>] [--pool 32] [--price 0.01]
-                                  [--durable] [--upload]""");
+                                  [--durable] [--upload] [--ceiling-only]""");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
@@ -104,7 +114,7 @@ public final class JobsBenchmark {
         throw new IllegalArgumentException("--price must be positive: a lifecycle ends with its settlement");
       }
       return new Options(nodes, slots, clients, seconds, warmup, rate, latencySeconds == null ? seconds : latencySeconds,
-          pool, durable, price, upload);
+          pool, durable, price, upload, ceilingOnly);
     }
   }
 
@@ -132,8 +142,12 @@ public final class JobsBenchmark {
     try (EmbeddedPostgres postgres = postgresBuilder.start()) {
       Pgbench pgbench = Pgbench.find(postgres.getPort()).orElseThrow(() -> new IllegalStateException(
           "pgbench not found: install postgresql-client or set RT_BENCH_PGBENCH"));
-      try (ControlPlane controlPlane = ControlPlane.start(config(options, dataDir, postgres))) {
-        exit = run(options, controlPlane, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
+      if (options.ceilingOnly()) {
+        exit = ceilingOnly(options, postgres, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
+      } else {
+        try (ControlPlane controlPlane = ControlPlane.start(config(options, dataDir, postgres))) {
+          exit = run(options, controlPlane, postgres, pgbench, new CpuUse(postgres.getPort()), loadAtStart);
+        }
       }
     } finally {
       deleteQuietly(dataDir);
@@ -159,8 +173,8 @@ public final class JobsBenchmark {
         StorageConfig.defaults());
   }
 
-  private static int run(Options options, ControlPlane controlPlane, Pgbench pgbench, CpuUse cpu, double loadAtStart)
-      throws InterruptedException {
+  private static int run(Options options, ControlPlane controlPlane, EmbeddedPostgres postgres, Pgbench pgbench,
+      CpuUse cpu, double loadAtStart) throws InterruptedException {
     int port = controlPlane.httpPort();
     DSLContext db = controlPlane.database().dsl();
     JobTracker tracker = new JobTracker();
@@ -206,8 +220,10 @@ public final class JobsBenchmark {
 
       System.err.printf("pgbench simple-update, %d clients, %d s%n", options.clients(), options.seconds());
       double pgbenchTps = pgbench.simpleUpdate(options.clients(), options.seconds());
+      CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
 
       List<String> problems = new ArrayList<>(lostJobs(db, clients));
+      problems.addAll(ceiling.problems());
       if (latency.reachedNode() < latency.submitted()) {
         problems.add((latency.submitted() - latency.reachedNode()) + " open-loop jobs never reached a node");
       }
@@ -226,9 +242,10 @@ public final class JobsBenchmark {
           problems.add("node " + i + ": " + nodes.get(i).failedUploads() + " result uploads failed");
         }
       }
-      List<String> violations = new LedgerInvariants(db).violations();
+      List<String> violations = new ArrayList<>(new LedgerInvariants(db).violations());
+      violations.addAll(ceiling.violations());
       double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      print(options, pgbench, throughput, latency, pgbenchTps, tracker, nodes, clients, loadAtStart, loadAtEnd);
+      print(options, pgbench, throughput, latency, pgbenchTps, ceiling.result(), tracker, nodes, clients, loadAtStart, loadAtEnd);
       System.out.println();
       System.out.println(violations.isEmpty()
           ? "ledger invariants after the run: all hold"
@@ -244,6 +261,62 @@ public final class JobsBenchmark {
       clients.close();
       nodes.forEach(SimulatedNode::close);
     }
+  }
+
+  /** Only the ceiling (no server, no warm-up), with the same ledger and job checks as the full run. */
+  private static int ceilingOnly(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu,
+      double loadAtStart) throws InterruptedException {
+    CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
+    double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    printMachine(options, pgbench, loadAtStart, loadAtEnd);
+    System.out.printf(Locale.ROOT, "ceiling only: %d pgbench clients, %d s, echo at %s credits%n", options.clients(),
+        options.seconds(), options.price());
+    System.out.println();
+    System.out.println("| figure | measured | goal | |");
+    System.out.println("|---|---:|---:|---|");
+    printCeilingRow(ceiling.result());
+    System.out.println();
+    printCeilingCpu(ceiling.result());
+    return report(ceiling.violations(), ceiling.problems());
+  }
+
+  /** The ceiling's figures, and what the checks after it found in its database. */
+  private record CeilingRun(LifecycleCeiling.Result result, List<String> violations, List<String> problems) {
+  }
+
+  /** Creates and migrates the ceiling's own database (Flyway, as the server does), runs the ceiling, checks it. */
+  private static CeilingRun runCeiling(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu)
+      throws InterruptedException {
+    try (Connection connection = postgres.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + LifecycleCeiling.DATABASE);
+    } catch (SQLException e) {
+      throw new IllegalStateException("creating the ceiling's database failed", e);
+    }
+    String url = postgres.getJdbcUrl("postgres", LifecycleCeiling.DATABASE);
+    try (Database database = Database.open(url, "postgres", null, 2)) {
+      DSLContext db = database.dsl();
+      LifecycleCeiling ceiling = new LifecycleCeiling(db, pgbench, cpu, JobsConfig.parseCredits(options.price()),
+          CreditsConfig.defaults().operatorSharePercent());
+      System.err.printf("PostgreSQL alone, one lifecycle's SQL per pgbench transaction, %d clients, %d s%n",
+          options.clients(), options.seconds());
+      LifecycleCeiling.Result result = ceiling.measure(options.clients(), options.seconds());
+      List<String> problems = ceiling.unfinishedJobs();
+      List<String> violations = new LedgerInvariants(db).violations().stream()
+          .map(violation -> "ceiling database: " + violation).toList();
+      return new CeilingRun(result, violations, problems);
+    }
+  }
+
+  private static int report(List<String> violations, List<String> problems) {
+    System.out.println();
+    System.out.println(violations.isEmpty()
+        ? "ledger invariants after the run: all hold"
+        : "LEDGER INVARIANT VIOLATIONS:\n  " + String.join("\n  ", violations));
+    System.out.println(problems.isEmpty()
+        ? "every stored job reached COMPLETED and its hold was captured"
+        : "LOST OR BROKEN JOBS:\n  " + String.join("\n  ", problems));
+    return violations.isEmpty() && problems.isEmpty() ? 0 : 1;
   }
 
   private static RegisterResponse register(AuthServiceGrpc.AuthServiceBlockingStub auth, String name) {
@@ -337,14 +410,36 @@ public final class JobsBenchmark {
     return problems;
   }
 
-  private static void print(Options options, Pgbench pgbench, Throughput throughput, Latency latency,
-      double pgbenchTps, JobTracker tracker, List<SimulatedNode> nodes, JobClients clients, double loadAtStart,
-      double loadAtEnd) {
-    System.out.printf(Locale.ROOT, "Job lifecycles through the control plane vs pgbench simple-update on the same "
-        + "embedded PostgreSQL 17 (%s)%n", options.durable()
+  private static void printMachine(Options options, Pgbench pgbench, double loadAtStart, double loadAtEnd) {
+    System.out.printf(Locale.ROOT, "Job lifecycles through the control plane vs pgbench (simple-update, and one "
+        + "lifecycle's SQL) on the same embedded PostgreSQL 17 (%s)%n", options.durable()
         ? "fsync and synchronous_commit on" : "fsync off, as in tests and zonky's default");
     System.out.printf(Locale.ROOT, "machine: %d cores, Java %s, %s; load average %.2f at start, %.2f at end%n",
         Runtime.getRuntime().availableProcessors(), Runtime.version(), pgbench.version(), loadAtStart, loadAtEnd);
+  }
+
+  private static void printCeilingRow(LifecycleCeiling.Result ceiling) {
+    System.out.printf(Locale.ROOT, "| PostgreSQL alone, one lifecycle's SQL (%d transactions) per pgbench transaction "
+            + "(%d clients), ceiling | %.0f lifecycles/s | >= %.0f | %s |%n", ceiling.shape().transactions(),
+        ceiling.clients(), ceiling.lifecyclesPerSecond(), LIFECYCLES_GOAL,
+        verdict(ceiling.lifecyclesPerSecond() >= LIFECYCLES_GOAL));
+  }
+
+  private static void printCeilingCpu(LifecycleCeiling.Result ceiling) {
+    CpuUse.Window cpu = ceiling.cpu();
+    System.out.printf(Locale.ROOT, "ceiling: %s, %d SQL statements in %d transactions per "
+            + "lifecycle (BEGIN/COMMIT not counted), pgbench -M prepared, %d clients, %d s; CPU over %.1f s of it "
+            + "(cores): PostgreSQL %.2f, pgbench %.2f, this JVM %.2f, other processes %.2f, idle %.2f; "
+            + "PostgreSQL %.2f ms per lifecycle%n",
+        Path.of("").toAbsolutePath().relativize(ceiling.script()), ceiling.shape().statements(),
+        ceiling.shape().transactions(), ceiling.clients(), ceiling.seconds(), cpu.seconds(), cpu.postgresCores(), ceiling.pgbenchCores(), cpu.jvmCores(), cpu.otherCores(), cpu.idleCores(),
+        ceiling.postgresMsPerLifecycle());
+  }
+
+  private static void print(Options options, Pgbench pgbench, Throughput throughput, Latency latency,
+      double pgbenchTps, LifecycleCeiling.Result ceiling, JobTracker tracker, List<SimulatedNode> nodes,
+      JobClients clients, double loadAtStart, double loadAtEnd) {
+    printMachine(options, pgbench, loadAtStart, loadAtEnd);
     System.out.printf(Locale.ROOT, "%d nodes x %d slots, %d creators, echo at %s credits, server DB pool %d, "
             + "%d s measured after %d s warm-up, open loop %.0f/s for %d s%s%n",
         options.nodes(), options.slots(), options.clients(), options.price(), options.pool(), options.seconds(),
@@ -363,6 +458,9 @@ public final class JobsBenchmark {
     System.out.printf(Locale.ROOT, "| pgbench simple-update tps (%d clients), baseline | %.0f | | |%n",
         options.clients(), pgbenchTps);
     System.out.printf(Locale.ROOT, "| lifecycles/s / pgbench tps | %.2f | | |%n", throughput.perSecond() / pgbenchTps);
+    printCeilingRow(ceiling);
+    System.out.printf(Locale.ROOT, "| lifecycles/s through the control plane / ceiling | %.2f | | |%n",
+        throughput.perSecond() / ceiling.lifecyclesPerSecond());
     System.out.println();
     System.out.printf(Locale.ROOT, "throughput window %.1f s: %d lifecycles settled, %d results sent by nodes; "
             + "open loop: %d submitted, %d reached a node; %d submissions in all, %d redispatches, %d cancels%n",
@@ -375,6 +473,7 @@ public final class JobsBenchmark {
         cpu.jvmCores(), cpu.postgresCores(), cpu.otherCores(), cpu.idleCores(),
         cpu.jvmCores() * 1000 / Math.max(throughput.perSecond(), 1e-9),
         cpu.postgresCores() * 1000 / Math.max(throughput.perSecond(), 1e-9));
+    printCeilingCpu(ceiling);
   }
 
   private static String verdict(boolean met) {
