@@ -51,9 +51,16 @@ public final class JobService {
   private final NodeNotifier notifier;
   private final ResultStore results;
   private final StorageConfig storage;
+  private final SubmissionGate gate;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage,
+        SubmissionGate.forPool(database.poolSize()));
+  }
+
+  JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SubmissionGate gate) {
     this.database = database;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
@@ -64,10 +71,20 @@ public final class JobService {
     this.notifier = notifier;
     this.results = results;
     this.storage = storage;
+    this.gate = gate;
   }
 
+  /**
+   * Submits a job. Under overload (more concurrent submissions than {@link SubmissionGate}
+   * admits within its wait) answers RATE_LIMITED with {@code retry_after_seconds}; nothing is
+   * written then.
+   */
   public DispatchOutcome submit(UUID userId, JobSubmission submission) {
     ValidSubmission valid = SubmissionRules.validate(submission);
+    return gate.through(() -> admitted(userId, valid));
+  }
+
+  private DispatchOutcome admitted(UUID userId, ValidSubmission valid) {
     Optional<JobsRecord> earlier = valid.idempotencyKey().flatMap(key -> findByKey(userId, key));
     if (earlier.isPresent()) {
       return replay(earlier.get(), valid);

@@ -64,6 +64,11 @@ public final class Database implements AutoCloseable {
     return dsl;
   }
 
+  /** How many connections the pool holds at most. */
+  public int poolSize() {
+    return dataSource.getMaximumPoolSize();
+  }
+
   public DataSource dataSource() {
     return dataSource;
   }
