@@ -73,22 +73,26 @@ public final class LedgerInvariants {
           SELECT 'job_holds shard ' || id || ' balance ' || balance FROM credit_accounts
            WHERE kind = 'JOB_HOLDS' AND balance <> 0
           """),
+      // Transfers are grouped by job once and hash-joined to the holds: a lookup per hold would
+      // scan credit_transfers for each (no index leads with reference_id), quadratic in jobs.
       new Check("a captured hold is posted once, in full; other holds post nothing", """
+          WITH usage AS (SELECT t.reference_id, t.debit_account_id, count(*) AS n, SUM(t.amount) AS total
+                           FROM credit_transfers t
+                          WHERE t.origin = 'JOB'
+                          GROUP BY t.reference_id, t.debit_account_id),
+               paid AS (SELECT t.reference_id, SUM(t.amount) AS total
+                          FROM credit_transfers t
+                          JOIN credit_accounts a ON a.id = t.debit_account_id
+                         WHERE t.origin = 'JOB' AND a.kind = 'JOB_HOLDS'
+                         GROUP BY t.reference_id)
           SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount
-                 || ' usage ' || u.n || '/' || u.total || ' paid out ' || p.total
+                 || ' usage ' || COALESCE(u.n, 0) || '/' || COALESCE(u.total, 0) || ' paid out ' || COALESCE(p.total, 0)
             FROM credit_holds h
-            CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(SUM(t.amount), 0) AS total
-                                  FROM credit_transfers t
-                                 WHERE t.origin = 'JOB' AND t.reference_id = h.job_id::text
-                                   AND t.debit_account_id = h.account_id) u
-            CROSS JOIN LATERAL (SELECT COALESCE(SUM(t.amount), 0) AS total
-                                  FROM credit_transfers t
-                                  JOIN credit_accounts a ON a.id = t.debit_account_id
-                                 WHERE t.origin = 'JOB' AND t.reference_id = h.job_id::text
-                                   AND a.kind = 'JOB_HOLDS') p
+            LEFT JOIN usage u ON u.reference_id = h.job_id::text AND u.debit_account_id = h.account_id
+            LEFT JOIN paid p ON p.reference_id = h.job_id::text
            WHERE CASE WHEN h.status = 'CAPTURED' AND h.amount > 0
-                      THEN u.n <> 1 OR u.total <> h.amount OR p.total <> h.amount
-                      ELSE u.n <> 0 OR p.total <> 0 END
+                      THEN COALESCE(u.n, 0) <> 1 OR COALESCE(u.total, 0) <> h.amount OR COALESCE(p.total, 0) <> h.amount
+                      ELSE COALESCE(u.n, 0) <> 0 OR COALESCE(p.total, 0) <> 0 END
           """),
       new Check("each paid checkout is credited exactly once, its package to its user", """
           SELECT 'checkout ' || c.id || ' ' || c.status || ' purchases ' || p.n || '/' || p.total
