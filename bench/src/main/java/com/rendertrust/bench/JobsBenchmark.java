@@ -246,17 +246,11 @@ public final class JobsBenchmark {
       violations.addAll(ceiling.violations());
       double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       print(options, pgbench, throughput, latency, pgbenchTps, ceiling.result(), tracker, nodes, clients, loadAtStart, loadAtEnd);
-      System.out.println();
-      System.out.println(violations.isEmpty()
-          ? "ledger invariants after the run: all hold"
-          : "LEDGER INVARIANT VIOLATIONS:\n  " + String.join("\n  ", violations));
-      System.out.println(problems.isEmpty()
-          ? "every stored job reached COMPLETED and its hold was captured"
-          : "LOST OR BROKEN JOBS:\n  " + String.join("\n  ", problems));
+      int exit = report(violations, problems);
       if (!warnings.isEmpty()) {
         System.out.println("OVERLOAD:\n  " + String.join("\n  ", warnings));
       }
-      return violations.isEmpty() && problems.isEmpty() ? 0 : 1;
+      return exit;
     } finally {
       clients.close();
       nodes.forEach(SimulatedNode::close);
