@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Merkle tree benchmark (README "Performance"): builds what it needs, then runs
+# Merkle tree benchmark (bench/README.md, "Merkle trees"): builds what it needs, then runs
 #   bench/merkle.sh [sizes...]      default sizes: 1000 10000 100000 1000000
 # Numbers depend on the machine; the baseline in the same run is what makes them comparable.
 set -euo pipefail

@@ -8,7 +8,7 @@ so `./rendertrust dev` can run the whole purchase flow without network access:
     RT_STRIPE_SECRET_KEY=sk_test_offline RT_STRIPE_API_BASE=http://127.0.0.1:12111 \
     RT_STRIPE_WEBHOOK_SECRET=whsec_dev_local ./rendertrust dev
 
-then sign and send the webhook yourself (README, "Credits and payments").
+then sign and send the webhook yourself (docs/credits.md, "Buying credits in development").
 """
 import http.server
 import itertools

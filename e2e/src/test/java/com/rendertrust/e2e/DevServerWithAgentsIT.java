@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 6 end to end, with real processes: the server as {@code ./rendertrust dev} runs it and node
+ * Jobs and nodes end to end, with real processes: the server as {@code ./rendertrust dev} runs it and node
  * agents as operators run the standalone jar, each in a JVM of its own, driven over REST by a
  * creator and an operator. One server for the whole class (it takes seconds to start); the
  * scenarios run in order and build on each other's money: 100 credits bought, four priced jobs.
@@ -221,7 +221,7 @@ class DevServerWithAgentsIT {
   @Test
   @Order(5)
   void theSdkQuickstartCompletesAnEchoJobAgainstTheDevServer() throws Exception {
-    // The README's SDK example, run as `./rendertrust sdk-example URL` runs it: its own JVM, over gRPC.
+    // The SDK example of docs/sdk-java.md, run as `./rendertrust sdk-example URL` runs it: its own JVM, over gRPC.
     ManagedProcess quickstart = processes.track(ManagedProcess.start("sdk-quickstart",
         List.of(settings.java().toString(), "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + runDir,
             "-cp", System.getProperty("java.class.path"),
@@ -276,7 +276,7 @@ class DevServerWithAgentsIT {
   }
 
   /**
-   * The charge of a completed job is settled right after its status changes (README, "Money"),
+   * The charge of a completed job is settled right after its status changes (docs/jobs.md, "Money"),
    * so a balance is awaited rather than read once; the operator's and platform's legs are
    * written in the same transaction as the creator's.
    */

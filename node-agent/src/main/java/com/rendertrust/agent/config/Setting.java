@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * Every operator setting of the agent, with its three spellings. A value is taken from the first
  * source that has it: command-line flag, then environment variable, then the config file
- * {@code agent.json} in the config dir, then the default. One table so the help text, the README
+ * {@code agent.json} in the config dir, then the default. One table so the help text, docs/operators.md
  * and the unknown-key check cannot drift apart.
  */
 public enum Setting {

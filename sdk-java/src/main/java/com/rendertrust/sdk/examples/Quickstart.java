@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The README's SDK example as a program: a new creator submits an {@code echo} job, waits for it,
+ * The SDK example of docs/sdk-java.md as a program: a new creator submits an {@code echo} job, waits for it,
  * downloads the result and, when the account has ledger entries, proves and verifies the newest
  * one. Run it against a server with a node that offers {@code echo}:
  * {@code ./rendertrust sdk-example [http://localhost:8000]}. Exit code 0 only when the job completed

@@ -92,8 +92,8 @@ public final class CreditService {
   /**
    * An administrator's correction: a positive amount credits the user (from the ADJUSTMENTS
    * account), a negative one debits it (402 when that would overdraw). Idempotent on
-   * {@code referenceId} like a deduction. The seam for a later AdminService; tests fund
-   * accounts with it.
+   * {@code referenceId} like a deduction. No RPC calls it yet (the contracts have no admin
+   * service); tests and benchmarks fund accounts with it.
    */
   public LedgerEntry adjust(UUID userId, CreditAmount signedAmount, String referenceId, String description) {
     if (signedAmount.units() == 0 || signedAmount.abs().compareTo(CreditAmount.MAX_TRANSFER) > 0) {

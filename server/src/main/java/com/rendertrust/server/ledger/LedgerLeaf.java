@@ -12,7 +12,7 @@ import java.util.UUID;
 /**
  * The fields of one ledger entry that its Merkle leaf commits to, and their canonical bytes
  * (version 1). Everything here is what the owner sees in a credit history row, plus the owner's
- * own id, so anyone holding the row can recompute the leaf; README "Tamper-evident ledger"
+ * own id, so anyone holding the row can recompute the leaf; docs/ledger.md, "Tamper-evident ledger"
  * specifies the layout byte by byte.
  *
  * <p>The description is included: entries are append-only, so it never legitimately changes, and
@@ -66,7 +66,7 @@ public record LedgerLeaf(
     }
   }
 
-  /** The canonical bytes: see README "Canonical leaf encoding". */
+  /** The canonical bytes: see docs/ledger.md, "Canonical leaf encoding". */
   public byte[] encode() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     out.write(ENCODING_VERSION);

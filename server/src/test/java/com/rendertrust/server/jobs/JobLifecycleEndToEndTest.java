@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's "done when": a job submitted over REST reaches a node over Connect, runs,
+ * The whole lifecycle of a job: a job submitted over REST reaches a node over Connect, runs,
  * completes; the creator downloads the result bytes; the price moves from the creator to the
  * operator and the platform exactly once.
  */

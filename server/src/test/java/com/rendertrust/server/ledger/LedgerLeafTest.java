@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The canonical leaf encoding, pinned by golden vectors computed independently with the Python
- * reference in README "Canonical leaf encoding" (hashlib/struct, not this code).
+ * reference in docs/ledger.md, "Canonical leaf encoding" (hashlib/struct, not this code).
  */
 class LedgerLeafTest {
 

@@ -26,8 +26,8 @@ import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's "done when", end to end on real PostgreSQL and anvil: credits granted and spent
- * over REST, the ledger sealer batches the user's entries (here: as soon as 3 wait), the batch is
+ * Proofs and verification (docs/ledger.md), end to end on real PostgreSQL and anvil: credits
+ * granted and spent over REST, the ledger sealer batches the user's entries (here: as soon as 3 wait), the batch is
  * anchored and FINAL, the proof checks out locally (server verifier and SDK), {@code verify}
  * reads the root from the chain and says true, and says false once the entry's row is altered.
  */
@@ -75,7 +75,7 @@ class LedgerProofEndToEndTest {
         assertThat(proof.get("anchor_tx_hash").asText()).startsWith("0x");
         assertThat(proof.get("block_number").asLong()).isPositive();
 
-        // The leaf is recomputable from the history row alone (README "Canonical leaf encoding").
+        // The leaf is recomputable from the history row alone (docs/ledger.md, "Canonical leaf encoding").
         JsonNode history = Json.parse(expect(200, server.get("/api/v1/credits/history", alice.authHeader())));
         JsonNode row = null;
         for (JsonNode candidate : history.get("entries")) {
@@ -143,7 +143,7 @@ class LedgerProofEndToEndTest {
     throw new AssertionError("entry never anchored; last answer: " + last.statusCode() + " " + last.body());
   }
 
-  /** The README's recipe: a history row's fields plus the owner's id. */
+  /** The recipe of docs/ledger.md: a history row's fields plus the owner's id. */
   static LedgerLeaf leafOfHistoryRow(JsonNode row, UUID ownerId) {
     return new LedgerLeaf(UUID.fromString(row.get("id").asText()), ownerId, units(row.get("amount").asText()),
         LedgerLeaf.Direction.valueOf(row.get("direction").asText()), row.get("source").asText(),

@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The S3 presigner, offline (presigning is local computation; stack.md: the local S3 fakes do
- * not check signatures, so only the URLs' shape and expiry can be tested here).
+ * The S3 presigner, offline (presigning is local computation; the local S3 fakes do not
+ * check signatures, so only the URLs' shape and expiry can be tested here).
  */
 class S3ResultStoreTest {
 

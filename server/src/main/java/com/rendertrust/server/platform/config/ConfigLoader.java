@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads {@link ServerConfig} from {@code RT_*} environment variables; the README lists each one. */
+/** Reads {@link ServerConfig} from {@code RT_*} environment variables; docs/configuration.md lists each one. */
 public final class ConfigLoader {
 
   private final Map<String, String> env;

@@ -73,7 +73,7 @@ public record JobsConfig(
     requirePositive("max run time", maxRuntimes.fallback());
   }
 
-  /** The production defaults: the numbers of the issue and the node operator guide. */
+  /** The production defaults: the numbers of docs/configuration.md and the node operator guide. */
   public static JobsConfig defaults() {
     return new JobsConfig(DEFAULT_PRICES, DEFAULT_MAX_RUNTIMES, Duration.ofMinutes(5), 3,
         Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofMinutes(5), Duration.ofSeconds(30),

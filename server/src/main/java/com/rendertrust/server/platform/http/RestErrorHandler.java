@@ -18,7 +18,8 @@ import java.util.Map;
  * Turns a failed transcoded call into the REST contract's error: the HTTP status documented for
  * the {@code ErrorInfo.reason} (see {@link Reason}), body {@code {"detail"}} plus ErrorInfo
  * metadata (402 carries {@code available} and {@code requested}). Failures without an
- * ErrorInfo (e.g. UNIMPLEMENTED for RPCs a later issue implements) use the standard code table.
+ * ErrorInfo (e.g. UNIMPLEMENTED for an RPC the contracts declare but the server does not
+ * implement) use the standard code table.
  */
 final class RestErrorHandler implements UnframedGrpcErrorHandler {
 

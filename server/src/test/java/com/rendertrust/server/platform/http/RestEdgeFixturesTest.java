@@ -190,7 +190,7 @@ class RestEdgeFixturesTest {
     HttpResponse<String> response = call(ruleOf(testCase.get("rpc").asText()), testCase.get("rest_path").asText());
     assertThat(response.statusCode()).isEqualTo(200);
     // The in-process edge also prints null for unset fields with presence (the REST contract's
-    // nulls, ResponseShapeInterceptor); Envoy omits them (README "REST nulls"). Apart from those
+    // nulls, ResponseShapeInterceptor); Envoy omits them (docs/rest.md, "REST nulls"). Apart from those
     // nulls the bodies are the shared golden.
     JsonNode body = JSON.readTree(response.body());
     assertThat(withoutNulls(body)).as(name).isEqualTo(testCase.get("json"));
