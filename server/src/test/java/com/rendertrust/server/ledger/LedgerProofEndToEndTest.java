@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Proofs and verification (docs/ledger.md), end to end on real PostgreSQL and anvil: credits
- * granted and spent over REST, the ledger sealer batches the user's entries (here: as soon as 3 wait), the batch is
- * anchored and FINAL, the proof checks out locally (server verifier and SDK), {@code verify}
- * reads the root from the chain and says true, and says false once the entry's row is altered.
+ * granted and spent over REST, the ledger sealer batches the user's entries (here: as soon as 3
+ * wait), the batch is anchored and FINAL, the proof checks out locally (server verifier and SDK),
+ * {@code verify} reads the root from the chain and says true, and says false once the entry's row
+ * is altered.
  */
 class LedgerProofEndToEndTest {
 
