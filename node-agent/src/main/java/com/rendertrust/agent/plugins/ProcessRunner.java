@@ -2,12 +2,14 @@ package com.rendertrust.agent.plugins;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,7 @@ public final class ProcessRunner {
   private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
   private static final long TERMINATE_GRACE_MILLIS = 2_000;
   private static final int STDERR_TAIL_BYTES = 1_000;
+  private static final int CAPTURE_LIMIT_BYTES = 64 * 1024;
 
   private final Map<String, String> environment;
 
@@ -46,12 +49,7 @@ public final class ProcessRunner {
     ProcessBuilder builder = new ProcessBuilder(argv).directory(workDir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
         .redirectError(stderrLog.toFile());
-    builder.environment().clear();
-    environment.forEach((key, value) -> {
-      if (!key.startsWith("RT_AGENT_")) {
-        builder.environment().put(key, value);
-      }
-    });
+    withAgentEnvironment(builder);
     Process process;
     try {
       process = builder.start();
@@ -79,6 +77,49 @@ public final class ProcessRunner {
     return new Exit(process.exitValue(), tail(stderrLog));
   }
 
+  /**
+   * Runs a short command outside any job (e.g. {@code blender --version}) and returns what it
+   * printed (stdout and stderr, at most 64 KiB); it is killed after {@code timeout}.
+   */
+  public String capture(List<String> argv, Duration timeout) throws PluginFailure, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(argv)
+        .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
+        .redirectErrorStream(true);
+    withAgentEnvironment(builder);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new PluginFailure("cannot start '" + argv.get(0) + "': " + rootMessage(e));
+    }
+    StringBuilder output = new StringBuilder();
+    Thread reader = Thread.ofVirtual().name("capture-" + process.pid()).start(() -> {
+      try (InputStream in = process.getInputStream()) {
+        byte[] bytes = in.readNBytes(CAPTURE_LIMIT_BYTES);
+        synchronized (output) {
+          output.append(new String(bytes, StandardCharsets.UTF_8));
+        }
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        // the process ended or was killed: what was read is all there is
+      }
+    });
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        killTree(process);
+        throw new PluginFailure("'" + String.join(" ", argv) + "' did not finish within " + timeout.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      killTree(process);
+      throw e;
+    } finally {
+      joinQuietly(reader);
+    }
+    synchronized (output) {
+      return output.toString();
+    }
+  }
+
   /** SIGTERM to the process and everything it started, SIGKILL to whatever is left after the grace. */
   static void killTree(Process process) {
     List<ProcessHandle> tree = process.descendants().toList();
@@ -93,6 +134,16 @@ public final class ProcessRunner {
       Thread.currentThread().interrupt();
     }
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /** The agent's environment minus its own {@code RT_AGENT_*} settings, which may hold the operator token. */
+  private void withAgentEnvironment(ProcessBuilder builder) {
+    builder.environment().clear();
+    environment.forEach((key, value) -> {
+      if (!key.startsWith("RT_AGENT_")) {
+        builder.environment().put(key, value);
+      }
+    });
   }
 
   private static void pump(Process process, Path stdoutLog, Consumer<String> lines) {
