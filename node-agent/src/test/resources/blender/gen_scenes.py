@@ -17,19 +17,19 @@ scene.frame_start = 1
 scene.frame_end = 250
 scene.cycles.use_denoising = True
 
+
+def save(name, engine, samples, width, height, percentage):
+    scene.render.engine = engine
+    scene.cycles.samples = samples
+    scene.render.resolution_x = width
+    scene.render.resolution_y = height
+    scene.render.resolution_percentage = percentage
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out_dir, name))
+
+
 # animation.blend: what a creator might upload. The payload must change all of it: the engine
 # (Workbench here, Cycles asked), the size (160x120 here, 64x48 asked) and the samples (64 here, 1 asked).
-scene.render.engine = "BLENDER_WORKBENCH"
-scene.cycles.samples = 64
-scene.render.resolution_x = 320
-scene.render.resolution_y = 240
-scene.render.resolution_percentage = 50
-bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out_dir, "animation.blend"))
+save("animation.blend", "BLENDER_WORKBENCH", 64, 320, 240, 50)
 
 # still.blend: ready to render as it is (Cycles, 64x48, 1 sample), for payloads that set nothing.
-scene.render.engine = "CYCLES"
-scene.cycles.samples = 1
-scene.render.resolution_x = 64
-scene.render.resolution_y = 48
-scene.render.resolution_percentage = 100
-bpy.ops.wm.save_as_mainfile(filepath=os.path.join(out_dir, "still.blend"))
+save("still.blend", "CYCLES", 1, 64, 48, 100)

@@ -46,16 +46,7 @@ public final class ProcessRunner {
     Path workDir = context.workDir();
     Path stdoutLog = workDir.resolve("stdout.log");
     Path stderrLog = workDir.resolve("stderr.log");
-    ProcessBuilder builder = new ProcessBuilder(argv).directory(workDir.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
-        .redirectError(stderrLog.toFile());
-    withAgentEnvironment(builder);
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new PluginFailure("cannot start '" + argv.get(0) + "': " + rootMessage(e));
-    }
+    Process process = start(new ProcessBuilder(argv).directory(workDir.toFile()).redirectError(stderrLog.toFile()));
     log.debug("job {}: started pid {}: {}", context.job().jobId(), process.pid(), argv);
     Thread reader = Thread.ofVirtual().name("stdout-" + process.pid()).start(() -> pump(process, stdoutLog, stdoutLines));
     try {
@@ -82,16 +73,7 @@ public final class ProcessRunner {
    * printed (stdout and stderr, at most 64 KiB); it is killed after {@code timeout}.
    */
   public String capture(List<String> argv, Duration timeout) throws PluginFailure, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
-        .redirectErrorStream(true);
-    withAgentEnvironment(builder);
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new PluginFailure("cannot start '" + argv.get(0) + "': " + rootMessage(e));
-    }
+    Process process = start(new ProcessBuilder(argv).redirectErrorStream(true));
     StringBuilder output = new StringBuilder();
     Thread reader = Thread.ofVirtual().name("capture-" + process.pid()).start(() -> {
       try (InputStream in = process.getInputStream()) {
@@ -136,14 +118,23 @@ public final class ProcessRunner {
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
-  /** The agent's environment minus its own {@code RT_AGENT_*} settings, which may hold the operator token. */
-  private void withAgentEnvironment(ProcessBuilder builder) {
+  /**
+   * Starts the program with no stdin and the agent's environment minus its own {@code RT_AGENT_*}
+   * settings, which may hold the operator token.
+   */
+  private Process start(ProcessBuilder builder) throws PluginFailure {
+    builder.redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
     builder.environment().clear();
     environment.forEach((key, value) -> {
       if (!key.startsWith("RT_AGENT_")) {
         builder.environment().put(key, value);
       }
     });
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new PluginFailure("cannot start '" + builder.command().get(0) + "': " + rootMessage(e));
+    }
   }
 
   private static void pump(Process process, Path stdoutLog, Consumer<String> lines) {

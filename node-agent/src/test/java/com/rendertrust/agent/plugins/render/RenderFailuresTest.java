@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class RenderFailuresTest extends RunningAgentTestBase {
 
   private FakeControlPlane.NodeStream stream;
+  private Path calls;
 
   @BeforeEach
   void startAgentWithStandIn() throws Exception {
@@ -30,6 +31,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
     Files.writeString(blender, """
         #!/bin/sh
         # Stand-in for injecting failures: behaves as the first word of the scene file says.
+        printf '%s\\n' "$*" >> "$0.calls"
         if [ "$1" = "--version" ]; then echo "Blender 3.4.1"; echo "	build date: 2023-01-01"; exit 0; fi
         scene="$3"
         echo "Blender 3.4.1"
@@ -43,25 +45,21 @@ class RenderFailuresTest extends RunningAgentTestBase {
         esac
         """);
     Files.setPosixFilePermissions(blender, PosixFilePermissions.fromString("rwxr-xr-x"));
+    calls = Path.of(blender + ".calls");
     fixture.start("--blender", blender.toString(), "--capabilities", "render");
     stream = server.awaitStream(0, WAIT);
   }
 
   @Test
   void blenderRunningOutOfMemoryIsOutOfMemory() {
-    JobResult result = render("malloc", "MALLOC");
-
-    assertFailed(result, "OUT_OF_MEMORY");
-    assertThat(result.getErrorMessage())
-        .isEqualTo("blender ran out of memory: Malloc returns null: len=8589934592 in Render image, total 1048576");
+    assertRenderFails("MALLOC", "OUT_OF_MEMORY",
+        "blender ran out of memory: Malloc returns null: len=8589934592 in Render image, total 1048576");
   }
 
   @Test
   void blenderKilledWithSigkillIsOutOfMemory() {
-    JobResult result = render("killed", "OOMKILLED");
-
-    assertFailed(result, "OUT_OF_MEMORY");
-    assertThat(result.getErrorMessage()).isEqualTo("blender was killed with SIGKILL, most likely by the kernel's out-of-memory killer");
+    assertRenderFails("OOMKILLED", "OUT_OF_MEMORY",
+        "blender was killed with SIGKILL, most likely by the kernel's out-of-memory killer");
   }
 
   @Test
@@ -77,10 +75,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
 
   @Test
   void anyOtherBlenderFailureIsAPluginErrorThatSaysWhatBlenderSaid() {
-    JobResult result = render("other", "SOMETHING ELSE");
-
-    assertFailed(result, "PLUGIN_ERROR");
-    assertThat(result.getErrorMessage()).isEqualTo("blender exited with status 1: Error: script failed, file: 'x.py', exiting.");
+    assertRenderFails("SOMETHING ELSE", "PLUGIN_ERROR", "blender exited with status 1: Error: script failed, file: 'x.py', exiting.");
   }
 
   @Test
@@ -100,6 +95,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
     assertThat(awaitResult(stream, "size").getErrorMessage())
         .isEqualTo("render: resolution_x must be an integer from 4 to 65536, got 2");
     assertThat(awaitResult(stream, "size").getErrorCode()).isEqualTo("INVALID_INPUT");
+    assertThat(calls).doesNotExist();
   }
 
   @Test
@@ -116,11 +112,15 @@ class RenderFailuresTest extends RunningAgentTestBase {
     assertThat(gone.getErrorMessage()).isEqualTo("could not download payload_ref " + store.inputUrl("gone.blend") + ": HTTP 404");
   }
 
-  private JobResult render(String jobId, String sceneContent) {
+  /** Renders a scene whose content tells the stand-in how to fail. */
+  private void assertRenderFails(String sceneContent, String errorCode, String errorMessage) {
+    String jobId = sceneContent.toLowerCase(java.util.Locale.ROOT).replace(' ', '-');
     store.putInput(jobId + ".blend", sceneContent.getBytes(StandardCharsets.UTF_8));
     stream.dispatch(dispatch(jobId, "render", "{\"frame\":1}", store.uploadUrl(jobId))
         .setPayloadRef(store.inputUrl(jobId + ".blend")).build());
-    return awaitResult(stream, jobId);
+    JobResult result = awaitResult(stream, jobId);
+    assertFailed(result, errorCode);
+    assertThat(result.getErrorMessage()).isEqualTo(errorMessage);
   }
 
   private void assertFailed(JobResult result, String errorCode) {
