@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Delivers the outputs of one task while its plugin keeps working: each output handed over is
  * hashed, uploaded to the target the dispatch named for its frame, then reported ready with its
  * size and SHA-256. Uploads run one after another on their own thread, in the order the plugin
- * wrote the outputs; the first failure stops the rest and fails the job when the plugin ends.
+ * wrote the outputs. The first failure stops the rest and fails the job: a refused upload also
+ * ends the plugin's program at once (see {@link JobContext#checkDeliveries()}).
  */
 final class OutputDelivery implements JobContext.OutputSink, AutoCloseable {
 
@@ -82,6 +84,11 @@ final class OutputDelivery implements JobContext.OutputSink, AutoCloseable {
         }
       }
     }
+  }
+
+  @Override
+  public synchronized Optional<PluginFailure> deliveryFailure() {
+    return failure instanceof PluginFailure refused ? Optional.of(refused) : Optional.empty();
   }
 
   /** Waits until every output handed over is delivered; throws what stopped a delivery. */

@@ -21,8 +21,13 @@ public final class JobContext {
 
   /** Takes each finished output of a task (one frame) for delivery to its own target. */
   public interface OutputSink {
-    /** Queues the file for upload and returns at once; a failed delivery fails the job when the plugin ends. */
+    /** Queues the file for upload and returns at once; a failed delivery fails the job. */
     void outputWritten(int frame, Path file, String contentType) throws PluginFailure;
+
+    /** Why an output could not be delivered, once one could not. */
+    default Optional<PluginFailure> deliveryFailure() {
+      return Optional.empty();
+    }
   }
 
   private static final OutputSink NO_OUTPUT_TARGETS = (frame, file, contentType) -> {
@@ -140,6 +145,17 @@ public final class JobContext {
     Optional<StopReason> reason = stop.reason();
     if (reason.isPresent()) {
       throw new JobStoppedException(reason.get());
+    }
+  }
+
+  /**
+   * Throws when an output of this task could not be delivered (e.g. its upload was refused): the
+   * task has failed, so a plugin should stop working on it. Call it between units of work.
+   */
+  public void checkDeliveries() throws PluginFailure {
+    Optional<PluginFailure> failure = outputSink.deliveryFailure();
+    if (failure.isPresent()) {
+      throw failure.get();
     }
   }
 

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Runs an external program for a job: argv exactly as given (never a shell), in the job's
  * working directory, with the agent's environment minus its own {@code RT_AGENT_*} settings
  * (which may hold the operator token). stdout is read line by line (for progress) and kept in
- * {@code stdout.log}; stderr goes to {@code stderr.log}. When the job must stop, the whole process
- * tree gets SIGTERM, then SIGKILL after a short grace.
+ * {@code stdout.log}; stderr goes to {@code stderr.log}. When the job must stop, or one of its
+ * outputs could not be delivered, the whole process tree gets SIGTERM, then SIGKILL after a short grace.
  */
 public final class ProcessRunner {
 
@@ -52,13 +52,14 @@ public final class ProcessRunner {
     try {
       while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
         context.checkStillWanted();
+        context.checkDeliveries();
       }
     } catch (InterruptedException e) {
       killTree(process);
       Thread.currentThread().interrupt();
       context.checkStillWanted();
       throw new JobStoppedException(StopReason.SHUTDOWN);
-    } catch (JobStoppedException e) {
+    } catch (JobStoppedException | PluginFailure e) {
       killTree(process);
       throw e;
     } finally {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.FakeControlPlane;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
+import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.JobOutcome;
 import com.rendertrust.api.v1.JobResult;
+import com.rendertrust.api.v1.OutputTarget;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +43,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
           MALLOC*) echo "Malloc returns null: len=8589934592 in Render image, total 1048576"; kill -SEGV $$ ;;
           OOMKILLED*) kill -KILL $$ ;;
           HANG*) exec sleep 60 ;;
+          FRAME-THEN-HANG*) out="$(printf '%s' "$9" | sed 's/####/0001/').png"; echo frame > "$out"; echo "Saved: '$out'"; exec sleep 60 ;;
           *) echo "Error: Python: Traceback (most recent call last):"; echo "Error: script failed, file: 'x.py', exiting."; exit 1 ;;
         esac
         """);
@@ -71,6 +74,26 @@ class RenderFailuresTest extends RunningAgentTestBase {
     JobResult result = awaitResult(stream, "hang");
     assertFailed(result, "TIMEOUT");
     assertThat(result.getErrorMessage()).isEqualTo("the job exceeded its time limit of 2 s and was stopped");
+  }
+
+  @Test
+  void aRefusedFrameUploadEndsTheRenderAtOnce() {
+    store.putInput("refused.blend", "FRAME-THEN-HANG".getBytes(StandardCharsets.UTF_8));
+    store.failNextUploads(1, 403);
+    var task = dispatch("refused", "render", "{}", "").setPayloadRef(store.inputUrl("refused.blend"))
+        .setTaskId("t1").setFrameStart(1).setFrameEnd(2).setFrameStep(1).setMaxRuntimeSeconds(120);
+    for (int frame = 1; frame <= 2; frame++) {
+      task.addOutputs(OutputTarget.newBuilder().setFrame(frame).setName("frame_000" + frame + ".png")
+          .setUploadUrl(store.uploadUrl("refused/frame_000" + frame + ".png")));
+    }
+    stream.dispatch(task.build());
+
+    // The stand-in would hang for 60 s after saving frame 1: the refused upload must end it, not the time limit.
+    JobResult result = awaitResult(stream, "refused");
+    assertFailed(result, "PLUGIN_ERROR");
+    assertThat(result.getErrorMessage()).isEqualTo("output frame_0001.png upload to "
+        + store.uploadUrl("refused/frame_0001.png").split("\\?")[0] + " was refused: HTTP 403 <Error>try later</Error>");
+    assertThat(stream.frames()).noneMatch(ConnectRequest::hasOutputReady);
   }
 
   @Test
