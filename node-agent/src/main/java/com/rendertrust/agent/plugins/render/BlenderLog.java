@@ -26,7 +26,8 @@ final class BlenderLog {
   }
 
   private static final Pattern FRA = Pattern.compile("^Fra:(\\d+)\\s");
-  private static final Pattern SAMPLES = Pattern.compile("(?:Path Tracing Sample|Sample|Rendered)\\s+(\\d+)\\s*/\\s*(\\d+)");
+  /** Cycles ("Sample 3/16"), older Cycles ("Rendered 2/9 Tiles"), EEVEE in 4.x ("Rendering 5 / 64 samples"). */
+  private static final Pattern SAMPLES = Pattern.compile("(?:Path Tracing Sample|Sample|Rendered|Rendering)\\s+(\\d+)\\s*/\\s*(\\d+)");
   private static final Pattern SAVED = Pattern.compile("^Saved: '(.+)'");
   private static final Pattern FRAME_FILE = Pattern.compile("^frame_(\\d+)\\.[A-Za-z0-9]+$");
   /** Blender 3.x and 4.x, for a missing file, a file that is not a .blend, and a damaged one. */
