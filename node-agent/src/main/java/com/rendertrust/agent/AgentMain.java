@@ -31,7 +31,7 @@ import com.rendertrust.agent.plugins.EchoPlugin;
 import com.rendertrust.agent.plugins.JobPlugin;
 import com.rendertrust.agent.plugins.PluginRegistry;
 import com.rendertrust.agent.plugins.ProcessRunner;
-import com.rendertrust.agent.plugins.RenderPlugin;
+import com.rendertrust.agent.plugins.render.RenderPlugin;
 import com.rendertrust.agent.run.AgentVersion;
 import com.rendertrust.agent.run.JobDesk;
 import com.rendertrust.agent.run.NodeAgent;

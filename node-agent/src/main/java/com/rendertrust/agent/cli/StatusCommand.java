@@ -133,7 +133,9 @@ public final class StatusCommand {
             ? " (last error: " + connection.path("last_error").asText() + ")" : ""));
     out.println("jobs:         " + state.path("running_jobs").asInt() + " running of " + state.path("slots").asInt() + " slot(s)");
     for (JsonNode job : state.path("jobs")) {
-      out.println("  " + job.path("job_id").asText() + "  " + job.path("job_type").asText() + "  " + job.path("state").asText()
+      out.println("  " + job.path("job_id").asText()
+          + (job.path("task_id").isTextual() ? " task " + job.path("task_id").asText() : "")
+          + "  " + job.path("job_type").asText() + "  " + job.path("state").asText()
           + (job.path("running_seconds").isNumber() ? "  " + job.path("running_seconds").asLong() + " s" : ""));
     }
   }

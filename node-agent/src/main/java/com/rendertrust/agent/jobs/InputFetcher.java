@@ -1,5 +1,6 @@
 package com.rendertrust.agent.jobs;
 
+import com.rendertrust.agent.plugins.ErrorCode;
 import com.rendertrust.agent.plugins.PluginFailure;
 import java.io.IOException;
 import java.net.URI;
@@ -38,7 +39,7 @@ public final class InputFetcher {
     try {
       uri = URI.create(ref);
     } catch (IllegalArgumentException e) {
-      throw new PluginFailure("payload_ref is not a valid URL");
+      throw new PluginFailure(ErrorCode.INVALID_INPUT, "payload_ref is not a valid URL");
     }
     Path target = workDir.resolve("input" + extension(uri));
     HttpRequest request = HttpRequest.newBuilder(uri).GET().timeout(timeout).build();
@@ -46,11 +47,11 @@ public final class InputFetcher {
       HttpResponse<Path> response = http.send(request, HttpResponse.BodyHandlers.ofFile(target));
       if (response.statusCode() / 100 != 2) {
         Files.deleteIfExists(target);
-        throw new PluginFailure("could not download payload_ref " + UrlText.withoutQuery(ref) + ": HTTP " + response.statusCode());
+        throw new PluginFailure(ErrorCode.INPUT_UNAVAILABLE, "could not download payload_ref " + UrlText.withoutQuery(ref) + ": HTTP " + response.statusCode());
       }
       return Optional.of(target);
     } catch (IOException e) {
-      throw new PluginFailure("could not download payload_ref " + UrlText.withoutQuery(ref) + ": " + e.getMessage());
+      throw new PluginFailure(ErrorCode.INPUT_UNAVAILABLE, "could not download payload_ref " + UrlText.withoutQuery(ref) + ": " + e.getMessage());
     }
   }
 

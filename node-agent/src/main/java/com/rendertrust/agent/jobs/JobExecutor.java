@@ -1,5 +1,6 @@
 package com.rendertrust.agent.jobs;
 
+import com.rendertrust.agent.plugins.ErrorCode;
 import com.rendertrust.agent.plugins.JobContext;
 import com.rendertrust.agent.plugins.JobPlugin;
 import com.rendertrust.agent.plugins.JobStoppedException;
@@ -33,18 +34,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs dispatched jobs, at most {@code slots} at a time; a dispatch beyond that waits here (not
  * yet accepted) until a slot frees. Each job: JobAccepted, input, plugin under a time limit in its
- * own work dir, upload, then COMPLETED or FAILED. Whatever a plugin does, the job ends with exactly
- * one outcome and the executor keeps going.
+ * own work dir, upload (of the single result, or of each output as the plugin writes it), then
+ * COMPLETED or FAILED with an {@link ErrorCode}. Whatever a plugin does, the job ends with exactly
+ * one outcome and the executor keeps going. Work is keyed by assignment: one node may run several
+ * tasks of the same job side by side.
  */
 public final class JobExecutor implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
 
   /** A job the node holds (queued or running), as Hello lists it. */
-  public record HeldJob(String jobId, String assignmentId) {}
+  public record HeldJob(String jobId, String assignmentId, String taskId) {}
 
   /** A job as {@code status} and the local status endpoint show it. */
-  public record JobView(String jobId, String jobType, String state, Optional<Instant> startedAt) {}
+  public record JobView(String jobId, String taskId, String assignmentId, String jobType, String state,
+      Optional<Instant> startedAt) {}
 
   private enum State { QUEUED, RUNNING, DROPPED }
 
@@ -70,6 +74,7 @@ public final class JobExecutor implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Clock clock;
   private final ThreadPoolExecutor workers;
+  /** By assignment id. */
   private final Map<String, ActiveJob> jobs = new ConcurrentHashMap<>();
 
   public JobExecutor(int slots, PluginRegistry plugins, JobReports reports, InputFetcher inputs, ResultUploader uploader,
@@ -97,32 +102,41 @@ public final class JobExecutor implements AutoCloseable {
 
   /**
    * Takes a dispatched job. A second dispatch of the same assignment is ignored (false); a new
-   * assignment of a job already held here replaces the old attempt, whose reports would be stale.
+   * assignment of the same task (of the same job, for dispatches without a task) replaces the old
+   * attempt, whose reports would be stale. Other tasks of the same job run side by side.
    */
   public synchronized boolean submit(JobSpec spec) {
-    ActiveJob existing = jobs.get(spec.jobId());
-    if (existing != null) {
-      if (existing.spec.assignmentId().equals(spec.assignmentId())) {
-        log.debug("job {}: duplicate dispatch of assignment {} ignored", spec.jobId(), spec.assignmentId());
-        return false;
+    if (jobs.containsKey(spec.assignmentId())) {
+      log.debug("{}: duplicate dispatch of assignment {} ignored", spec.label(), spec.assignmentId());
+      return false;
+    }
+    for (ActiveJob existing : List.copyOf(jobs.values())) {
+      if (sameTask(existing.spec, spec)) {
+        log.info("{}: new assignment {} replaces {}", spec.label(), spec.assignmentId(), existing.spec.assignmentId());
+        stop(existing, StopReason.CANCELLED);
       }
-      log.info("job {}: new assignment {} replaces {}", spec.jobId(), spec.assignmentId(), existing.spec.assignmentId());
-      stop(existing, StopReason.CANCELLED);
     }
     ActiveJob job = new ActiveJob(spec);
-    jobs.put(spec.jobId(), job);
+    jobs.put(spec.assignmentId(), job);
     job.future = workers.submit(() -> run(job));
     return true;
   }
 
-  /** Stops the job (kills its plugin process) if this node holds that assignment; no report follows. */
+  private static boolean sameTask(JobSpec held, JobSpec dispatched) {
+    return held.jobId().equals(dispatched.jobId()) && held.taskId().equals(dispatched.taskId());
+  }
+
+  /**
+   * Stops the assignment (kills its plugin process) if this node holds it, or every assignment of
+   * the job when the cancel names none; no report follows.
+   */
   public synchronized boolean cancel(String jobId, String assignmentId) {
-    ActiveJob job = jobs.get(jobId);
-    if (job == null || (!assignmentId.isEmpty() && !job.spec.assignmentId().equals(assignmentId))) {
-      return false;
-    }
-    stop(job, StopReason.CANCELLED);
-    return true;
+    List<ActiveJob> matching = jobs.values().stream()
+        .filter(job -> job.spec.jobId().equals(jobId))
+        .filter(job -> assignmentId.isEmpty() || job.spec.assignmentId().equals(assignmentId))
+        .toList();
+    matching.forEach(job -> stop(job, StopReason.CANCELLED));
+    return !matching.isEmpty();
   }
 
   /** Drops every job that has not started yet (draining): they were never accepted, so the server requeues them. */
@@ -132,7 +146,7 @@ public final class JobExecutor implements AutoCloseable {
       if (job.state == State.QUEUED) {
         job.state = State.DROPPED;
         job.future.cancel(false);
-        jobs.remove(job.spec.jobId(), job);
+        jobs.remove(job.spec.assignmentId(), job);
         dropped.add(job.spec);
       }
     }
@@ -159,7 +173,9 @@ public final class JobExecutor implements AutoCloseable {
   }
 
   public List<HeldJob> held() {
-    return jobs.values().stream().map(job -> new HeldJob(job.spec.jobId(), job.spec.assignmentId())).toList();
+    return jobs.values().stream()
+        .map(job -> new HeldJob(job.spec.jobId(), job.spec.assignmentId(), job.spec.taskId()))
+        .toList();
   }
 
   public synchronized int runningCount() {
@@ -172,8 +188,9 @@ public final class JobExecutor implements AutoCloseable {
 
   public synchronized List<JobView> snapshot() {
     return jobs.values().stream()
-        .map(job -> new JobView(job.spec.jobId(), job.spec.jobType(), job.state.name(), Optional.ofNullable(job.startedAt)))
-        .sorted(Comparator.comparing(JobView::jobId))
+        .map(job -> new JobView(job.spec.jobId(), job.spec.taskId(), job.spec.assignmentId(), job.spec.jobType(),
+            job.state.name(), Optional.ofNullable(job.startedAt)))
+        .sorted(Comparator.comparing(JobView::jobId).thenComparing(JobView::taskId).thenComparing(JobView::assignmentId))
         .toList();
   }
 
@@ -181,7 +198,7 @@ public final class JobExecutor implements AutoCloseable {
     if (job.state == State.QUEUED) {
       job.state = State.DROPPED;
       job.future.cancel(false);
-      jobs.remove(job.spec.jobId(), job);
+      jobs.remove(job.spec.assignmentId(), job);
       reports.forget(job.spec);
       notifyAll();
       return;
@@ -199,7 +216,7 @@ public final class JobExecutor implements AutoCloseable {
   }
 
   private synchronized void finish(ActiveJob job) {
-    jobs.remove(job.spec.jobId(), job);
+    jobs.remove(job.spec.assignmentId(), job);
     notifyAll();
   }
 
@@ -211,9 +228,9 @@ public final class JobExecutor implements AutoCloseable {
     long startedNanos = System.nanoTime();
     Duration limit = timeLimit(spec);
     if (limit.isNegative() || limit.isZero()) {
-      log.warn("job {}: its deadline passed before it could start", spec.jobId());
+      log.warn("{}: its deadline passed before it could start", spec.label());
       reports.accepted(spec);
-      reports.failed(spec, "the job's deadline had passed before it could start", Duration.ZERO);
+      reports.failed(spec, ErrorCode.TIMEOUT, "the job's deadline had passed before it could start", Duration.ZERO);
       finish(job);
       return;
     }
@@ -221,7 +238,8 @@ public final class JobExecutor implements AutoCloseable {
     ScheduledFuture<?> watchdog = timer.schedule(() -> job.stop.request(StopReason.TIME_LIMIT),
         limit.toMillis(), TimeUnit.MILLISECONDS);
     Path workDir = null;
-    log.info("job {} ({}): started, assignment {}, time limit {} s", spec.jobId(), spec.jobType(), spec.assignmentId(),
+    OutputDelivery delivery = new OutputDelivery(spec, uploader, reports);
+    log.info("{} ({}): started, assignment {}, time limit {} s", spec.label(), spec.jobType(), spec.assignmentId(),
         limit.toSeconds());
     try {
       reports.accepted(spec);
@@ -231,14 +249,16 @@ public final class JobExecutor implements AutoCloseable {
       Files.writeString(workDir.resolve("input.json"), spec.payloadJson(), StandardCharsets.UTF_8);
       Optional<Path> input = inputs.fetch(spec, workDir, limit);
       JobContext context = new JobContext(spec, workDir, input, limit, job.stop,
-          (percent, message) -> reports.progress(spec, percent, message));
+          (percent, message, framesDone) -> reports.progress(spec, percent, message, framesDone),
+          spec.outputs().isEmpty() ? JobContext.noOutputTargets() : delivery);
+      delivery.bind(context);
       context.checkStillWanted();
       PluginOutput output = plugin.run(context);
       context.checkStillWanted();
-      String resultRef = uploader.upload(output.file(), context);
+      String resultRef = deliver(output, delivery, context);
       context.checkStillWanted();
       Duration runtime = elapsed(startedNanos);
-      log.info("job {}: completed in {} ms", spec.jobId(), runtime.toMillis());
+      log.info("{}: completed in {} ms", spec.label(), runtime.toMillis());
       reports.completed(spec, resultRef, runtime);
     } catch (JobStoppedException e) {
       stopped(spec, e.reason(), limit, startedNanos);
@@ -248,18 +268,20 @@ public final class JobExecutor implements AutoCloseable {
       if (job.stop.reason().isPresent()) {
         stopped(spec, job.stop.reason().get(), limit, startedNanos);
       } else {
-        log.warn("job {}: failed: {}", spec.jobId(), e.getMessage());
-        reports.failed(spec, e.getMessage(), elapsed(startedNanos));
+        log.warn("{}: failed ({}): {}", spec.label(), e.code(), e.getMessage());
+        reports.failed(spec, e.code(), e.getMessage(), elapsed(startedNanos));
       }
     } catch (Exception | LinkageError | StackOverflowError | OutOfMemoryError e) {
       if (job.stop.reason().isPresent()) {
         stopped(spec, job.stop.reason().get(), limit, startedNanos);
       } else {
-        log.error("job {}: plugin '{}' crashed", spec.jobId(), spec.jobType(), e);
-        reports.failed(spec, "plugin '" + spec.jobType() + "' crashed: " + describe(e), elapsed(startedNanos));
+        log.error("{}: plugin '{}' crashed", spec.label(), spec.jobType(), e);
+        reports.failed(spec, ErrorCode.PLUGIN_ERROR, "plugin '" + spec.jobType() + "' crashed: " + describe(e),
+            elapsed(startedNanos));
       }
     } finally {
       watchdog.cancel(false);
+      delivery.close();
       job.stop.unbind();
       Thread.interrupted();
       workDirs.release(workDir);
@@ -267,19 +289,39 @@ public final class JobExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * A single result goes to the job's upload_url now; outputs handed over while the plugin ran
+   * must all have reached their targets, one per target the dispatch named.
+   */
+  private String deliver(PluginOutput output, OutputDelivery delivery, JobContext context)
+      throws PluginFailure, JobStoppedException, InterruptedException {
+    JobSpec spec = context.job();
+    if (output.file().isPresent()) {
+      return uploader.upload(output.file().get(), context);
+    }
+    delivery.awaitAll();
+    List<Integer> missing = spec.outputs().stream().map(OutputTarget::frame)
+        .filter(frame -> !delivery.delivered().contains(frame)).toList();
+    if (spec.outputs().isEmpty() || !missing.isEmpty()) {
+      throw new PluginFailure("plugin '" + spec.jobType() + "' ended without delivering the output"
+          + (missing.isEmpty() ? "" : "s of frame(s) " + missing));
+    }
+    return "";
+  }
+
   private void stopped(JobSpec spec, StopReason reason, Duration limit, long startedNanos) {
     switch (reason) {
       case TIME_LIMIT -> {
         String message = "the job exceeded its time limit of " + describe(limit) + " and was stopped";
-        log.warn("job {}: {}", spec.jobId(), message);
-        reports.failed(spec, message, elapsed(startedNanos));
+        log.warn("{}: {}", spec.label(), message);
+        reports.failed(spec, ErrorCode.TIMEOUT, message, elapsed(startedNanos));
       }
       case CANCELLED -> {
-        log.info("job {}: cancelled", spec.jobId());
+        log.info("{}: cancelled", spec.label());
         reports.forget(spec);
       }
       case SHUTDOWN -> {
-        log.info("job {}: stopped by shutdown; the server will requeue it", spec.jobId());
+        log.info("{}: stopped by shutdown; the server will requeue it", spec.label());
         reports.forget(spec);
       }
     }

@@ -2,18 +2,24 @@ package com.rendertrust.agent.jobs;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A job the server dispatched, in the agent's own terms (plugins never see protobuf).
+ * A job the server dispatched, in the agent's own terms (plugins never see protobuf). One dispatch
+ * runs one task of a job; a node may hold several tasks of the same job at once, so running work
+ * is keyed by {@code assignmentId}, never by {@code jobId}.
  *
- * @param assignmentId the fencing token every report about this job echoes
+ * @param assignmentId the fencing token every report about this job echoes; unique per dispatch
  * @param payloadRef an input reference (http(s) URLs are downloaded; other schemes are handed to the plugin as is); empty if none
  * @param payloadJson the inline JSON input, {@code {}} when the dispatch had none
- * @param uploadUrl the presigned PUT URL for the result
+ * @param uploadUrl the presigned PUT URL for a single-output result
  * @param deadline when the result must be reported; afterwards the server requeues the job
  * @param maxRuntime the job type's maximum run time; zero when the server sent none
+ * @param taskId the task this dispatch runs; empty from servers that predate tasks
+ * @param frames the task's frames (render jobs); empty when the dispatch names none
+ * @param outputs one presigned PUT per output (frame); empty for single-output jobs, which use {@code uploadUrl}
  */
 public record JobSpec(
     String jobId,
@@ -23,7 +29,10 @@ public record JobSpec(
     String payloadJson,
     String uploadUrl,
     Optional<Instant> deadline,
-    Duration maxRuntime) {
+    Duration maxRuntime,
+    String taskId,
+    Optional<FrameRange> frames,
+    List<OutputTarget> outputs) {
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -32,5 +41,25 @@ public record JobSpec(
     Objects.requireNonNull(payloadRef, "payloadRef");
     Objects.requireNonNull(payloadJson, "payloadJson");
     Objects.requireNonNull(uploadUrl, "uploadUrl");
+    Objects.requireNonNull(taskId, "taskId");
+    Objects.requireNonNull(frames, "frames");
+    outputs = List.copyOf(outputs);
+  }
+
+  /** A single-task, single-output job (every job type but a framed render). */
+  public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
+      String uploadUrl, Optional<Instant> deadline, Duration maxRuntime) {
+    this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, "", Optional.empty(),
+        List.of());
+  }
+
+  /** Where the output of {@code frame} goes, if the dispatch named a target for it. */
+  public Optional<OutputTarget> outputFor(int frame) {
+    return outputs.stream().filter(target -> target.frame() == frame).findFirst();
+  }
+
+  /** "job X" or "job X task Y", for log lines. */
+  public String label() {
+    return taskId.isEmpty() ? "job " + jobId : "job " + jobId + " task " + taskId;
   }
 }

@@ -25,10 +25,12 @@ public final class WorkDirs {
     return root;
   }
 
-  /** A fresh, empty directory for this attempt (a leftover from an earlier run of the same attempt is removed). */
+  /**
+   * A fresh, empty directory for this attempt (a leftover from an earlier run of the same attempt
+   * is removed). Named by the whole assignment id: two tasks of one job may run here side by side.
+   */
   public Path create(JobSpec job) throws IOException {
-    String assignment = job.assignmentId().length() > 8 ? job.assignmentId().substring(0, 8) : job.assignmentId();
-    Path dir = root.resolve(PREFIX + safe(job.jobId()) + "-" + safe(assignment));
+    Path dir = root.resolve(PREFIX + safe(job.jobId()) + "-" + safe(job.assignmentId()));
     if (Files.exists(dir)) {
       deleteTree(dir);
     }
@@ -67,8 +69,10 @@ public final class WorkDirs {
     }
   }
 
+  /** File-name safe, and short enough that the directory name stays within file system limits. */
   private static String safe(String text) {
     String cleaned = text.replaceAll("[^A-Za-z0-9_-]", "_");
+    cleaned = cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned;
     return cleaned.isEmpty() ? "job" : cleaned;
   }
 

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Value;
+import com.rendertrust.agent.jobs.FrameRange;
 import com.rendertrust.agent.jobs.JobSpec;
+import com.rendertrust.agent.jobs.OutputTarget;
 import com.rendertrust.api.v1.JobDispatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,27 @@ final class Frames {
       payload = toJson(Value.newBuilder().setStructValue(dispatch.getPayload()).build()).toString();
     }
     return new JobSpec(dispatch.getJobId(), dispatch.getAssignmentId(), dispatch.getJobType(), dispatch.getPayloadRef(),
-        payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())));
+        payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())),
+        dispatch.getTaskId(), frames(dispatch), outputs(dispatch));
+  }
+
+  /** The task's frames; none when the dispatch carries no step (a job without frames, or an older server). */
+  private static Optional<FrameRange> frames(JobDispatch dispatch) {
+    if (dispatch.getFrameStep() < 1) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new FrameRange(dispatch.getFrameStart(), dispatch.getFrameEnd(), dispatch.getFrameStep()));
+    } catch (IllegalArgumentException e) {
+      log.warn("job {}: ignoring the dispatch's frame range: {}", dispatch.getJobId(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static List<OutputTarget> outputs(JobDispatch dispatch) {
+    return dispatch.getOutputsList().stream()
+        .map(target -> new OutputTarget(target.getFrame(), target.getName(), target.getUploadUrl(), target.getUploadHeadersMap()))
+        .toList();
   }
 
   /**

@@ -1,12 +1,30 @@
 package com.rendertrust.agent.plugins;
 
-/** The job cannot succeed; the message becomes the job's {@code error_message}, so it must say why in plain words. */
+import java.util.Objects;
+
+/**
+ * The job cannot succeed; the message becomes the job's {@code error_message}, so it must say why
+ * in plain words, and the code its {@code error_code} ({@link ErrorCode#PLUGIN_ERROR} unless said).
+ */
 public final class PluginFailure extends Exception {
+
+  private final ErrorCode code;
+
   public PluginFailure(String message) {
-    super(message);
+    this(ErrorCode.PLUGIN_ERROR, message);
   }
 
   public PluginFailure(String message, Throwable cause) {
     super(message, cause);
+    this.code = ErrorCode.PLUGIN_ERROR;
+  }
+
+  public PluginFailure(ErrorCode code, String message) {
+    super(message);
+    this.code = Objects.requireNonNull(code, "code");
+  }
+
+  public ErrorCode code() {
+    return code;
   }
 }

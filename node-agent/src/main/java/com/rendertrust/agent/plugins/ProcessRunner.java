@@ -2,12 +2,14 @@ package com.rendertrust.agent.plugins;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +21,15 @@ import org.slf4j.LoggerFactory;
  * Runs an external program for a job: argv exactly as given (never a shell), in the job's
  * working directory, with the agent's environment minus its own {@code RT_AGENT_*} settings
  * (which may hold the operator token). stdout is read line by line (for progress) and kept in
- * {@code stdout.log}; stderr goes to {@code stderr.log}. When the job must stop, the whole process
- * tree gets SIGTERM, then SIGKILL after a short grace.
+ * {@code stdout.log}; stderr goes to {@code stderr.log}. When the job must stop, or one of its
+ * outputs could not be delivered, the whole process tree gets SIGTERM, then SIGKILL after a short grace.
  */
 public final class ProcessRunner {
 
   private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
   private static final long TERMINATE_GRACE_MILLIS = 2_000;
   private static final int STDERR_TAIL_BYTES = 1_000;
+  private static final int CAPTURE_LIMIT_BYTES = 64 * 1024;
 
   private final Map<String, String> environment;
 
@@ -43,33 +46,20 @@ public final class ProcessRunner {
     Path workDir = context.workDir();
     Path stdoutLog = workDir.resolve("stdout.log");
     Path stderrLog = workDir.resolve("stderr.log");
-    ProcessBuilder builder = new ProcessBuilder(argv).directory(workDir.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
-        .redirectError(stderrLog.toFile());
-    builder.environment().clear();
-    environment.forEach((key, value) -> {
-      if (!key.startsWith("RT_AGENT_")) {
-        builder.environment().put(key, value);
-      }
-    });
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new PluginFailure("cannot start '" + argv.get(0) + "': " + rootMessage(e));
-    }
+    Process process = start(new ProcessBuilder(argv).directory(workDir.toFile()).redirectError(stderrLog.toFile()));
     log.debug("job {}: started pid {}: {}", context.job().jobId(), process.pid(), argv);
     Thread reader = Thread.ofVirtual().name("stdout-" + process.pid()).start(() -> pump(process, stdoutLog, stdoutLines));
     try {
       while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
         context.checkStillWanted();
+        context.checkDeliveries();
       }
     } catch (InterruptedException e) {
       killTree(process);
       Thread.currentThread().interrupt();
       context.checkStillWanted();
       throw new JobStoppedException(StopReason.SHUTDOWN);
-    } catch (JobStoppedException e) {
+    } catch (JobStoppedException | PluginFailure e) {
       killTree(process);
       throw e;
     } finally {
@@ -77,6 +67,40 @@ public final class ProcessRunner {
     }
     context.checkStillWanted();
     return new Exit(process.exitValue(), tail(stderrLog));
+  }
+
+  /**
+   * Runs a short command outside any job (e.g. {@code blender --version}) and returns what it
+   * printed (stdout and stderr, at most 64 KiB); it is killed after {@code timeout}.
+   */
+  public String capture(List<String> argv, Duration timeout) throws PluginFailure, InterruptedException {
+    Process process = start(new ProcessBuilder(argv).redirectErrorStream(true));
+    StringBuilder output = new StringBuilder();
+    Thread reader = Thread.ofVirtual().name("capture-" + process.pid()).start(() -> {
+      try (InputStream in = process.getInputStream()) {
+        byte[] bytes = in.readNBytes(CAPTURE_LIMIT_BYTES);
+        synchronized (output) {
+          output.append(new String(bytes, StandardCharsets.UTF_8));
+        }
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        // the process ended or was killed: what was read is all there is
+      }
+    });
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        killTree(process);
+        throw new PluginFailure("'" + String.join(" ", argv) + "' did not finish within " + timeout.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      killTree(process);
+      throw e;
+    } finally {
+      joinQuietly(reader);
+    }
+    synchronized (output) {
+      return output.toString();
+    }
   }
 
   /** SIGTERM to the process and everything it started, SIGKILL to whatever is left after the grace. */
@@ -93,6 +117,25 @@ public final class ProcessRunner {
       Thread.currentThread().interrupt();
     }
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * Starts the program with no stdin and the agent's environment minus its own {@code RT_AGENT_*}
+   * settings, which may hold the operator token.
+   */
+  private Process start(ProcessBuilder builder) throws PluginFailure {
+    builder.redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+    builder.environment().clear();
+    environment.forEach((key, value) -> {
+      if (!key.startsWith("RT_AGENT_")) {
+        builder.environment().put(key, value);
+      }
+    });
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new PluginFailure("cannot start '" + builder.command().get(0) + "': " + rootMessage(e));
+    }
   }
 
   private static void pump(Process process, Path stdoutLog, Consumer<String> lines) {

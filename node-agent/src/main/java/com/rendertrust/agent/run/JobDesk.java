@@ -58,11 +58,11 @@ public final class JobDesk implements ServerLink.Inbound {
   @Override
   public void onDispatch(JobSpec job, boolean streamDraining) {
     if (draining || streamDraining) {
-      log.info("job {} ({}): not started, this node is draining; the server will requeue it", job.jobId(), job.jobType());
+      log.info("{} ({}): not started, this node is draining; the server will requeue it", job.label(), job.jobType());
       return;
     }
     if (executor.submit(job)) {
-      log.info("job {} ({}): dispatched", job.jobId(), job.jobType());
+      log.info("{} ({}): dispatched", job.label(), job.jobType());
     }
   }
 
@@ -79,14 +79,14 @@ public final class JobDesk implements ServerLink.Inbound {
     log.warn("the server asks this node to drain ({}): no new jobs on this stream, {} running job(s) may finish within {} s;"
         + " the agent keeps running and reconnects when the server closes the stream", reason.isEmpty() ? "no reason given" : reason,
         executor.runningCount(), grace.toSeconds());
-    dropped.forEach(job -> log.info("job {}: dropped before it started (draining)", job.jobId()));
+    dropped.forEach(job -> log.info("{}: dropped before it started (draining)", job.label()));
   }
 
   /** Jobs this node still holds: running or queued here, or finished with a result not yet delivered. */
   public List<HeldJob> heldJobs() {
     Map<String, HeldJob> held = new LinkedHashMap<>();
-    executor.held().forEach(job -> held.put(job.jobId(), job));
-    outbox.held().forEach(job -> held.putIfAbsent(job.jobId(), job));
+    executor.held().forEach(job -> held.put(job.assignmentId(), job));
+    outbox.held().forEach(job -> held.putIfAbsent(job.assignmentId(), job));
     return List.copyOf(held.values());
   }
 
@@ -95,7 +95,8 @@ public final class JobDesk implements ServerLink.Inbound {
         .addAllCapabilities(capabilities)
         .setSlots(executor.slots())
         .setAgentVersion(agentVersion);
-    heldJobs().forEach(job -> hello.addRunning(RunningJob.newBuilder().setJobId(job.jobId()).setAssignmentId(job.assignmentId())));
+    heldJobs().forEach(job -> hello.addRunning(RunningJob.newBuilder()
+        .setJobId(job.jobId()).setAssignmentId(job.assignmentId()).setTaskId(job.taskId())));
     return hello;
   }
 

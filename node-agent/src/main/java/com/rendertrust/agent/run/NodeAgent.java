@@ -121,7 +121,7 @@ public final class NodeAgent {
   private void drain(Duration grace) {
     desk.startDraining();
     link.heartbeatNow();
-    executor.dropQueued().forEach(job -> log.info("job {}: dropped before it started (shutting down)", job.jobId()));
+    executor.dropQueued().forEach(job -> log.info("{}: dropped before it started (shutting down)", job.label()));
     long deadline = System.nanoTime() + grace.toNanos();
     int running = executor.heldCount();
     log.info("draining: {} running job(s) may finish within {} s", running, grace.toSeconds());
@@ -200,6 +200,8 @@ public final class NodeAgent {
     for (JobExecutor.JobView job : executor.snapshot()) {
       Map<String, Object> view = new LinkedHashMap<>();
       view.put("job_id", job.jobId());
+      view.put("task_id", job.taskId().isEmpty() ? null : job.taskId());
+      view.put("assignment_id", job.assignmentId());
       view.put("job_type", job.jobType());
       view.put("state", job.state());
       view.put("started_at", job.startedAt().map(Instant::toString).orElse(null));

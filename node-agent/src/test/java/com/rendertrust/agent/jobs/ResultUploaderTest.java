@@ -100,7 +100,7 @@ class ResultUploaderTest {
 
   private JobContext context(String uploadUrl, StopSignal stop) {
     JobSpec spec = new JobSpec("job-1", "asg-1", "echo", "", "{}", uploadUrl, Optional.empty(), Duration.ZERO);
-    return new JobContext(spec, workDir, Optional.empty(), Duration.ofMinutes(1), stop, (percent, message) -> { });
+    return new JobContext(spec, workDir, Optional.empty(), Duration.ofMinutes(1), stop, (percent, message, framesDone) -> { });
   }
 
   private static int freePort() throws Exception {

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PresignedStore implements AutoCloseable {
 
-  /** One PUT as the store saw it. */
-  public record Upload(String key, String contentType, byte[] body) {}
+  /** One PUT as the store saw it; header names in lower case. */
+  public record Upload(String key, String contentType, Map<String, String> headers, byte[] body) {}
 
   private final HttpServer server;
   private final java.util.concurrent.ExecutorService executor = Executors.newFixedThreadPool(4);
@@ -52,7 +52,9 @@ public final class PresignedStore implements AutoCloseable {
           return;
         }
         results.put(key, body);
-        uploads.add(new Upload(key, exchange.getRequestHeaders().getFirst("Content-Type"), body));
+        Map<String, String> headers = new java.util.TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0)));
+        uploads.add(new Upload(key, exchange.getRequestHeaders().getFirst("Content-Type"), headers, body));
         exchange.sendResponseHeaders(200, -1);
       }
     });
@@ -85,6 +87,11 @@ public final class PresignedStore implements AutoCloseable {
 
   public Optional<byte[]> result(String key) {
     return Optional.ofNullable(results.get(key));
+  }
+
+  /** The last upload stored under {@code key}. */
+  public Optional<Upload> upload(String key) {
+    return uploads.stream().filter(upload -> upload.key().equals(key)).reduce((first, second) -> second);
   }
 
   public List<Upload> uploads() {
