@@ -241,7 +241,7 @@ class CreditServiceTest {
   void historyDefaultsTo50AndCapsAt200() {
     UUID user = fundedUser(1000);
     for (int i = 0; i < 60; i++) {
-      credits.deduct(user, deduction("0.0001", ""));
+      credits.deduct(user, deduction("0.0001", "page-" + i));
     }
     assertThat(credits.history(user, 0, 0).entries()).hasSize(50);
     assertThat(credits.history(user, 200, 0).entries()).hasSize(61);
