@@ -15,7 +15,6 @@ import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
-import org.luaj.vm2.lib.jse.JsePlatform;
 
 /**
  * The packaged strict_json.lua on LuaJ (see {@link LuaFilter} for the Lua 5.1 restrictions):
@@ -29,12 +28,7 @@ class StrictJsonLuaTest {
   private final LuaValue check;
 
   StrictJsonLuaTest() {
-    Globals globals = JsePlatform.standardGlobals();
-    for (String lua52Only : new String[] {"bit32", "rawlen"}) {
-      globals.set(lua52Only, LuaValue.NIL);
-    }
-    globals.get("table").set("pack", LuaValue.NIL);
-    globals.get("table").set("unpack", LuaValue.NIL);
+    Globals globals = LuaFilter.lua51Globals();
     globals.load(EnvoyConfig.resource(SOURCE), "strict_json.lua").call();
     check = globals.get("strict_json_check");
   }

@@ -11,8 +11,10 @@ import io.grpc.ServerInterceptor;
 /**
  * Refuses (422, the offending field named) any request message that breaks the input rules of
  * {@link RequestMessages}, before a handler sees it, on every RPC and every edge. It must sit
- * inside {@link ErrorMappingInterceptor}, which turns the thrown failure into the wire error.
- * A refused call hears nothing more: its handler never runs.
+ * inside {@link ErrorMappingInterceptor}, which turns the thrown failure into the wire error and
+ * closes the call. A refused message never reaches the handler, nor does any later one; the
+ * handler still hears the half-close, so a stream's handler ends as usual (a unary handler
+ * without its request does nothing, and its late close is ignored).
  */
 public final class InputRulesInterceptor implements ServerInterceptor {
 
@@ -36,20 +38,6 @@ public final class InputRulesInterceptor implements ServerInterceptor {
           }
         }
         super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-
-      @Override
-      public void onReady() {
-        if (!refused) {
-          super.onReady();
-        }
       }
     };
   }
