@@ -25,8 +25,6 @@ import com.rendertrust.server.testing.TestServer;
 import com.rendertrust.server.testing.TestTokens;
 import io.grpc.Status;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.jooq.JSONB;
 import org.junit.jupiter.api.AfterAll;
@@ -148,11 +146,7 @@ class InputRulesEndToEndTest {
   }
 
   private static TestNode.Stream readyNode(String type, int slots) {
-    TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
-    TestNode.Stream stream = node.connect(server.channel(), slots);
-    stream.welcome();
-    stream.keepAlive(Duration.ofSeconds(1), null);
-    return stream;
+    return JobsTesting.readyNode(server, type, slots);
   }
 
   private static HttpResponse<String> dispatch(UUID user, String body) {
