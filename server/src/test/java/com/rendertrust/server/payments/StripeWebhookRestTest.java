@@ -17,6 +17,7 @@ import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
@@ -305,6 +306,44 @@ class StripeWebhookRestTest {
     assertBadSignature(deliver(reserialized, StripeWebhooks.sign(event)));
 
     assertThat(LedgerSnapshot.take(dsl())).isEqualTo(before);
+  }
+
+  @Test
+  void theSignatureCoversTheRawBytesNeverADecodedText() {
+    // Bytes that are not UTF-8 decode to U+FFFD whatever they were: a check over decoded text
+    // would take a signature of the text "\uFFFD" for these bytes, and refuse Stripe's own.
+    byte[] raw = unhandledEvent(new byte[] {(byte) 0xFF, (byte) 0xFE});
+    String decoded = new String(raw, StandardCharsets.UTF_8);
+    LedgerSnapshot before = LedgerSnapshot.take(dsl());
+    assertBadSignature(deliverBytes(raw, StripeWebhooks.sign(decoded)));
+    // non-normalized text is not normalized either: NFD "e\u0301" signed, NFC "\u00e9" delivered
+    byte[] nfd = unhandledEvent("e\u0301".getBytes(StandardCharsets.UTF_8));
+    byte[] nfc = unhandledEvent("\u00e9".getBytes(StandardCharsets.UTF_8));
+    assertBadSignature(deliverBytes(nfc, StripeWebhooks.sign(nfd, StripeWebhooks.SECRET, Instant.now())));
+    assertThat(LedgerSnapshot.take(dsl())).isEqualTo(before);
+
+    assertReceived(deliverBytes(raw, StripeWebhooks.sign(raw, StripeWebhooks.SECRET, Instant.now())));
+    assertReceived(deliverBytes(nfd, StripeWebhooks.sign(nfd, StripeWebhooks.SECRET, Instant.now())));
+  }
+
+  /** An event of a type the server records and ignores, with {@code name} as the exact bytes of a field. */
+  private static byte[] unhandledEvent(byte[] name) {
+    String head = "{\"id\":\"" + eventId() + "\",\"object\":\"event\",\"livemode\":false,\"type\":\"customer.created\","
+        + "\"data\":{\"object\":{\"id\":\"cus_1\",\"object\":\"customer\",\"name\":\"";
+    byte[] start = head.getBytes(StandardCharsets.UTF_8);
+    byte[] end = "\"}}}".getBytes(StandardCharsets.UTF_8);
+    byte[] body = new byte[start.length + name.length + end.length];
+    System.arraycopy(start, 0, body, 0, start.length);
+    System.arraycopy(name, 0, body, start.length, name.length);
+    System.arraycopy(end, 0, body, start.length + name.length, end.length);
+    return body;
+  }
+
+  private static HttpResponse<String> deliverBytes(byte[] body, String signature) {
+    return server.send(java.net.http.HttpRequest.newBuilder(server.uri(PATH))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .header("Stripe-Signature", signature)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   @Test
