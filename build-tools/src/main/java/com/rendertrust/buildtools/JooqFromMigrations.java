@@ -2,12 +2,14 @@ package com.rendertrust.buildtools;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -99,14 +101,18 @@ public final class JooqFromMigrations {
   }
 
   /**
-   * The migrations' names and contents, the generator's configuration and jOOQ's version: what
-   * the generated code depends on.
+   * The migrations' names and contents, the generator's configuration and the jars it runs with
+   * (their paths carry the versions of jOOQ and of the PostgreSQL binaries): what the generated
+   * code depends on.
    */
   private static String fingerprint(Path migrations, Path target, String packageName)
       throws IOException, NoSuchAlgorithmException {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
     digest.update((configuration(target, packageName) + "\n" + org.jooq.Constants.FULL_VERSION + "\n")
         .getBytes(StandardCharsets.UTF_8));
+    if (JooqFromMigrations.class.getClassLoader() instanceof URLClassLoader loader) {
+      digest.update(Arrays.toString(loader.getURLs()).getBytes(StandardCharsets.UTF_8));
+    }
     List<Path> files;
     try (Stream<Path> listing = Files.list(migrations)) {
       files = listing.filter(Files::isRegularFile).sorted().toList();
