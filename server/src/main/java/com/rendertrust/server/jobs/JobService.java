@@ -16,7 +16,6 @@ import com.rendertrust.server.storage.ResultStore;
 import java.net.URI;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -162,17 +161,15 @@ public final class JobService {
       throw DomainException.validation("offset must not be negative");
     }
     int pageSize = limit == 0 ? DEFAULT_PAGE : limit;
-    DSLContext dsl = database.dsl();
-    List<Job> jobs = dsl.selectFrom(JOBS).where(condition)
+    Condition filter = condition;
+    return transactions.repeatable(dsl -> new JobPage(dsl.selectFrom(JOBS).where(filter)
         .orderBy(JOBS.CREATED_AT.desc(), JOBS.ID.desc())
         .limit(pageSize).offset(offset)
-        .fetch(JobRows::toJob);
-    int count = dsl.fetchCount(JOBS, condition);
-    return new JobPage(jobs, count);
+        .fetch(JobRows::toJob), dsl.fetchCount(JOBS, filter)));
   }
 
   public Job get(UUID userId, String jobId) {
-    return JobRows.toJob(owned(database.dsl(), userId, jobId, false));
+    return JobRows.toJob(transactions.repeatable(dsl -> owned(dsl, userId, jobId, false)));
   }
 
   /** QUEUED or DISPATCHED -> CANCELLED; releases the hold and withdraws the job from its node. */
@@ -209,7 +206,7 @@ public final class JobService {
   }
 
   public ResultLink result(UUID userId, String jobId) {
-    JobsRecord job = owned(database.dsl(), userId, jobId, false);
+    JobsRecord job = transactions.repeatable(dsl -> owned(dsl, userId, jobId, false));
     if (!JobStatus.COMPLETED.name().equals(job.getStatus()) || job.getResultRef() == null) {
       throw new DomainException(Reason.RESULT_NOT_AVAILABLE, "job result not available: "
           + (JobStatus.COMPLETED.name().equals(job.getStatus()) ? "no result stored" : "job is not completed"));
@@ -298,9 +295,9 @@ public final class JobService {
   }
 
   private Optional<JobsRecord> findByKey(UUID userId, String key) {
-    return database.dsl().selectFrom(JOBS)
+    return transactions.repeatable(dsl -> dsl.selectFrom(JOBS)
         .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key)))
-        .fetchOptional();
+        .fetchOptional());
   }
 
   /**
