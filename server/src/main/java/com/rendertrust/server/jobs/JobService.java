@@ -12,6 +12,7 @@ import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.platform.net.InputUrlPolicy;
 import com.rendertrust.server.storage.ResultStore;
 import java.net.URI;
 import java.time.Clock;
@@ -51,6 +52,8 @@ public final class JobService {
   private final ResultStore results;
   private final StorageConfig storage;
   private final SubmissionGate gate;
+  /** payload_ref URLs are fetched by nodes: none may point into a private network. */
+  private final InputUrlPolicy inputUrls;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
@@ -71,6 +74,7 @@ public final class JobService {
     this.results = results;
     this.storage = storage;
     this.gate = gate;
+    this.inputUrls = new InputUrlPolicy(config.allowPrivateInputUrls());
   }
 
   /**
@@ -80,6 +84,7 @@ public final class JobService {
    */
   public DispatchOutcome submit(UUID userId, JobSubmission submission) {
     ValidSubmission valid = SubmissionRules.validate(submission);
+    valid.payloadRef().ifPresent(ref -> inputUrls.check("payload_ref", ref));
     return gate.through(() -> admitted(userId, valid));
   }
 
