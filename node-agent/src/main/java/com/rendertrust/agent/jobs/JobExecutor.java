@@ -213,7 +213,7 @@ public final class JobExecutor implements AutoCloseable {
     if (limit.isNegative() || limit.isZero()) {
       log.warn("job {}: its deadline passed before it could start", spec.jobId());
       reports.accepted(spec);
-      reports.failed(spec, "the job's deadline had passed before it could start", Duration.ZERO);
+      reports.failed(spec, "the job's deadline had passed before it could start", "TIMEOUT", Duration.ZERO);
       finish(job);
       return;
     }
@@ -249,14 +249,14 @@ public final class JobExecutor implements AutoCloseable {
         stopped(spec, job.stop.reason().get(), limit, startedNanos);
       } else {
         log.warn("job {}: failed: {}", spec.jobId(), e.getMessage());
-        reports.failed(spec, e.getMessage(), elapsed(startedNanos));
+        reports.failed(spec, e.getMessage(), e.errorCode(), elapsed(startedNanos));
       }
     } catch (Exception | LinkageError | StackOverflowError | OutOfMemoryError e) {
       if (job.stop.reason().isPresent()) {
         stopped(spec, job.stop.reason().get(), limit, startedNanos);
       } else {
         log.error("job {}: plugin '{}' crashed", spec.jobId(), spec.jobType(), e);
-        reports.failed(spec, "plugin '" + spec.jobType() + "' crashed: " + describe(e), elapsed(startedNanos));
+        reports.failed(spec, "plugin '" + spec.jobType() + "' crashed: " + describe(e), "", elapsed(startedNanos));
       }
     } finally {
       watchdog.cancel(false);
@@ -272,7 +272,7 @@ public final class JobExecutor implements AutoCloseable {
       case TIME_LIMIT -> {
         String message = "the job exceeded its time limit of " + describe(limit) + " and was stopped";
         log.warn("job {}: {}", spec.jobId(), message);
-        reports.failed(spec, message, elapsed(startedNanos));
+        reports.failed(spec, message, "TIMEOUT", elapsed(startedNanos));
       }
       case CANCELLED -> {
         log.info("job {}: cancelled", spec.jobId());

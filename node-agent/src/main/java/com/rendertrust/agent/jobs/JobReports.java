@@ -13,7 +13,8 @@ public interface JobReports {
   /** The result was uploaded to the job's presigned URL. */
   void completed(JobSpec job, String resultRef, Duration runtime);
 
-  void failed(JobSpec job, String errorMessage, Duration runtime);
+  /** The job failed; {@code errorCode} types it (see {@code PluginFailure}), empty for a plugin error. */
+  void failed(JobSpec job, String errorMessage, String errorCode, Duration runtime);
 
   /** The job ended without a report to send (cancelled by the server, or stopped at shutdown). */
   void forget(JobSpec job);

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param uploadUrl the presigned PUT URL for the result
  * @param deadline when the result must be reported; afterwards the server requeues the job
  * @param maxRuntime the job type's maximum run time; zero when the server sent none
+ * @param inputUrl a presigned GET of the job's input that the server issued (trusted, unlike the
+ *     user-chosen {@code payloadRef}); empty if none
  */
 public record JobSpec(
     String jobId,
@@ -23,7 +25,8 @@ public record JobSpec(
     String payloadJson,
     String uploadUrl,
     Optional<Instant> deadline,
-    Duration maxRuntime) {
+    Duration maxRuntime,
+    String inputUrl) {
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -32,5 +35,12 @@ public record JobSpec(
     Objects.requireNonNull(payloadRef, "payloadRef");
     Objects.requireNonNull(payloadJson, "payloadJson");
     Objects.requireNonNull(uploadUrl, "uploadUrl");
+    Objects.requireNonNull(inputUrl, "inputUrl");
+  }
+
+  /** A job without a server-issued input. */
+  public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
+      String uploadUrl, Optional<Instant> deadline, Duration maxRuntime) {
+    this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, "");
   }
 }

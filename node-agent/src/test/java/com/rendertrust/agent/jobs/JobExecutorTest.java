@@ -43,7 +43,7 @@ class JobExecutorTest {
       outcomes.put(job.jobId(), "COMPLETED " + resultRef);
     }
 
-    @Override public void failed(JobSpec job, String errorMessage, Duration runtime) {
+    @Override public void failed(JobSpec job, String errorMessage, String errorCode, Duration runtime) {
       outcomes.put(job.jobId(), "FAILED " + errorMessage);
     }
 
@@ -62,7 +62,7 @@ class JobExecutorTest {
     JobPlugin recursing = plugin("deep", context -> recurse(1));
     HttpClient http = HttpClient.newHttpClient();
     executor = new JobExecutor(1, new PluginRegistry(List.of(new EchoPlugin(), crashing, recursing)), reports,
-        new InputFetcher(http), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
+        new InputFetcher(http, new PinnedDownload(false)), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
         new WorkDirs(work, false), Duration.ofMinutes(1), timer, Clock.systemUTC());
   }
 

@@ -49,7 +49,7 @@ class RenderPluginTest extends RunningAgentTestBase {
 
   @Test
   void rendersTheRequestedFrameHeadlessWithScriptsDisabledAndUploadsIt() throws Exception {
-    fixture.start("--blender", blender.toString(), "--capabilities", "render,echo");
+    fixture.start("--blender", blender.toString(), "--capabilities", "render,echo", "--allow-private-inputs");
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
     assertThat(stream.hello.getCapabilitiesList()).containsExactly("render", "echo");
 
@@ -80,12 +80,14 @@ class RenderPluginTest extends RunningAgentTestBase {
 
   @Test
   void aSceneThatCannotBeDownloadedFailsTheJob() throws Exception {
-    fixture.start("--blender", blender.toString(), "--capabilities", "render");
+    fixture.start("--blender", blender.toString(), "--capabilities", "render", "--allow-private-inputs");
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("rf3", "render", null, store.uploadUrl("rf3")).setPayloadRef(store.inputUrl("gone.blend")).build());
 
-    assertThat(awaitResult(stream, "rf3").getErrorMessage())
+    JobResult result = awaitResult(stream, "rf3");
+    assertThat(result.getErrorMessage())
         .isEqualTo("could not download payload_ref " + store.inputUrl("gone.blend") + ": HTTP 404");
+    assertThat(result.getErrorCode()).isEqualTo("INPUT_UNAVAILABLE");
   }
 }
