@@ -107,7 +107,7 @@ class JobExecutionTest extends RunningAgentTestBase {
     byte[] input = new byte[300_000];
     new Random(42).nextBytes(input);
     store.putInput("scene.bin", input);
-    fixture.start();
+    fixture.start("--allow-private-inputs"); // the store serves inputs on 127.0.0.1
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-bin", "echo", null, store.uploadUrl("job-bin")).setPayloadRef(store.inputUrl("scene.bin")).build());
