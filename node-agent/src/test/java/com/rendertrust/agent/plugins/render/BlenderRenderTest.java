@@ -63,7 +63,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
     var task = dispatch("anim", "render",
         "{\"resolution_x\":64,\"resolution_y\":48,\"samples\":1,\"engine\":\"CYCLES\",\"format\":\"PNG\"}", "")
-        .setPayloadRef(store.inputUrl("animation.blend"))
+        .setInputUrl(store.inputUrl("animation.blend"))
         .setTaskId("task-1").setFrameStart(1).setFrameEnd(4).setFrameStep(1);
     for (int frame = 1; frame <= 4; frame++) {
       String name = "frame_%04d.png".formatted(frame);
@@ -109,7 +109,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
   void aSingleFramePayloadOfTheOlderKindRendersBmpToTheUploadUrl() throws Exception {
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("still", "render", "{\"frame\":2,\"format\":\"BMP\"}", store.uploadUrl("still"))
-        .setPayloadRef(store.inputUrl("still.blend")).build());
+        .setInputUrl(store.inputUrl("still.blend")).build());
 
     JobResult result = awaitRenderResult(stream, "still");
     assertCompleted(result);
@@ -130,7 +130,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
     store.putInput("noise.blend", noise);
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("noise", "render", "{\"frame\":1}", store.uploadUrl("noise"))
-        .setPayloadRef(store.inputUrl("noise.blend")).build());
+        .setInputUrl(store.inputUrl("noise.blend")).build());
 
     JobResult result = awaitRenderResult(stream, "noise");
     assertThat(result.getOutcome()).isEqualTo(JobOutcome.JOB_OUTCOME_FAILED);

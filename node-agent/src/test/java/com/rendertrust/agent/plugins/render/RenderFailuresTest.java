@@ -69,7 +69,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
   void aRenderPastItsTimeLimitIsStoppedAsTimeout() {
     store.putInput("hang.blend", "HANG".getBytes(StandardCharsets.UTF_8));
     stream.dispatch(dispatch("hang", "render", "{\"frame\":1}", store.uploadUrl("hang"))
-        .setPayloadRef(store.inputUrl("hang.blend")).setMaxRuntimeSeconds(2).build());
+        .setInputUrl(store.inputUrl("hang.blend")).setMaxRuntimeSeconds(2).build());
 
     JobResult result = awaitResult(stream, "hang");
     assertFailed(result, "TIMEOUT");
@@ -80,7 +80,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
   void aRefusedFrameUploadEndsTheRenderAtOnce() {
     store.putInput("refused.blend", "FRAME-THEN-HANG".getBytes(StandardCharsets.UTF_8));
     store.failNextUploads(1, 403);
-    var task = dispatch("refused", "render", "{}", "").setPayloadRef(store.inputUrl("refused.blend"))
+    var task = dispatch("refused", "render", "{}", "").setInputUrl(store.inputUrl("refused.blend"))
         .setTaskId("t1").setFrameStart(1).setFrameEnd(2).setFrameStep(1).setMaxRuntimeSeconds(120);
     for (int frame = 1; frame <= 2; frame++) {
       task.addOutputs(OutputTarget.newBuilder().setFrame(frame).setName("frame_000" + frame + ".png")
@@ -105,11 +105,11 @@ class RenderFailuresTest extends RunningAgentTestBase {
   void aPayloadOutOfRangeIsInvalidInputAndBlenderNeverRuns() {
     store.putInput("ok.blend", "SOMETHING".getBytes(StandardCharsets.UTF_8));
     stream.dispatch(dispatch("engine", "render", "{\"engine\":\"povray\"}", store.uploadUrl("engine"))
-        .setPayloadRef(store.inputUrl("ok.blend")).build());
+        .setInputUrl(store.inputUrl("ok.blend")).build());
     stream.dispatch(dispatch("frames", "render", "{\"frame_start\":5,\"frame_end\":2}", store.uploadUrl("frames"))
-        .setPayloadRef(store.inputUrl("ok.blend")).build());
+        .setInputUrl(store.inputUrl("ok.blend")).build());
     stream.dispatch(dispatch("size", "render", "{\"resolution_x\":2}", store.uploadUrl("size"))
-        .setPayloadRef(store.inputUrl("ok.blend")).build());
+        .setInputUrl(store.inputUrl("ok.blend")).build());
 
     assertFailed(awaitResult(stream, "engine"), "INVALID_INPUT");
     assertThat(awaitResult(stream, "engine").getErrorMessage())
@@ -124,7 +124,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
   @Test
   void withoutASceneTheJobIsInvalidInputAndAnUnreachableSceneIsInputUnavailable() {
     stream.dispatch(dispatch("none", "render", "{\"frame\":1}", store.uploadUrl("none")).build());
-    stream.dispatch(dispatch("gone", "render", null, store.uploadUrl("gone")).setPayloadRef(store.inputUrl("gone.blend")).build());
+    stream.dispatch(dispatch("gone", "render", null, store.uploadUrl("gone")).setInputUrl(store.inputUrl("gone.blend")).build());
 
     JobResult none = awaitResult(stream, "none");
     assertFailed(none, "INVALID_INPUT");
@@ -132,7 +132,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
         .isEqualTo("render needs the .blend scene as its input (an upload, or a payload_ref URL this node can download)");
     JobResult gone = awaitResult(stream, "gone");
     assertFailed(gone, "INPUT_UNAVAILABLE");
-    assertThat(gone.getErrorMessage()).isEqualTo("could not download payload_ref " + store.inputUrl("gone.blend") + ": HTTP 404");
+    assertThat(gone.getErrorMessage()).isEqualTo("could not download input_url " + store.inputUrl("gone.blend") + ": HTTP 404");
   }
 
   /** Renders a scene whose content tells the stand-in how to fail. */
@@ -140,7 +140,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
     String jobId = sceneContent.toLowerCase(java.util.Locale.ROOT).replace(' ', '-');
     store.putInput(jobId + ".blend", sceneContent.getBytes(StandardCharsets.UTF_8));
     stream.dispatch(dispatch(jobId, "render", "{\"frame\":1}", store.uploadUrl(jobId))
-        .setPayloadRef(store.inputUrl(jobId + ".blend")).build());
+        .setInputUrl(store.inputUrl(jobId + ".blend")).build());
     JobResult result = awaitResult(stream, jobId);
     assertFailed(result, errorCode);
     assertThat(result.getErrorMessage()).isEqualTo(errorMessage);
