@@ -249,7 +249,7 @@ public final class JobExecutor implements AutoCloseable {
         stopped(spec, job.stop.reason().get(), limit, startedNanos);
       } else {
         log.warn("job {}: failed: {}", spec.jobId(), e.getMessage());
-        reports.failed(spec, e.getMessage(), elapsed(startedNanos));
+        reports.failed(spec, e.getMessage(), e.errorCode(), elapsed(startedNanos));
       }
     } catch (Exception | LinkageError | StackOverflowError | OutOfMemoryError e) {
       if (job.stop.reason().isPresent()) {

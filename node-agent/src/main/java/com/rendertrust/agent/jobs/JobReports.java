@@ -15,6 +15,11 @@ public interface JobReports {
 
   void failed(JobSpec job, String errorMessage, Duration runtime);
 
+  /** A failure with a typed {@code error_code} (empty: untyped). */
+  default void failed(JobSpec job, String errorMessage, String errorCode, Duration runtime) {
+    failed(job, errorMessage, runtime);
+  }
+
   /** The job ended without a report to send (cancelled by the server, or stopped at shutdown). */
   void forget(JobSpec job);
 }

@@ -14,6 +14,9 @@ import java.util.Optional;
  * @param uploadUrl the presigned PUT URL for the result
  * @param deadline when the result must be reported; afterwards the server requeues the job
  * @param maxRuntime the job type's maximum run time; zero when the server sent none
+ * @param inputUrl a presigned GET of the job's input issued by the server (trusted: no address
+ *     check); empty if none
+ * @param inputSha256 the SHA-256 (lowercase hex) the downloaded input must have; empty if unknown
  */
 public record JobSpec(
     String jobId,
@@ -23,7 +26,15 @@ public record JobSpec(
     String payloadJson,
     String uploadUrl,
     Optional<Instant> deadline,
-    Duration maxRuntime) {
+    Duration maxRuntime,
+    String inputUrl,
+    String inputSha256) {
+
+  /** A job without a server-issued input URL. */
+  public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
+      String uploadUrl, Optional<Instant> deadline, Duration maxRuntime) {
+    this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, "", "");
+  }
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -32,5 +43,7 @@ public record JobSpec(
     Objects.requireNonNull(payloadRef, "payloadRef");
     Objects.requireNonNull(payloadJson, "payloadJson");
     Objects.requireNonNull(uploadUrl, "uploadUrl");
+    Objects.requireNonNull(inputUrl, "inputUrl");
+    Objects.requireNonNull(inputSha256, "inputSha256");
   }
 }

@@ -29,7 +29,8 @@ final class Frames {
       payload = toJson(Value.newBuilder().setStructValue(dispatch.getPayload()).build()).toString();
     }
     return new JobSpec(dispatch.getJobId(), dispatch.getAssignmentId(), dispatch.getJobType(), dispatch.getPayloadRef(),
-        payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())));
+        payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())),
+        dispatch.getInputUrl(), dispatch.getInputSha256());
   }
 
   /**

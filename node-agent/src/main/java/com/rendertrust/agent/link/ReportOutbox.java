@@ -90,8 +90,14 @@ public final class ReportOutbox implements JobReports {
 
   @Override
   public synchronized void failed(JobSpec job, String errorMessage, Duration runtime) {
+    failed(job, errorMessage, "", runtime);
+  }
+
+  @Override
+  public synchronized void failed(JobSpec job, String errorMessage, String errorCode, Duration runtime) {
     storeResult(job, JobResult.newBuilder().setJobId(job.jobId()).setAssignmentId(job.assignmentId())
-        .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorMessage(errorMessage).setRuntimeMs(runtime.toMillis()).build());
+        .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorMessage(errorMessage).setErrorCode(errorCode)
+        .setRuntimeMs(runtime.toMillis()).build());
   }
 
   @Override
