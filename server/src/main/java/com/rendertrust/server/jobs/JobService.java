@@ -354,13 +354,6 @@ public final class JobService {
 
   /** A malformed id names no job: it answers 404 like any other id the caller does not own. */
   private static Optional<UUID> parseId(String text) {
-    if (text == null || text.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return com.rendertrust.server.platform.Ids.parse(text);
   }
 }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.jobs;
 
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -64,14 +65,7 @@ final class SubmissionRules {
     if (payloadRef.isPresent()) {
       throw invalid("input_id", "give input_id or payload_ref, not both");
     }
-    try {
-      if (text.get().length() == 36) {
-        return Optional.of(UUID.fromString(text.get()));
-      }
-    } catch (IllegalArgumentException e) {
-      // falls through to not found
-    }
-    throw DomainException.notFound("input upload");
+    return Optional.of(Ids.parse(text.get()).orElseThrow(() -> DomainException.notFound("input upload")));
   }
 
   private static String fingerprint(String jobType, Optional<String> payloadRef, Optional<String> payloadJson,

@@ -1,5 +1,6 @@
 package com.rendertrust.server.uploads;
 
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import java.util.Locale;
@@ -63,14 +64,7 @@ final class UploadRules {
 
   /** A malformed id names no upload: it answers 404 like any id the caller does not own. */
   static Optional<UUID> parseId(String text) {
-    if (text == null || text.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return Ids.parse(text);
   }
 
   private static String extension(String filename) {
