@@ -114,7 +114,7 @@ class S3UploadsTest {
   void aJobsInputAndS3RefsUnderTheCallersPrefixReachTheNodeAsPresignedGets() {
     String type = "s3-input";
     TestNode node = TestNode.ready(server.channel(), "s3-node", List.of(type));
-    TestNode.Stream stream = node.connect(server.channel(), 4);
+    TestNode.Stream stream = node.connect(server.channel(), 8); // every job below stays on it
     stream.welcome();
     UUID user = UUID.randomUUID();
     ledger.deposit(user, 1_000_000);
