@@ -258,8 +258,10 @@ public final class ControlPlane implements AutoCloseable {
         storage.signingKey(),
         () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
         clock, storage.maxObjectBytes());
+    // the route admits the larger of the two limits; each PUT is then held to its own (a result's
+    // to the object limit, an upload's to its signed size)
     routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
-        storage.maxObjectBytes(), BLOB_TRANSFER_TIMEOUT));
+        Math.max(storage.maxObjectBytes(), config.uploads().maxBytes()), BLOB_TRANSFER_TIMEOUT));
     return new ObjectStores(local, local);
   }
 

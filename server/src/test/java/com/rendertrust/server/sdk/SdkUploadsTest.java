@@ -8,6 +8,7 @@ import com.rendertrust.sdk.Page;
 import com.rendertrust.sdk.RenderTrustClient;
 import com.rendertrust.sdk.Upload;
 import com.rendertrust.sdk.ValidationException;
+import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.config.UploadsConfig;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.TestServer;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +35,10 @@ class SdkUploadsTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(JobsTesting.config(JobsTesting.fastJobs())
+    // results are capped below the upload size: an upload URL's own signed size is its limit
+    StorageConfig smallResults = new StorageConfig(Optional.empty(), Optional.empty(), Optional.empty(), 1024 * 1024,
+        Duration.ofHours(1), Optional.empty());
+    server = TestServer.start(JobsTesting.config(JobsTesting.fastJobs()).withStorage(smallResults)
         .withUploads(new UploadsConfig(Duration.ofHours(1), MAX, 4 * MAX, Duration.ofMinutes(5), Duration.ofHours(1))));
   }
 
