@@ -28,6 +28,7 @@ import com.rendertrust.api.v1.RefreshRequest;
 import com.rendertrust.api.v1.RefreshResponse;
 import com.rendertrust.api.v1.RegisterRequest;
 import com.rendertrust.api.v1.RegisterResponse;
+import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.VerifyEntryRequest;
 import com.rendertrust.api.v1.VerifyEntryResponse;
 import io.grpc.CallOptions;
@@ -340,6 +341,17 @@ public final class RenderTrustClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while downloading", e);
     }
+  }
+
+  /** The caller's uploaded inputs (scenes, assets): upload, look at, delete. */
+  public Uploads uploads() {
+    return new Uploads(Uploads.caller(rpc -> call(rpc, true),
+        () -> stub(UploadServiceGrpc.newBlockingStub(channel))), http, deadline.multipliedBy(20));
+  }
+
+  /** Uploads {@code file} and returns the READY upload; see {@link Uploads#upload}. */
+  public Upload upload(Path file) {
+    return uploads().upload(file);
   }
 
   // ---- tamper-evident ledger -----------------------------------------------------------------

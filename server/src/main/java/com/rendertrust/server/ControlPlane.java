@@ -2,6 +2,7 @@ package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
@@ -39,6 +40,8 @@ import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
 import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.jobs.JobInputUsage;
+import com.rendertrust.server.storage.InputStore;
 import com.rendertrust.server.storage.LocalBlobService;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
@@ -46,6 +49,7 @@ import com.rendertrust.server.storage.S3ResultStore;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
+import com.rendertrust.server.uploads.Uploads;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
@@ -94,12 +98,13 @@ public final class ControlPlane implements AutoCloseable {
 
   private final JobNetwork jobNetwork;
   private final ResultStore results;
+  private final Uploads uploads;
   private final Duration shutdownGrace;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Duration shutdownGrace) {
+      ResultStore results, Uploads uploads, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -113,6 +118,7 @@ public final class ControlPlane implements AutoCloseable {
     this.jobHolds = jobHolds;
     this.jobNetwork = jobNetwork;
     this.results = results;
+    this.uploads = uploads;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -166,10 +172,13 @@ public final class ControlPlane implements AutoCloseable {
       RateLimit nodeRegistrations = RateLimit.perMinute("node-register:ip", config.auth().rateLimits().registerPerMinute());
       AtomicInteger boundPort = new AtomicInteger(config.httpPort());
       List<HttpEdge.Route> routes = new ArrayList<>();
-      ResultStore results = openResultStore(config, jobsClock, boundPort, routes, closer);
+      ObjectStores stores = openObjectStores(config, jobsClock, boundPort, routes, closer);
+      ResultStore results = stores.results();
+      Uploads uploads = closer.register(Uploads.start(database, stores.inputs(), config.uploads(),
+          JobInputUsage::isInUse, jobsClock));
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
-          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock));
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
@@ -183,6 +192,7 @@ public final class ControlPlane implements AutoCloseable {
       features.add(new CreditGrpcService(credits, checkout));
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
+      features.add(uploads.grpcService());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -202,7 +212,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, config.shutdownGrace());
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace());
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -222,7 +232,8 @@ public final class ControlPlane implements AutoCloseable {
         new SuccessStatusInterceptor(Map.of(
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
-            NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
+            NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
+            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
@@ -230,24 +241,31 @@ public final class ControlPlane implements AutoCloseable {
         new RpcMetricsInterceptor(metrics)));
   }
 
+  /** The one object store of a replica, seen as the results' and the inputs' store. */
+  private record ObjectStores(ResultStore results, InputStore inputs) {
+  }
+
   /**
    * S3 when configured; otherwise the local store, whose upload/download routes join the edge
    * and whose URLs name this replica's port once it is bound.
    */
-  private static ResultStore openResultStore(ServerConfig config, Clock clock, AtomicInteger boundPort,
+  private static ObjectStores openObjectStores(ServerConfig config, Clock clock, AtomicInteger boundPort,
       List<HttpEdge.Route> routes, Closer closer) {
     StorageConfig storage = config.storage();
     if (storage.s3().isPresent()) {
-      return closer.register(S3ResultStore.create(storage.s3().get(), clock));
+      S3ResultStore s3 = closer.register(S3ResultStore.create(storage.s3().get(), clock));
+      return new ObjectStores(s3, s3);
     }
     LocalResultStore local = LocalResultStore.open(
         storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
         storage.signingKey(),
         () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
         clock, storage.maxObjectBytes());
+    // the route admits the larger of the two limits; each PUT is then held to its own (a result's
+    // to the object limit, an upload's to its signed size)
     routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
-        storage.maxObjectBytes(), BLOB_TRANSFER_TIMEOUT));
-    return local;
+        Math.max(storage.maxObjectBytes(), config.uploads().maxBytes()), BLOB_TRANSFER_TIMEOUT));
+    return new ObjectStores(local, local);
   }
 
   private static Database openDatabase(ServerConfig config, Closer closer) {
@@ -292,6 +310,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Where job results are stored (S3 or the local store this replica serves). */
   public ResultStore resultStore() {
     return results;
+  }
+
+  /** Creators' uploaded inputs. */
+  public Uploads uploads() {
+    return uploads;
   }
 
   public Database database() {

@@ -21,6 +21,7 @@ public interface JobReports {
   /** The result was uploaded to the job's presigned URL (or every output to its own target). */
   void completed(JobSpec job, String resultRef, Duration runtime);
 
+  /** The job failed; {@code code} types it for the server ({@code JobResult.error_code}). */
   void failed(JobSpec job, ErrorCode code, String errorMessage, Duration runtime);
 
   /** The job ended without a report to send (cancelled by the server, or stopped at shutdown). */

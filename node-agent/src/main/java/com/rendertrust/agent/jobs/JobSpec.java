@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param outputs one presigned PUT per output (frame); empty for single-output jobs, which use {@code uploadUrl}
  * @param inputUrl a presigned GET of the job's input that the server issued (trusted, unlike the
  *     user-chosen {@code payloadRef}); empty if none
+ * @param inputSha256 the SHA-256 (lowercase hex) the downloaded input must have; empty if unknown
  */
 public record JobSpec(
     String jobId,
@@ -35,7 +36,8 @@ public record JobSpec(
     String taskId,
     Optional<FrameRange> frames,
     List<OutputTarget> outputs,
-    String inputUrl) {
+    String inputUrl,
+    String inputSha256) {
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -48,13 +50,14 @@ public record JobSpec(
     Objects.requireNonNull(frames, "frames");
     outputs = List.copyOf(outputs);
     Objects.requireNonNull(inputUrl, "inputUrl");
+    Objects.requireNonNull(inputSha256, "inputSha256");
   }
 
   /** A single-task, single-output job (every job type but a framed render). */
   public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
       String uploadUrl, Optional<Instant> deadline, Duration maxRuntime) {
     this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, "", Optional.empty(),
-        List.of(), "");
+        List.of(), "", "");
   }
 
   /** Where the output of {@code frame} goes, if the dispatch named a target for it. */

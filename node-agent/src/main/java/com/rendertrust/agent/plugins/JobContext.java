@@ -83,7 +83,11 @@ public final class JobContext {
     return workDir.resolve("input.json");
   }
 
-  /** The downloaded input: the server-issued {@code input_url}, else an http(s) {@code payload_ref}. */
+  /**
+   * The job's downloaded input: the server-issued {@code input_url} (an upload, already checked
+   * against its SHA-256), else an http(s) {@code payload_ref}. Named {@code input<.ext>} in the
+   * work dir, keeping the source's extension (e.g. {@code input.blend}).
+   */
   public Optional<Path> inputFile() {
     return inputFile;
   }

@@ -12,6 +12,7 @@ import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
+import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -67,6 +68,12 @@ public final class AccessPolicy {
     put(table, SystemServiceGrpc.getHealthMethod(), PUBLIC);
     put(table, SystemServiceGrpc.getReadyMethod(), PUBLIC);
     put(table, SystemServiceGrpc.getVersionMethod(), PUBLIC);
+
+    put(table, UploadServiceGrpc.getCreateUploadMethod(), USER);
+    put(table, UploadServiceGrpc.getCompleteUploadMethod(), USER);
+    put(table, UploadServiceGrpc.getGetUploadMethod(), USER);
+    put(table, UploadServiceGrpc.getListUploadsMethod(), USER);
+    put(table, UploadServiceGrpc.getDeleteUploadMethod(), USER);
 
     // Stripe authenticates itself with the signature over the raw body, checked by the handler.
     put(table, WebhookServiceGrpc.getStripeWebhookMethod(), PUBLIC);

@@ -12,5 +12,7 @@ public record ActiveAssignment(
     String jobType,
     Optional<String> payloadRef,
     Optional<String> payloadJson,
-    Instant deadline) {
+    Instant deadline,
+    UUID userId,
+    Optional<UUID> inputId) {
 }

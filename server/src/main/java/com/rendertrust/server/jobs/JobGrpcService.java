@@ -59,7 +59,8 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
         request.hasPayload() ? Optional.of(json(request.getPayload())) : Optional.empty(),
         request.getPriority(),
         request.getGpuRequired(),
-        bodyKey.or(() -> headerKey)));
+        bodyKey.or(() -> headerKey),
+        request.hasInputId() ? Optional.of(request.getInputId()) : Optional.empty()));
     DispatchJobResponse.Builder response = DispatchJobResponse.newBuilder()
         .setJobId(outcome.jobId().toString())
         .setStatus(outcome.status().name());

@@ -66,7 +66,8 @@ public final class JobLifecycle {
         .orderBy(JOBS.DISPATCHED_AT.asc(), JOBS.ID.asc())
         .fetch(row -> new ActiveAssignment(row.getId(), row.getAssignmentId(), JobStatus.valueOf(row.getStatus()),
             row.getJobType(), Optional.ofNullable(row.getPayloadRef()),
-            Optional.ofNullable(row.getPayload()).map(JSONB::data), Timestamps.fromDb(row.getDeadline())));
+            Optional.ofNullable(row.getPayload()).map(JSONB::data), Timestamps.fromDb(row.getDeadline()),
+            row.getUserId(), Optional.ofNullable(row.getInputId())));
   }
 
   /** The statuses of the given jobs (missing ids are absent). */

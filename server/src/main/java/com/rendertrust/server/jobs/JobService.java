@@ -54,15 +54,28 @@ public final class JobService {
   private final SubmissionGate gate;
   /** payload_ref URLs are fetched by nodes: none may point into a private network. */
   private final InputUrlPolicy inputUrls;
+  private final JobInputs inputs;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, JobInputs.NONE);
+  }
+
+  public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, JobInputs inputs) {
     this(database, config, clock, billing, scheduler, settlements, notifier, results, storage,
-        SubmissionGate.forPool(database.poolSize()));
+        SubmissionGate.forPool(database.poolSize()), inputs);
   }
 
   JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SubmissionGate gate) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, gate, JobInputs.NONE);
+  }
+
+  private JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SubmissionGate gate,
+      JobInputs inputs) {
+    this.inputs = inputs;
     this.database = database;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
@@ -108,6 +121,7 @@ public final class JobService {
    * either exists with its hold or left nothing behind.
    */
   private DispatchOutcome submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, long price) {
+    valid.inputId().ifPresent(input -> inputs.requireReady(tx, userId, input)); // 404 before any money moves
     if (price > 0) {
       try {
         billing.holdWithin(tx, jobId, userId, price);
@@ -252,6 +266,7 @@ public final class JobService {
         .set(JOBS.JOB_TYPE, valid.jobType())
         .set(JOBS.PAYLOAD_REF, valid.payloadRef().orElse(null))
         .set(JOBS.PAYLOAD, valid.payloadJson().map(JSONB::jsonb).orElse(null))
+        .set(JOBS.INPUT_ID, valid.inputId().orElse(null))
         .set(JOBS.PRIORITY, valid.priority().wireName())
         .set(JOBS.PRIORITY_RANK, valid.priority().rank())
         .set(JOBS.GPU_REQUIRED, valid.gpuRequired())
@@ -341,13 +356,6 @@ public final class JobService {
 
   /** A malformed id names no job: it answers 404 like any other id the caller does not own. */
   private static Optional<UUID> parseId(String text) {
-    if (text == null || text.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return com.rendertrust.server.platform.Ids.parse(text);
   }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
  *
  * @param payloadJson inline JSON object input, already serialised
  * @param priority "low" | "normal" | "high" | "" (normal)
+ * @param inputId id of one of the caller's READY uploads to use as input; not with {@code payloadRef}
  */
 public record JobSubmission(
     String jobType,
@@ -14,5 +15,12 @@ public record JobSubmission(
     Optional<String> payloadJson,
     String priority,
     boolean gpuRequired,
-    Optional<String> idempotencyKey) {
+    Optional<String> idempotencyKey,
+    Optional<String> inputId) {
+
+  /** A submission without an uploaded input. */
+  public JobSubmission(String jobType, Optional<String> payloadRef, Optional<String> payloadJson, String priority,
+      boolean gpuRequired, Optional<String> idempotencyKey) {
+    this(jobType, payloadRef, payloadJson, priority, gpuRequired, idempotencyKey, Optional.empty());
+  }
 }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.jobs;
 
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -7,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /** Validates a submission (422 with the offending field named) and fingerprints its content. */
 final class SubmissionRules {
@@ -47,18 +49,36 @@ final class SubmissionRules {
             + " printable ASCII characters");
       }
     });
+    Optional<UUID> inputId = inputId(submission, payloadRef);
     String hash = fingerprint(submission.jobType(), payloadRef, submission.payloadJson(), priority,
-        submission.gpuRequired());
+        submission.gpuRequired(), inputId);
     return new ValidSubmission(submission.jobType(), payloadRef, submission.payloadJson(), priority,
-        submission.gpuRequired(), key, hash);
+        submission.gpuRequired(), key, hash, inputId);
+  }
+
+  /** An upload as input, never together with a payload_ref (422); a malformed id names no upload (404). */
+  private static Optional<UUID> inputId(JobSubmission submission, Optional<String> payloadRef) {
+    Optional<String> text = submission.inputId().filter(id -> !id.isEmpty());
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    if (payloadRef.isPresent()) {
+      throw invalid("input_id", "give input_id or payload_ref, not both");
+    }
+    return Optional.of(Ids.parse(text.get()).orElseThrow(() -> DomainException.notFound("input upload")));
   }
 
   private static String fingerprint(String jobType, Optional<String> payloadRef, Optional<String> payloadJson,
-      Priority priority, boolean gpuRequired) {
+      Priority priority, boolean gpuRequired, Optional<UUID> inputId) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (String part : new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"),
-          priority.wireName(), Boolean.toString(gpuRequired)}) {
+      // an input adds a part only when present, so fingerprints of submissions without one are unchanged
+      String[] parts = inputId.isPresent()
+          ? new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"), priority.wireName(),
+              Boolean.toString(gpuRequired), "input:" + inputId.get()}
+          : new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"), priority.wireName(),
+              Boolean.toString(gpuRequired)};
+      for (String part : parts) {
         byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
         digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
         digest.update((byte) ':');

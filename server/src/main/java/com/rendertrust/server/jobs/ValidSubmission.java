@@ -1,6 +1,7 @@
 package com.rendertrust.server.jobs;
 
 import java.util.Optional;
+import java.util.UUID;
 
 /** A submission that passed {@link SubmissionRules}, with the hash that identifies its content. */
 record ValidSubmission(
@@ -10,5 +11,6 @@ record ValidSubmission(
     Priority priority,
     boolean gpuRequired,
     Optional<String> idempotencyKey,
-    String requestHash) {
+    String requestHash,
+    Optional<UUID> inputId) {
 }

@@ -3,6 +3,7 @@ package com.rendertrust.server.nodes;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobBilling;
 import com.rendertrust.server.jobs.JobGrpcService;
+import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
 import com.rendertrust.server.jobs.JobScheduler;
 import com.rendertrust.server.jobs.JobService;
@@ -67,6 +68,13 @@ public final class JobNetwork implements AutoCloseable {
 
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
       ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock) {
+    return start(database, redis, config, storage, results, billing, tokens, admitRegistration, clock, JobInputs.NONE);
+  }
+
+  /** As above, with jobs' inputs (uploads, s3:// references) resolved by {@code inputs}. */
+  public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
+      ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock,
+      JobInputs inputs) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
@@ -76,10 +84,12 @@ public final class JobNetwork implements AutoCloseable {
     JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers);
     Settlements settlements = new Settlements(database, billing);
     JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
-    JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage);
+    JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
+        inputs);
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
-    StreamContext streams = new StreamContext(nodes, lifecycle, scheduler, results, sessions, config, clock, timers, workers);
+    StreamContext streams = new StreamContext(nodes, lifecycle, scheduler, results, sessions, config, clock, timers, workers,
+        inputs);
     List<BindableService> services = List.of(
         new JobGrpcService(jobs).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration));

@@ -320,6 +320,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         .setDeadline(assignment.deadline().truncatedTo(ChronoUnit.SECONDS).toString())
         .setMaxRuntimeSeconds(seconds(context.config().maxRuntimes().forType(assignment.jobType())));
     assignment.payloadJson().ifPresent(json -> dispatch.setPayload(struct(json)));
+    context.inputs().forDispatch(assignment.userId(), assignment.inputId(), assignment.payloadRef()).ifPresent(input -> {
+      dispatch.setInputUrl(input.url().toString());
+      input.sha256().ifPresent(dispatch::setInputSha256);
+    });
     return ConnectResponse.newBuilder().setDispatch(dispatch).build();
   }
 

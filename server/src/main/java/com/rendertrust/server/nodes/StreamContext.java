@@ -1,5 +1,6 @@
 package com.rendertrust.server.nodes;
 
+import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
 import com.rendertrust.server.jobs.JobScheduler;
 import com.rendertrust.server.platform.config.JobsConfig;
@@ -18,5 +19,6 @@ record StreamContext(
     JobsConfig config,
     Clock clock,
     ScheduledExecutorService timers,
-    Executor workers) {
+    Executor workers,
+    JobInputs inputs) {
 }

@@ -10,7 +10,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * HMAC-SHA256 signatures of the local store's URLs. A signature covers the HTTP method, the
  * object key and the expiry, so a download URL cannot be turned into an upload URL, moved to
- * another key or extended.
+ * another key or extended; an upload URL of a declared size also covers that size, so it cannot
+ * be stretched to accept more bytes. (Keys never contain a newline, so the two message forms
+ * cannot be confused.)
  */
 final class BlobUrlSigner {
 
@@ -26,20 +28,35 @@ final class BlobUrlSigner {
   }
 
   String sign(String method, String objectKey, long expiresEpochSeconds) {
-    try {
-      Mac mac = Mac.getInstance(ALGORITHM);
-      mac.init(key);
-      byte[] digest = mac.doFinal((method + "\n" + objectKey + "\n" + expiresEpochSeconds)
-          .getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is unavailable", e);
-    }
+    return hmac(method + "\n" + objectKey + "\n" + expiresEpochSeconds);
+  }
+
+  /** The signature of a URL that accepts at most {@code sizeBytes} bytes. */
+  String sign(String method, String objectKey, long expiresEpochSeconds, long sizeBytes) {
+    return hmac(method + "\n" + objectKey + "\n" + expiresEpochSeconds + "\n" + sizeBytes);
   }
 
   /** Constant-time comparison, so a forger learns nothing from response times. */
   boolean verify(String method, String objectKey, long expiresEpochSeconds, String signature) {
-    byte[] expected = sign(method, objectKey, expiresEpochSeconds).getBytes(StandardCharsets.US_ASCII);
-    return MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII));
+    return equal(sign(method, objectKey, expiresEpochSeconds), signature);
+  }
+
+  boolean verify(String method, String objectKey, long expiresEpochSeconds, long sizeBytes, String signature) {
+    return equal(sign(method, objectKey, expiresEpochSeconds, sizeBytes), signature);
+  }
+
+  private static boolean equal(String expected, String signature) {
+    return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+        signature.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private String hmac(String message) {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is unavailable", e);
+    }
   }
 }

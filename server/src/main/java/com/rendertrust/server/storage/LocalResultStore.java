@@ -13,15 +13,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
  * The embedded default result store: a local directory that the server itself serves under
  * {@value #ROUTE_PREFIX} (see {@link LocalBlobService}), with URLs signed like S3 presigned URLs:
- * {@code <base>/blobs/<key>?expires=<unix seconds>&signature=<hex HMAC>}.
+ * {@code <base>/blobs/<key>?expires=<unix seconds>&signature=<hex HMAC>}. An upload URL of a
+ * declared size also carries {@code size=<bytes>} (signed too): the store takes no byte beyond it.
+ * Every stored body is hashed while it streams in; the digest is kept next to the object (in a
+ * dot-file, which no key can name), so {@link #stat} never re-reads the bytes.
  */
-public final class LocalResultStore implements ResultStore {
+public final class LocalResultStore implements ResultStore, InputStore {
 
   public static final String ROUTE_PREFIX = "/blobs/";
   private static final String KEY_FILE = ".signing-key";
@@ -68,6 +73,51 @@ public final class LocalResultStore implements ResultStore {
     return url("GET", key, clock.instant().plus(ttl));
   }
 
+  @Override
+  public PresignedPut presignPut(String key, long sizeBytes, String sha256Hex, String contentType, Instant expiresAt) {
+    if (sizeBytes < 1) {
+      throw new IllegalArgumentException("an upload needs a size of at least one byte");
+    }
+    long expires = expiresAt.getEpochSecond();
+    URI url = URI.create(base(key) + "?expires=" + expires + "&size=" + sizeBytes
+        + "&signature=" + signer.sign("PUT", key, expires, sizeBytes));
+    return new PresignedPut(url, Map.of("content-type", contentType));
+  }
+
+  @Override
+  public URI presignGet(String key, Duration ttl) {
+    return downloadUrl(key, ttl);
+  }
+
+  @Override
+  public Optional<StoredObject> stat(String key) {
+    Path file = ObjectKeys.resolve(root, key).orElseThrow(() -> new IllegalArgumentException("not a valid object key"));
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new StoredObject(Files.size(file), BlobDigests.read(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the stored object " + key, e);
+    }
+  }
+
+  @Override
+  public void delete(String key) {
+    Path file = ObjectKeys.resolve(root, key).orElseThrow(() -> new IllegalArgumentException("not a valid object key"));
+    try {
+      Files.deleteIfExists(file);
+      BlobDigests.delete(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the stored object " + key, e);
+    }
+  }
+
+  @Override
+  public Optional<String> bucket() {
+    return Optional.empty();
+  }
+
   Path root() {
     return root;
   }
@@ -81,19 +131,36 @@ public final class LocalResultStore implements ResultStore {
    * signature covers this method, key and expiry, and the expiry has not passed.
    */
   Optional<Path> authorize(String method, String key, String expires, String signature) {
+    return authorize(method, key, expires, null, signature).map(Authorized::file);
+  }
+
+  /** A request the URL's signature allows: the file, and the most bytes a PUT may send (empty: the store's limit). */
+  record Authorized(Path file, OptionalLong sizeLimit) {
+  }
+
+  /** As above, for URLs that may carry a signed {@code size} (upload URLs of a declared size). */
+  Optional<Authorized> authorize(String method, String key, String expires, String size, String signature) {
     if (expires == null || signature == null || !ObjectKeys.isValid(key)) {
       return Optional.empty();
     }
     long expiresAt;
+    OptionalLong sizeLimit;
     try {
       expiresAt = Long.parseLong(expires);
+      sizeLimit = size == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(size));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }
-    if (clock.instant().getEpochSecond() > expiresAt || !signer.verify(method, key, expiresAt, signature)) {
+    if (clock.instant().getEpochSecond() > expiresAt) {
       return Optional.empty();
     }
-    return ObjectKeys.resolve(root, key);
+    boolean valid = sizeLimit.isPresent()
+        ? sizeLimit.getAsLong() >= 1 && signer.verify(method, key, expiresAt, sizeLimit.getAsLong(), signature)
+        : signer.verify(method, key, expiresAt, signature);
+    if (!valid) {
+      return Optional.empty();
+    }
+    return ObjectKeys.resolve(root, key).map(file -> new Authorized(file, sizeLimit));
   }
 
   private URI url(String method, String key, Instant expiresAt) {
@@ -101,12 +168,18 @@ public final class LocalResultStore implements ResultStore {
       throw new IllegalArgumentException("not a valid object key: " + key);
     }
     long expires = expiresAt.getEpochSecond();
+    return URI.create(base(key) + "?expires=" + expires + "&signature=" + signer.sign(method, key, expires));
+  }
+
+  private String base(String key) {
+    if (!ObjectKeys.isValid(key)) {
+      throw new IllegalArgumentException("not a valid object key: " + key);
+    }
     String base = baseUrl.get().toString();
     if (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
-    return URI.create(base + ROUTE_PREFIX + key + "?expires=" + expires
-        + "&signature=" + signer.sign(method, key, expires));
+    return base + ROUTE_PREFIX + key;
   }
 
   private static byte[] storedKey(Path directory) {

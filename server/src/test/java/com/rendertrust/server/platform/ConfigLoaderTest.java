@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rendertrust.server.platform.config.ConfigLoader;
 import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.config.UploadsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -56,6 +57,23 @@ class ConfigLoaderTest {
         .allowPrivateInputUrls()).isTrue();
     assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_ALLOW_PRIVATE_INPUT_URLS", "yes please")).load(true))
         .hasMessageContaining("RT_ALLOW_PRIVATE_INPUT_URLS");
+  }
+
+  @Test
+  void uploadSettingsDefaultAsDocumentedAndComeFromTheEnvironment() {
+    UploadsConfig defaults = new ConfigLoader(Map.of()).load(true).uploads();
+    assertThat(defaults.ttl()).isEqualTo(java.time.Duration.ofHours(24));
+    assertThat(defaults.maxBytes()).isEqualTo(5L * 1024 * 1024 * 1024);
+    assertThat(defaults.quotaBytes()).isEqualTo(50L * 1024 * 1024 * 1024);
+    UploadsConfig set = new ConfigLoader(Map.of("RT_UPLOAD_TTL_SECONDS", "600", "RT_UPLOAD_MAX_BYTES", "1000",
+        "RT_UPLOAD_QUOTA_BYTES", "5000", "RT_INPUT_URL_TTL_SECONDS", "60", "RT_UPLOAD_SWEEP_INTERVAL_SECONDS", "5"))
+        .load(true).uploads();
+    assertThat(set).isEqualTo(new UploadsConfig(java.time.Duration.ofSeconds(600), 1000, 5000,
+        java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(5)));
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_UPLOAD_MAX_BYTES", "0")).load(true))
+        .hasMessageContaining("RT_UPLOAD_MAX_BYTES");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_UPLOAD_TTL_SECONDS", "700000")).load(true))
+        .hasMessageContaining("RT_UPLOAD_TTL_SECONDS");
   }
 
   @Test

@@ -132,7 +132,7 @@ class RenderFailuresTest extends RunningAgentTestBase {
         .isEqualTo("render needs the .blend scene as its input (an upload, or a payload_ref URL this node can download)");
     JobResult gone = awaitResult(stream, "gone");
     assertFailed(gone, "INPUT_UNAVAILABLE");
-    assertThat(gone.getErrorMessage()).isEqualTo("could not download input_url " + store.inputUrl("gone.blend") + ": HTTP 404");
+    assertThat(gone.getErrorMessage()).isEqualTo("could not download the input " + store.inputUrl("gone.blend") + ": HTTP 404");
   }
 
   /** Renders a scene whose content tells the stand-in how to fail. */

@@ -42,7 +42,18 @@ public final class ConfigLoader {
         chain(environment),
         credits(),
         jobs(),
-        storage());
+        storage(),
+        uploads());
+  }
+
+  private UploadsConfig uploads() {
+    UploadsConfig defaults = UploadsConfig.defaults();
+    return new UploadsConfig(
+        seconds("RT_UPLOAD_TTL_SECONDS", defaults.ttl()),
+        longValue("RT_UPLOAD_MAX_BYTES", defaults.maxBytes()),
+        longValue("RT_UPLOAD_QUOTA_BYTES", defaults.quotaBytes()),
+        seconds("RT_INPUT_URL_TTL_SECONDS", defaults.inputUrlTtl()),
+        seconds("RT_UPLOAD_SWEEP_INTERVAL_SECONDS", defaults.sweepInterval()));
   }
 
   private AuthConfig auth() {

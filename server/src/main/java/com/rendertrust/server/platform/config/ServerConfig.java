@@ -25,7 +25,17 @@ public record ServerConfig(
     ChainConfig chain,
     CreditsConfig credits,
     JobsConfig jobs,
-    StorageConfig storage) {
+    StorageConfig storage,
+    UploadsConfig uploads) {
+
+  /** With the default upload settings. */
+  public ServerConfig(String environment, int httpPort, Path dataDir, Optional<String> databaseUrl,
+      Optional<String> databaseUser, Optional<String> databasePassword, int databasePoolSize, Optional<String> redisUrl,
+      int maxRequestBytes, Duration requestTimeout, Duration shutdownGrace, AuthConfig auth, ChainConfig chain,
+      CreditsConfig credits, JobsConfig jobs, StorageConfig storage) {
+    this(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, redisUrl,
+        maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, UploadsConfig.defaults());
+  }
 
   public ServerConfig {
     Objects.requireNonNull(environment, "environment");
@@ -35,6 +45,7 @@ public record ServerConfig(
     Objects.requireNonNull(credits, "credits");
     Objects.requireNonNull(jobs, "jobs");
     Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(uploads, "uploads");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -61,49 +72,55 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain, credits, jobs, storage);
+        auth, chain, credits, jobs, storage, uploads);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits,
-        jobs, storage);
+        jobs, storage, uploads);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits, jobs,
-        storage);
+        storage, uploads);
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits, jobs,
-        storage);
+        storage, uploads);
   }
 
   public ServerConfig withCredits(CreditsConfig newCredits) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits, jobs,
-        storage);
+        storage, uploads);
   }
 
   public ServerConfig withJobs(JobsConfig newJobs) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, newJobs,
-        storage);
+        storage, uploads);
   }
 
   public ServerConfig withStorage(StorageConfig newStorage) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        newStorage);
+        newStorage, uploads);
+  }
+
+  public ServerConfig withUploads(UploadsConfig newUploads) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
+        storage, newUploads);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -117,7 +134,7 @@ public record ServerConfig(
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
         + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + ", credits=" + credits
-        + ", jobs=" + jobs + ", storage=" + storage + "]";
+        + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + "]";
   }
 
   private static String redactUrl(String url) {

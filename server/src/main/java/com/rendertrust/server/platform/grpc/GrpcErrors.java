@@ -59,6 +59,10 @@ public final class GrpcErrors {
     CODES.put(Reason.PAYMENTS_NOT_CONFIGURED, Status.Code.UNAVAILABLE);
     CODES.put(Reason.DEPENDENCY_UNAVAILABLE, Status.Code.UNAVAILABLE);
     CODES.put(Reason.HEARTBEAT_TIMEOUT, Status.Code.UNAVAILABLE);
+    CODES.put(Reason.UPLOAD_INCOMPLETE, Status.Code.FAILED_PRECONDITION);
+    CODES.put(Reason.UPLOAD_MISMATCH, Status.Code.INVALID_ARGUMENT);
+    CODES.put(Reason.QUOTA_EXCEEDED, Status.Code.RESOURCE_EXHAUSTED);
+    CODES.put(Reason.UPLOAD_IN_USE, Status.Code.FAILED_PRECONDITION);
     CODES.put(Reason.NOT_IMPLEMENTED, Status.Code.UNIMPLEMENTED);
     CODES.put(Reason.INTERNAL, Status.Code.INTERNAL);
   }
