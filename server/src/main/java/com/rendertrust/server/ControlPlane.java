@@ -167,7 +167,7 @@ public final class ControlPlane implements AutoCloseable {
       List<HttpEdge.Route> routes = new ArrayList<>();
       ResultStore results = openResultStore(config, jobsClock, boundPort, routes, closer);
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
-          results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
+          results, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
           address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock));
 
       List<BindableService> features = new ArrayList<>();

@@ -3,6 +3,7 @@ package com.rendertrust.server.auth;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.auth.ClientAddressResolver;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -66,6 +67,10 @@ public final class AccessControlInterceptor implements ServerInterceptor {
       context = context
           .withValue(CallerContext.KEY, authentication.get().caller())
           .withValue(AUTHENTICATION, authentication.get());
+      Optional<NodeToken> node = authentication.get().token().flatMap(VerifiedToken::node);
+      if (node.isPresent()) {
+        context = context.withValue(CallerContext.NODE_TOKEN, node.get());
+      }
     }
     return Contexts.interceptCall(context, call, headers, next);
   }
