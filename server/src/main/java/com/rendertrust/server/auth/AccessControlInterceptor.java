@@ -81,7 +81,7 @@ public final class AccessControlInterceptor implements ServerInterceptor {
     }
     Optional<Authentication> presented = authenticate(headers);
     if (presented.isEmpty()) {
-      if (access == Access.PUBLIC_OPTIONAL_USER) {
+      if (access == Access.PUBLIC_OPTIONAL_CALLER) {
         return Optional.empty();
       }
       throw new DomainException(Reason.UNAUTHENTICATED,
@@ -90,10 +90,8 @@ public final class AccessControlInterceptor implements ServerInterceptor {
     Authentication authentication = presented.get();
     Role role = authentication.caller().role();
     switch (access) {
-      case PUBLIC_OPTIONAL_USER -> {
-        if (role == Role.NODE) {
-          throw new DomainException(Reason.TOKEN_INVALID, "a user token or API key is expected here");
-        }
+      case PUBLIC_OPTIONAL_CALLER -> {
+        // any valid credential: the adapter decides what it means there
       }
       case USER -> requireUser(role);
       case USER_SESSION -> {

@@ -72,8 +72,13 @@ final class NodeCredentials {
    * way the answer is a fresh challenge and a token that is good for the proof only; an existing
    * node is not touched (status, name, capabilities, metadata, operator and stream stay) until
    * the holder of the private key signs this registration's challenge.
+   *
+   * <p>With {@code node}, the node's own proven token, the registration is for that node
+   * whatever key it names: a new key moves the node to it once the new key signs the challenge
+   * (tokens of the old key are refused from then on). TOKEN_INVALID unless the token is proven;
+   * 422 when the key is another node's.
    */
-  RegisteredNode register(NodeRegistration registration) {
+  RegisteredNode register(NodeRegistration registration, Optional<NodeToken> node) {
     String name = registration.name() == null ? "" : registration.name().strip();
     if (name.isEmpty() || name.length() > MAX_NAME || name.chars().anyMatch(Character::isISOControl)) {
       throw new DomainException(Reason.VALIDATION_FAILED, "name must be 1-" + MAX_NAME + " characters",
@@ -83,12 +88,13 @@ final class NodeCredentials {
     String pem = registration.publicKeyPem().strip();
     String[] capabilities = Capabilities.validate(registration.capabilities(), Reason.VALIDATION_FAILED);
     Capabilities.validateMetadata(registration.metadataJson(), Reason.VALIDATION_FAILED);
+    node.ifPresent(this::requireProven);
     JSONB metadata = JSONB.jsonb(registration.metadataJson());
     String challenge = newChallenge();
     UUID registrationId = UUID.randomUUID();
     UUID nodeId = transactions.inTransaction(tx -> {
       OffsetDateTime now = now();
-      UUID node = tx.insertInto(NODES)
+      UUID target = node.isPresent() ? keyOwner(tx, rawKey, node.get().nodeId()) : tx.insertInto(NODES)
           .set(NODES.ID, UUID.randomUUID())
           .set(NODES.NAME, name)
           .set(NODES.PUBLIC_KEY, pem)
@@ -105,7 +111,7 @@ final class NodeCredentials {
           .orElseGet(() -> tx.select(NODES.ID).from(NODES).where(NODES.PUBLIC_KEY_RAW.eq(rawKey)).fetchSingle(NODES.ID));
       tx.insertInto(NODE_REGISTRATIONS)
           .set(NODE_REGISTRATIONS.ID, registrationId)
-          .set(NODE_REGISTRATIONS.NODE_ID, node)
+          .set(NODE_REGISTRATIONS.NODE_ID, target)
           .set(NODE_REGISTRATIONS.PUBLIC_KEY, pem)
           .set(NODE_REGISTRATIONS.PUBLIC_KEY_RAW, rawKey)
           .set(NODE_REGISTRATIONS.NAME, name)
@@ -116,8 +122,8 @@ final class NodeCredentials {
           .set(NODE_REGISTRATIONS.CHALLENGE_EXPIRES_AT, Timestamps.toDb(clock.instant().plus(config.challengeTtl())))
           .set(NODE_REGISTRATIONS.CREATED_AT, now)
           .execute();
-      forgetDeadRegistrations(tx, node, now);
-      return node;
+      forgetDeadRegistrations(tx, target, now);
+      return target;
     });
     NodeToken claims = new NodeToken(nodeId, registrationId, NodeKeys.thumbprint(rawKey));
     return new RegisteredNode(nodeId, challenge, tokens.issue(claims), claims, NodeStatus.REGISTERED);
@@ -184,8 +190,18 @@ final class NodeCredentials {
       registration.update();
       return Optional.empty();
     }
+    boolean newKey = !registration.getPublicKeyRaw().equals(node.getPublicKeyRaw());
+    if (newKey && tx.fetchExists(NODES, NODES.PUBLIC_KEY_RAW.eq(registration.getPublicKeyRaw()))) {
+      registration.update(); // the key went to another node since this registration: never usable
+      return Optional.empty();
+    }
     registration.setProvenAt(Timestamps.toDb(now));
     registration.update();
+    if (newKey) {
+      // The stream was opened with a token of the old key: it ends at its next heartbeat, and
+      // the node receives jobs again over a stream opened with a token of the new key.
+      node.setStreamSession(null);
+    }
     String metadata = registration.getMetadata().data();
     node.setPublicKey(registration.getPublicKey());
     node.setPublicKeyRaw(registration.getPublicKeyRaw());
@@ -202,6 +218,16 @@ final class NodeCredentials {
     node.update();
     return Optional.of(new NodeState(node.getId(), NodeStatus.valueOf(node.getStatus()), true,
         node.getActiveJobs() < node.getSlots()));
+  }
+
+  /** {@code nodeId}, the node registering itself with {@code rawKey}: 422 when the key is another node's. */
+  private static UUID keyOwner(DSLContext tx, String rawKey, UUID nodeId) {
+    Optional<UUID> owner = tx.select(NODES.ID).from(NODES).where(NODES.PUBLIC_KEY_RAW.eq(rawKey)).fetchOptional(NODES.ID);
+    if (owner.isPresent() && !owner.get().equals(nodeId)) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "public_key is registered to another node",
+          Map.of("field", "public_key"));
+    }
+    return nodeId;
   }
 
   /**

@@ -44,11 +44,14 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> responses) {
     admitRegistration.accept(CallerContext.clientAddress());
-    Optional<UUID> operator = CallerContext.current()
-        .filter(caller -> caller.role() != Role.NODE)
-        .map(Caller::id);
-    RegisteredNode node = nodes.register(new NodeRegistration(request.getName(), request.getPublicKey(),
-        request.getCapabilitiesList(), request.hasMetadata() ? json(request.getMetadata()) : "{}", operator));
+    Optional<Caller> caller = CallerContext.current();
+    boolean byNode = caller.filter(c -> c.role() == Role.NODE).isPresent();
+    NodeRegistration registration = new NodeRegistration(request.getName(), request.getPublicKey(),
+        request.getCapabilitiesList(), request.hasMetadata() ? json(request.getMetadata()) : "{}",
+        caller.filter(c -> !byNode).map(Caller::id));
+    RegisteredNode node = byNode
+        ? nodes.registerKeyOf(CallerContext.requireNodeToken(), registration)
+        : nodes.register(registration);
     responses.onNext(RegisterNodeResponse.newBuilder()
         .setNodeId(node.nodeId().toString())
         .setChallenge(node.challenge())

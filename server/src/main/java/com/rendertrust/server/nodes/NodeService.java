@@ -42,7 +42,12 @@ public final class NodeService {
 
   /** See {@link NodeCredentials#register}: a new or known key, a challenge and a token good for the proof only. */
   public RegisteredNode register(NodeRegistration registration) {
-    return credentials.register(registration);
+    return credentials.register(registration, Optional.empty());
+  }
+
+  /** See {@link NodeCredentials#register}: a node with its own proven token registers a (new) key for itself. */
+  public RegisteredNode registerKeyOf(NodeToken node, NodeRegistration registration) {
+    return credentials.register(registration, Optional.of(node));
   }
 
   /** See {@link NodeCredentials#prove}: signs off {@code token}'s registration, or CHALLENGE_FAILED. */

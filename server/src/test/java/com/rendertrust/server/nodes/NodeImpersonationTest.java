@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rendertrust.api.v1.HeartbeatRequest;
 import com.rendertrust.api.v1.Hello;
 import com.rendertrust.api.v1.JobDispatch;
+import com.rendertrust.api.v1.RegisterNodeResponse;
 import com.rendertrust.server.db.tables.records.NodesRecord;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
@@ -142,6 +143,64 @@ class NodeImpersonationTest {
       eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
     }
     stream.halfClose();
+  }
+
+  @Test
+  void aTokenIssuedForOneKeyIsRefusedOnceTheNodeProvesAnother() {
+    TestNode keyA = TestNode.ready(server.channel(), "rotating", List.of("imp-d"));
+    String tokenA = keyA.token();
+    TestNode.Stream streamA = keyA.connect(server.channel(), 1).keepAlive(BEAT, null);
+    streamA.welcome();
+
+    // the node registers key B for itself, authorised by its proven token of key A
+    TestNode keyB = TestNode.withNewKey();
+    RegisterNodeResponse moved = keyB.register(server.channel(), "rotating", List.of("imp-d"), nodeBearer(tokenA));
+    assertThat(moved.getNodeId()).isEqualTo(keyA.id().toString());
+    // before B's proof nothing changed: A's token works, B's does not yet
+    assertThat(heartbeat(tokenA)).isEqualTo(200);
+    assertThat(heartbeat(keyB.token())).isEqualTo(401);
+    assertThat(nodeRow(keyA.id()).getPublicKeyRaw()).isEqualTo(NodeKeys.rawKeyHex(keyA.publicKeyPem()));
+
+    keyB.prove(server.channel());
+    assertThat(nodeRow(keyA.id()).getPublicKeyRaw()).isEqualTo(NodeKeys.rawKeyHex(keyB.publicKeyPem()));
+    assertThat(heartbeat(tokenA)).isEqualTo(401);
+    assertFails(() -> keyA.blocking(server.channel()).heartbeat(HeartbeatRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED, "TOKEN_INVALID");
+    TestNode.Stream refused = keyA.connect(server.channel(), 1);
+    assertThat(refused.closeReason()).isEqualTo("TOKEN_INVALID");
+    assertThat(refused.awaitClose().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(streamA.closeReason()).as("the stream opened with key A's token ends").isEqualTo("STALE_ASSIGNMENT");
+    // key A's token can no longer register anything for the node either
+    assertFails(() -> TestNode.withNewKey().register(server.channel(), "x", List.of("imp-d"), nodeBearer(tokenA)),
+        Status.Code.UNAUTHENTICATED, "TOKEN_INVALID");
+
+    assertThat(heartbeat(keyB.token())).isEqualTo(200);
+    TestNode.Stream streamB = keyB.connect(server.channel(), 1).keepAlive(BEAT, null);
+    streamB.welcome();
+    JobDispatch dispatch = dispatchTo(streamB, "imp-d", keyA.id());
+    streamB.accept(dispatch);
+    streamB.complete(dispatch);
+    eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
+    streamB.halfClose();
+  }
+
+  @Test
+  void onlyAProvenTokenMayRegisterAKeyForItsNodeAndNeverAnotherNodesKey() {
+    TestNode node = TestNode.ready(server.channel(), "owner-e", List.of("imp-e"));
+    TestNode other = TestNode.ready(server.channel(), "other-e", List.of("imp-e"));
+    String proven = node.token();
+    assertFails(() -> TestNode.claimingKeyOf(other).register(server.channel(), "e", List.of("imp-e"), nodeBearer(proven)),
+        Status.Code.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    node.register(server.channel(), "owner-e", List.of("imp-e")); // a fresh, unproven token of the node
+    assertFails(() -> TestNode.withNewKey().register(server.channel(), "e", List.of("imp-e"), nodeBearer(node.token())),
+        Status.Code.UNAUTHENTICATED, "TOKEN_INVALID");
+    assertThat(nodeRow(other.id()).getPublicKeyRaw()).isEqualTo(NodeKeys.rawKeyHex(other.publicKeyPem()));
+    assertThat(nodeRow(node.id()).getPublicKeyRaw()).isEqualTo(NodeKeys.rawKeyHex(node.publicKeyPem()));
+  }
+
+  private static int heartbeat(String token) {
+    return server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":0.1}", "Authorization", nodeBearer(token))
+        .statusCode();
   }
 
   /** Submits a job of {@code type} and returns its dispatch, which must reach {@code stream} of {@code nodeId}. */
