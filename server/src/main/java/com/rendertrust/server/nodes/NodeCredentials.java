@@ -21,9 +21,11 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Record3;
+import org.jooq.impl.DSL;
 
 /**
  * Who may act as a node (docs/security.md, "Node identity"). Every registration is a row of its
@@ -150,6 +152,16 @@ final class NodeCredentials {
           "this node token was issued for a key the node no longer has; register with the node's key");
     }
     return Standing.PROVEN;
+  }
+
+  /**
+   * True for the row of {@code token}'s node while the token is proven and its key is the
+   * node's: a guard for updates that must not race with the node moving to another key.
+   */
+  static Condition stillProven(NodeToken token) {
+    return NODES.ID.eq(token.nodeId()).and(NODES.PUBLIC_KEY_RAW.eq(DSL.select(NODE_REGISTRATIONS.PUBLIC_KEY_RAW)
+        .from(NODE_REGISTRATIONS)
+        .where(NODE_REGISTRATIONS.ID.eq(token.registrationId()).and(NODE_REGISTRATIONS.PROVEN_AT.isNotNull()))));
   }
 
   /** TOKEN_INVALID (401) unless {@code token} is {@link Standing#PROVEN}. */

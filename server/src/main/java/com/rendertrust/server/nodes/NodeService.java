@@ -100,7 +100,10 @@ public final class NodeService {
       update = update.set(NODES.CAPABILITIES, newCapabilities)
           .set(NODES.HAS_GPU, Capabilities.hasGpu(newCapabilities, metadata));
     }
-    update.where(NODES.ID.eq(nodeId)).execute();
+    if (update.where(NodeCredentials.stillProven(token)).execute() == 0) {
+      // the node proved another key between the check above and now
+      throw new DomainException(Reason.TOKEN_INVALID, "this node token was issued for a key the node no longer has");
+    }
     return recordHeartbeat(nodeId, Optional.of(session), null, Optional.empty())
         .orElseThrow(() -> new DomainException(Reason.UNAUTHENTICATED, "unknown node"));
   }

@@ -75,10 +75,7 @@ class NodeImpersonationTest {
 
     assertUnchanged(real.id(), before);
     // dispatch is not refused for "no healthy node": the real node still takes the job
-    JobDispatch dispatch = dispatchTo(stream, "imp-a", real.id());
-    stream.accept(dispatch);
-    stream.complete(dispatch);
-    eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
+    runJob(stream, "imp-a", real.id());
     assertUnchanged(real.id(), before);
     stream.halfClose();
   }
@@ -137,10 +134,7 @@ class NodeImpersonationTest {
     assertThat(row.getSlots()).isEqualTo(2);
     assertThat(row.getCapabilities()).containsExactly("imp-c");
     for (int i = 0; i < 3; i++) {
-      JobDispatch dispatch = dispatchTo(stream, "imp-c", real.id());
-      stream.accept(dispatch);
-      stream.complete(dispatch);
-      eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
+      runJob(stream, "imp-c", real.id());
     }
     stream.halfClose();
   }
@@ -177,10 +171,7 @@ class NodeImpersonationTest {
     assertThat(heartbeat(keyB.token())).isEqualTo(200);
     TestNode.Stream streamB = keyB.connect(server.channel(), 1).keepAlive(BEAT, null);
     streamB.welcome();
-    JobDispatch dispatch = dispatchTo(streamB, "imp-d", keyA.id());
-    streamB.accept(dispatch);
-    streamB.complete(dispatch);
-    eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
+    runJob(streamB, "imp-d", keyA.id());
     streamB.halfClose();
   }
 
@@ -203,8 +194,8 @@ class NodeImpersonationTest {
         .statusCode();
   }
 
-  /** Submits a job of {@code type} and returns its dispatch, which must reach {@code stream} of {@code nodeId}. */
-  private static JobDispatch dispatchTo(TestNode.Stream stream, String type, UUID nodeId) {
+  /** Submits a job of {@code type}, which must be dispatched to {@code stream} of {@code nodeId}, and runs it there. */
+  private static void runJob(TestNode.Stream stream, String type, UUID nodeId) {
     UUID creator = UUID.randomUUID();
     ledger.deposit(creator, 100_000);
     HttpResponse<String> submitted = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + type + "\"}",
@@ -213,7 +204,9 @@ class NodeImpersonationTest {
     assertThat(Json.parse(submitted.body()).get("node_id").asText()).isEqualTo(nodeId.toString());
     JobDispatch dispatch = stream.dispatch();
     assertThat(dispatch.getJobId()).isEqualTo(Json.parse(submitted.body()).get("job_id").asText());
-    return dispatch;
+    stream.accept(dispatch);
+    stream.complete(dispatch);
+    eventually("completed", () -> jobStatus(dispatch.getJobId()).equals("COMPLETED"));
   }
 
   private static void assertUnchanged(UUID nodeId, NodesRecord before) {
