@@ -177,7 +177,7 @@ public final class ControlPlane implements AutoCloseable {
       Uploads uploads = closer.register(Uploads.start(database, stores.inputs(), config.uploads(),
           JobInputUsage::isInUse, jobsClock));
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
-          results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
+          results, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
           address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
 
       List<BindableService> features = new ArrayList<>();

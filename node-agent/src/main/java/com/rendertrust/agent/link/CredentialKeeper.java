@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the node token valid while the agent runs. The contract has no refresh call for node
  * tokens, so renewal is what the contract offers: RegisterNode again with the same key (same node
- * id, fresh token and challenge) and ProveNode at once, so the node stays eligible for jobs. It
+ * id, fresh token and challenge) and ProveNode at once: the new token works only once proven,
+ * while the old one keeps working and the node stays as it is until then (docs/security.md). It
  * happens when 80 % of the token's life has passed, and at once when the server rejects the
  * token or the key proof. The open stream is kept; the new token is used from the next stream.
  * When the server answers with another node id, or the proof could not be delivered, the stream
@@ -101,7 +102,7 @@ public final class CredentialKeeper {
           renewed.nodeId(), before.nodeId());
       reconnect.accept("node id changed");
     } else if (registration.unprovenChallenge().isPresent()) {
-      // Re-registering made the node unverified; the open stream gets no jobs until a proof arrives.
+      // The new token is good for the proof only; the Hello of the next stream carries the proof.
       log.warn("token renewed but the key proof could not be delivered; reconnecting so that Hello carries it");
       reconnect.accept("key proof pending");
     } else {

@@ -4,8 +4,11 @@ package com.rendertrust.server.auth;
 public enum Access {
   /** Anyone; credentials, if sent, are ignored (login, register, refresh, health...). */
   PUBLIC,
-  /** Anyone; a user credential, if sent, must be valid and identifies the caller (RegisterNode). */
-  PUBLIC_OPTIONAL_USER,
+  /**
+   * Anyone; a credential, if sent, must be valid and identifies the caller (RegisterNode: an
+   * operator's user credential, or a node's own token when it moves to a new key).
+   */
+  PUBLIC_OPTIONAL_CALLER,
   /** A user or admin, by access token or API key. */
   USER,
   /** A user or admin by access token only: API keys may not (Logout, CreateApiKey). */

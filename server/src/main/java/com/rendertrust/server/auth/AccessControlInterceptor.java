@@ -3,6 +3,7 @@ package com.rendertrust.server.auth;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.auth.ClientAddressResolver;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -66,6 +67,10 @@ public final class AccessControlInterceptor implements ServerInterceptor {
       context = context
           .withValue(CallerContext.KEY, authentication.get().caller())
           .withValue(AUTHENTICATION, authentication.get());
+      Optional<NodeToken> node = authentication.get().token().flatMap(VerifiedToken::node);
+      if (node.isPresent()) {
+        context = context.withValue(CallerContext.NODE_TOKEN, node.get());
+      }
     }
     return Contexts.interceptCall(context, call, headers, next);
   }
@@ -76,7 +81,7 @@ public final class AccessControlInterceptor implements ServerInterceptor {
     }
     Optional<Authentication> presented = authenticate(headers);
     if (presented.isEmpty()) {
-      if (access == Access.PUBLIC_OPTIONAL_USER) {
+      if (access == Access.PUBLIC_OPTIONAL_CALLER) {
         return Optional.empty();
       }
       throw new DomainException(Reason.UNAUTHENTICATED,
@@ -85,10 +90,8 @@ public final class AccessControlInterceptor implements ServerInterceptor {
     Authentication authentication = presented.get();
     Role role = authentication.caller().role();
     switch (access) {
-      case PUBLIC_OPTIONAL_USER -> {
-        if (role == Role.NODE) {
-          throw new DomainException(Reason.TOKEN_INVALID, "a user token or API key is expected here");
-        }
+      case PUBLIC_OPTIONAL_CALLER -> {
+        // any valid credential: the adapter decides what it means there
       }
       case USER -> requireUser(role);
       case USER_SESSION -> {

@@ -2,7 +2,7 @@ package com.rendertrust.server.auth;
 
 import static com.rendertrust.server.auth.Access.NODE;
 import static com.rendertrust.server.auth.Access.PUBLIC;
-import static com.rendertrust.server.auth.Access.PUBLIC_OPTIONAL_USER;
+import static com.rendertrust.server.auth.Access.PUBLIC_OPTIONAL_CALLER;
 import static com.rendertrust.server.auth.Access.USER;
 import static com.rendertrust.server.auth.Access.USER_SESSION;
 
@@ -60,7 +60,7 @@ public final class AccessPolicy {
     put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);
     put(table, LedgerServiceGrpc.getListAnchorsMethod(), USER);
 
-    put(table, NodeServiceGrpc.getRegisterNodeMethod(), PUBLIC_OPTIONAL_USER);
+    put(table, NodeServiceGrpc.getRegisterNodeMethod(), PUBLIC_OPTIONAL_CALLER);
     put(table, NodeServiceGrpc.getProveNodeMethod(), NODE);
     put(table, NodeServiceGrpc.getHeartbeatMethod(), NODE);
     put(table, NodeServiceGrpc.getConnectMethod(), NODE);

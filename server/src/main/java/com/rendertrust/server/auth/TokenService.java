@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -45,6 +46,10 @@ public final class TokenService {
   private static final String TOKEN_TYPE = "token_type";
   private static final String SESSION_ID = "sid";
   private static final String ROLE = "role";
+  /** Node tokens: the registration that issued the token, and the key it was issued for. */
+  private static final String REGISTRATION = "reg";
+  private static final String NODE_KEY = "key";
+  private static final Pattern KEY_THUMBPRINT = Pattern.compile("[0-9a-f]{64}");
 
   private final SigningKeys keys;
   private final String issuer;
@@ -76,9 +81,18 @@ public final class TokenService {
     return issue(TokenType.REFRESH, userId, claims -> claims.claim(SESSION_ID, sessionId.toString()));
   }
 
-  /** A node JWT (24 h) whose subject is the node id; the nodes feature hands it to its agent. */
-  public IssuedToken issueNodeToken(UUID nodeId) {
-    return issue(TokenType.NODE, nodeId, claims -> claims);
+  /**
+   * A node JWT (24 h) whose subject is the node id, naming the registration that issued it
+   * ({@code reg}) and the key it was issued for ({@code key}: lowercase hex SHA-256 of the raw
+   * Ed25519 key); the nodes feature hands it to its agent and decides when it is usable.
+   */
+  public IssuedToken issueNodeToken(NodeToken node) {
+    if (!KEY_THUMBPRINT.matcher(node.keyThumbprint()).matches()) {
+      throw new IllegalArgumentException("a key thumbprint is 64 lowercase hex characters");
+    }
+    return issue(TokenType.NODE, node.nodeId(), claims -> claims
+        .claim(REGISTRATION, node.registrationId().toString())
+        .claim(NODE_KEY, node.keyThumbprint()));
   }
 
   /** Verifies a node JWT (signature, type, lifetime); revocation is the caller's check. */
@@ -158,12 +172,20 @@ public final class TokenService {
       UUID subject = uuid(claims.getSubject());
       UUID jti = uuid(claims.getJWTID());
       Optional<UUID> sessionId = Optional.empty();
+      Optional<NodeToken> node = Optional.empty();
       Role role = Role.NODE;
-      if (type != TokenType.NODE) {
+      if (type == TokenType.NODE) {
+        // A node token without both claims was not issued by this version: never usable.
+        String key = claims.getStringClaim(NODE_KEY);
+        if (key == null || !KEY_THUMBPRINT.matcher(key).matches()) {
+          throw invalid();
+        }
+        node = Optional.of(new NodeToken(subject, uuid(claims.getStringClaim(REGISTRATION)), key));
+      } else {
         sessionId = Optional.of(uuid(claims.getStringClaim(SESSION_ID)));
         role = type == TokenType.ACCESS ? role(claims.getStringClaim(ROLE)) : Role.USER;
       }
-      return new VerifiedToken(type, subject, jti, sessionId, role, issuedAt, expiresAt);
+      return new VerifiedToken(type, subject, jti, sessionId, role, issuedAt, expiresAt, node);
     } catch (ParseException e) {
       throw invalid();
     }

@@ -14,6 +14,7 @@ import com.rendertrust.api.v1.RegisterNodeRequest;
 import com.rendertrust.api.v1.RegisterNodeResponse;
 import com.rendertrust.server.platform.auth.Caller;
 import com.rendertrust.server.platform.auth.CallerContext;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -43,11 +44,14 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> responses) {
     admitRegistration.accept(CallerContext.clientAddress());
-    Optional<UUID> operator = CallerContext.current()
-        .filter(caller -> caller.role() != Role.NODE)
-        .map(Caller::id);
-    RegisteredNode node = nodes.register(new NodeRegistration(request.getName(), request.getPublicKey(),
-        request.getCapabilitiesList(), request.hasMetadata() ? json(request.getMetadata()) : "{}", operator));
+    Optional<Caller> caller = CallerContext.current();
+    boolean byNode = caller.filter(c -> c.role() == Role.NODE).isPresent();
+    NodeRegistration registration = new NodeRegistration(request.getName(), request.getPublicKey(),
+        request.getCapabilitiesList(), request.hasMetadata() ? json(request.getMetadata()) : "{}",
+        caller.filter(c -> !byNode).map(Caller::id));
+    RegisteredNode node = byNode
+        ? nodes.registerKeyOf(CallerContext.requireNodeToken(), registration)
+        : nodes.register(registration);
     responses.onNext(RegisterNodeResponse.newBuilder()
         .setNodeId(node.nodeId().toString())
         .setChallenge(node.challenge())
@@ -59,7 +63,8 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void proveNode(ProveNodeRequest request, StreamObserver<ProveNodeResponse> responses) {
-    UUID caller = CallerContext.requireNode();
+    NodeToken token = CallerContext.requireNodeToken();
+    UUID caller = token.nodeId();
     if (!caller.toString().equals(request.getNodeId())) {
       throw new DomainException(Reason.PERMISSION_DENIED, "a node may only prove its own key");
     }
@@ -67,7 +72,7 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
       throw new DomainException(Reason.VALIDATION_FAILED, "signature must be 128 hex characters",
           Map.of("field", "signature"));
     }
-    NodeState state = nodes.prove(caller, request.getSignature());
+    NodeState state = nodes.prove(token, request.getSignature());
     responses.onNext(ProveNodeResponse.newBuilder()
         .setNodeId(caller.toString())
         .setStatus(state.status().name())
@@ -78,8 +83,9 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> responses) {
-    UUID nodeId = CallerContext.requireNode();
-    NodeState state = nodes.heartbeat(nodeId, request.getCurrentLoad(),
+    NodeToken token = CallerContext.requireNodeToken();
+    UUID nodeId = token.nodeId();
+    NodeState state = nodes.heartbeat(token, request.getCurrentLoad(),
         request.hasMetadata() ? Optional.of(json(request.getMetadata())) : Optional.empty());
     if (state.canTakeJobs() && streams.scheduler().assignQueuedTo(nodeId) > 0) {
       streams.sessions().jobsChanged(nodeId);
@@ -94,8 +100,8 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
-    UUID nodeId = CallerContext.requireNode();
-    return new NodeSession(nodeId, (ServerCallStreamObserver<ConnectResponse>) responses, streams);
+    NodeToken token = CallerContext.requireNodeToken();
+    return new NodeSession(token, (ServerCallStreamObserver<ConnectResponse>) responses, streams);
   }
 
   private static String json(Struct struct) {

@@ -5,6 +5,8 @@ import com.rendertrust.server.platform.errors.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
@@ -79,6 +81,18 @@ public final class NodeKeys {
       throw invalidKey();
     }
     return raw;
+  }
+
+  /**
+   * The key's thumbprint as node tokens name it: lowercase hex SHA-256 of the raw 32-byte key
+   * (given as hex, as {@link #rawKeyHex} returns it).
+   */
+  public static String thumbprint(String rawKeyHex) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(HexFormat.of().parseHex(rawKeyHex)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   /** Whether {@code signatureHex} is well-formed hex of 64 bytes. */

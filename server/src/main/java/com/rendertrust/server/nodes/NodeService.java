@@ -2,149 +2,90 @@ package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.NODES;
 
-import com.rendertrust.server.db.tables.records.NodesRecord;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
-import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
-import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record3;
 import org.jooq.impl.DSL;
 
 /**
- * Node identity and liveness: registration by Ed25519 key, proof of possession of the key
- * (a one-time challenge, consumed by the first attempt whatever its outcome), heartbeats and
- * the status they imply, and the bookkeeping of which stream holds a node.
+ * Node identity and liveness: registration by Ed25519 key and proof of possession of the key
+ * (both in {@link NodeCredentials}: which token may do what), heartbeats and the status they
+ * imply, and the bookkeeping of which stream holds a node.
  */
 public final class NodeService {
 
-  private static final int MAX_NAME = 255;
   private static final int MAX_SLOTS = 256;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Database database;
-  /** Every transaction here may meet a deadlock or serialization failure under load: retried. */
-  private final Transactions transactions;
   private final JobsConfig config;
   private final Clock clock;
-  private final NodeTokens tokens;
+  private final NodeCredentials credentials;
 
   public NodeService(Database database, JobsConfig config, Clock clock, NodeTokens tokens) {
     this.database = database;
-    this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
-    this.tokens = tokens;
+    this.credentials = new NodeCredentials(database, config, clock, tokens);
   }
 
-  /**
-   * Registers a new key, or re-registers a known one: same node id, fresh challenge, and the
-   * node is unverified (no jobs) until the holder of the private key signs that challenge.
-   * A re-registration's operator takes effect only with that proof.
-   */
+  /** See {@link NodeCredentials#register}: a new or known key, a challenge and a token good for the proof only. */
   public RegisteredNode register(NodeRegistration registration) {
-    String name = registration.name() == null ? "" : registration.name().strip();
-    if (name.isEmpty() || name.length() > MAX_NAME || name.chars().anyMatch(Character::isISOControl)) {
-      throw new DomainException(Reason.VALIDATION_FAILED, "name must be 1-" + MAX_NAME + " characters",
-          Map.of("field", "name"));
-    }
-    String rawKey = NodeKeys.rawKeyHex(registration.publicKeyPem());
-    String[] capabilities = Capabilities.validate(registration.capabilities(), Reason.VALIDATION_FAILED);
-    Capabilities.validateMetadata(registration.metadataJson(), Reason.VALIDATION_FAILED);
-    String challenge = newChallenge();
-    OffsetDateTime now = now();
-    OffsetDateTime expires = Timestamps.toDb(clock.instant().plus(config.challengeTtl()));
-    boolean gpu = Capabilities.hasGpu(capabilities, registration.metadataJson());
-    UUID operator = registration.operatorUserId().orElse(null);
-    JSONB metadata = JSONB.jsonb(registration.metadataJson());
-    UUID nodeId = database.dsl().insertInto(NODES)
-        .set(NODES.ID, UUID.randomUUID())
-        .set(NODES.NAME, name)
-        .set(NODES.PUBLIC_KEY, registration.publicKeyPem().strip())
-        .set(NODES.PUBLIC_KEY_RAW, rawKey)
-        .set(NODES.CAPABILITIES, capabilities)
-        .set(NODES.HAS_GPU, gpu)
-        .set(NODES.METADATA, metadata)
-        .set(NODES.STATUS, NodeStatus.REGISTERED.name())
-        .set(NODES.CHALLENGE, challenge)
-        .set(NODES.CHALLENGE_EXPIRES_AT, expires)
-        .set(NODES.PENDING_OPERATOR_USER_ID, operator)
-        .set(NODES.CREATED_AT, now)
-        .set(NODES.UPDATED_AT, now)
-        .onConflict(NODES.PUBLIC_KEY_RAW).doUpdate()
-        .set(NODES.NAME, name)
-        .set(NODES.PUBLIC_KEY, registration.publicKeyPem().strip())
-        .set(NODES.CAPABILITIES, capabilities)
-        .set(NODES.HAS_GPU, gpu)
-        .set(NODES.METADATA, metadata)
-        .set(NODES.STATUS, NodeStatus.REGISTERED.name())
-        .setNull(NODES.UNHEALTHY_SINCE)
-        .set(NODES.VERIFIED, false)
-        .setNull(NODES.VERIFIED_AT)
-        .set(NODES.CHALLENGE, challenge)
-        .set(NODES.CHALLENGE_EXPIRES_AT, expires)
-        .set(NODES.PENDING_OPERATOR_USER_ID, operator)
-        .set(NODES.UPDATED_AT, now)
-        .returning(NODES.ID)
-        .fetchSingle(NODES.ID);
-    return new RegisteredNode(nodeId, challenge, tokens.issue(nodeId), NodeStatus.REGISTERED);
+    return credentials.register(registration, Optional.empty());
+  }
+
+  /** See {@link NodeCredentials#register}: a node with its own proven token registers a (new) key for itself. */
+  public RegisteredNode registerKeyOf(NodeToken node, NodeRegistration registration) {
+    return credentials.register(registration, Optional.of(node));
+  }
+
+  /** See {@link NodeCredentials#prove}: signs off {@code token}'s registration, or CHALLENGE_FAILED. */
+  public NodeState prove(NodeToken token, String signatureHex) {
+    return credentials.prove(token, signatureHex);
   }
 
   /**
-   * Checks the signature of the pending challenge. The challenge is consumed by this attempt
-   * (committed even when the signature is wrong), so neither a replay nor guessing works.
+   * A heartbeat over REST: records liveness and load; a proven node becomes (or stays) HEALTHY.
+   * Only a proven token may do this (TOKEN_INVALID otherwise), and it changes nothing before.
    */
-  public NodeState prove(UUID nodeId, String signatureHex) {
-    ProofOutcome outcome = transactions.transactionResult(cfg -> proveInTransaction(cfg.dsl(), nodeId, signatureHex));
-    return switch (outcome.result()) {
-      case UNKNOWN_NODE -> throw DomainException.notFound("node");
-      case FAILED -> throw new DomainException(Reason.CHALLENGE_FAILED,
-          "the challenge signature does not verify, or the challenge expired or was already used");
-      case PROVEN -> outcome.state();
-    };
-  }
-
-  /** A heartbeat over REST: records liveness and load; a proven node becomes (or stays) HEALTHY. */
-  public NodeState heartbeat(UUID nodeId, double currentLoad, Optional<String> metadataJson) {
+  public NodeState heartbeat(NodeToken token, double currentLoad, Optional<String> metadataJson) {
     validateLoad(currentLoad, Reason.VALIDATION_FAILED);
     metadataJson.ifPresent(json -> Capabilities.validateMetadata(json, Reason.VALIDATION_FAILED));
-    return recordHeartbeat(nodeId, Optional.empty(), currentLoad, metadataJson)
+    credentials.requireProven(token);
+    return recordHeartbeat(token.nodeId(), Optional.empty(), currentLoad, metadataJson)
         .orElseThrow(() -> DomainException.notFound("node"));
   }
 
   /**
-   * A stream starts: the node must be proven (or prove now with the hello's signature); its
-   * capabilities and slots are replaced, it counts as heartbeating, and {@code session} becomes
-   * the node's stream (any older stream of the node is thereby superseded).
+   * A stream starts: its token must be proven (or be proven now by the hello's signature over
+   * the token's challenge), otherwise nothing changes; then the node's capabilities and slots
+   * are replaced, it counts as heartbeating, and {@code session} becomes the node's stream (any
+   * older stream of the node is thereby superseded).
    */
-  public NodeState openStream(UUID nodeId, UUID session, NodeHello hello) {
+  public NodeState openStream(NodeToken token, UUID session, NodeHello hello) {
+    UUID nodeId = token.nodeId();
     if (hello.slots() < 0 || hello.slots() > MAX_SLOTS) {
       throw new DomainException(Reason.INVALID_ARGUMENT, "slots must be between 1 and " + MAX_SLOTS);
     }
     String[] newCapabilities = hello.capabilities().isEmpty()
         ? null : Capabilities.validate(hello.capabilities(), Reason.INVALID_ARGUMENT);
-    boolean verified = database.dsl().select(NODES.VERIFIED).from(NODES).where(NODES.ID.eq(nodeId))
-        .fetchOptional(NODES.VERIFIED)
-        .orElseThrow(() -> new DomainException(Reason.UNAUTHENTICATED, "unknown node"));
-    if (!verified) {
+    if (credentials.standing(token) == NodeCredentials.Standing.UNPROVEN) {
       if (hello.signature().isEmpty()) {
         throw new DomainException(Reason.NODE_NOT_VERIFIED,
             "prove possession of the node key first: sign the registration challenge (ProveNode or hello.signature)");
       }
-      prove(nodeId, hello.signature().get());
+      credentials.prove(token, hello.signature().get());
     }
     OffsetDateTime now = now();
     var update = database.dsl().update(NODES)
@@ -159,7 +100,10 @@ public final class NodeService {
       update = update.set(NODES.CAPABILITIES, newCapabilities)
           .set(NODES.HAS_GPU, Capabilities.hasGpu(newCapabilities, metadata));
     }
-    update.where(NODES.ID.eq(nodeId)).execute();
+    if (update.where(NodeCredentials.stillProven(token)).execute() == 0) {
+      // the node proved another key between the check above and now
+      throw new DomainException(Reason.TOKEN_INVALID, "this node token was issued for a key the node no longer has");
+    }
     return recordHeartbeat(nodeId, Optional.of(session), null, Optional.empty())
         .orElseThrow(() -> new DomainException(Reason.UNAUTHENTICATED, "unknown node"));
   }
@@ -188,41 +132,6 @@ public final class NodeService {
   /** Whether {@code session} is still the node's stream. */
   public boolean holdsStream(UUID nodeId, UUID session) {
     return database.dsl().fetchExists(NODES, NODES.ID.eq(nodeId).and(NODES.STREAM_SESSION.eq(session)));
-  }
-
-  private enum Proof { PROVEN, FAILED, UNKNOWN_NODE }
-
-  private record ProofOutcome(Proof result, NodeState state) {
-  }
-
-  private ProofOutcome proveInTransaction(DSLContext tx, UUID nodeId, String signatureHex) {
-    NodesRecord node = tx.selectFrom(NODES).where(NODES.ID.eq(nodeId)).forUpdate().fetchOne();
-    if (node == null) {
-      return new ProofOutcome(Proof.UNKNOWN_NODE, null);
-    }
-    String challenge = node.getChallenge();
-    if (challenge == null) {
-      return new ProofOutcome(Proof.FAILED, null);
-    }
-    Instant now = clock.instant();
-    boolean fresh = now.isBefore(node.getChallengeExpiresAt().toInstant());
-    boolean valid = fresh && NodeKeys.verifies(node.getPublicKeyRaw(), challenge, signatureHex);
-    node.setChallenge(null);
-    node.setChallengeExpiresAt(null);
-    node.setUpdatedAt(Timestamps.toDb(now));
-    if (valid) {
-      node.setVerified(true);
-      node.setVerifiedAt(Timestamps.toDb(now));
-      if (node.getPendingOperatorUserId() != null) {
-        node.setOperatorUserId(node.getPendingOperatorUserId());
-      }
-      node.setPendingOperatorUserId(null);
-    }
-    node.update();
-    return valid
-        ? new ProofOutcome(Proof.PROVEN, new NodeState(nodeId, NodeStatus.valueOf(node.getStatus()), true,
-            node.getActiveJobs() < node.getSlots()))
-        : new ProofOutcome(Proof.FAILED, null);
   }
 
   /**
@@ -267,12 +176,6 @@ public final class NodeService {
     if (!(load >= 0.0 && load <= 1.0)) {
       throw new DomainException(reason, "current_load must be between 0 and 1", Map.of("field", "current_load"));
     }
-  }
-
-  private static String newChallenge() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
   }
 
   private static String truncate(String text, int max) {

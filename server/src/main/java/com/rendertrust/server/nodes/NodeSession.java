@@ -18,6 +18,7 @@ import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobStatus;
 import com.rendertrust.server.jobs.ReportOutcome;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.storage.ResultStore;
@@ -57,6 +58,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private static final JsonFormat.Printer METADATA_JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final UUID nodeId;
+  /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
+  private final NodeToken token;
   private final UUID sessionId = UUID.randomUUID();
   private final ServerCallStreamObserver<ConnectResponse> out;
   private final StreamContext context;
@@ -74,8 +77,9 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private volatile ScheduledFuture<?> heartbeatTimer;
   private volatile ScheduledFuture<?> syncTimer;
 
-  NodeSession(UUID nodeId, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
-    this.nodeId = nodeId;
+  NodeSession(NodeToken token, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
+    this.nodeId = token.nodeId();
+    this.token = token;
     this.out = out;
     this.context = context;
     this.syncTask = new CoalescingTask("sync of node " + nodeId, context.workers(), this::syncLocked);
@@ -147,7 +151,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     NodeHello domainHello = new NodeHello(hello.getCapabilitiesList(), hello.getSlots(), running,
         hello.getAgentVersion(), hello.hasSignature() ? Optional.of(hello.getSignature()) : Optional.empty());
-    NodeState state = context.nodes().openStream(nodeId, sessionId, domainHello);
+    NodeState state = context.nodes().openStream(token, sessionId, domainHello);
     established = true;
     lastHeartbeatNanos = System.nanoTime();
     context.sessions().register(this);

@@ -20,6 +20,7 @@ import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.testing.GrpcCredentials;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestUser;
 import com.rendertrust.server.testing.TestUsers;
 import io.grpc.BindableService;
@@ -158,7 +159,7 @@ class AccessPolicyTest {
   @Test
   void nodesReachNodeRpcsOnlyAndAdaptersReceiveTheNodeId() throws Exception {
     UUID nodeId = UUID.randomUUID();
-    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(nodeId).value();
+    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(nodeId)).value();
     TestUser user = TestUsers.register(server);
     var nodes = NodeServiceGrpc.newBlockingStub(doublesChannel);
 
@@ -187,7 +188,7 @@ class AccessPolicyTest {
   @Test
   void revokedNodeTokensAre401() {
     UUID nodeId = UUID.randomUUID();
-    IssuedToken token = server.controlPlane().identity().tokens().issueNodeToken(nodeId);
+    IssuedToken token = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(nodeId));
     server.controlPlane().identity().revocations().revoke(token.jti(), token.expiresAt());
     assertFails(() -> NodeServiceGrpc.newBlockingStub(doublesChannel)
         .withCallCredentials(GrpcCredentials.bearer(token.value())).heartbeat(HeartbeatRequest.getDefaultInstance()),
@@ -195,15 +196,17 @@ class AccessPolicyTest {
   }
 
   @Test
-  void registerNodeTakesAnOptionalOperatorButRefusesABadOne() {
+  void registerNodeTakesAnOptionalOperatorOrNodeButRefusesABadOne() {
     TestUser operator = TestUsers.register(server);
     var nodes = NodeServiceGrpc.newBlockingStub(doublesChannel);
     assertThat(nodes.registerNode(RegisterNodeRequest.getDefaultInstance()).getNodeId()).isEqualTo("anonymous");
     assertThat(operator.authenticate(nodes).registerNode(RegisterNodeRequest.getDefaultInstance()).getNodeId())
         .isEqualTo(operator.id().toString());
-    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(UUID.randomUUID()).value();
-    assertFails(() -> nodes.withCallCredentials(GrpcCredentials.bearer(nodeToken))
-        .registerNode(RegisterNodeRequest.getDefaultInstance()), Code.UNAUTHENTICATED, "TOKEN_INVALID");
+    // a node's own token passes the policy (a node moving to a new key); the nodes feature checks it
+    UUID nodeId = UUID.randomUUID();
+    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(nodeId)).value();
+    assertThat(nodes.withCallCredentials(GrpcCredentials.bearer(nodeToken))
+        .registerNode(RegisterNodeRequest.getDefaultInstance()).getNodeId()).isEqualTo(nodeId.toString());
     assertFails(() -> nodes.withCallCredentials(GrpcCredentials.bearer("garbage"))
         .registerNode(RegisterNodeRequest.getDefaultInstance()), Code.UNAUTHENTICATED, "TOKEN_INVALID");
   }

@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.rendertrust.server.platform.Closer;
 import com.rendertrust.server.platform.config.AuthConfig;
+import com.rendertrust.server.testing.TestTokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,7 +28,7 @@ class SigningKeysTest {
 
     TokenService before = new TokenService(first, "rendertrust", Clock.systemUTC());
     TokenService afterRestart = new TokenService(second, "rendertrust", Clock.systemUTC());
-    String token = before.issueNodeToken(UUID.randomUUID()).value();
+    String token = before.issueNodeToken(TestTokens.madeUpNode(UUID.randomUUID())).value();
     assertThat(afterRestart.verify(token).type()).as("tokens survive a dev restart").isEqualTo(TokenType.NODE);
   }
 
@@ -45,12 +46,12 @@ class SigningKeysTest {
     OctetKeyPair oldKey = OctetKeyPair.parse(SigningKeys.generatePrivateJwk());
     OctetKeyPair newKey = OctetKeyPair.parse(SigningKeys.generatePrivateJwk());
     TokenService old = new TokenService(SigningKeys.parse(oldKey.toJSONString()), "rendertrust", Clock.systemUTC());
-    String oldToken = old.issueNodeToken(UUID.randomUUID()).value();
+    String oldToken = old.issueNodeToken(TestTokens.madeUpNode(UUID.randomUUID())).value();
 
     SigningKeys rotated = SigningKeys.parse(new JWKSet(java.util.List.of(newKey, oldKey.toPublicJWK())).toString(false));
     TokenService current = new TokenService(rotated, "rendertrust", Clock.systemUTC());
     assertThat(current.verify(oldToken).type()).isEqualTo(TokenType.NODE);
-    String newToken = current.issueNodeToken(UUID.randomUUID()).value();
+    String newToken = current.issueNodeToken(TestTokens.madeUpNode(UUID.randomUUID())).value();
     assertThat(com.nimbusds.jwt.SignedJWT.parse(newToken).getHeader().getKeyID()).isEqualTo(newKey.getKeyID());
     JWKSet published = JWKSet.parse(current.publicJwks());
     assertThat(published.getKeys()).hasSize(2).noneMatch(key -> key.isPrivate());

@@ -16,6 +16,7 @@ import com.rendertrust.api.v1.ListApiKeysRequest;
 import com.rendertrust.server.testing.GrpcCredentials;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestUser;
 import com.rendertrust.server.testing.TestUsers;
 import com.rendertrust.server.testing.TokenForge;
@@ -191,7 +192,7 @@ class TokenAttackTest {
     assertThat(refresh.getStringClaim("token_type")).isEqualTo("refresh");
     assertThat(Duration.between(refresh.getIssueTime().toInstant(), refresh.getExpirationTime().toInstant()))
         .isEqualTo(Duration.ofDays(7));
-    IssuedToken node = server.controlPlane().identity().tokens().issueNodeToken(UUID.randomUUID());
+    IssuedToken node = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(UUID.randomUUID()));
     JWTClaimsSet nodeClaims = SignedJWT.parse(node.value()).getJWTClaimsSet();
     assertThat(nodeClaims.getStringClaim("token_type")).isEqualTo("node");
     assertThat(Duration.between(nodeClaims.getIssueTime().toInstant(), nodeClaims.getExpirationTime().toInstant()))

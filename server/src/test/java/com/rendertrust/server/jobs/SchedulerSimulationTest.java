@@ -10,6 +10,7 @@ import com.rendertrust.server.nodes.NodeHello;
 import com.rendertrust.server.nodes.NodeRegistration;
 import com.rendertrust.server.nodes.NodeService;
 import com.rendertrust.server.nodes.RegisteredNode;
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.StorageConfig;
@@ -295,6 +296,7 @@ class SchedulerSimulationTest {
       final int slots;
       UUID session;
       final List<String> capabilities;
+      final NodeToken token;
 
       SimNode(List<String> capabilities, int slots, boolean gpu) {
         this.capabilities = gpu ? append(capabilities, "gpu") : capabilities;
@@ -303,14 +305,15 @@ class SchedulerSimulationTest {
         RegisteredNode registered = nodes.register(new NodeRegistration("sim", key.publicKeyPem(), this.capabilities,
             "{}", Optional.empty()));
         this.id = registered.nodeId();
-        nodes.prove(id, key.sign(registered.challenge()));
+        this.token = registered.claims();
+        nodes.prove(token, key.sign(registered.challenge()));
       }
 
       void connect(List<ActiveAssignment> stillRunning) {
         Map<UUID, UUID> running = new HashMap<>();
         stillRunning.forEach(a -> running.put(a.jobId(), a.assignmentId()));
         session = UUID.randomUUID();
-        nodes.openStream(id, session, new NodeHello(List.of(), slots, running, "sim", Optional.empty()));
+        nodes.openStream(token, session, new NodeHello(List.of(), slots, running, "sim", Optional.empty()));
         lifecycle.resume(id, running);
       }
 

@@ -18,6 +18,7 @@ import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.GrpcCredentials;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestUser;
 import com.rendertrust.server.testing.TestUsers;
 import io.grpc.Status;
@@ -152,7 +153,7 @@ class LedgerAnchorsApiTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
           assertThat(reason(e)).isEqualTo("UNAUTHENTICATED");
         });
-    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(UUID.randomUUID()).value();
+    String nodeToken = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(UUID.randomUUID())).value();
     assertThatThrownBy(() -> LedgerServiceGrpc.newBlockingStub(server.channel())
         .withCallCredentials(GrpcCredentials.bearer(nodeToken))
         .listAnchors(ListAnchorsRequest.getDefaultInstance()))

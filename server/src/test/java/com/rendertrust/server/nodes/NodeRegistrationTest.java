@@ -1,6 +1,7 @@
 package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.NODES;
+import static com.rendertrust.server.db.Tables.NODE_REGISTRATIONS;
 import static com.rendertrust.server.testing.GrpcAssertions.assertFails;
 import static com.rendertrust.server.testing.JobsTesting.nodeBearer;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
@@ -14,7 +15,9 @@ import com.rendertrust.api.v1.Hello;
 import com.rendertrust.api.v1.ProveNodeRequest;
 import com.rendertrust.api.v1.ProveNodeResponse;
 import com.rendertrust.api.v1.RegisterNodeResponse;
+import com.rendertrust.server.db.tables.records.NodeRegistrationsRecord;
 import com.rendertrust.server.db.tables.records.NodesRecord;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.auth.VerifiedToken;
 import com.rendertrust.server.testing.JobsTesting;
@@ -64,6 +67,8 @@ class NodeRegistrationTest {
     assertThat(body.get("challenge").asText()).matches("[0-9a-f]{64}");
     VerifiedToken token = server.controlPlane().identity().tokens().verifyNodeToken(body.get("token").asText());
     assertThat(token.subject()).isEqualTo(UUID.fromString(nodeId));
+    assertThat(token.node().orElseThrow().keyThumbprint()).as("the token names the key it was issued for")
+        .isEqualTo(NodeKeys.thumbprint(NodeKeys.rawKeyHex(node.publicKeyPem())));
     assertThat(body.get("status").asText()).isEqualTo("REGISTERED");
     NodesRecord row = nodeRow(UUID.fromString(nodeId));
     assertThat(row.getVerified()).isFalse();
@@ -111,7 +116,8 @@ class NodeRegistrationTest {
     assertThat(proven.getVerified()).isTrue();
     assertThat(proven.getStatus()).isEqualTo("REGISTERED");
     assertThat(nodeRow(node.id()).getVerified()).isTrue();
-    assertThat(nodeRow(node.id()).getChallenge()).isNull();
+    assertThat(registrationOf(node).getChallenge()).isNull();
+    assertThat(registrationOf(node).getProvenAt()).isNotNull();
 
     assertFails(() -> node.prove(server.channel()), Status.Code.UNAUTHENTICATED, "CHALLENGE_FAILED");
   }
@@ -162,7 +168,7 @@ class NodeRegistrationTest {
     assertThat(foreign.statusCode()).isEqualTo(403);
     HttpResponse<String> anonymous = server.postJson(path, "{\"signature\":\"" + node.sign(node.challenge()) + "\"}");
     assertThat(anonymous.statusCode()).isEqualTo(401);
-    assertThat(nodeRow(node.id()).getChallenge()).as("failed calls before the check keep the challenge").isNotNull();
+    assertThat(registrationOf(node).getChallenge()).as("failed calls before the check keep the challenge").isNotNull();
 
     HttpResponse<String> proven = server.postJson(path, "{\"signature\":\"" + node.sign(node.challenge()) + "\"}",
         "Authorization", nodeBearer(node.token()));
@@ -171,29 +177,40 @@ class NodeRegistrationTest {
   }
 
   @Test
-  void reRegisteringAKnownKeyKeepsTheIdAndRequiresProofAgain() {
+  void reRegisteringAKnownKeyKeepsTheIdAndTakesEffectOnlyWithTheProof() {
     TestNode node = TestNode.ready(server.channel(), "n7", List.of("echo7"));
     node.blocking(server.channel()).heartbeat(HeartbeatRequest.newBuilder().setCurrentLoad(0.1).build());
     assertThat(nodeRow(node.id()).getStatus()).isEqualTo("HEALTHY");
     UUID firstId = node.id();
+    String firstToken = node.token();
     String firstChallenge = node.challenge();
 
-    RegisterNodeResponse again = node.register(server.channel(), "n7-renamed", List.of("echo7"));
+    RegisterNodeResponse again = node.register(server.channel(), "n7-renamed", List.of("echo7", "echo7b"));
     assertThat(again.getNodeId()).isEqualTo(firstId.toString());
     assertThat(again.getChallenge()).isNotEqualTo(firstChallenge);
     assertThat(again.getStatus()).isEqualTo("REGISTERED");
+    // nothing changes before the proof: the node stays proven, HEALTHY and eligible for jobs
     NodesRecord row = nodeRow(firstId);
-    assertThat(row.getVerified()).isFalse();
-    assertThat(row.getStatus()).isEqualTo("REGISTERED");
-    assertThat(row.getName()).isEqualTo("n7-renamed");
-    // an unproven node is no HEALTHY node: nothing can be dispatched to it
-    HttpResponse<String> refused = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo7\"}",
-        "Authorization", userBearer(server, UUID.randomUUID()));
-    assertThat(refused.statusCode()).isEqualTo(400);
-    // a heartbeat alone does not make it healthy again; the proof does
-    assertThat(node.blocking(server.channel()).heartbeat(HeartbeatRequest.getDefaultInstance()).getStatus())
-        .isEqualTo("REGISTERED");
+    assertThat(row.getVerified()).isTrue();
+    assertThat(row.getStatus()).isEqualTo("HEALTHY");
+    assertThat(row.getName()).isEqualTo("n7");
+    assertThat(row.getCapabilities()).containsExactly("echo7");
+    UUID creator = UUID.randomUUID();
+    JobLedger.of(server).deposit(creator, 100_000);
+    HttpResponse<String> accepted = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"echo7\"}",
+        "Authorization", userBearer(server, creator));
+    // accepted (queued for the node, which has no stream here), not 400 "no HEALTHY node"
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    // the new token is good for the proof only; the earlier proven one still works
+    assertFails(() -> node.blocking(server.channel()).heartbeat(HeartbeatRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED, "TOKEN_INVALID");
+    assertThat(server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":0.3}", "Authorization", nodeBearer(firstToken))
+        .statusCode()).isEqualTo(200);
+
     node.prove(server.channel());
+    row = nodeRow(firstId);
+    assertThat(row.getName()).isEqualTo("n7-renamed");
+    assertThat(row.getCapabilities()).containsExactly("echo7", "echo7b");
     assertThat(node.blocking(server.channel()).heartbeat(HeartbeatRequest.getDefaultInstance()).getStatus())
         .isEqualTo("HEALTHY");
   }
@@ -224,16 +241,17 @@ class NodeRegistrationTest {
   void restHeartbeatsReportStatusAndRejectBadLoad() {
     TestNode node = TestNode.withNewKey();
     node.register(server.channel(), "n9", List.of("echo"));
+    // the registration's token works for heartbeats only once its challenge is signed
     HttpResponse<String> unproven = server.postJson("/api/v1/nodes/heartbeat", "{\"current_load\":0.5}",
         "Authorization", nodeBearer(node.token()));
-    assertThat(unproven.statusCode()).isEqualTo(200);
-    assertThat(Json.parse(unproven.body()).get("status").asText()).isEqualTo("REGISTERED");
-    assertThat(Json.parse(unproven.body()).get("acknowledged").asBoolean()).isTrue();
+    assertThat(unproven.statusCode()).isEqualTo(401);
+    assertThat(nodeRow(node.id()).getLastHeartbeatAt()).isNull();
 
     node.prove(server.channel());
     HttpResponse<String> healthy = server.postJson("/api/v1/nodes/heartbeat",
         "{\"current_load\":0.45,\"metadata\":{\"gpu_temp\":72}}", "Authorization", nodeBearer(node.token()));
     assertThat(Json.parse(healthy.body()).get("status").asText()).isEqualTo("HEALTHY");
+    assertThat(Json.parse(healthy.body()).get("acknowledged").asBoolean()).isTrue();
     assertThat(Json.parse(healthy.body()).get("node_id").asText()).isEqualTo(node.id().toString());
     assertThat(nodeRow(node.id()).getMetadata().data()).contains("gpu_temp");
     assertThat(nodeRow(node.id()).getCurrentLoad()).isEqualTo(0.45);
@@ -286,6 +304,14 @@ class NodeRegistrationTest {
 
   private static int nodeCount() {
     return server.controlPlane().database().dsl().fetchCount(NODES);
+  }
+
+  /** The registration that issued {@code node}'s current token. */
+  private static NodeRegistrationsRecord registrationOf(TestNode node) {
+    UUID registration = server.controlPlane().identity().tokens().verifyNodeToken(node.token()).node().orElseThrow()
+        .registrationId();
+    return server.controlPlane().database().dsl().selectFrom(NODE_REGISTRATIONS)
+        .where(NODE_REGISTRATIONS.ID.eq(registration)).fetchSingle();
   }
 
   private static NodesRecord nodeRow(UUID id) {

@@ -11,6 +11,7 @@ import com.rendertrust.server.platform.auth.Caller;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.testing.GrpcCredentials;
 import com.rendertrust.server.testing.TestServer;
+import com.rendertrust.server.testing.TestTokens;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -67,7 +68,7 @@ class StreamCallerContextTest {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
       try {
         UUID nodeId = UUID.randomUUID();
-        String token = server.controlPlane().identity().tokens().issueNodeToken(nodeId).value();
+        String token = server.controlPlane().identity().tokens().issueNodeToken(TestTokens.madeUpNode(nodeId)).value();
         LinkedBlockingQueue<ConnectResponse> answers = new LinkedBlockingQueue<>();
         StreamObserver<ConnectRequest> requests = NodeServiceGrpc.newStub(channel)
             .withCallCredentials(GrpcCredentials.bearer(token))

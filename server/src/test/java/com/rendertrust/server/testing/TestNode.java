@@ -53,9 +53,21 @@ public final class TestNode {
   private String token;
   private String challenge;
 
-  private TestNode(KeyPair keys) {
+  private TestNode(KeyPair keys, String publicKeyPem) {
     this.keys = keys;
-    this.publicKeyPem = pem(keys.getPublic().getEncoded());
+    this.publicKeyPem = publicKeyPem;
+  }
+
+  private TestNode(KeyPair keys) {
+    this(keys, pem(keys.getPublic().getEncoded()));
+  }
+
+  /**
+   * An impostor: registers {@code victim}'s public key (which is no secret) but signs with a
+   * private key of its own.
+   */
+  public static TestNode claimingKeyOf(TestNode victim) {
+    return new TestNode(withNewKey().keys, victim.publicKeyPem);
   }
 
   public static TestNode withNewKey() {

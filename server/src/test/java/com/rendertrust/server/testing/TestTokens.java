@@ -1,5 +1,6 @@
 package com.rendertrust.server.testing;
 
+import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -21,6 +22,14 @@ public final class TestTokens {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private TestTokens() {
+  }
+
+  /**
+   * Claims of a node token for {@code nodeId} naming a made-up registration and key: for calls
+   * that end at test doubles, where no node exists (the real nodes feature refuses such a token).
+   */
+  public static NodeToken madeUpNode(UUID nodeId) {
+    return new NodeToken(nodeId, UUID.randomUUID(), "ab".repeat(32));
   }
 
   public static String accessToken(TestServer server, UUID userId) {

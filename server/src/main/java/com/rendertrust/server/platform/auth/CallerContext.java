@@ -20,6 +20,9 @@ public final class CallerContext {
    */
   public static final Context.Key<String> CLIENT_ADDRESS = Context.key("rendertrust-client-address");
 
+  /** The claims of the call's node token (set with a caller of role NODE). */
+  public static final Context.Key<NodeToken> NODE_TOKEN = Context.key("rendertrust-node-token");
+
   private CallerContext() {
   }
 
@@ -49,5 +52,15 @@ public final class CallerContext {
       throw new DomainException(Reason.UNAUTHENTICATED, "node authentication required");
     }
     return caller.id();
+  }
+
+  /** The calling node's token claims; UNAUTHENTICATED when the call carries no node token. */
+  public static NodeToken requireNodeToken() {
+    UUID nodeId = requireNode();
+    NodeToken token = NODE_TOKEN.get();
+    if (token == null || !token.nodeId().equals(nodeId)) {
+      throw new DomainException(Reason.UNAUTHENTICATED, "node authentication required");
+    }
+    return token;
   }
 }
