@@ -38,7 +38,9 @@ import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
 import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
+import com.rendertrust.server.jobs.JobArchiveRoute;
 import com.rendertrust.server.storage.LocalBlobService;
+import com.rendertrust.server.storage.SignedRoutes;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.S3ResultStore;
@@ -166,9 +168,14 @@ public final class ControlPlane implements AutoCloseable {
       AtomicInteger boundPort = new AtomicInteger(config.httpPort());
       List<HttpEdge.Route> routes = new ArrayList<>();
       ResultStore results = openResultStore(config, jobsClock, boundPort, routes, closer);
+      SignedRoutes archives = results instanceof LocalResultStore local ? local.signedRoutes()
+          : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
-          results, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
+          results, archives, new LedgerJobBilling(jobHolds), nodeId -> identity.tokens().issueNodeToken(nodeId).value(),
           address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock));
+
+      // ZIPs of outputs are streamed for as long as a download of results may take
+      routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
@@ -240,11 +247,16 @@ public final class ControlPlane implements AutoCloseable {
     LocalResultStore local = LocalResultStore.open(
         storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
         storage.signingKey(),
-        () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
+        () -> publicBaseUrl(storage, boundPort),
         clock, storage.maxObjectBytes());
     routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
         storage.maxObjectBytes(), BLOB_TRANSFER_TIMEOUT));
     return local;
+  }
+
+  /** How nodes and creators reach this replica: the configured base URL, or localhost at the bound port. */
+  private static URI publicBaseUrl(StorageConfig storage, AtomicInteger boundPort) {
+    return storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get()));
   }
 
   private static Database openDatabase(ServerConfig config, Closer closer) {

@@ -1,6 +1,7 @@
 package com.rendertrust.server.nodes;
 
 import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.jobs.TaskOutputs;
 import com.rendertrust.server.jobs.JobScheduler;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.storage.ResultStore;
@@ -12,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record StreamContext(
     NodeService nodes,
     JobLifecycle lifecycle,
+    TaskOutputs outputs,
     JobScheduler scheduler,
     ResultStore results,
     NodeSessions sessions,

@@ -136,7 +136,8 @@ public final class ConfigLoader {
         seconds("RT_NODE_UNHEALTHY_COOLDOWN_SECONDS", defaults.unhealthyCooldown()),
         seconds("RT_NODE_CHALLENGE_TTL_SECONDS", defaults.challengeTtl()),
         millis("RT_SWEEPER_INTERVAL_MS", defaults.sweepInterval()),
-        millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()));
+        millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()),
+        integer("RT_JOB_MAX_FRAMES", defaults.maxFrames()));
   }
 
   private StorageConfig storage() {

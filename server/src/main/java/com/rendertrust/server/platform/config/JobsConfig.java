@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param challengeTtl lifetime of a registration challenge
  * @param sweepInterval period of the sweeper (timeouts, lost nodes, unsettled jobs, queue)
  * @param syncInterval period at which each stream re-reads its node's jobs (Redis wake-ups are the fast path)
+ * @param maxFrames most frames one render job may have ({@code RT_JOB_MAX_FRAMES})
  */
 public record JobsConfig(
     PerJobType<Long> prices,
@@ -36,7 +37,10 @@ public record JobsConfig(
     Duration unhealthyCooldown,
     Duration challengeTtl,
     Duration sweepInterval,
-    Duration syncInterval) {
+    Duration syncInterval,
+    int maxFrames) {
+
+  public static final int DEFAULT_MAX_FRAMES = 10_000;
 
   public static final PerJobType<Long> DEFAULT_PRICES = new PerJobType<>(
       Map.of("render", 100_000L, "inference", 50_000L, "cpu_benchmark", 10_000L, "echo", 0L), 10_000L);
@@ -45,6 +49,16 @@ public record JobsConfig(
       Map.of("render", Duration.ofHours(1), "inference", Duration.ofMinutes(15),
           "cpu_benchmark", Duration.ofMinutes(10), "echo", Duration.ofMinutes(5)),
       Duration.ofHours(1));
+
+  /** With the default {@link #DEFAULT_MAX_FRAMES}. */
+  public JobsConfig(PerJobType<Long> prices, PerJobType<Duration> maxRuntimes, Duration acceptTimeout, int maxRetries,
+      Duration heartbeatInterval, Duration heartbeatTimeout, Duration offlineAfter, Duration reconnectGrace,
+      int unhealthyAfterFailures, Duration unhealthyCooldown, Duration challengeTtl, Duration sweepInterval,
+      Duration syncInterval) {
+    this(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout, offlineAfter,
+        reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval, syncInterval,
+        DEFAULT_MAX_FRAMES);
+  }
 
   public JobsConfig {
     Objects.requireNonNull(prices, "prices");
@@ -60,6 +74,9 @@ public record JobsConfig(
     requirePositive("syncInterval", syncInterval);
     if (maxRetries < 0) {
       throw new IllegalArgumentException("RT_JOB_MAX_RETRIES must be >= 0");
+    }
+    if (maxFrames < 1) {
+      throw new IllegalArgumentException("RT_JOB_MAX_FRAMES must be >= 1");
     }
     if (unhealthyAfterFailures < 1) {
       throw new IllegalArgumentException("RT_NODE_UNHEALTHY_AFTER_FAILURES must be >= 1");
