@@ -75,10 +75,10 @@ public final class TaskOutputs {
     return transactions.transactionResult(cfg -> {
       var tx = cfg.dsl();
       tx.select(JOBS.ID).from(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchOne(); // lock order: job, then tasks
-      boolean stillHeld = tx.fetchExists(tx.selectOne().from(JOB_TASKS)
-          .where(JOB_TASKS.ID.eq(task.getId()).and(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId))
-              .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())))
-          .forShare());
+      // whoever ends or requeues the task holds the job's lock too: under it, this answer stays true
+      boolean stillHeld = tx.fetchExists(JOB_TASKS, JOB_TASKS.ID.eq(task.getId())
+          .and(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId))
+          .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())));
       if (!stillHeld) {
         return ReportOutcome.STALE;
       }
