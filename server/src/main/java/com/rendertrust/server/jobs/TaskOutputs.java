@@ -46,7 +46,9 @@ public final class TaskOutputs {
     this.clock = clock;
   }
 
-  public ReportOutcome outputReady(UUID nodeId, UUID jobId, UUID assignmentId, OutputReport report) {
+  public ReportOutcome outputReady(UUID nodeId, UUID jobId, UUID assignmentId, OutputReport reported) {
+    OutputReport report = new OutputReport(reported.frame(), reported.name(), reported.sizeBytes(),
+        reported.sha256().toLowerCase(java.util.Locale.ROOT), reported.contentType());
     JobTasksRecord task = database.dsl().selectFrom(JOB_TASKS)
         .where(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId).and(JOB_TASKS.JOB_ID.eq(jobId))
             .and(JOB_TASKS.NODE_ID.eq(nodeId))

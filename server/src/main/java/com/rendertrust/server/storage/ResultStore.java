@@ -38,12 +38,12 @@ public interface ResultStore {
    * key fences it: a node that lost the task cannot overwrite what a later attempt delivered.
    */
   static String outputKey(UUID jobId, UUID assignmentId, String name) {
-    return resultKey(jobId, assignmentId) + "/" + name;
+    return outputsPrefix(jobId) + "/" + assignmentId + "/" + name;
   }
 
-  /** The reference of a job whose result is several outputs (served as a ZIP). */
+  /** The reference of a job whose result is several outputs (served as a ZIP): where they are kept. */
   static String outputsPrefix(UUID jobId) {
-    return "results/" + jobId;
+    return "outputs/" + jobId;
   }
 
   /**

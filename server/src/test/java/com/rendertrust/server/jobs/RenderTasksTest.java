@@ -115,7 +115,7 @@ class RenderTasksTest {
     assertThat(first.getFrameStep()).isEqualTo(1);
     assertThat(first.getOutputsList()).extracting(OutputTarget::getName).containsExactly("frame_0001.png", "frame_0002.png");
     assertThat(first.getOutputs(0).getUploadHeadersMap()).containsEntry("content-type", "image/png");
-    assertThat(first.getOutputs(0).getUploadUrl()).contains("/blobs/results/" + jobId + "/" + first.getAssignmentId()
+    assertThat(first.getOutputs(0).getUploadUrl()).contains("/blobs/outputs/" + jobId + "/" + first.getAssignmentId()
         + "/frame_0001.png");
 
     JsonNode tasks = tasks(creator, jobId);
