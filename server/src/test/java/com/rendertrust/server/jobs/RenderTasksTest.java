@@ -311,6 +311,33 @@ class RenderTasksTest {
   }
 
   @Test
+  void aTaskOutOfRetriesFailsTheJobAndItsOtherTaskIsCancelled() {
+    List<TestNode.Stream> fleet = List.of(renderNode(1), renderNode(1), renderNode(1), renderNode(1));
+    UUID creator = funded();
+    String jobId = submit(creator, "{\"frame_start\":1,\"frame_end\":2}").get("job_id").asText();
+    for (int round = 0; round <= 3; round++) {
+      int retries = round;
+      eventually("round " + round + " dispatched", () -> taskStatuses(creator, jobId).equals(
+          List.of("DISPATCHED", "DISPATCHED")) && job(creator, jobId).get("retry_count").asInt() == 2 * retries);
+      clock.advance(Duration.ofMinutes(6)); // nobody starts: both attempts time out
+      for (TestNode.Stream node : fleet) {
+        node.heartbeat(0);
+        eventually("heartbeat recorded", () -> dsl().select(NODES.LAST_HEARTBEAT_AT).from(NODES)
+            .where(NODES.ID.eq(node.node().id())).fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant()
+            .equals(Timestamps.toDb(clock.instant()).toInstant()));
+      }
+      JobsTesting.network(server).sweeper().sweep();
+    }
+    eventually("FAILED", () -> status(creator, jobId).equals("FAILED"));
+    JsonNode job = job(creator, jobId);
+    assertThat(job.get("error_code").asText()).isEqualTo("RETRIES_EXHAUSTED");
+    assertThat(job.get("error_message").asText()).contains("gave up after 3 retries");
+    assertThat(taskStatuses(creator, jobId)).containsExactlyInAnyOrder("FAILED", "CANCELLED");
+    eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
+    assertThat(ledger.balance(creator)).isEqualTo(1_000_000);
+  }
+
+  @Test
   void anotherUsersOrAMissingJobAnswers404() {
     TestNode.Stream node = renderNode(1);
     UUID owner = funded();

@@ -114,6 +114,48 @@ class MultiReplicaTest {
   }
 
   @Test
+  void theTasksOfOneRenderJobRunOnNodesOfBothReplicasAndEitherServesItsZip() throws Exception {
+    try (TestNode.Connection toA = TestNode.tcp(a.controlPlane().httpPort());
+         TestNode.Connection toB = TestNode.tcp(b.controlPlane().httpPort())) {
+      TestNode.Stream onA = TestNode.ready(toA.channel(), "render-a", List.of("render")).connect(toA.channel(), 1);
+      TestNode.Stream onB = TestNode.ready(toB.channel(), "render-b", List.of("render")).connect(toB.channel(), 1);
+      onA.welcome();
+      onB.welcome();
+      eventually("presence", () -> JobsTesting.network(a).sessions().presenceOf(onB.node().id()) != null);
+      UUID user = UUID.randomUUID();
+      ledger.deposit(user, 1_000_000);
+
+      String jobId = Json.parse(a.postJson("/api/v1/jobs/dispatch",
+          "{\"job_type\":\"render\",\"payload\":{\"frame_start\":1,\"frame_end\":4,\"frames_per_task\":2}}",
+          "Authorization", userBearer(a, user)).body()).get("job_id").asText();
+      for (TestNode.Stream stream : List.of(onA, onB)) {
+        JobDispatch task = stream.dispatch();
+        assertThat(task.getJobId()).isEqualTo(jobId);
+        stream.accept(task);
+        stream.deliverAll(task, frame -> ("frame " + frame).getBytes());
+        stream.complete(task);
+      }
+      eventually("completed on B's view", () -> jobStatus(b, user, jobId).equals("COMPLETED"));
+      JsonNode link = Json.parse(b.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(b, user)).body());
+      HttpResponse<byte[]> zip = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(link.get("download_url").asText())).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(zip.statusCode()).isEqualTo(200);
+      int entries = 0;
+      try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip.body()))) {
+        for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+          entries++;
+          int frame = Integer.parseInt(entry.getName().substring(6, 10));
+          assertThat(in.readAllBytes()).isEqualTo(("frame " + frame).getBytes());
+        }
+      }
+      assertThat(entries).isEqualTo(4);
+      onA.halfClose();
+      onB.halfClose();
+    }
+  }
+
+  @Test
   void whenAReplicaGoesAwayItsNodeResumesOnTheOtherAndNoJobIsLost() {
     TestNode.Connection toB = TestNode.tcp(b.controlPlane().httpPort());
     TestNode node = TestNode.ready(toB.channel(), "roaming-node", List.of("render"));
