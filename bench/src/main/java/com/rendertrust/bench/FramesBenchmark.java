@@ -99,7 +99,7 @@ public final class FramesBenchmark {
       }
 
       System.err.printf("submitting one render job of %d frames, frames_per_task 1%n", options.frames());
-      long submittedAtMicros = BenchSetup.databaseNow(db);
+      long submittedAtMicros = JobsBenchmark.databaseNow(db);
       long submitStart = System.nanoTime();
       DispatchJobResponse submitted = JobServiceGrpc.newBlockingStub(channel)
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(SimulatedNode.bearer(creator.getTokens().getAccessToken())))
