@@ -15,6 +15,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ import org.jooq.Record;
  * {@code frames_per_task} 1, submitted over the public JobService to a real control plane on
  * embedded PostgreSQL, run by {@code --nodes} simulated nodes of {@code --slots} slots that
  * upload and report every frame (the server checks each stored object) and complete at once.
- * Reports the submission's latency, the time from submission until the last task is dispatched,
+ * After a warm-up job of one frame per slot, reports the submission's latency, the time from submission until the last task is dispatched,
  * tasks/s until the job completes, and checks that every frame was delivered, the job's hold was
  * captured once, and the ledger invariants hold. Ends with a verdict line.
  *
@@ -90,7 +91,8 @@ public final class FramesBenchmark {
       String runId = UUID.randomUUID().toString().substring(0, 8);
       RegisterResponse creator = BenchSetup.register(auth, "frames-creator-" + runId);
       controlPlane.credits().adjust(UUID.fromString(creator.getUser().getId()),
-          CreditAmount.ofCredits(10L * options.frames() + 100), "bench-seed", "benchmark funds");
+          CreditAmount.ofCredits(10L * (options.frames() + options.nodes() * options.slots()) + 100), "bench-seed",
+          "benchmark funds");
       JobTracker tracker = new JobTracker();
       System.err.printf("starting %d render nodes with %d slots each%n", options.nodes(), options.slots());
       for (int i = 0; i < options.nodes(); i++) {
@@ -98,20 +100,24 @@ public final class FramesBenchmark {
         nodes.add(SimulatedNode.start("frames-node-" + i, port, operator, options.slots(), tracker, false, "render"));
       }
 
+      JobServiceGrpc.JobServiceBlockingStub jobs = JobServiceGrpc.newBlockingStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(SimulatedNode.bearer(creator.getTokens().getAccessToken())));
+      int warmupFrames = options.nodes() * options.slots();
+      System.err.printf("warm-up: one render job of %d frames%n", warmupFrames);
+      String warmup = awaitEnd(db, submit(jobs, warmupFrames), Duration.ofMinutes(5));
+      if (!warmup.equals("COMPLETED")) {
+        throw new IllegalStateException("the warm-up job ended " + warmup);
+      }
+
       System.err.printf("submitting one render job of %d frames, frames_per_task 1%n", options.frames());
+      double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       long submittedAtMicros = JobsBenchmark.databaseNow(db);
       long submitStart = System.nanoTime();
-      DispatchJobResponse submitted = JobServiceGrpc.newBlockingStub(channel)
-          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(SimulatedNode.bearer(creator.getTokens().getAccessToken())))
-          .withDeadlineAfter(60, TimeUnit.SECONDS)
-          .dispatchJob(DispatchJobRequest.newBuilder().setJobType("render").setPayload(Struct.newBuilder()
-              .putFields("frame_start", number(1))
-              .putFields("frame_end", number(options.frames()))
-              .putFields("frames_per_task", number(1))).build());
+      UUID jobId = submit(jobs, options.frames());
       double submitMs = (System.nanoTime() - submitStart) / 1e6;
-      UUID jobId = UUID.fromString(submitted.getJobId());
 
       String status = awaitEnd(db, jobId, Duration.ofMinutes(10));
+      double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       Record timing = db.fetchOne("""
           SELECT (extract(epoch FROM max(t.dispatched_at)) * 1000000)::bigint AS last_dispatch,
                  (extract(epoch FROM j.completed_at) * 1000000)::bigint AS completed,
@@ -139,8 +145,9 @@ public final class FramesBenchmark {
       List<String> violations = new LedgerInvariants(db).violations();
 
       System.out.println();
-      System.out.printf(Locale.ROOT, "frames run: %d frames, frames_per_task 1, %d nodes x %d slots, pool %d%n",
-          options.frames(), options.nodes(), options.slots(), options.pool());
+      System.out.printf(Locale.ROOT, "frames run: %d frames, frames_per_task 1, %d nodes x %d slots, pool %d; "
+              + "%d cores, load average %.1f at the start, %.1f at the end%n", options.frames(), options.nodes(),
+          options.slots(), options.pool(), Runtime.getRuntime().availableProcessors(), loadAtStart, loadAtEnd);
       System.out.printf(Locale.ROOT, "  submission (one transaction, %d tasks):   %8.1f ms%n", tasks, submitMs);
       System.out.printf(Locale.ROOT, "  submission -> last task dispatched:       %8.2f s%n", lastDispatchSeconds);
       System.out.printf(Locale.ROOT, "  submission -> job COMPLETED:              %8.2f s%n", completionSeconds);
@@ -162,6 +169,15 @@ public final class FramesBenchmark {
       nodes.forEach(SimulatedNode::close);
       channel.shutdownNow();
     }
+  }
+
+  private static UUID submit(JobServiceGrpc.JobServiceBlockingStub jobs, int frames) {
+    DispatchJobResponse submitted = jobs.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .dispatchJob(DispatchJobRequest.newBuilder().setJobType("render").setPayload(Struct.newBuilder()
+            .putFields("frame_start", number(1))
+            .putFields("frame_end", number(frames))
+            .putFields("frames_per_task", number(1))).build());
+    return UUID.fromString(submitted.getJobId());
   }
 
   /** Polls the job until it ends; returns its status (or the last one seen at the timeout). */
