@@ -13,16 +13,13 @@ import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.testing.Downloads;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
-import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +48,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RenderTasksTest {
 
   private static final MutableClock clock = new MutableClock();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static JobLedger ledger;
   private static TestServer server;
   private final List<TestNode.Stream> streams = new ArrayList<>();
@@ -92,7 +86,7 @@ class RenderTasksTest {
   }
 
   @Test
-  void aFrameRangeIsSplitIntoTasksSpreadOverTwoNodesAndDownloadsFrameByFrameAndAsAZip() throws Exception {
+  void aFrameRangeIsSplitIntoTasksSpreadOverTwoNodesAndDownloadsFrameByFrameAndAsAZip() {
     TestNode.Stream a = renderNode(2);
     TestNode.Stream b = renderNode(2);
     UUID creator = funded();
@@ -159,22 +153,20 @@ class RenderTasksTest {
       assertThat(output.get("name").asText()).isEqualTo(String.format("frame_%04d.png", frame));
       assertThat(output.get("content_type").asText()).isEqualTo("image/png");
       assertThat(output.get("sha256").asText()).isEqualTo(TestNode.sha256(frameBytes(frame)));
-      assertThat(download(output.get("download_url").asText())).isEqualTo(frameBytes(frame));
+      assertThat(Downloads.bytes(output.get("download_url").asText())).isEqualTo(frameBytes(frame));
     }
 
     JsonNode result = Json.parse(get("/api/v1/jobs/" + jobId + "/result", creator).body());
-    HttpResponse<byte[]> zip = HTTP.send(HttpRequest.newBuilder(URI.create(result.get("download_url").asText())).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> zip = Downloads.get(result.get("download_url").asText());
     assertThat(zip.statusCode()).isEqualTo(200);
     assertThat(zip.headers().firstValue("content-type")).hasValue("application/zip");
-    Map<String, byte[]> entries = unzip(zip.body());
+    Map<String, byte[]> entries = Downloads.unzip(zip.body());
     assertThat(entries.keySet()).containsExactly("frame_0001.png", "frame_0002.png", "frame_0003.png", "frame_0004.png");
     for (int frame = 1; frame <= 4; frame++) {
       assertThat(entries.get(String.format("frame_%04d.png", frame))).isEqualTo(frameBytes(frame));
     }
     String tampered = result.get("download_url").asText().replace(jobId, UUID.randomUUID().toString());
-    assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(tampered)).build(), HttpResponse.BodyHandlers.discarding())
-        .statusCode()).as("a signature covers its job only").isEqualTo(403);
+    assertThat(Downloads.get(tampered).statusCode()).as("a signature covers its job only").isEqualTo(403);
   }
 
   @Test
@@ -355,7 +347,7 @@ class RenderTasksTest {
     node.complete(dispatch);
     eventually("COMPLETED", () -> status(owner, jobId).equals("COMPLETED"));
     JsonNode result = Json.parse(get("/api/v1/jobs/" + jobId + "/result", owner).body());
-    assertThat(download(result.get("download_url").asText())).as("one output: the frame itself")
+    assertThat(Downloads.bytes(result.get("download_url").asText())).as("one output: the frame itself")
         .isEqualTo(frameBytes(3));
   }
 
@@ -477,27 +469,6 @@ class RenderTasksTest {
   /** Distinct bytes per frame, a few kilobytes. */
   private static byte[] frameBytes(int frame) {
     return ("frame " + frame + " ").repeat(500 + frame).getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static byte[] download(String url) {
-    try {
-      HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(response.statusCode()).isEqualTo(200);
-      return response.body();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static Map<String, byte[]> unzip(byte[] zip) throws Exception {
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
-      for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-        entries.put(entry.getName(), in.readAllBytes());
-      }
-    }
-    return entries;
   }
 
   private static DSLContext dsl() {

@@ -12,6 +12,7 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
+import com.rendertrust.server.testing.Downloads;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
@@ -114,7 +115,7 @@ class MultiReplicaTest {
   }
 
   @Test
-  void theTasksOfOneRenderJobRunOnNodesOfBothReplicasAndEitherServesItsZip() throws Exception {
+  void theTasksOfOneRenderJobRunOnNodesOfBothReplicasAndEitherServesItsZip() {
     try (TestNode.Connection toA = TestNode.tcp(a.controlPlane().httpPort());
          TestNode.Connection toB = TestNode.tcp(b.controlPlane().httpPort())) {
       TestNode.Stream onA = TestNode.ready(toA.channel(), "render-a", List.of("render")).connect(toA.channel(), 1);
@@ -137,19 +138,10 @@ class MultiReplicaTest {
       }
       eventually("completed on B's view", () -> jobStatus(b, user, jobId).equals("COMPLETED"));
       JsonNode link = Json.parse(b.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(b, user)).body());
-      HttpResponse<byte[]> zip = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(link.get("download_url").asText())).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(zip.statusCode()).isEqualTo(200);
-      int entries = 0;
-      try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip.body()))) {
-        for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-          entries++;
-          int frame = Integer.parseInt(entry.getName().substring(6, 10));
-          assertThat(in.readAllBytes()).isEqualTo(("frame " + frame).getBytes());
-        }
-      }
-      assertThat(entries).isEqualTo(4);
+      var entries = Downloads.unzip(Downloads.bytes(link.get("download_url").asText()));
+      assertThat(entries).hasSize(4);
+      entries.forEach((name, bytes) ->
+          assertThat(bytes).isEqualTo(("frame " + Integer.parseInt(name.substring(6, 10))).getBytes()));
       onA.halfClose();
       onB.halfClose();
     }
