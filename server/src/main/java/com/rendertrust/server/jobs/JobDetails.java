@@ -37,7 +37,7 @@ public final class JobDetails {
     return database.dsl().selectFrom(JOB_TASKS).where(JOB_TASKS.JOB_ID.eq(job.getId()))
         .orderBy(JOB_TASKS.TASK_INDEX.asc())
         .fetch(row -> new JobTask(row.getId(), row.getTaskIndex(), Optional.ofNullable(row.getFrameStart()),
-            Optional.ofNullable(row.getFrameEnd()), TaskStatus.valueOf(row.getStatus()),
+            Optional.ofNullable(row.getFrameEnd()), JobStatus.valueOf(row.getStatus()),
             Optional.ofNullable(row.getNodeId()), row.getAttempts(), fromDbNullable(row.getStartedAt()),
             fromDbNullable(row.getCompletedAt()), Optional.ofNullable(row.getErrorCode()),
             Optional.ofNullable(row.getErrorMessage())));

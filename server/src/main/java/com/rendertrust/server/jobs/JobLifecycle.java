@@ -72,7 +72,7 @@ public final class JobLifecycle {
             JOBS.PAYLOAD)
         .from(JOB_TASKS).join(JOBS).on(JOBS.ID.eq(JOB_TASKS.JOB_ID))
         .where(JOB_TASKS.NODE_ID.eq(nodeId)
-            .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())))
+            .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
         .orderBy(JOB_TASKS.DISPATCHED_AT.asc(), JOB_TASKS.ID.asc())
         .fetch(row -> {
           Optional<String> payload = Optional.ofNullable(row.get(JOBS.PAYLOAD)).map(JSONB::data);
@@ -111,14 +111,14 @@ public final class JobLifecycle {
       return ReportOutcome.APPLIED;
     }
     boolean alreadyRunning = database.dsl().fetchExists(JOB_TASKS, current(nodeId, jobId, assignmentId)
-        .and(JOB_TASKS.STATUS.eq(TaskStatus.RUNNING.name())));
+        .and(JOB_TASKS.STATUS.eq(JobStatus.RUNNING.name())));
     return alreadyRunning ? ReportOutcome.DUPLICATE : stale(nodeId, jobId, assignmentId, "accepted");
   }
 
   /** Progress is not stored; it only has to come from the current holder to count. */
   public ReportOutcome progress(UUID nodeId, UUID jobId, UUID assignmentId) {
     boolean current = database.dsl().fetchExists(JOB_TASKS, current(nodeId, jobId, assignmentId)
-        .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())));
+        .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())));
     return current ? ReportOutcome.APPLIED : stale(nodeId, jobId, assignmentId, "progress");
   }
 
@@ -182,14 +182,14 @@ public final class JobLifecycle {
     if (task == null || !task.getJobId().equals(finish.jobId()) || !finish.nodeId().equals(task.getNodeId())) {
       return Finished.of(ReportOutcome.STALE);
     }
-    if (!TaskStatus.valueOf(task.getStatus()).isActive()) {
+    if (!JobStatus.valueOf(task.getStatus()).isActive()) {
       return Finished.of(ReportOutcome.DUPLICATE);
     }
     OffsetDateTime now = finish.now();
     if (!finish.completed()) {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
-      endTask(tx, task, TaskStatus.FAILED, code, message, "FAILED", now);
+      endTask(tx, task, JobStatus.FAILED, code, message, "FAILED", now);
       NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.FAILURE, now);
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
       return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
@@ -202,10 +202,10 @@ public final class JobLifecycle {
       return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
           requeued.deadLettered());
     }
-    endTask(tx, task, TaskStatus.COMPLETED, null, null, "COMPLETED", now);
+    endTask(tx, task, JobStatus.COMPLETED, null, null, "COMPLETED", now);
     NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
-        .and(JOB_TASKS.STATUS.ne(TaskStatus.COMPLETED.name())));
+        .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
       endings.complete(tx, job.get(), resultRef.get(), settleNow, now);
     } else {
@@ -258,7 +258,7 @@ public final class JobLifecycle {
       DSLContext tx = cfg.dsl();
       Optional<EndingJob> job = lockJob(tx, jobId, null);
       JobTasksRecord task = job.isEmpty() ? null : lockTask(tx, assignmentId);
-      if (task == null || !task.getJobId().equals(jobId) || !TaskStatus.valueOf(task.getStatus()).isActive()) {
+      if (task == null || !task.getJobId().equals(jobId) || !JobStatus.valueOf(task.getStatus()).isActive()) {
         return Optional.<Requeued>empty();
       }
       return Optional.of(requeueWithin(tx, job.get(), task, reason, nodeAtFault, now));
@@ -286,10 +286,10 @@ public final class JobLifecycle {
     List<UUID> others = List.of();
     if (deadLetter) {
       String message = errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason);
-      endTask(tx, task, TaskStatus.FAILED, ErrorCode.RETRIES_EXHAUSTED, message, "DEAD_LETTERED", now);
+      endTask(tx, task, JobStatus.FAILED, ErrorCode.RETRIES_EXHAUSTED, message, "DEAD_LETTERED", now);
     } else {
       tx.update(JOB_TASKS)
-          .set(JOB_TASKS.STATUS, TaskStatus.QUEUED.name())
+          .set(JOB_TASKS.STATUS, JobStatus.QUEUED.name())
           .setNull(JOB_TASKS.ASSIGNMENT_ID)
           .setNull(JOB_TASKS.DEADLINE)
           .setNull(JOB_TASKS.STARTED_AT)
@@ -355,7 +355,7 @@ public final class JobLifecycle {
   }
 
   /** Ends the task ({@code status} COMPLETED or FAILED) and its assignment with {@code assignmentOutcome}. */
-  private static void endTask(DSLContext tx, JobTasksRecord task, TaskStatus status, ErrorCode code, String message,
+  private static void endTask(DSLContext tx, JobTasksRecord task, JobStatus status, ErrorCode code, String message,
       String assignmentOutcome, OffsetDateTime now) {
     tx.update(JOB_TASKS)
         .set(JOB_TASKS.STATUS, status.name())

@@ -67,7 +67,7 @@ public final class JobScheduler {
    */
   List<UUID> claimSlotsUnlessQueued(DSLContext tx, String jobType, boolean gpuRequired, short rank, int count) {
     Condition queueAhead = DSL.exists(DSL.selectOne().from(JOB_TASKS).where(
-        JOB_TASKS.STATUS.eq(TaskStatus.QUEUED.name())
+        JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name())
             .and(JOB_TASKS.JOB_TYPE.eq(jobType))
             .and(JOB_TASKS.PRIORITY_RANK.ge(rank))));
     return SlotClaims.claim(tx, eligibleIgnoringSlots(jobType, gpuRequired), DSL.not(queueAhead), count);
@@ -94,7 +94,7 @@ public final class JobScheduler {
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
-        var queued = lockQueued(tx, JOB_TASKS.STATUS.eq(TaskStatus.QUEUED.name()), QUEUE_BATCH);
+        var queued = lockQueued(tx, JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name()), QUEUE_BATCH);
         seen[0] = queued.size();
         // one claim per kind of task (type, GPU), kinds in the order the queue first names them
         Map<String, List<Record4<UUID, UUID, String, Boolean>>> byKind = new LinkedHashMap<>();
@@ -144,7 +144,7 @@ public final class JobScheduler {
     if (node.freeSlots() == 0) {
       return 0;
     }
-    Condition fits = JOB_TASKS.STATUS.eq(TaskStatus.QUEUED.name()).and(JOB_TASKS.JOB_TYPE.in(node.capabilities()));
+    Condition fits = JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name()).and(JOB_TASKS.JOB_TYPE.in(node.capabilities()));
     if (!node.hasGpu()) {
       fits = fits.and(JOB_TASKS.GPU_REQUIRED.isFalse());
     }

@@ -10,7 +10,7 @@ public record JobTask(
     int index,
     Optional<Integer> frameStart,
     Optional<Integer> frameEnd,
-    TaskStatus status,
+    JobStatus status,
     Optional<UUID> nodeId,
     int attempts,
     Optional<Instant> startedAt,

@@ -146,7 +146,7 @@ final class JobTaskStore {
     Map<UUID, Integer> slotsByNode = new HashMap<>();
     List<UUID> assignments = new java.util.ArrayList<>();
     for (Record task : cancelled) {
-      if (TaskStatus.valueOf(task.get(0, String.class)).isActive()) {
+      if (JobStatus.valueOf(task.get(0, String.class)).isActive()) {
         slotsByNode.merge(task.get(1, UUID.class), 1, Integer::sum);
         assignments.add(task.get(2, UUID.class));
       }

@@ -102,7 +102,7 @@ public final class Sweeper {
     Instant floor = absencesCountFrom;
     int offline = markOfflineNodes(now, floor);
     int lost = requeue(lostNodeJobs(now, floor), "the node's connection was lost", false);
-    int notStarted = requeue(active(JOB_TASKS.STATUS.eq(TaskStatus.DISPATCHED.name())
+    int notStarted = requeue(active(JOB_TASKS.STATUS.eq(JobStatus.DISPATCHED.name())
         .and(JOB_TASKS.DISPATCHED_AT.le(Timestamps.toDb(now.minus(config.acceptTimeout()))))),
         "not started within " + config.acceptTimeout().toSeconds() + " s of dispatch", true);
     int overran = requeue(active(JOB_TASKS.DEADLINE.le(Timestamps.toDb(now))),
@@ -166,7 +166,7 @@ public final class Sweeper {
     }
     return database.dsl().select(JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID)
         .from(JOB_TASKS).join(NODES).on(NODES.ID.eq(JOB_TASKS.NODE_ID))
-        .where(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name()).and(lost))
+        .where(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(lost))
         .limit(BATCH)
         .fetch();
   }
@@ -174,7 +174,7 @@ public final class Sweeper {
   /** Active tasks (job id, assignment id) matching {@code condition}. */
   private List<Record2<UUID, UUID>> active(Condition condition) {
     return database.dsl().select(JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID).from(JOB_TASKS)
-        .where(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name()).and(condition))
+        .where(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(condition))
         .limit(BATCH)
         .fetch();
   }

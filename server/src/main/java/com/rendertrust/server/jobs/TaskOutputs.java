@@ -52,7 +52,7 @@ public final class TaskOutputs {
     JobTasksRecord task = database.dsl().selectFrom(JOB_TASKS)
         .where(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId).and(JOB_TASKS.JOB_ID.eq(jobId))
             .and(JOB_TASKS.NODE_ID.eq(nodeId))
-            .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())))
+            .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
         .fetchOne();
     if (task == null) {
       log.warn("STALE_ASSIGNMENT: node {} reported an output of job {} under assignment {} it does not hold; discarded",
@@ -80,7 +80,7 @@ public final class TaskOutputs {
       // whoever ends or requeues the task holds the job's lock too: under it, this answer stays true
       boolean stillHeld = tx.fetchExists(JOB_TASKS, JOB_TASKS.ID.eq(task.getId())
           .and(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId))
-          .and(JOB_TASKS.STATUS.in(TaskStatus.DISPATCHED.name(), TaskStatus.RUNNING.name())));
+          .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())));
       if (!stillHeld) {
         return ReportOutcome.STALE;
       }

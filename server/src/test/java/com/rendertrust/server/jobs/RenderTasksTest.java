@@ -54,11 +54,7 @@ class RenderTasksTest {
 
   @BeforeAll
   static void start() {
-    JobsConfig d = JobsConfig.defaults();
-    JobsConfig config = new JobsConfig(d.prices(), d.maxRuntimes(), Duration.ofMinutes(5), 3, Duration.ofSeconds(30),
-        Duration.ofSeconds(90), Duration.ofMinutes(5), Duration.ofSeconds(30), 3, Duration.ofMinutes(5),
-        Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofMillis(200));
-    server = JobsTesting.start(JobsTesting.config(config), clock);
+    server = JobsTesting.start(JobsTesting.config(JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes())), clock);
     ledger = JobLedger.of(server);
   }
 
