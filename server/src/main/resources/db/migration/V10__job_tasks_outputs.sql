@@ -1,7 +1,7 @@
 -- The task becomes the unit of scheduling. A job is split into tasks (a render job by
 -- frames_per_task, any other job is one task); each task is queued, handed to a node under a
 -- fencing assignment, timed out and retried on its own. The job's status and counters are
--- derived from its tasks in the same transactions that change them (see jobs.JobTasks).
+-- derived from its tasks in the same transactions that change them (see jobs.JobTaskStore).
 -- Outputs are the frames a render task delivered, each checked against the stored object.
 
 ALTER TABLE jobs ADD COLUMN tasks_total  INTEGER NOT NULL DEFAULT 1 CHECK (tasks_total >= 1);
