@@ -11,14 +11,4 @@
 # Exits 1 if a job is lost (not COMPLETED and captured) or the ledger invariants break.
 # RT_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/jobs.jfr to profile.
 # Needs pgbench (Debian: apt-get install postgresql-client) or RT_BENCH_PGBENCH=/path/to/pgbench.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-. "$ROOT/tools/find-jdk.sh"
-rt_find_jdk
-./mvnw -B -q -DskipTests -pl bench -am package
-classpath="$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/runtime-classpath.txt")"
-# shellcheck disable=SC2086 # RT_BENCH_JAVA_OPTS is a list of options
-exec "$JAVA_HOME/bin/java" ${RT_BENCH_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
-  -cp "$classpath" com.rendertrust.bench.JobsBenchmark "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/run-main.sh" com.rendertrust.bench.JobsBenchmark "$@"

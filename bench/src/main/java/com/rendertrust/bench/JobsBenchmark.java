@@ -1,24 +1,18 @@
 package com.rendertrust.bench;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
-import com.rendertrust.api.v1.RegisterRequest;
 import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.server.ControlPlane;
-import com.rendertrust.server.auth.SigningKeys;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.LedgerInvariants;
-import com.rendertrust.server.platform.config.AuthConfig;
-import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.config.CreditsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;
-import com.rendertrust.server.platform.config.StorageConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
@@ -150,16 +143,13 @@ public final class JobsBenchmark {
         }
       }
     } finally {
-      deleteQuietly(dataDir);
+      BenchSetup.deleteQuietly(dataDir);
     }
     System.exit(exit);
   }
 
   /** Production settings but for the registration rate limit (every node and user comes from 127.0.0.1) and echo's price. */
   private static ServerConfig config(Options options, Path dataDir, EmbeddedPostgres postgres) {
-    AuthConfig auth = AuthConfig.defaults().withPrivateJwk(SigningKeys.generatePrivateJwk())
-        .withRateLimits(new AuthConfig.RateLimits(AuthConfig.RateLimits.DEFAULTS.loginPerMinute(), 100_000,
-            AuthConfig.RateLimits.DEFAULTS.refreshPerMinute()));
     JobsConfig defaults = JobsConfig.defaults();
     Map<String, Long> prices = new HashMap<>(defaults.prices().byType());
     prices.put("echo", JobsConfig.parseCredits(options.price()));
@@ -167,10 +157,7 @@ public final class JobsBenchmark {
         defaults.acceptTimeout(), defaults.maxRetries(), defaults.heartbeatInterval(), defaults.heartbeatTimeout(),
         defaults.offlineAfter(), defaults.reconnectGrace(), defaults.unhealthyAfterFailures(),
         defaults.unhealthyCooldown(), defaults.challengeTtl(), defaults.sweepInterval(), defaults.syncInterval());
-    return new ServerConfig("bench", 0, dataDir, Optional.of(postgres.getJdbcUrl("postgres", "postgres")),
-        Optional.of("postgres"), Optional.empty(), options.pool(), Optional.empty(), 1024 * 1024,
-        Duration.ofSeconds(30), Duration.ofSeconds(5), auth, ChainConfig.disabled(), CreditsConfig.defaults(), jobs,
-        StorageConfig.defaults());
+    return BenchSetup.serverConfig(dataDir, postgres, options.pool(), jobs);
   }
 
   private static int run(Options options, ControlPlane controlPlane, EmbeddedPostgres postgres, Pgbench pgbench,
@@ -187,7 +174,7 @@ public final class JobsBenchmark {
       AuthServiceGrpc.AuthServiceBlockingStub auth = AuthServiceGrpc.newBlockingStub(setup);
       String runId = UUID.randomUUID().toString().substring(0, 8);
       for (int i = 0; i < options.clients(); i++) {
-        RegisterResponse creator = register(auth, "creator-" + i + "-" + runId);
+        RegisterResponse creator = BenchSetup.register(auth, "creator-" + i + "-" + runId);
         // Credits enter the ledger as an adjustment (a purchase would need Stripe).
         controlPlane.credits().adjust(UUID.fromString(creator.getUser().getId()), CreditAmount.ofCredits(100_000),
             "bench-seed", "benchmark funds");
@@ -196,7 +183,7 @@ public final class JobsBenchmark {
       // One operator per node, as in a network of independent operators: every capture credits
       // its node's operator, and one operator for all nodes would be a single hot account row.
       for (int i = 0; i < options.nodes(); i++) {
-        operatorTokens.add(register(auth, "operator-" + i + "-" + runId).getTokens().getAccessToken());
+        operatorTokens.add(BenchSetup.register(auth, "operator-" + i + "-" + runId).getTokens().getAccessToken());
       }
     } finally {
       setup.shutdownNow();
@@ -311,11 +298,6 @@ public final class JobsBenchmark {
         ? "every stored job reached COMPLETED and its hold was captured"
         : "LOST OR BROKEN JOBS:\n  " + String.join("\n  ", problems));
     return violations.isEmpty() && problems.isEmpty() ? 0 : 1;
-  }
-
-  private static RegisterResponse register(AuthServiceGrpc.AuthServiceBlockingStub auth, String name) {
-    return auth.withDeadlineAfter(30, TimeUnit.SECONDS).register(RegisterRequest.newBuilder()
-        .setEmail(name + "@bench.example").setName(name).setPassword("bench-password-" + name).build());
   }
 
   private static Throughput measureThroughput(Options options, JobClients clients, JobTracker tracker, DSLContext db,
@@ -487,7 +469,7 @@ public final class JobsBenchmark {
   }
 
   /** The database's clock in microseconds since the epoch: the time base of the capture timestamps. */
-  private static long databaseNow(DSLContext db) {
+  static long databaseNow(DSLContext db) {
     return db.fetchOne("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint").get(0, Long.class);
   }
 
@@ -495,11 +477,4 @@ public final class JobsBenchmark {
     return db.fetchOne(sql, bindings).get(0, Long.class);
   }
 
-  private static void deleteQuietly(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted((a, b) -> b.compareTo(a)).forEach(path -> path.toFile().delete());
-    } catch (IOException ignored) {
-      // a temp directory; the OS cleans it eventually
-    }
-  }
 }

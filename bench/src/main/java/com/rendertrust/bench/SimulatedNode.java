@@ -10,6 +10,8 @@ import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.OutputReady;
+import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.api.v1.ProveNodeRequest;
 import com.rendertrust.api.v1.RegisterNodeRequest;
 import com.rendertrust.api.v1.RegisterNodeResponse;
@@ -38,7 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * NodeService, one Connect stream over its own TCP connection (h2c), heartbeats, and for every
  * dispatch JobAccepted, one progress frame and a COMPLETED result at once (the job's work itself
  * takes no time). With {@code upload}, it first PUTs a tiny result to the presigned URL, as a
- * real agent does; the server does not require it before COMPLETED.
+ * real agent does; the server does not require it before COMPLETED. A task with frames (a render
+ * task) always PUTs each frame to its OutputTarget and reports it (OutputReady) before COMPLETED,
+ * because the server requires every frame delivered.
  */
 final class SimulatedNode implements AutoCloseable {
 
@@ -46,12 +50,14 @@ final class SimulatedNode implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Duration HEARTBEAT_PERIOD = Duration.ofSeconds(10);
   private static final byte[] RESULT = "{\"echo\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+  private static final String RESULT_SHA256 = sha256(RESULT);
 
   private final String name;
   private final KeyPair keys;
   private final ManagedChannel channel;
   private final JobTracker tracker;
   private final boolean upload;
+  private final String capability;
   private final HttpClient http;
   private final CompletableFuture<Void> welcomed = new CompletableFuture<>();
   private final CompletableFuture<Throwable> ended = new CompletableFuture<>();
@@ -62,13 +68,15 @@ final class SimulatedNode implements AutoCloseable {
   private StreamObserver<ConnectRequest> requests;
   private Thread heartbeats;
 
-  private SimulatedNode(String name, KeyPair keys, ManagedChannel channel, JobTracker tracker, boolean upload) {
+  private SimulatedNode(String name, KeyPair keys, ManagedChannel channel, JobTracker tracker, boolean upload,
+      String capability) {
     this.name = name;
     this.keys = keys;
     this.channel = channel;
     this.tracker = tracker;
     this.upload = upload;
-    this.http = upload ? HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build() : null;
+    this.capability = capability;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 
   /**
@@ -77,6 +85,12 @@ final class SimulatedNode implements AutoCloseable {
    */
   static SimulatedNode start(String name, int port, String operatorAccessToken, int slots, JobTracker tracker,
       boolean upload) {
+    return start(name, port, operatorAccessToken, slots, tracker, upload, "echo");
+  }
+
+  /** As above, for jobs of type {@code capability} (e.g. "render", whose tasks deliver every frame). */
+  static SimulatedNode start(String name, int port, String operatorAccessToken, int slots, JobTracker tracker,
+      boolean upload, String capability) {
     KeyPair keys;
     try {
       keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
@@ -84,7 +98,7 @@ final class SimulatedNode implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    SimulatedNode node = new SimulatedNode(name, keys, channel, tracker, upload);
+    SimulatedNode node = new SimulatedNode(name, keys, channel, tracker, upload, capability);
     try {
       node.registerAndProve(operatorAccessToken);
       node.connect(slots);
@@ -101,7 +115,7 @@ final class SimulatedNode implements AutoCloseable {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(operatorAccessToken)))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .registerNode(RegisterNodeRequest.newBuilder().setName(name).setPublicKey(pem(keys.getPublic().getEncoded()))
-            .addCapabilities("echo").build());
+            .addCapabilities(capability).build());
     nodeId = registered.getNodeId();
     token = registered.getToken();
     String challenge = registered.getChallenge();
@@ -138,7 +152,7 @@ final class SimulatedNode implements AutoCloseable {
             ended.complete(null);
           }
         });
-    send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setSlots(slots).addCapabilities("echo")
+    send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setSlots(slots).addCapabilities(capability)
         .setAgentVersion("bench")).build());
     welcomed.orTimeout(10, TimeUnit.SECONDS).join();
     heartbeats = Thread.ofPlatform().daemon().name("heartbeat-" + name).start(() -> {
@@ -156,8 +170,8 @@ final class SimulatedNode implements AutoCloseable {
   }
 
   private void onDispatch(JobDispatch dispatch) {
-    tracker.dispatched(dispatch.getJobId(), System.nanoTime());
-    if (upload) {
+    tracker.dispatched(workKey(dispatch), System.nanoTime());
+    if (upload || dispatch.getOutputsCount() > 0) {
       Thread.startVirtualThread(() -> run(dispatch));
     } else {
       run(dispatch);
@@ -172,21 +186,41 @@ final class SimulatedNode implements AutoCloseable {
         .setAssignmentId(assignmentId)).build());
     send(ConnectRequest.newBuilder().setProgress(JobProgress.newBuilder().setJobId(jobId)
         .setAssignmentId(assignmentId).setPercent(50)).build());
-    if (upload) {
-      try {
-        int status = http.send(HttpRequest.newBuilder(URI.create(dispatch.getUploadUrl()))
-            .PUT(HttpRequest.BodyPublishers.ofByteArray(RESULT)).build(), HttpResponse.BodyHandlers.discarding())
-            .statusCode();
-        if (status / 100 != 2) {
-          failedUploads.incrementAndGet();
-        }
-      } catch (Exception e) {
-        failedUploads.incrementAndGet();
+    if (upload && dispatch.getOutputsCount() == 0) {
+      put(dispatch.getUploadUrl());
+    }
+    for (OutputTarget output : dispatch.getOutputsList()) {
+      // a frame counts once the server has checked the stored object against this report
+      if (put(output.getUploadUrl())) {
+        send(ConnectRequest.newBuilder().setOutputReady(OutputReady.newBuilder().setJobId(jobId)
+            .setAssignmentId(assignmentId).setFrame(output.getFrame()).setName(output.getName())
+            .setSizeBytes(RESULT.length).setSha256(RESULT_SHA256)
+            .setContentType(output.getUploadHeadersOrDefault("content-type", ""))).build());
       }
     }
     send(ConnectRequest.newBuilder().setResult(JobResult.newBuilder().setJobId(jobId).setAssignmentId(assignmentId)
         .setOutcome(JobOutcome.JOB_OUTCOME_COMPLETED).setRuntimeMs(0)).build());
-    tracker.completed(jobId);
+    tracker.completed(workKey(dispatch));
+  }
+
+  /** The job of a one-task job; the task of a job with frames (one job has many tasks). */
+  private static String workKey(JobDispatch dispatch) {
+    return dispatch.getOutputsCount() > 0 ? dispatch.getTaskId() : dispatch.getJobId();
+  }
+
+  private boolean put(String url) {
+    try {
+      int status = http.send(HttpRequest.newBuilder(URI.create(url))
+          .PUT(HttpRequest.BodyPublishers.ofByteArray(RESULT)).build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+      if (status / 100 == 2) {
+        return true;
+      }
+    } catch (Exception e) {
+      // counted below
+    }
+    failedUploads.incrementAndGet();
+    return false;
   }
 
   /** Frames of one call must not be sent concurrently (dispatch handling, uploads, heartbeats). */
@@ -231,6 +265,14 @@ final class SimulatedNode implements AutoCloseable {
       signer.update(challenge.getBytes(StandardCharsets.US_ASCII));
       return HexFormat.of().formatHex(signer.sign());
     } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -42,7 +42,9 @@ import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.jobs.JobInputUsage;
 import com.rendertrust.server.storage.InputStore;
+import com.rendertrust.server.jobs.JobArchiveRoute;
 import com.rendertrust.server.storage.LocalBlobService;
+import com.rendertrust.server.storage.SignedRoutes;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.S3ResultStore;
@@ -176,9 +178,14 @@ public final class ControlPlane implements AutoCloseable {
       ResultStore results = stores.results();
       Uploads uploads = closer.register(Uploads.start(database, stores.inputs(), config.uploads(),
           JobInputUsage::isInUse, jobsClock));
+      SignedRoutes archives = results instanceof LocalResultStore local ? local.signedRoutes()
+          : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
-          results, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
+          results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
           address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
+
+      // ZIPs of outputs are streamed for as long as a download of results may take
+      routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
@@ -259,13 +266,18 @@ public final class ControlPlane implements AutoCloseable {
     LocalResultStore local = LocalResultStore.open(
         storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
         storage.signingKey(),
-        () -> storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get())),
+        () -> publicBaseUrl(storage, boundPort),
         clock, storage.maxObjectBytes());
     // the route admits the larger of the two limits; each PUT is then held to its own (a result's
     // to the object limit, an upload's to its signed size)
     routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
         Math.max(storage.maxObjectBytes(), config.uploads().maxBytes()), BLOB_TRANSFER_TIMEOUT));
     return new ObjectStores(local, local);
+  }
+
+  /** How nodes and creators reach this replica: the configured base URL, or localhost at the bound port. */
+  private static URI publicBaseUrl(StorageConfig storage, AtomicInteger boundPort) {
+    return storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get()));
   }
 
   private static Database openDatabase(ServerConfig config, Closer closer) {

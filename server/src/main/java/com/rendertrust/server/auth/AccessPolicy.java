@@ -55,6 +55,8 @@ public final class AccessPolicy {
     put(table, JobServiceGrpc.getGetJobMethod(), USER);
     put(table, JobServiceGrpc.getCancelJobMethod(), USER);
     put(table, JobServiceGrpc.getGetJobResultMethod(), USER);
+    put(table, JobServiceGrpc.getListJobTasksMethod(), USER);
+    put(table, JobServiceGrpc.getListJobOutputsMethod(), USER);
 
     put(table, LedgerServiceGrpc.getGetProofMethod(), USER);
     put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
-/** A job a node currently holds (DISPATCHED or RUNNING), with what the node needs to run it. */
+/**
+ * A task a node currently holds (DISPATCHED or RUNNING), with what the node needs to run it.
+ * {@code status} is the task's; {@code frames} is empty for a job without frames.
+ */
 public record ActiveAssignment(
     UUID jobId,
     UUID assignmentId,
@@ -14,5 +17,19 @@ public record ActiveAssignment(
     Optional<String> payloadJson,
     Instant deadline,
     UUID userId,
-    Optional<UUID> inputId) {
+    Optional<UUID> inputId,
+    UUID taskId,
+    Optional<TaskFrames> frames) {
+
+  /** The frames of a render task and the format its outputs are written in. */
+  public record TaskFrames(int start, int end, int step, OutputFormat format) {
+
+    public java.util.List<Integer> list() {
+      java.util.List<Integer> frames = new java.util.ArrayList<>();
+      for (int frame = start; frame <= end; frame += step) {
+        frames.add(frame);
+      }
+      return frames;
+    }
+  }
 }

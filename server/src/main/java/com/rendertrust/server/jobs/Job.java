@@ -26,5 +26,18 @@ public record Job(
     Optional<Instant> completedAt,
     Optional<Instant> deadline,
     Instant createdAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    int framesTotal,
+    int framesDone,
+    int tasksTotal,
+    int tasksDone,
+    Optional<String> errorCode) {
+
+  /** Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise. */
+  public double progress() {
+    if (status == JobStatus.COMPLETED) {
+      return 1.0;
+    }
+    return framesTotal > 0 ? (double) framesDone / framesTotal : (double) tasksDone / tasksTotal;
+  }
 }

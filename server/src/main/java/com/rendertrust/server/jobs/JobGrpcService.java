@@ -13,6 +13,10 @@ import com.rendertrust.api.v1.GetJobResponse;
 import com.rendertrust.api.v1.GetJobResultRequest;
 import com.rendertrust.api.v1.GetJobResultResponse;
 import com.rendertrust.api.v1.JobServiceGrpc;
+import com.rendertrust.api.v1.ListJobOutputsRequest;
+import com.rendertrust.api.v1.ListJobOutputsResponse;
+import com.rendertrust.api.v1.ListJobTasksRequest;
+import com.rendertrust.api.v1.ListJobTasksResponse;
 import com.rendertrust.api.v1.ListJobsRequest;
 import com.rendertrust.api.v1.ListJobsResponse;
 import com.rendertrust.server.platform.auth.CallerContext;
@@ -34,9 +38,11 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
       JsonFormat.printer().omittingInsignificantWhitespace().sortingMapKeys();
 
   private final JobService jobs;
+  private final JobDetails details;
 
-  public JobGrpcService(JobService jobs) {
+  public JobGrpcService(JobService jobs, JobDetails details) {
     this.jobs = jobs;
+    this.details = details;
   }
 
   /** The service with the interceptor that lifts the {@code Idempotency-Key} header. */
@@ -104,6 +110,47 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
     responses.onCompleted();
   }
 
+  @Override
+  public void listJobTasks(ListJobTasksRequest request, StreamObserver<ListJobTasksResponse> responses) {
+    var tasks = details.tasks(CallerContext.requireUser(), request.getJobId());
+    ListJobTasksResponse.Builder response = ListJobTasksResponse.newBuilder().setCount(tasks.size());
+    for (JobTask task : tasks) {
+      com.rendertrust.api.v1.JobTask.Builder proto = response.addTasksBuilder()
+          .setId(task.id().toString())
+          .setIndex(task.index())
+          .setStatus(task.status().name())
+          .setAttempts(task.attempts());
+      task.frameStart().ifPresent(proto::setFrameStart);
+      task.frameEnd().ifPresent(proto::setFrameEnd);
+      task.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));
+      task.startedAt().ifPresent(at -> proto.setStartedAt(timestamp(at)));
+      task.completedAt().ifPresent(at -> proto.setCompletedAt(timestamp(at)));
+      task.errorCode().ifPresent(proto::setErrorCode);
+      task.errorMessage().ifPresent(proto::setErrorMessage);
+    }
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void listJobOutputs(ListJobOutputsRequest request, StreamObserver<ListJobOutputsResponse> responses) {
+    OutputLinks links = details.outputs(CallerContext.requireUser(), request.getJobId());
+    ListJobOutputsResponse.Builder response = ListJobOutputsResponse.newBuilder()
+        .setCount(links.outputs().size())
+        .setExpiresIn((int) links.expiresInSeconds());
+    for (OutputLinks.Link link : links.outputs()) {
+      response.addOutputsBuilder()
+          .setFrame(link.output().frame())
+          .setName(link.output().name())
+          .setSizeBytes(link.output().sizeBytes())
+          .setSha256(link.output().sha256())
+          .setContentType(link.output().contentType())
+          .setDownloadUrl(link.downloadUrl().toString());
+    }
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
   static com.rendertrust.api.v1.Job toProto(Job job) {
     com.rendertrust.api.v1.Job.Builder proto = com.rendertrust.api.v1.Job.newBuilder()
         .setId(job.id().toString())
@@ -112,7 +159,13 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
         .setRetryCount(job.retryCount())
         .setCreatedAt(timestamp(job.createdAt()))
         .setUpdatedAt(timestamp(job.updatedAt()))
-        .setPriority(job.priority().wireName());
+        .setPriority(job.priority().wireName())
+        .setFramesTotal(job.framesTotal())
+        .setFramesDone(job.framesDone())
+        .setTasksTotal(job.tasksTotal())
+        .setTasksDone(job.tasksDone())
+        .setProgress(job.progress());
+    job.errorCode().ifPresent(proto::setErrorCode);
     job.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));
     job.payloadRef().ifPresent(proto::setPayloadRef);
     job.resultRef().ifPresent(proto::setResultRef);

@@ -1,10 +1,14 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
-import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
+import static com.rendertrust.server.db.Tables.JOB_OUTPUTS;
+import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
-import com.rendertrust.server.db.tables.records.JobsRecord;
+import com.rendertrust.server.db.tables.records.JobTasksRecord;
+import com.rendertrust.server.jobs.ActiveAssignment.TaskFrames;
+import com.rendertrust.server.jobs.JobEndings.EndingJob;
+import com.rendertrust.server.jobs.JobEndings.SettlementFailed;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Transactions;
@@ -26,11 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What happens to jobs on the node side: a node starts a job, finishes it, loses it, or comes
- * back with it. Every report is fenced by the assignment id: only the node holding the job's
- * current assignment changes the job (checked in the same row lock that changes it), anything
- * else is STALE and changes nothing. A job leaving a node always releases the node's slot in
- * the same transaction, so {@code nodes.active_jobs} always equals the jobs the node holds.
+ * What happens to tasks on the node side: a node starts one, finishes it, loses it, or comes
+ * back with it. Every report is fenced by the assignment id, which names exactly one task: only
+ * the node holding the task's current assignment changes it (checked under the job's and the
+ * task's row locks), anything else is STALE and changes nothing. A task leaving a node always
+ * releases the node's slot in the same transaction, so {@code nodes.active_jobs} always equals
+ * the tasks the node holds. Each transaction locks the job's row first, then its tasks.
  */
 public final class JobLifecycle {
 
@@ -44,7 +49,7 @@ public final class JobLifecycle {
   private final Clock clock;
   private final JobScheduler scheduler;
   private final Settlements settlements;
-  private final JobBilling billing;
+  private final JobEndings endings;
   private final NodeNotifier notifier;
 
   public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
@@ -55,19 +60,30 @@ public final class JobLifecycle {
     this.clock = clock;
     this.scheduler = scheduler;
     this.settlements = settlements;
-    this.billing = billing;
+    this.endings = new JobEndings(billing);
     this.notifier = notifier;
   }
 
-  /** The jobs {@code nodeId} holds now, oldest assignment first. */
+  /** The tasks {@code nodeId} holds now, oldest assignment first. */
   public List<ActiveAssignment> activeAssignments(UUID nodeId) {
-    return database.dsl().selectFrom(JOBS)
-        .where(JOBS.NODE_ID.eq(nodeId).and(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
-        .orderBy(JOBS.DISPATCHED_AT.asc(), JOBS.ID.asc())
-        .fetch(row -> new ActiveAssignment(row.getId(), row.getAssignmentId(), JobStatus.valueOf(row.getStatus()),
-            row.getJobType(), Optional.ofNullable(row.getPayloadRef()),
-            Optional.ofNullable(row.getPayload()).map(JSONB::data), Timestamps.fromDb(row.getDeadline()),
-            row.getUserId(), Optional.ofNullable(row.getInputId())));
+    return database.dsl()
+        .select(JOB_TASKS.ID, JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID, JOB_TASKS.STATUS, JOB_TASKS.DEADLINE,
+            JOB_TASKS.FRAME_START, JOB_TASKS.FRAME_END, JOB_TASKS.FRAME_STEP, JOBS.JOB_TYPE, JOBS.PAYLOAD_REF,
+            JOBS.PAYLOAD, JOBS.USER_ID, JOBS.INPUT_ID)
+        .from(JOB_TASKS).join(JOBS).on(JOBS.ID.eq(JOB_TASKS.JOB_ID))
+        .where(JOB_TASKS.NODE_ID.eq(nodeId)
+            .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
+        .orderBy(JOB_TASKS.DISPATCHED_AT.asc(), JOB_TASKS.ID.asc())
+        .fetch(row -> {
+          Optional<String> payload = Optional.ofNullable(row.get(JOBS.PAYLOAD)).map(JSONB::data);
+          Optional<TaskFrames> frames = Optional.ofNullable(row.get(JOB_TASKS.FRAME_START))
+              .map(start -> new TaskFrames(start, row.get(JOB_TASKS.FRAME_END), row.get(JOB_TASKS.FRAME_STEP),
+                  RenderFrames.formatOf(payload)));
+          return new ActiveAssignment(row.get(JOB_TASKS.JOB_ID), row.get(JOB_TASKS.ASSIGNMENT_ID),
+              JobStatus.valueOf(row.get(JOB_TASKS.STATUS)), row.get(JOBS.JOB_TYPE),
+              Optional.ofNullable(row.get(JOBS.PAYLOAD_REF)), payload, Timestamps.fromDb(row.get(JOB_TASKS.DEADLINE)),
+              row.get(JOBS.USER_ID), Optional.ofNullable(row.get(JOBS.INPUT_ID)), row.get(JOB_TASKS.ID), frames);
+        });
   }
 
   /** The statuses of the given jobs (missing ids are absent). */
@@ -80,42 +96,49 @@ public final class JobLifecycle {
     return statuses;
   }
 
-  /** The node started the job: DISPATCHED -> RUNNING. */
+  /** The node started the task: DISPATCHED -> RUNNING, and its job RUNNING. One statement, job row locked first. */
   public ReportOutcome accepted(UUID nodeId, UUID jobId, UUID assignmentId) {
     OffsetDateTime now = now();
-    int updated = database.dsl().update(JOBS)
-        .set(JOBS.STATUS, JobStatus.RUNNING.name())
-        .set(JOBS.STARTED_AT, now)
-        .set(JOBS.UPDATED_AT, now)
-        .where(JOBS.ID.eq(jobId).and(JOBS.NODE_ID.eq(nodeId)).and(JOBS.ASSIGNMENT_ID.eq(assignmentId))
-            .and(JOBS.STATUS.eq(JobStatus.DISPATCHED.name())))
-        .execute();
-    if (updated == 1) {
+    boolean applied = transactions.transactionResult(cfg -> cfg.dsl().fetchOptional("""
+            WITH j AS (SELECT id FROM jobs WHERE id = {0} FOR UPDATE),
+            t AS (UPDATE job_tasks SET status = 'RUNNING', started_at = {3}
+                   WHERE assignment_id = {2} AND node_id = {1} AND job_id = (SELECT id FROM j) AND status = 'DISPATCHED'
+                  RETURNING job_id)
+            UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, {3}), updated_at = {3}
+              FROM t WHERE jobs.id = t.job_id
+            RETURNING jobs.id""", DSL.val(jobId), DSL.val(nodeId), DSL.val(assignmentId), DSL.val(now)).isPresent());
+    if (applied) {
       return ReportOutcome.APPLIED;
     }
-    boolean alreadyRunning = database.dsl().fetchExists(JOBS, JOBS.ID.eq(jobId).and(JOBS.NODE_ID.eq(nodeId))
-        .and(JOBS.ASSIGNMENT_ID.eq(assignmentId)).and(JOBS.STATUS.eq(JobStatus.RUNNING.name())));
+    boolean alreadyRunning = database.dsl().fetchExists(JOB_TASKS, current(nodeId, jobId, assignmentId)
+        .and(JOB_TASKS.STATUS.eq(JobStatus.RUNNING.name())));
     return alreadyRunning ? ReportOutcome.DUPLICATE : stale(nodeId, jobId, assignmentId, "accepted");
   }
 
   /** Progress is not stored; it only has to come from the current holder to count. */
   public ReportOutcome progress(UUID nodeId, UUID jobId, UUID assignmentId) {
-    boolean current = database.dsl().fetchExists(JOBS, JOBS.ID.eq(jobId).and(JOBS.NODE_ID.eq(nodeId))
-        .and(JOBS.ASSIGNMENT_ID.eq(assignmentId))
-        .and(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())));
+    boolean current = database.dsl().fetchExists(JOB_TASKS, current(nodeId, jobId, assignmentId)
+        .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())));
     return current ? ReportOutcome.APPLIED : stale(nodeId, jobId, assignmentId, "progress");
   }
 
-  /**
-   * The node's final report. COMPLETED stores the server-chosen result key; FAILED is terminal
-   * (the node ran the job and it failed) and counts towards the node's consecutive failures.
-   * One transaction ends the job, settles its money (capture or release), frees the node's slot
-   * and refills it from the queue. If the money cannot move, the job still ends, with its
-   * settlement pending for the sweeper, because a node's finished work must not be lost to a
-   * billing failure.
-   */
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage) {
-    return end(new Finish(nodeId, jobId, assignmentId, completed, errorMessage,
+    return finished(nodeId, jobId, assignmentId, completed, errorMessage, "");
+  }
+
+  /**
+   * The node's final report of a task. COMPLETED completes the task once every frame it owes is
+   * delivered (a render task whose frames are missing is taken back and retried, the node at
+   * fault); the job completes with its last task, capturing its hold. FAILED is terminal (the
+   * node ran the task and it failed): the job fails, its other tasks are cancelled and its hold
+   * released; it counts towards the node's consecutive failures. One transaction ends the task,
+   * moves the money, frees the node's slot and refills it from the queue. If the money cannot
+   * move, the job still ends, with its settlement pending for the sweeper, because a node's
+   * finished work must not be lost to a billing failure.
+   */
+  public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
+      String errorCode) {
+    return end(new Finish(nodeId, jobId, assignmentId, completed, errorMessage, errorCode,
         completed ? SlotRelease.SUCCESS : SlotRelease.FAILURE, now()));
   }
 
@@ -125,7 +148,7 @@ public final class JobLifecycle {
    * without counting against the node, so one bad job never blocks a node.
    */
   public ReportOutcome undeliverable(UUID nodeId, UUID jobId, UUID assignmentId, String reason) {
-    return end(new Finish(nodeId, jobId, assignmentId, false, reason, SlotRelease.NEUTRAL, now()));
+    return end(new Finish(nodeId, jobId, assignmentId, false, reason, "", SlotRelease.NEUTRAL, now()));
   }
 
   private ReportOutcome end(Finish finish) {
@@ -142,11 +165,15 @@ public final class JobLifecycle {
       settled = false;
     }
     if (done.outcome() == ReportOutcome.APPLIED) {
-      if (!settled) {
+      if (!settled || done.settleAfter()) {
         settlements.settle(jobId);
       }
       if (done.refilled() > 0) {
         notifier.jobsChanged(nodeId);
+      }
+      done.otherNodes().forEach(notifier::jobsChanged);
+      if (done.requeued()) {
+        scheduler.requestQueuePass();
       }
     } else if (done.outcome() == ReportOutcome.STALE) {
       stale(nodeId, jobId, assignmentId, "result");
@@ -155,119 +182,108 @@ public final class JobLifecycle {
   }
 
   private record Finish(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
-      SlotRelease release, OffsetDateTime now) {
+      String errorCode, SlotRelease release, OffsetDateTime now) {
   }
 
-  private record Finished(ReportOutcome outcome, int refilled) {
-  }
-
-  /** The billing call within a finishing transaction failed; that transaction is rolled back. */
-  private static final class SettlementFailed extends RuntimeException {
-    SettlementFailed(RuntimeException cause) {
-      super(cause);
+  private record Finished(ReportOutcome outcome, int refilled, List<UUID> otherNodes, boolean requeued,
+      boolean settleAfter) {
+    static Finished of(ReportOutcome outcome) {
+      return new Finished(outcome, 0, List.of(), false, false);
     }
   }
 
   private Finished finish(DSLContext tx, Finish finish, boolean settleNow) {
-    UUID jobId = finish.jobId();
-    Record row = tx.select(JOBS.asterisk(), NODES.OPERATOR_USER_ID)
-        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
-        .where(JOBS.ID.eq(jobId))
-        .forUpdate().of(JOBS)
-        .fetchOne();
-    if (row == null || !finish.nodeId().equals(row.get(JOBS.NODE_ID))
-        || !finish.assignmentId().equals(row.get(JOBS.ASSIGNMENT_ID))) {
-      return new Finished(ReportOutcome.STALE, 0);
+    Optional<EndingJob> job = lockJob(tx, finish.jobId(), finish.nodeId());
+    JobTasksRecord task = job.isEmpty() ? null : lockTask(tx, finish.assignmentId());
+    if (task == null || !task.getJobId().equals(finish.jobId()) || !finish.nodeId().equals(task.getNodeId())) {
+      return Finished.of(ReportOutcome.STALE);
     }
-    if (!JobStatus.valueOf(row.get(JOBS.STATUS)).isActive()) {
-      return new Finished(ReportOutcome.DUPLICATE, 0);
+    if (!JobStatus.valueOf(task.getStatus()).isActive()) {
+      return Finished.of(ReportOutcome.DUPLICATE);
     }
-    Settlement settlement = settlementOnEnd(tx, row, finish.completed(), settleNow);
-    var update = tx.update(JOBS)
-        .set(JOBS.STATUS, (finish.completed() ? JobStatus.COMPLETED : JobStatus.FAILED).name())
-        .set(JOBS.COMPLETED_AT, finish.now())
-        .set(JOBS.UPDATED_AT, finish.now())
-        .set(JOBS.SETTLEMENT, settlement.name());
-    if (finish.completed()) {
-      update = update.set(JOBS.RESULT_REF, ResultStore.resultKey(jobId, finish.assignmentId())).setNull(JOBS.ERROR_MESSAGE);
+    OffsetDateTime now = finish.now();
+    if (!finish.completed()) {
+      ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
+      String message = errorText(finish.errorMessage());
+      endTask(tx, task, JobStatus.FAILED, code, message, "FAILED", now);
+      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
+      List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
+      return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
+          false, false);
+    }
+    Optional<String> resultRef = resultOf(tx, task, finish.assignmentId());
+    if (resultRef.isEmpty()) {
+      Requeued requeued = requeueWithin(tx, job.get(), task,
+          "reported completion without delivering every frame of its task", true, now);
+      return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
+          requeued.deadLettered());
+    }
+    endTask(tx, task, JobStatus.COMPLETED, null, null, "COMPLETED", now);
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
+    boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
+        .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
+    if (lastTask) {
+      endings.complete(tx, job.get(), resultRef.get(), settleNow, now);
     } else {
-      update = update.set(JOBS.ERROR_MESSAGE, errorText(finish.errorMessage()));
+      JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);
     }
-    update.where(JOBS.ID.eq(jobId)).execute();
-    endAssignment(tx, finish.assignmentId(), finish.completed() ? "COMPLETED" : "FAILED", finish.now());
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), finish.now());
-    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed));
+    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), List.of(),
+        false, false);
   }
 
   /**
-   * Moves the money of an ending HELD job within {@code tx} when {@code settleNow}: CAPTURED or
-   * RELEASED. Otherwise, or for a job whose hold an earlier version left unconfirmed, the
-   * settlement is left *_PENDING for {@link Settlements}.
+   * The job's result reference if the task delivered what it owes: a job without frames stores
+   * its result at the assignment's key; a render task must have delivered each of its frames
+   * under this assignment. An agent that predates outputs renders a one-frame job to the
+   * assignment's key as before: with no frame reported, that is the result. Empty when frames
+   * are missing.
    */
-  private Settlement settlementOnEnd(DSLContext tx, Record job, boolean completed, boolean settleNow) {
-    if (job.get(JOBS.PRICE) <= 0) {
-      return Settlement.NONE;
+  private static Optional<String> resultOf(DSLContext tx, JobTasksRecord task, UUID assignmentId) {
+    String legacy = ResultStore.resultKey(task.getJobId(), assignmentId);
+    if (task.getFrameStart() == null) {
+      return Optional.of(legacy);
     }
-    if (!settleNow || !Settlement.HELD.name().equals(job.get(JOBS.SETTLEMENT))) {
-      return completed ? Settlement.CAPTURE_PENDING : Settlement.RELEASE_PENDING;
+    int owed = (task.getFrameEnd() - task.getFrameStart()) / task.getFrameStep() + 1;
+    int delivered = tx.fetchCount(JOB_OUTPUTS, JOB_OUTPUTS.TASK_ID.eq(task.getId())
+        .and(JOB_OUTPUTS.ASSIGNMENT_ID.eq(assignmentId)));
+    Record job = tx.select(JOBS.FRAMES_TOTAL).from(JOBS).where(JOBS.ID.eq(task.getJobId())).fetchSingle();
+    int framesTotal = job.get(JOBS.FRAMES_TOTAL);
+    if (delivered == 0 && framesTotal == 1) {
+      return Optional.of(legacy);
     }
-    try {
-      if (completed) {
-        billing.captureWithin(tx, job.get(JOBS.ID), job.get(JOBS.USER_ID), job.get(NODES.OPERATOR_USER_ID));
-        return Settlement.CAPTURED;
-      }
-      billing.releaseWithin(tx, job.get(JOBS.ID));
-      return Settlement.RELEASED;
-    } catch (RuntimeException e) {
-      throw new SettlementFailed(e);
+    if (delivered < owed) {
+      return Optional.empty();
     }
+    if (framesTotal == 1) {
+      return Optional.of(tx.select(JOB_OUTPUTS.OBJECT_KEY).from(JOB_OUTPUTS)
+          .where(JOB_OUTPUTS.JOB_ID.eq(task.getJobId())).fetchSingle(JOB_OUTPUTS.OBJECT_KEY));
+    }
+    return Optional.of(ResultStore.outputsPrefix(task.getJobId()));
   }
 
   /**
-   * Takes the job away from its node if it still holds {@code assignmentId}: back to QUEUED with
-   * retry_count + 1, or FAILED (dead-lettered, hold released) once {@code maxRetries} retries are
-   * used up. {@code nodeAtFault} counts the loss towards the node's consecutive failures (the
-   * node accepted work and did not deliver), not for a lost connection. Returns whether it acted.
+   * Takes the task away from its node if it still holds {@code assignmentId}: back to QUEUED
+   * with retry_count + 1, or FAILED once {@code maxRetries} retries are used up, which fails the
+   * job (RETRIES_EXHAUSTED: its other tasks are cancelled and its hold released).
+   * {@code nodeAtFault} counts the loss towards the node's consecutive failures (the node
+   * accepted work and did not deliver), not for a lost connection. Returns whether it acted.
    */
   public boolean requeue(UUID jobId, UUID assignmentId, String reason, boolean nodeAtFault) {
     OffsetDateTime now = now();
     Optional<Requeued> requeued = transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
-      JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).forUpdate().fetchOne();
-      if (job == null || !assignmentId.equals(job.getAssignmentId())
-          || !JobStatus.valueOf(job.getStatus()).isActive()) {
+      Optional<EndingJob> job = lockJob(tx, jobId, null);
+      JobTasksRecord task = job.isEmpty() ? null : lockTask(tx, assignmentId);
+      if (task == null || !task.getJobId().equals(jobId) || !JobStatus.valueOf(task.getStatus()).isActive()) {
         return Optional.<Requeued>empty();
       }
-      boolean deadLetter = job.getRetryCount() >= config.maxRetries();
-      if (deadLetter) {
-        tx.update(JOBS)
-            .set(JOBS.STATUS, JobStatus.FAILED.name())
-            .set(JOBS.ERROR_MESSAGE, errorText("gave up after " + job.getRetryCount() + " retries; last attempt: " + reason))
-            .set(JOBS.COMPLETED_AT, now)
-            .set(JOBS.UPDATED_AT, now)
-            .set(JOBS.SETTLEMENT, (job.getPrice() > 0 ? Settlement.RELEASE_PENDING : Settlement.NONE).name())
-            .where(JOBS.ID.eq(jobId))
-            .execute();
-      } else {
-        tx.update(JOBS)
-            .set(JOBS.STATUS, JobStatus.QUEUED.name())
-            .setNull(JOBS.ASSIGNMENT_ID)
-            .setNull(JOBS.DEADLINE)
-            .setNull(JOBS.STARTED_AT)
-            .set(JOBS.RETRY_COUNT, JOBS.RETRY_COUNT.plus(1))
-            .set(JOBS.QUEUED_AT, now)
-            .set(JOBS.UPDATED_AT, now)
-            .where(JOBS.ID.eq(jobId))
-            .execute();
-      }
-      endAssignment(tx, assignmentId, deadLetter ? "DEAD_LETTERED" : "REQUEUED", now);
-      releaseSlot(tx, job.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
-      return Optional.of(new Requeued(job.getNodeId(), deadLetter));
+      return Optional.of(requeueWithin(tx, job.get(), task, reason, nodeAtFault, now));
     });
     requeued.ifPresent(done -> {
-      log.info("job {} taken from node {}: {} ({})", jobId, done.nodeId(), reason,
+      log.info("task {} of job {} taken from node {}: {} ({})", done.taskId(), jobId, done.nodeId(), reason,
           done.deadLettered() ? "dead-lettered" : "requeued");
       notifier.jobsChanged(done.nodeId());
+      done.others().forEach(notifier::jobsChanged);
       if (done.deadLettered()) {
         settlements.settle(jobId);
       } else {
@@ -277,23 +293,54 @@ public final class JobLifecycle {
     return requeued.isPresent();
   }
 
+  private record Requeued(UUID taskId, UUID nodeId, boolean deadLettered, List<UUID> others) {
+  }
+
+  private Requeued requeueWithin(DSLContext tx, EndingJob job, JobTasksRecord task, String reason, boolean nodeAtFault,
+      OffsetDateTime now) {
+    boolean deadLetter = task.getRetryCount() >= config.maxRetries();
+    List<UUID> others = List.of();
+    if (deadLetter) {
+      String message = errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason);
+      endTask(tx, task, JobStatus.FAILED, ErrorCode.RETRIES_EXHAUSTED, message, "DEAD_LETTERED", now);
+    } else {
+      tx.update(JOB_TASKS)
+          .set(JOB_TASKS.STATUS, JobStatus.QUEUED.name())
+          .setNull(JOB_TASKS.ASSIGNMENT_ID)
+          .setNull(JOB_TASKS.DEADLINE)
+          .setNull(JOB_TASKS.STARTED_AT)
+          .set(JOB_TASKS.RETRY_COUNT, JOB_TASKS.RETRY_COUNT.plus(1))
+          .set(JOB_TASKS.QUEUED_AT, now)
+          .where(JOB_TASKS.ID.eq(task.getId()))
+          .execute();
+      JobTaskStore.endAssignment(tx, task.getAssignmentId(), "REQUEUED", now);
+    }
+    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
+    if (deadLetter) {
+      others = endings.fail(tx, job, ErrorCode.RETRIES_EXHAUSTED,
+          errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason), false, now);
+    } else {
+      JobTaskStore.deriveJobs(tx, List.of(job.id()), now);
+    }
+    return new Requeued(task.getId(), task.getNodeId(), deadLetter, others);
+  }
+
   /**
-   * A node (re)connected saying it still runs {@code running} (job id to assignment id). Jobs it
-   * holds and runs continue (a DISPATCHED one it already started becomes RUNNING); jobs it held
-   * RUNNING but no longer runs were lost with its restart and are requeued. Returns the listed
-   * jobs it must stop because it no longer holds them.
+   * A node (re)connected saying it still runs {@code running} (assignment id to job id). Tasks
+   * it holds and runs continue (a DISPATCHED one it already started becomes RUNNING); tasks it
+   * held RUNNING but no longer runs were lost with its restart and are requeued. Returns the
+   * listed assignments it must stop because it no longer holds them (assignment id to job id).
    */
-  public Map<UUID, UUID> resume(UUID nodeId, Map<UUID, UUID> running) {
+  public Map<UUID, UUID> resumeAssignments(UUID nodeId, Map<UUID, UUID> running) {
     Map<UUID, UUID> withdrawn = new HashMap<>(running);
     for (ActiveAssignment held : activeAssignments(nodeId)) {
-      UUID listed = running.get(held.jobId());
-      if (held.assignmentId().equals(listed)) {
-        withdrawn.remove(held.jobId());
+      if (running.containsKey(held.assignmentId())) {
+        withdrawn.remove(held.assignmentId());
         if (held.status() == JobStatus.DISPATCHED) {
           accepted(nodeId, held.jobId(), held.assignmentId());
         }
       } else if (held.status() == JobStatus.RUNNING) {
-        requeue(held.jobId(), held.assignmentId(), "the node restarted without the job", false);
+        requeue(held.jobId(), held.assignmentId(), "the node restarted without the task", false);
       }
     }
     return withdrawn;
@@ -305,12 +352,36 @@ public final class JobLifecycle {
     return ReportOutcome.STALE;
   }
 
-  private static void endAssignment(DSLContext tx, UUID assignmentId, String outcome, OffsetDateTime now) {
-    tx.update(JOB_ASSIGNMENTS)
-        .set(JOB_ASSIGNMENTS.ENDED_AT, now)
-        .set(JOB_ASSIGNMENTS.OUTCOME, outcome)
-        .where(JOB_ASSIGNMENTS.ID.eq(assignmentId).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
+  /** The job's row, locked (first: lock order job, then tasks), with the operator of {@code nodeId}. */
+  private static Optional<EndingJob> lockJob(DSLContext tx, UUID jobId, UUID nodeId) {
+    return tx.select(JOBS.ID, JOBS.USER_ID, JOBS.PRICE, JOBS.SETTLEMENT, NODES.OPERATOR_USER_ID)
+        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(nodeId == null ? JOBS.NODE_ID : DSL.val(nodeId)))
+        .where(JOBS.ID.eq(jobId))
+        .forUpdate().of(JOBS)
+        .fetchOptional(row -> new EndingJob(row.get(JOBS.ID), row.get(JOBS.USER_ID), row.get(JOBS.PRICE),
+            Settlement.valueOf(row.get(JOBS.SETTLEMENT)), Optional.ofNullable(row.get(NODES.OPERATOR_USER_ID))));
+  }
+
+  private static JobTasksRecord lockTask(DSLContext tx, UUID assignmentId) {
+    return tx.selectFrom(JOB_TASKS).where(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId)).forUpdate().fetchOne();
+  }
+
+  private static org.jooq.Condition current(UUID nodeId, UUID jobId, UUID assignmentId) {
+    return JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId).and(JOB_TASKS.NODE_ID.eq(nodeId)).and(JOB_TASKS.JOB_ID.eq(jobId));
+  }
+
+  /** Ends the task ({@code status} COMPLETED or FAILED) and its assignment with {@code assignmentOutcome}. */
+  private static void endTask(DSLContext tx, JobTasksRecord task, JobStatus status, ErrorCode code, String message,
+      String assignmentOutcome, OffsetDateTime now) {
+    tx.update(JOB_TASKS)
+        .set(JOB_TASKS.STATUS, status.name())
+        .set(JOB_TASKS.STARTED_AT, DSL.coalesce(JOB_TASKS.STARTED_AT, DSL.val(now)))
+        .set(JOB_TASKS.COMPLETED_AT, now)
+        .set(JOB_TASKS.ERROR_CODE, code == null ? null : code.name())
+        .set(JOB_TASKS.ERROR_MESSAGE, message)
+        .where(JOB_TASKS.ID.eq(task.getId()))
         .execute();
+    JobTaskStore.endAssignment(tx, task.getAssignmentId(), assignmentOutcome, now);
   }
 
   private enum SlotRelease { SUCCESS, FAILURE, NEUTRAL }
@@ -332,7 +403,7 @@ public final class JobLifecycle {
             .set(NODES.UNHEALTHY_SINCE, DSL.when(trips, DSL.val(now)).otherwise(NODES.UNHEALTHY_SINCE));
       }
       case NEUTRAL -> {
-        // a lost connection says nothing about the node's ability to run jobs
+        // a lost connection says nothing about the node's ability to run tasks
       }
     }
     return update.where(NODES.ID.eq(nodeId))
@@ -343,15 +414,12 @@ public final class JobLifecycle {
         .orElse(NodeCapacity.NONE);
   }
 
-  private static String errorText(String message) {
+  static String errorText(String message) {
     String text = message == null || message.isBlank() ? "the node reported a failure" : message.strip();
     return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH);
   }
 
   private OffsetDateTime now() {
     return Timestamps.toDb(clock.instant());
-  }
-
-  private record Requeued(UUID nodeId, boolean deadLettered) {
   }
 }

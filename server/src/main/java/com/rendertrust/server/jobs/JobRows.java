@@ -35,6 +35,11 @@ final class JobRows {
         fromDbNullable(row.getCompletedAt()),
         fromDbNullable(row.getDeadline()),
         fromDb(row.getCreatedAt()),
-        fromDb(row.getUpdatedAt()));
+        fromDb(row.getUpdatedAt()),
+        row.getFramesTotal(),
+        row.getFramesDone(),
+        row.getTasksTotal(),
+        row.getTasksDone(),
+        Optional.ofNullable(row.getErrorCode()));
   }
 }

@@ -8,15 +8,17 @@ import com.rendertrust.server.db.tables.records.JobsRecord;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
-import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.net.InputUrlPolicy;
 import com.rendertrust.server.storage.ResultStore;
+import com.rendertrust.server.storage.SignedRoutes;
 import java.net.URI;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -30,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * What creators do with jobs: submit, list, look at, cancel, and download results. Every
  * operation is scoped to the calling user: another user's job answers exactly like a missing one.
  *
- * <p>A submission is one transaction: the price's hold, the slot claim and the job row in its
- * first state (DISPATCHED with its assignment, or QUEUED) commit together or not at all, so a
- * refused hold (402) or a crash leaves nothing behind. Free job types skip the hold.
+ * <p>A submission is one transaction: the price's hold, the slot claims, the job row and all its
+ * tasks in their first states (the first ones DISPATCHED with their assignments, the rest QUEUED)
+ * commit together or not at all, so a refused hold (402) or a crash leaves nothing behind. The
+ * tasks are written by one statement whatever their number. Free job types skip the hold. A
+ * render job costs its type's price per frame; any other job its type's price.
  */
 public final class JobService {
 
@@ -55,26 +59,31 @@ public final class JobService {
   /** payload_ref URLs are fetched by nodes: none may point into a private network. */
   private final InputUrlPolicy inputUrls;
   private final JobInputs inputs;
+  private final SignedRoutes archives;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
-    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, JobInputs.NONE);
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
+      SignedRoutes archives) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives, JobInputs.NONE);
   }
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, JobInputs inputs) {
-    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage,
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
+      SignedRoutes archives, JobInputs inputs) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives,
         SubmissionGate.forPool(database.poolSize()), inputs);
   }
 
   JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SubmissionGate gate) {
-    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, gate, JobInputs.NONE);
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SignedRoutes archives,
+      SubmissionGate gate) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives, gate,
+        JobInputs.NONE);
   }
 
   private JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SubmissionGate gate,
-      JobInputs inputs) {
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SignedRoutes archives,
+      SubmissionGate gate, JobInputs inputs) {
     this.inputs = inputs;
     this.database = database;
     this.transactions = new Transactions(database.dsl());
@@ -88,6 +97,7 @@ public final class JobService {
     this.storage = storage;
     this.gate = gate;
     this.inputUrls = new InputUrlPolicy(config.allowPrivateInputUrls());
+    this.archives = archives;
   }
 
   /**
@@ -98,29 +108,32 @@ public final class JobService {
   public DispatchOutcome submit(UUID userId, JobSubmission submission) {
     ValidSubmission valid = SubmissionRules.validate(submission);
     valid.payloadRef().ifPresent(ref -> inputUrls.check("payload_ref", ref));
-    return gate.through(() -> admitted(userId, valid));
+    RenderFrames frames = RenderFrames.ofSubmission(valid.jobType(), valid.payloadJson(), config.maxFrames());
+    return gate.through(() -> admitted(userId, valid, frames));
   }
 
-  private DispatchOutcome admitted(UUID userId, ValidSubmission valid) {
+  private DispatchOutcome admitted(UUID userId, ValidSubmission valid, RenderFrames frames) {
     Optional<JobsRecord> earlier = valid.idempotencyKey().flatMap(key -> findByKey(userId, key));
     if (earlier.isPresent()) {
       return replay(earlier.get(), valid);
     }
-    long price = config.prices().forType(valid.jobType());
+    long price = config.prices().forType(valid.jobType()) * Math.max(1, frames.frameCount());
     UUID jobId = UUID.randomUUID();
     try {
-      return announce(transactions.transactionResult(cfg -> submitWithin(cfg.dsl(), jobId, userId, valid, price)));
+      return announce(transactions.transactionResult(cfg -> submitWithin(cfg.dsl(), jobId, userId, valid, frames,
+          price)));
     } catch (RacedSubmission raced) {
       return replay(raced.winner(), valid);
     }
   }
 
   /**
-   * The whole submission in one transaction: hold the price, claim a slot (or queue), write the
-   * job in its first state. A refusal (400, 402) or a failure rolls all of it back, so a submission
-   * either exists with its hold or left nothing behind.
+   * The whole submission in one transaction: hold the price, claim slots (or queue), write the
+   * job and its tasks in their first states. A refusal (400, 402) or a failure rolls all of it
+   * back, so a submission either exists with its hold or left nothing behind.
    */
-  private DispatchOutcome submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, long price) {
+  private DispatchOutcome submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
+      RenderFrames frames, long price) {
     valid.inputId().ifPresent(input -> inputs.requireReady(tx, userId, input)); // 404 before any money moves
     if (price > 0) {
       try {
@@ -135,16 +148,21 @@ public final class JobService {
         throw DomainException.unavailable("billing is unavailable; retry later");
       }
     }
-    Optional<UUID> node = scheduler.claimSlotUnlessQueued(tx, valid.jobType(), valid.gpuRequired(),
-        valid.priority().rank());
-    if (node.isEmpty()) {
+    List<UUID> nodes = scheduler.claimSlotsUnlessQueued(tx, valid.jobType(), valid.gpuRequired(),
+        valid.priority().rank(), frames.taskCount());
+    if (nodes.isEmpty()) {
       requireHealthyNode(tx, valid);
     }
-    Optional<JobsRecord> raced = insert(tx, jobId, userId, valid, price, node);
+    List<UUID> assignments = nodes.stream().map(node -> UUID.randomUUID()).toList();
+    OffsetDateTime now = Timestamps.toDb(clock.instant());
+    Optional<JobsRecord> raced = insert(tx, jobId, userId, valid, frames, price, nodes, assignments, now);
     if (raced.isPresent()) {
-      throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slot
+      throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slots
     }
-    return new DispatchOutcome(jobId, node, node.isPresent() ? JobStatus.DISPATCHED : JobStatus.QUEUED);
+    JobTaskStore.insertTasks(tx, jobId, valid, frames, nodes, assignments,
+        scheduler.maxRuntimeMillis(valid.jobType()), now);
+    return new DispatchOutcome(jobId, nodes.stream().findFirst(),
+        nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED, nodes.stream().distinct().toList());
   }
 
   private void requireHealthyNode(DSLContext tx, ValidSubmission valid) {
@@ -191,34 +209,30 @@ public final class JobService {
     return JobRows.toJob(transactions.repeatable(dsl -> owned(dsl, userId, jobId, false)));
   }
 
-  /** QUEUED or DISPATCHED -> CANCELLED; releases the hold and withdraws the job from its node. */
+  /** QUEUED or DISPATCHED -> CANCELLED with every task; releases the hold and withdraws the tasks from their nodes. */
   public Job cancel(UUID userId, String jobId) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
+    List<UUID> withdrawnFrom = new java.util.ArrayList<>();
     JobsRecord cancelled = transactions.transactionResult(cfg -> {
+      withdrawnFrom.clear(); // a retried attempt starts over
       DSLContext tx = cfg.dsl();
-      JobsRecord job = owned(tx, userId, jobId, true);
+      JobsRecord job = owned(tx, userId, jobId, true); // lock order: job, then its tasks
       JobStatus status = JobStatus.valueOf(job.getStatus());
       if (!status.isCancellable() || Settlement.valueOf(job.getSettlement()) == Settlement.HOLD_PENDING) {
         throw new DomainException(Reason.JOB_NOT_CANCELLABLE,
             "cannot cancel a job in " + status + " state; only QUEUED or DISPATCHED jobs can be cancelled");
       }
+      withdrawnFrom.addAll(JobTaskStore.cancelUnfinished(tx, job.getId(), now));
       job.setStatus(JobStatus.CANCELLED.name());
       job.setCompletedAt(now);
       job.setUpdatedAt(now);
       job.setSettlement((job.getPrice() > 0 ? Settlement.RELEASE_PENDING : Settlement.NONE).name());
       job.update();
-      if (status == JobStatus.DISPATCHED) {
-        tx.update(JOB_ASSIGNMENTS).set(JOB_ASSIGNMENTS.ENDED_AT, now).set(JOB_ASSIGNMENTS.OUTCOME, "CANCELLED")
-            .where(JOB_ASSIGNMENTS.ID.eq(job.getAssignmentId()).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
-            .execute();
-        tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(1)).where(NODES.ID.eq(job.getNodeId()))
-            .execute();
-      }
       return job;
     });
     settlements.settle(cancelled.getId());
-    if (cancelled.getNodeId() != null && cancelled.getDispatchedAt() != null) {
-      notifier.jobsChanged(cancelled.getNodeId());
+    if (!withdrawnFrom.isEmpty()) {
+      withdrawnFrom.forEach(notifier::jobsChanged);
       scheduler.requestQueuePass();
     }
     return JobRows.toJob(cancelled);
@@ -232,7 +246,9 @@ public final class JobService {
     }
     URI url;
     try {
-      url = results.downloadUrl(job.getResultRef(), storage.downloadUrlTtl());
+      url = job.getResultRef().equals(ResultStore.outputsPrefix(job.getId()))
+          ? archives.url(JobArchiveRoute.path(job.getId()), storage.downloadUrlTtl())
+          : results.downloadUrl(job.getResultRef(), storage.downloadUrlTtl());
     } catch (RuntimeException e) {
       log.error("presigning the result of job {} failed", job.getId(), e);
       throw DomainException.unavailable("result storage is unavailable");
@@ -240,26 +256,27 @@ public final class JobService {
     return new ResultLink(job.getId(), url, storage.downloadUrlTtl().toSeconds());
   }
 
-  /** After the commit: wake the node, or let the queue pass place the job. */
+  /** After the commit: wake the nodes, or let the queue pass place the job. */
   private DispatchOutcome announce(DispatchOutcome outcome) {
-    if (outcome.nodeId().isPresent()) {
-      notifier.jobsChanged(outcome.nodeId().get());
-    } else {
+    outcome.nodes().forEach(notifier::jobsChanged);
+    if (outcome.nodes().isEmpty()) {
       scheduler.requestQueuePass();
     }
     return outcome;
   }
 
   /**
-   * Writes the job in its first state: DISPATCHED to {@code node} (whose slot is claimed) with its
-   * assignment, or QUEUED. Empty when written; otherwise the job a concurrent submission with the
-   * same idempotency key stored first (nothing written then).
+   * Writes the job in the first state its tasks give it: DISPATCHED when {@code nodes} (whose
+   * slots are claimed) took its first tasks, QUEUED otherwise; a one-task job mirrors its task's
+   * assignment. Empty when written; otherwise the job a concurrent submission with the same
+   * idempotency key stored first (nothing written then).
    */
-  private Optional<JobsRecord> insert(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, long price,
-      Optional<UUID> node) {
-    OffsetDateTime now = Timestamps.toDb(clock.instant());
-    JobStatus status = node.isPresent() ? JobStatus.DISPATCHED : JobStatus.QUEUED;
-    UUID assignmentId = node.isPresent() ? UUID.randomUUID() : null;
+  private Optional<JobsRecord> insert(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
+      RenderFrames frames, long price, List<UUID> nodes, List<UUID> assignments, OffsetDateTime now) {
+    boolean dispatched = !nodes.isEmpty();
+    boolean oneTask = frames.taskCount() == 1;
+    JobStatus status = dispatched ? JobStatus.DISPATCHED : JobStatus.QUEUED;
+    UUID firstNode = dispatched ? nodes.get(0) : null;
     int inserted = tx.insertInto(JOBS)
         .set(JOBS.ID, jobId)
         .set(JOBS.USER_ID, userId)
@@ -276,11 +293,13 @@ public final class JobService {
         .set(JOBS.IDEMPOTENCY_KEY, valid.idempotencyKey().orElse(null))
         .set(JOBS.REQUEST_HASH, valid.requestHash())
         .set(JOBS.FIRST_STATUS, status.name())
-        .set(JOBS.FIRST_NODE_ID, node.orElse(null))
-        .set(JOBS.NODE_ID, node.orElse(null))
-        .set(JOBS.ASSIGNMENT_ID, assignmentId)
-        .set(JOBS.DISPATCHED_AT, node.isPresent() ? now : null)
-        .set(JOBS.DEADLINE, node.isPresent() ? now.plus(config.maxRuntimes().forType(valid.jobType())) : null)
+        .set(JOBS.FIRST_NODE_ID, firstNode)
+        .set(JOBS.NODE_ID, firstNode)
+        .set(JOBS.ASSIGNMENT_ID, dispatched && oneTask ? assignments.get(0) : null)
+        .set(JOBS.DISPATCHED_AT, dispatched ? now : null)
+        .set(JOBS.DEADLINE, dispatched && oneTask ? now.plus(config.maxRuntimes().forType(valid.jobType())) : null)
+        .set(JOBS.TASKS_TOTAL, frames.taskCount())
+        .set(JOBS.FRAMES_TOTAL, frames.frameCount())
         .set(JOBS.QUEUED_AT, now)
         .set(JOBS.CREATED_AT, now)
         .set(JOBS.UPDATED_AT, now)
@@ -289,14 +308,6 @@ public final class JobService {
     if (inserted == 0) {
       return valid.idempotencyKey().flatMap(key -> tx.selectFrom(JOBS)
           .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key))).fetchOptional());
-    }
-    if (assignmentId != null) {
-      tx.insertInto(JOB_ASSIGNMENTS)
-          .set(JOB_ASSIGNMENTS.ID, assignmentId)
-          .set(JOB_ASSIGNMENTS.JOB_ID, jobId)
-          .set(JOB_ASSIGNMENTS.NODE_ID, node.get())
-          .set(JOB_ASSIGNMENTS.CREATED_AT, now)
-          .execute();
     }
     return Optional.empty();
   }
@@ -308,10 +319,10 @@ public final class JobService {
     }
     if (earlier.getFirstStatus() == null) {
       // The first submission is still being processed (between its hold and its dispatch).
-      return new DispatchOutcome(earlier.getId(), Optional.empty(), JobStatus.QUEUED);
+      return new DispatchOutcome(earlier.getId(), Optional.empty(), JobStatus.QUEUED, List.of());
     }
     return new DispatchOutcome(earlier.getId(), Optional.ofNullable(earlier.getFirstNodeId()),
-        JobStatus.valueOf(earlier.getFirstStatus()));
+        JobStatus.valueOf(earlier.getFirstStatus()), List.of());
   }
 
   private Optional<JobsRecord> findByKey(UUID userId, String key) {
@@ -341,7 +352,7 @@ public final class JobService {
     }
   }
 
-  private static JobsRecord owned(DSLContext dsl, UUID userId, String jobId, boolean lock) {
+  static JobsRecord owned(DSLContext dsl, UUID userId, String jobId, boolean lock) {
     Optional<UUID> id = parseId(jobId);
     if (id.isEmpty()) {
       throw DomainException.notFound("job");

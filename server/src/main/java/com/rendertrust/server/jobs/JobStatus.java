@@ -4,7 +4,11 @@ import com.rendertrust.server.platform.errors.DomainException;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** QUEUED -> DISPATCHED -> RUNNING -> COMPLETED | FAILED; CANCELLED from QUEUED or DISPATCHED. */
+/**
+ * QUEUED -> DISPATCHED -> RUNNING -> COMPLETED | FAILED; CANCELLED from QUEUED or DISPATCHED.
+ * A task goes through the same statuses (back to QUEUED when its node is lost or times out, until
+ * its retries run out; CANCELLED with its job); a job's status is derived from its tasks'.
+ */
 public enum JobStatus {
   QUEUED,
   DISPATCHED,

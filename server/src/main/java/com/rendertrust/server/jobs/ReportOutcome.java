@@ -7,5 +7,7 @@ public enum ReportOutcome {
   /** A repeat of a report already applied (e.g. resent after a reconnect): nothing changed. */
   DUPLICATE,
   /** Not from the current assignment holder (reassigned, cancelled, unknown): discarded. */
-  STALE
+  STALE,
+  /** From the holder, but not what it owes (an output with a wrong frame, name, size or hash): nothing recorded. */
+  REJECTED
 }

@@ -1,6 +1,7 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
+import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.config.JobsConfig;
@@ -22,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds what nobody else will: jobs stuck on a node, nodes gone silent, settlements and
+ * Finds what nobody else will: tasks stuck on a node, nodes gone silent, settlements and
  * submissions interrupted by a crash, queued work that fits a free slot. It runs on one replica
  * at a time, the holder of a PostgreSQL advisory lock; the lock dies with its connection, so a
  * crashed replica's turn passes to another at the next tick. Every step is idempotent.
@@ -101,10 +102,10 @@ public final class Sweeper {
     Instant floor = absencesCountFrom;
     int offline = markOfflineNodes(now, floor);
     int lost = requeue(lostNodeJobs(now, floor), "the node's connection was lost", false);
-    int notStarted = requeue(active(JOBS.STATUS.eq(JobStatus.DISPATCHED.name())
-        .and(JOBS.DISPATCHED_AT.le(Timestamps.toDb(now.minus(config.acceptTimeout()))))),
+    int notStarted = requeue(active(JOB_TASKS.STATUS.eq(JobStatus.DISPATCHED.name())
+        .and(JOB_TASKS.DISPATCHED_AT.le(Timestamps.toDb(now.minus(config.acceptTimeout()))))),
         "not started within " + config.acceptTimeout().toSeconds() + " s of dispatch", true);
-    int overran = requeue(active(JOBS.DEADLINE.le(Timestamps.toDb(now))),
+    int overran = requeue(active(JOB_TASKS.DEADLINE.le(Timestamps.toDb(now))),
         "exceeded the job type's maximum run time", true);
     int abandoned = abandonInterruptedSubmissions(now);
     int settled = settlements.settlePending(now.minus(SETTLEMENT_RETRY_AFTER));
@@ -147,7 +148,7 @@ public final class Sweeper {
   }
 
   /**
-   * Jobs on nodes without a live stream for longer than the reconnect grace: the stream ended
+   * Tasks on nodes without a live stream for longer than the reconnect grace: the stream ended
    * (cleanly or not) and the node did not come back, or its replica died and heartbeats stopped.
    * Both clocks start at {@code absencesCountFrom} at the earliest.
    */
@@ -163,16 +164,17 @@ public final class Sweeper {
     if (!absencesCountFrom.isAfter(silentBefore)) {
       lost = lost.or(NODES.LAST_HEARTBEAT_AT.le(Timestamps.toDb(silentBefore)));
     }
-    return database.dsl().select(JOBS.ID, JOBS.ASSIGNMENT_ID)
-        .from(JOBS).join(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
-        .where(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(lost))
+    return database.dsl().select(JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID)
+        .from(JOB_TASKS).join(NODES).on(NODES.ID.eq(JOB_TASKS.NODE_ID))
+        .where(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(lost))
         .limit(BATCH)
         .fetch();
   }
 
+  /** Active tasks (job id, assignment id) matching {@code condition}. */
   private List<Record2<UUID, UUID>> active(Condition condition) {
-    return database.dsl().select(JOBS.ID, JOBS.ASSIGNMENT_ID).from(JOBS)
-        .where(JOBS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(condition))
+    return database.dsl().select(JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID).from(JOB_TASKS)
+        .where(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name()).and(condition))
         .limit(BATCH)
         .fetch();
   }

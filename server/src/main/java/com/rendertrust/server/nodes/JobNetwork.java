@@ -1,6 +1,8 @@
 package com.rendertrust.server.nodes;
 
 import com.rendertrust.server.jobs.CoalescingTask;
+import com.rendertrust.server.jobs.JobArchiveRoute;
+import com.rendertrust.server.jobs.JobDetails;
 import com.rendertrust.server.jobs.JobBilling;
 import com.rendertrust.server.jobs.JobGrpcService;
 import com.rendertrust.server.jobs.JobInputs;
@@ -9,6 +11,7 @@ import com.rendertrust.server.jobs.JobScheduler;
 import com.rendertrust.server.jobs.JobService;
 import com.rendertrust.server.jobs.Settlements;
 import com.rendertrust.server.jobs.Sweeper;
+import com.rendertrust.server.jobs.TaskOutputs;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
@@ -16,6 +19,7 @@ import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.storage.ResultStore;
+import com.rendertrust.server.storage.SignedRoutes;
 import io.grpc.BindableService;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,10 +54,11 @@ public final class JobNetwork implements AutoCloseable {
   private final Sweeper sweeper;
   private final List<BindableService> services;
   private final Duration sweepInterval;
+  private final JobArchiveRoute archiveRoute;
 
   private JobNetwork(ExecutorService workers, ScheduledExecutorService timers, NodeSessions sessions, JobService jobs,
       NodeService nodes, JobScheduler scheduler, JobLifecycle lifecycle, Sweeper sweeper, List<BindableService> services,
-      Duration sweepInterval) {
+      Duration sweepInterval, JobArchiveRoute archiveRoute) {
     this.workers = workers;
     this.timers = timers;
     this.sessions = sessions;
@@ -64,17 +69,20 @@ public final class JobNetwork implements AutoCloseable {
     this.sweeper = sweeper;
     this.services = services;
     this.sweepInterval = sweepInterval;
+    this.archiveRoute = archiveRoute;
   }
 
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
-      ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock) {
-    return start(database, redis, config, storage, results, billing, tokens, admitRegistration, clock, JobInputs.NONE);
+      ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
+      Consumer<String> admitRegistration, Clock clock) {
+    return start(database, redis, config, storage, results, archives, billing, tokens, admitRegistration, clock,
+        JobInputs.NONE);
   }
 
   /** As above, with jobs' inputs (uploads, s3:// references) resolved by {@code inputs}. */
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
-      ResultStore results, JobBilling billing, NodeTokens tokens, Consumer<String> admitRegistration, Clock clock,
-      JobInputs inputs) {
+      ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
+      Consumer<String> admitRegistration, Clock clock, JobInputs inputs) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
@@ -85,16 +93,17 @@ public final class JobNetwork implements AutoCloseable {
     Settlements settlements = new Settlements(database, billing);
     JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
-        inputs);
+        archives, inputs);
+    TaskOutputs outputs = new TaskOutputs(database, results, clock);
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
-    StreamContext streams = new StreamContext(nodes, lifecycle, scheduler, results, sessions, config, clock, timers, workers,
-        inputs);
+    StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
+        timers, workers, inputs);
     List<BindableService> services = List.of(
-        new JobGrpcService(jobs).withHeaderSupport(),
+        new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage)).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration));
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
-        config.sweepInterval());
+        config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
   }
 
   /**
@@ -106,6 +115,11 @@ public final class JobNetwork implements AutoCloseable {
     CoalescingTask sweep = new CoalescingTask("sweep", workers, sweeper::sweepIfLeader);
     long period = sweepInterval.toMillis();
     timers.scheduleWithFixedDelay(sweep::request, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** The plain HTTP route serving jobs' ZIPs of outputs under {@link JobArchiveRoute#PREFIX}. */
+  public JobArchiveRoute archiveRoute() {
+    return archiveRoute;
   }
 
   public List<BindableService> services() {

@@ -12,11 +12,14 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.JobOutcome;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
+import com.rendertrust.api.v1.OutputReady;
+import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.api.v1.RunningJob;
 import com.rendertrust.api.v1.Welcome;
 import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobStatus;
+import com.rendertrust.server.jobs.OutputReport;
 import com.rendertrust.server.jobs.ReportOutcome;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -46,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
  * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
  *
- * <p>The session keeps the assignments it told the node about ({@code known}); {@link #sync}
- * compares them with the database (the truth, possibly changed by another replica) and sends
- * the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), on a timer,
+ * <p>The session keeps the assignments it told the node about ({@code known}, assignment id to
+ * job id: an assignment names one task, and one node may run several tasks of one job); {@link
+ * #sync} compares them with the database (the truth, possibly changed by another replica) and
+ * sends the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), on a timer,
  * and after the session's own changes. The call ends exactly once, through {@link #end}.
  */
 public final class NodeSession implements StreamObserver<ConnectRequest> {
@@ -112,6 +116,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
         case PROGRESS -> onProgress(requireEstablished(frame.getProgress()).getJobId(), frame.getProgress().getAssignmentId());
         case RESULT -> onResult(requireEstablished(frame.getResult()));
+        case OUTPUT_READY -> onOutputReady(requireEstablished(frame.getOutputReady()));
         case KIND_NOT_SET -> log.debug("node {} sent a frame of an unknown kind; ignored", nodeId);
       }
     } catch (RuntimeException e) {
@@ -141,15 +146,17 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       // A stream taken now would get Drain at once, or be cut when the process exits.
       throw DomainException.unavailable("this server is shutting down; connect to another replica");
     }
-    Map<UUID, UUID> running = new LinkedHashMap<>();
+    Map<UUID, UUID> running = new LinkedHashMap<>(); // assignment id -> job id
     for (RunningJob job : hello.getRunningList()) {
       Optional<UUID> jobId = uuid(job.getJobId());
       Optional<UUID> assignmentId = uuid(job.getAssignmentId());
       if (jobId.isPresent() && assignmentId.isPresent()) {
-        running.put(jobId.get(), assignmentId.get());
+        running.put(assignmentId.get(), jobId.get());
       }
     }
-    NodeHello domainHello = new NodeHello(hello.getCapabilitiesList(), hello.getSlots(), running,
+    Map<UUID, UUID> runningByJob = new LinkedHashMap<>();
+    running.forEach((assignmentId, jobId) -> runningByJob.put(jobId, assignmentId));
+    NodeHello domainHello = new NodeHello(hello.getCapabilitiesList(), hello.getSlots(), runningByJob,
         hello.getAgentVersion(), hello.hasSignature() ? Optional.of(hello.getSignature()) : Optional.empty());
     NodeState state = context.nodes().openStream(token, sessionId, domainHello);
     established = true;
@@ -160,13 +167,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         .setHeartbeatIntervalSeconds(seconds(context.config().heartbeatInterval()))
         .setHeartbeatTimeoutSeconds(seconds(context.config().heartbeatTimeout())))
         .build());
-    Map<UUID, UUID> withdrawn = context.lifecycle().resume(nodeId, running);
-    running.forEach((jobId, assignmentId) -> {
-      if (!withdrawn.containsKey(jobId)) {
-        known.put(jobId, assignmentId);
+    Map<UUID, UUID> withdrawn = context.lifecycle().resumeAssignments(nodeId, running);
+    running.forEach((assignmentId, jobId) -> {
+      if (!withdrawn.containsKey(assignmentId)) {
+        known.put(assignmentId, jobId);
       }
     });
-    withdrawn.forEach((jobId, assignmentId) -> sendCancel(jobId, assignmentId, "no longer assigned to this node"));
+    withdrawn.forEach((assignmentId, jobId) -> sendCancel(jobId, assignmentId, "no longer assigned to this node"));
     if (state.canTakeJobs()) {
       context.scheduler().assignQueuedTo(nodeId);
     }
@@ -202,14 +209,14 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       forget(jobId.get(), assignmentId.get());
       sendCancel(jobId.get(), assignmentId.get(), "assignment no longer held");
     } else {
-      known.put(jobId.get(), assignmentId.get());
+      known.put(assignmentId.get(), jobId.get());
     }
   }
 
   private void onProgress(String jobText, String assignmentText) {
     Optional<UUID> jobId = uuid(jobText);
     Optional<UUID> assignmentId = uuid(assignmentText);
-    if (jobId.isPresent() && assignmentId.isPresent() && assignmentId.get().equals(known.get(jobId.get()))) {
+    if (jobId.isPresent() && assignmentId.isPresent() && jobId.get().equals(known.get(assignmentId.get()))) {
       return; // progress is advisory: nothing is stored, the holder's report is simply accepted
     }
     log.warn("STALE_ASSIGNMENT: node {} reported progress for job {} under assignment {} it does not hold; discarded",
@@ -226,13 +233,25 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     boolean completed = result.getOutcome() == JobOutcome.JOB_OUTCOME_COMPLETED;
     ReportOutcome outcome = context.lifecycle().finished(nodeId, jobId.get(), assignmentId.get(), completed,
-        result.getErrorMessage());
+        result.getErrorMessage(), result.getErrorCode());
     if (outcome != ReportOutcome.STALE) {
       forget(jobId.get(), assignmentId.get());
     }
     if (draining && known.isEmpty()) {
       end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
     }
+  }
+
+  /** A frame was uploaded: the server checks the stored object before it counts as delivered. */
+  private void onOutputReady(OutputReady output) {
+    Optional<UUID> jobId = uuid(output.getJobId());
+    Optional<UUID> assignmentId = uuid(output.getAssignmentId());
+    if (jobId.isEmpty() || assignmentId.isEmpty()) {
+      log.warn("STALE_ASSIGNMENT: node {} reported an output with a malformed job/assignment id; discarded", nodeId);
+      return;
+    }
+    context.outputs().outputReady(nodeId, jobId.get(), assignmentId.get(), new OutputReport(output.getFrame(),
+        output.getName(), output.getSizeBytes(), output.getSha256(), output.getContentType()));
   }
 
   // ---- sync: database (truth) -> node ----
@@ -256,19 +275,33 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
-  /** Sends dispatches the node has not seen and withdraws assignments it no longer holds. Holds {@code work}. */
+  /**
+   * Withdraws assignments the node no longer holds, then sends dispatches it has not seen (in
+   * that order, so an agent that keys work by job id stops an old attempt before it starts a
+   * new one of the same job). Holds {@code work}.
+   */
   private void sync() {
     List<ActiveAssignment> held = context.lifecycle().activeAssignments(nodeId);
     Map<UUID, UUID> current = new HashMap<>();
-    for (ActiveAssignment assignment : held) {
-      current.put(assignment.jobId(), assignment.assignmentId());
-      UUID told = known.get(assignment.jobId());
-      if (assignment.assignmentId().equals(told)) {
-        continue;
+    held.forEach(assignment -> current.put(assignment.assignmentId(), assignment.jobId()));
+    List<UUID> withdrawn = new ArrayList<>();
+    known.forEach((assignmentId, jobId) -> {
+      if (!current.containsKey(assignmentId)) {
+        withdrawn.add(assignmentId);
       }
-      if (told != null) {
-        // re-assigned (to this node again) since the node heard of it: the old attempt must stop
-        sendCancel(assignment.jobId(), told, "assignment withdrawn");
+    });
+    if (!withdrawn.isEmpty()) {
+      Map<UUID, JobStatus> statuses = context.lifecycle().statuses(withdrawn.stream().map(known::get).toList());
+      for (UUID assignmentId : withdrawn) {
+        UUID jobId = known.remove(assignmentId);
+        JobStatus status = statuses.get(jobId);
+        // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
+        sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
+      }
+    }
+    for (ActiveAssignment assignment : held) {
+      if (known.containsKey(assignment.assignmentId())) {
+        continue;
       }
       if (assignment.status() == JobStatus.DISPATCHED) {
         Optional<ConnectResponse> frame = deliverable(assignment);
@@ -277,22 +310,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         }
         send(frame.get());
       }
-      known.put(assignment.jobId(), assignment.assignmentId());
-    }
-    List<UUID> withdrawn = new ArrayList<>();
-    known.forEach((jobId, assignmentId) -> {
-      if (!assignmentId.equals(current.get(jobId))) {
-        withdrawn.add(jobId);
-      }
-    });
-    if (!withdrawn.isEmpty()) {
-      Map<UUID, JobStatus> statuses = context.lifecycle().statuses(withdrawn);
-      for (UUID jobId : withdrawn) {
-        UUID assignmentId = known.remove(jobId);
-        JobStatus status = statuses.get(jobId);
-        // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
-        sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
-      }
+      known.put(assignment.assignmentId(), assignment.jobId());
     }
   }
 
@@ -322,17 +340,31 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
             .uploadUrl(ResultStore.resultKey(assignment.jobId(), assignment.assignmentId()), assignment.deadline())
             .toString())
         .setDeadline(assignment.deadline().truncatedTo(ChronoUnit.SECONDS).toString())
-        .setMaxRuntimeSeconds(seconds(context.config().maxRuntimes().forType(assignment.jobType())));
+        .setMaxRuntimeSeconds(seconds(context.config().maxRuntimes().forType(assignment.jobType())))
+        .setTaskId(assignment.taskId().toString());
     assignment.payloadJson().ifPresent(json -> dispatch.setPayload(struct(json)));
     context.inputs().forDispatch(assignment.userId(), assignment.inputId(), assignment.payloadRef()).ifPresent(input -> {
       dispatch.setInputUrl(input.url().toString());
       input.sha256().ifPresent(dispatch::setInputSha256);
     });
+    assignment.frames().ifPresent(frames -> {
+      dispatch.setFrameStart(frames.start()).setFrameEnd(frames.end()).setFrameStep(frames.step());
+      for (int frame : frames.list()) {
+        String name = frames.format().fileName(frame);
+        dispatch.addOutputs(OutputTarget.newBuilder()
+            .setFrame(frame)
+            .setName(name)
+            .setUploadUrl(context.results().uploadUrl(
+                ResultStore.outputKey(assignment.jobId(), assignment.assignmentId(), name), assignment.deadline())
+                .toString())
+            .putUploadHeaders("content-type", frames.format().contentType()));
+      }
+    });
     return ConnectResponse.newBuilder().setDispatch(dispatch).build();
   }
 
   private void forget(UUID jobId, UUID assignmentId) {
-    known.remove(jobId, assignmentId);
+    known.remove(assignmentId, jobId);
   }
 
   // ---- drain / supersede / end ----

@@ -2,6 +2,7 @@ package com.rendertrust.server.nodes;
 
 import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.jobs.TaskOutputs;
 import com.rendertrust.server.jobs.JobScheduler;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.storage.ResultStore;
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record StreamContext(
     NodeService nodes,
     JobLifecycle lifecycle,
+    TaskOutputs outputs,
     JobScheduler scheduler,
     ResultStore results,
     NodeSessions sessions,

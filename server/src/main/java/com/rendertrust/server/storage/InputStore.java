@@ -18,14 +18,6 @@ public interface InputStore {
   }
 
   /**
-   * What the store holds under a key: its size, and the SHA-256 (lowercase hex) when the store
-   * knows it (the embedded store hashes every body it receives; S3 keeps the checksum the PUT
-   * was signed with).
-   */
-  record StoredObject(long sizeBytes, Optional<String> sha256) {
-  }
-
-  /**
    * A URL that accepts one PUT of exactly {@code sizeBytes} bytes at {@code key} until
    * {@code expiresAt}. The embedded store refuses any byte beyond the size (413); S3 refuses a
    * body whose length or SHA-256 differs from the signed ones.

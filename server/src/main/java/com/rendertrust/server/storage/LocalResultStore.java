@@ -1,6 +1,7 @@
 package com.rendertrust.server.storage;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,6 +119,25 @@ public final class LocalResultStore implements ResultStore, InputStore {
   @Override
   public Optional<String> bucket() {
     return Optional.empty();
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    Path file = ObjectKeys.resolve(root, key).orElseThrow(() -> new IOException("not a valid object key: " + key));
+    return Files.newInputStream(file);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Signed URLs of other routes of this server (e.g. a job's ZIP), with the store's key and base URL. */
+  public SignedRoutes signedRoutes() {
+    return new SignedRoutes(signer, baseUrl, clock);
   }
 
   Path root() {

@@ -1,8 +1,11 @@
 package com.rendertrust.server.storage;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -16,6 +19,28 @@ public interface ResultStore {
 
   /** A URL that serves the object {@code key} for {@code ttl}. */
   URI downloadUrl(String key, Duration ttl);
+
+  /**
+   * What is stored under {@code key}: its size, and its SHA-256 where the store computes it
+   * (the embedded store does; S3 reports only the size). Empty when nothing is stored.
+   */
+  Optional<StoredObject> stat(String key) throws IOException;
+
+  /** The bytes stored under {@code key}, streamed; the caller closes the stream. */
+  InputStream open(String key) throws IOException;
+
+  /**
+   * The server-chosen key of one output (a frame) of an assignment. The assignment id in the
+   * key fences it: a node that lost the task cannot overwrite what a later attempt delivered.
+   */
+  static String outputKey(UUID jobId, UUID assignmentId, String name) {
+    return outputsPrefix(jobId) + "/" + assignmentId + "/" + name;
+  }
+
+  /** The reference of a job whose result is several outputs (served as a ZIP): where they are kept. */
+  static String outputsPrefix(UUID jobId) {
+    return "outputs/" + jobId;
+  }
 
   /**
    * The server-chosen key of one assignment's result. The node never names the key itself, so a

@@ -3,6 +3,7 @@ package com.rendertrust.server.storage;
 import com.rendertrust.server.platform.config.StorageConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +37,8 @@ import software.amazon.awssdk.services.s3.presigner.model.PutObjectPresignReques
 /**
  * Results and inputs in any S3-compatible bucket (AWS, MinIO, Ceph, R2...) through SigV4
  * presigned URLs. Presigning is local computation. The control plane contacts the store itself
- * only to look at an upload ({@code HEAD} with its checksum) and to delete one, over presigned
- * requests too, so no S3 HTTP client is needed.
+ * only over requests it presigned: to look at an object ({@code HEAD} with its checksum: an
+ * upload, a delivered output), to stream a job's ZIP, and to delete an upload.
  */
 public final class S3ResultStore implements ResultStore, InputStore, AutoCloseable {
 
@@ -48,6 +49,8 @@ public final class S3ResultStore implements ResultStore, InputStore, AutoCloseab
   private static final Duration SELF_REQUEST_LIFETIME = Duration.ofMinutes(5);
   private static final Duration SELF_REQUEST_TIMEOUT = Duration.ofSeconds(30);
   private static final String CHECKSUM_HEADER = "x-amz-checksum-sha256";
+  /** The control plane reads an object only to stream a ZIP, at once. */
+  private static final Duration STAT_URL_LIFETIME = Duration.ofMinutes(5);
 
   private final S3Presigner presigner;
   private final String bucket;
@@ -183,6 +186,26 @@ public final class S3ResultStore implements ResultStore, InputStore, AutoCloseab
       return digest.length == 32 ? Optional.of(HexFormat.of().formatHex(digest)) : Optional.empty();
     } catch (IllegalArgumentException e) {
       return Optional.empty();
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    HttpResponse<InputStream> response = send(HttpRequest.newBuilder(downloadUrl(key, STAT_URL_LIFETIME)).GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    if (response.statusCode() != 200) {
+      response.body().close();
+      throw new IOException("S3 answered " + response.statusCode() + " to a GET of " + key);
+    }
+    return response.body();
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException {
+    try {
+      return http.send(request, handler);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 

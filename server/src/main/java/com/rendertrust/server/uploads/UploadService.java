@@ -6,6 +6,7 @@ import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.storage.InputStore;
+import com.rendertrust.server.storage.StoredObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,12 +93,12 @@ public final class UploadService {
         // checked below
       }
     }
-    Optional<InputStore.StoredObject> stored = stat(upload);
+    Optional<StoredObject> stored = stat(upload);
     if (stored.isEmpty()) {
       throw new DomainException(Reason.UPLOAD_INCOMPLETE, "nothing was uploaded yet: PUT the bytes to upload_url first",
           Map.of("reason", Reason.UPLOAD_INCOMPLETE.name()));
     }
-    InputStore.StoredObject object = stored.get();
+    StoredObject object = stored.get();
     boolean sizeMatches = object.sizeBytes() == upload.sizeBytes();
     boolean hashMatches = object.sha256().map(upload.sha256()::equals).orElse(false);
     Instant now = clock.instant();
@@ -176,7 +177,7 @@ public final class UploadService {
         .orElseThrow(() -> DomainException.notFound("upload"));
   }
 
-  private Optional<InputStore.StoredObject> stat(Upload upload) {
+  private Optional<StoredObject> stat(Upload upload) {
     try {
       return store.stat(upload.objectKey());
     } catch (RuntimeException e) {

@@ -51,12 +51,8 @@ class FencingAndTimeoutsTest {
 
   @BeforeAll
   static void start() {
-    JobsConfig d = JobsConfig.defaults();
-    JobsConfig config = new JobsConfig(d.prices(),
-        new PerJobType<>(Map.of("slow", Duration.ofSeconds(60)), Duration.ofHours(1)),
-        Duration.ofMinutes(5), 3, Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofMinutes(5),
-        Duration.ofSeconds(30), 3, Duration.ofMinutes(5), Duration.ofMinutes(10),
-        Duration.ofHours(1), Duration.ofMillis(200));
+    JobsConfig config = JobsTesting.sweptByHand(
+        new PerJobType<>(Map.of("slow", Duration.ofSeconds(60)), Duration.ofHours(1)));
     server = JobsTesting.start(JobsTesting.config(config), clock);
     ledger = JobLedger.of(server);
   }

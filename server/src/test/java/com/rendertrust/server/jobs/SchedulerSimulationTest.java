@@ -16,7 +16,7 @@ import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.errors.DomainException;
-import com.rendertrust.server.storage.ResultStore;
+import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.credits.Hold;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.credits.JobHolds;
@@ -93,22 +93,18 @@ class SchedulerSimulationTest {
           Duration.ofMinutes(3), 3, Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofMinutes(5),
           Duration.ofSeconds(30), 3, Duration.ofMinutes(2), Duration.ofMinutes(10),
           Duration.ofHours(1), Duration.ofHours(1));
-      ResultStore store = new ResultStore() {
-        @Override
-        public URI uploadUrl(String key, Instant expiresAt) {
-          return URI.create("http://store/" + key);
-        }
-
-        @Override
-        public URI downloadUrl(String key, Duration ttl) {
-          return URI.create("http://store/" + key);
-        }
-      };
+      LocalResultStore store;
+      try {
+        store = LocalResultStore.open(java.nio.file.Files.createTempDirectory("sim-store"), Optional.empty(),
+            () -> URI.create("http://store"), clock, 1 << 20);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       JobScheduler scheduler = new JobScheduler(database, config, clock, NodeNotifier.NONE, Runnable::run);
       Settlements settlements = new Settlements(database, billing);
       this.lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, NodeNotifier.NONE);
       this.jobs = new JobService(database, config, clock, billing, scheduler, settlements, NodeNotifier.NONE, store,
-          StorageConfig.defaults());
+          StorageConfig.defaults(), store.signedRoutes());
       this.nodes = new NodeService(database, config, clock, nodeId -> "token");
       this.sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     }
@@ -312,9 +308,11 @@ class SchedulerSimulationTest {
       void connect(List<ActiveAssignment> stillRunning) {
         Map<UUID, UUID> running = new HashMap<>();
         stillRunning.forEach(a -> running.put(a.jobId(), a.assignmentId()));
+        Map<UUID, UUID> runningByAssignment = new HashMap<>();
+        stillRunning.forEach(a -> runningByAssignment.put(a.assignmentId(), a.jobId()));
         session = UUID.randomUUID();
         nodes.openStream(token, session, new NodeHello(List.of(), slots, running, "sim", Optional.empty()));
-        lifecycle.resume(id, running);
+        lifecycle.resumeAssignments(id, runningByAssignment);
       }
 
       void disconnect() {

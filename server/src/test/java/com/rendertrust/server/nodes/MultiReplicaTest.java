@@ -12,6 +12,7 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
+import com.rendertrust.server.testing.Downloads;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
@@ -110,6 +111,39 @@ class MultiReplicaTest {
       ConnectResponse cancel = stream.cancel();
       assertThat(cancel.getCancel().getJobId()).isEqualTo(second);
       stream.halfClose();
+    }
+  }
+
+  @Test
+  void theTasksOfOneRenderJobRunOnNodesOfBothReplicasAndEitherServesItsZip() {
+    try (TestNode.Connection toA = TestNode.tcp(a.controlPlane().httpPort());
+         TestNode.Connection toB = TestNode.tcp(b.controlPlane().httpPort())) {
+      TestNode.Stream onA = TestNode.ready(toA.channel(), "render-a", List.of("render")).connect(toA.channel(), 1);
+      TestNode.Stream onB = TestNode.ready(toB.channel(), "render-b", List.of("render")).connect(toB.channel(), 1);
+      onA.welcome();
+      onB.welcome();
+      eventually("presence", () -> JobsTesting.network(a).sessions().presenceOf(onB.node().id()) != null);
+      UUID user = UUID.randomUUID();
+      ledger.deposit(user, 1_000_000);
+
+      String jobId = Json.parse(a.postJson("/api/v1/jobs/dispatch",
+          "{\"job_type\":\"render\",\"payload\":{\"frame_start\":1,\"frame_end\":4,\"frames_per_task\":2}}",
+          "Authorization", userBearer(a, user)).body()).get("job_id").asText();
+      for (TestNode.Stream stream : List.of(onA, onB)) {
+        JobDispatch task = stream.dispatch();
+        assertThat(task.getJobId()).isEqualTo(jobId);
+        stream.accept(task);
+        stream.deliverAll(task, frame -> ("frame " + frame).getBytes());
+        stream.complete(task);
+      }
+      eventually("completed on B's view", () -> jobStatus(b, user, jobId).equals("COMPLETED"));
+      JsonNode link = Json.parse(b.get("/api/v1/jobs/" + jobId + "/result", "Authorization", userBearer(b, user)).body());
+      var entries = Downloads.unzip(Downloads.bytes(link.get("download_url").asText()));
+      assertThat(entries).hasSize(4);
+      entries.forEach((name, bytes) ->
+          assertThat(bytes).isEqualTo(("frame " + Integer.parseInt(name.substring(6, 10))).getBytes()));
+      onA.halfClose();
+      onB.halfClose();
     }
   }
 

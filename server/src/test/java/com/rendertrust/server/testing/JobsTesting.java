@@ -2,6 +2,7 @@ package com.rendertrust.server.testing;
 
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,17 @@ public final class JobsTesting {
         defaults.heartbeatInterval(), defaults.heartbeatTimeout(), defaults.offlineAfter(), defaults.reconnectGrace(),
         defaults.unhealthyAfterFailures(), defaults.unhealthyCooldown(), defaults.challengeTtl(),
         Duration.ofMillis(200), Duration.ofMillis(500));
+  }
+
+  /**
+   * Production durations and {@code maxRuntimes}, for tests that move a hand clock and run the
+   * sweeper themselves: the timer's sweeps are an hour apart, streams re-read their jobs often.
+   */
+  public static JobsConfig sweptByHand(PerJobType<Duration> maxRuntimes) {
+    JobsConfig d = JobsConfig.defaults();
+    return new JobsConfig(d.prices(), maxRuntimes, Duration.ofMinutes(5), 3, Duration.ofSeconds(30),
+        Duration.ofSeconds(90), Duration.ofMinutes(5), Duration.ofSeconds(30), 3, Duration.ofMinutes(5),
+        Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofMillis(200));
   }
 
   /** A fresh database, the shared Redis, and {@code jobs}. */

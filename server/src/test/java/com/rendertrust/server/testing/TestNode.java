@@ -12,6 +12,8 @@ import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.OutputReady;
+import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.api.v1.ProveNodeRequest;
 import com.rendertrust.api.v1.ProveNodeResponse;
 import com.rendertrust.api.v1.RegisterNodeRequest;
@@ -74,6 +76,15 @@ public final class TestNode {
     try {
       return new TestNode(KeyPairGenerator.getInstance("Ed25519").generateKeyPair());
     } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Lowercase hex SHA-256, as nodes report outputs. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -354,14 +365,51 @@ public final class TestNode {
 
     /** Uploads the result bytes to the dispatch's presigned URL; returns the HTTP status. */
     public int upload(JobDispatch dispatch, byte[] bytes) {
+      return put(dispatch.getUploadUrl(), bytes);
+    }
+
+    /** Uploads one output to its presigned URL; returns the HTTP status. */
+    public int upload(OutputTarget target, byte[] bytes) {
+      return put(target.getUploadUrl(), bytes);
+    }
+
+    private static int put(String url, byte[] bytes) {
       try {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(dispatch.getUploadUrl()))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url))
             .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.discarding())
             .statusCode();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }
+
+    /** Reports an uploaded output of the dispatch's task, as {@code size} bytes with {@code sha256}. */
+    public void outputReady(JobDispatch dispatch, OutputTarget target, long size, String sha256) {
+      send(ConnectRequest.newBuilder().setOutputReady(OutputReady.newBuilder()
+          .setJobId(dispatch.getJobId()).setAssignmentId(dispatch.getAssignmentId())
+          .setFrame(target.getFrame()).setName(target.getName()).setSizeBytes(size).setSha256(sha256)
+          .setContentType(target.getUploadHeadersOrDefault("content-type", ""))).build());
+    }
+
+    /** Uploads every output of the dispatch's task ({@code bytesOf} frame) and reports each truthfully. */
+    public void deliverAll(JobDispatch dispatch, java.util.function.IntFunction<byte[]> bytesOf) {
+      for (OutputTarget target : dispatch.getOutputsList()) {
+        byte[] bytes = bytesOf.apply(target.getFrame());
+        if (upload(target, bytes) != 200) {
+          throw new AssertionError("upload of " + target.getName() + " failed");
+        }
+        outputReady(dispatch, target, bytes.length, sha256(bytes));
+      }
+    }
+
+    /** Fails the dispatch's task with a typed error code. */
+    public void fail(JobDispatch dispatch, String error, String errorCode) {
+      send(ConnectRequest.newBuilder().setResult(JobResult.newBuilder()
+          .setJobId(dispatch.getJobId()).setAssignmentId(dispatch.getAssignmentId())
+          .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorMessage(error).setErrorCode(errorCode)
+          .setRuntimeMs(5)).build());
+    }
+
 
     public synchronized void halfClose() {
       requests.onCompleted();

@@ -148,7 +148,8 @@ public final class ConfigLoader {
         seconds("RT_NODE_CHALLENGE_TTL_SECONDS", defaults.challengeTtl()),
         millis("RT_SWEEPER_INTERVAL_MS", defaults.sweepInterval()),
         millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()),
-        bool("RT_ALLOW_PRIVATE_INPUT_URLS", false));
+        bool("RT_ALLOW_PRIVATE_INPUT_URLS", false),
+        integer("RT_JOB_MAX_FRAMES", defaults.maxFrames()));
   }
 
   private StorageConfig storage() {

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param allowPrivateInputUrls accept http(s) {@code payload_ref}s on loopback, private, link-local
  *     and metadata addresses ({@code RT_ALLOW_PRIVATE_INPUT_URLS}; off by default, also under
  *     {@code --dev}: for lab setups and tests that serve inputs on 127.0.0.1)
+ * @param maxFrames most frames one render job may have ({@code RT_JOB_MAX_FRAMES})
  */
 public record JobsConfig(
     PerJobType<Long> prices,
@@ -40,7 +41,10 @@ public record JobsConfig(
     Duration challengeTtl,
     Duration sweepInterval,
     Duration syncInterval,
-    boolean allowPrivateInputUrls) {
+    boolean allowPrivateInputUrls,
+    int maxFrames) {
+
+  public static final int DEFAULT_MAX_FRAMES = 10_000;
 
   public static final PerJobType<Long> DEFAULT_PRICES = new PerJobType<>(
       Map.of("render", 100_000L, "inference", 50_000L, "cpu_benchmark", 10_000L, "echo", 0L), 10_000L);
@@ -65,6 +69,9 @@ public record JobsConfig(
     if (maxRetries < 0) {
       throw new IllegalArgumentException("RT_JOB_MAX_RETRIES must be >= 0");
     }
+    if (maxFrames < 1) {
+      throw new IllegalArgumentException("RT_JOB_MAX_FRAMES must be >= 1");
+    }
     if (unhealthyAfterFailures < 1) {
       throw new IllegalArgumentException("RT_NODE_UNHEALTHY_AFTER_FAILURES must be >= 1");
     }
@@ -77,20 +84,21 @@ public record JobsConfig(
     requirePositive("max run time", maxRuntimes.fallback());
   }
 
-  /** Settings with private input URLs refused (the default). */
+  /** Settings with private input URLs refused and the default {@link #DEFAULT_MAX_FRAMES}. */
   public JobsConfig(PerJobType<Long> prices, PerJobType<Duration> maxRuntimes, Duration acceptTimeout, int maxRetries,
       Duration heartbeatInterval, Duration heartbeatTimeout, Duration offlineAfter, Duration reconnectGrace,
       int unhealthyAfterFailures, Duration unhealthyCooldown, Duration challengeTtl, Duration sweepInterval,
       Duration syncInterval) {
     this(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout, offlineAfter,
-        reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval, syncInterval, false);
+        reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval, syncInterval, false,
+        DEFAULT_MAX_FRAMES);
   }
 
   /** A copy that accepts (or refuses) input URLs on private addresses. */
   public JobsConfig withPrivateInputUrls(boolean allowed) {
     return new JobsConfig(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout,
         offlineAfter, reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval,
-        syncInterval, allowed);
+        syncInterval, allowed, maxFrames);
   }
 
   /** The production defaults: the numbers of docs/configuration.md and the node operator guide. */
