@@ -1,6 +1,8 @@
 package com.rendertrust.server.platform.chain;
 
 import com.rendertrust.server.platform.FreePorts;
+import com.rendertrust.server.platform.process.ChildProcess;
+import com.rendertrust.server.platform.process.PidFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -15,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,9 @@ public final class AnvilProcess implements AutoCloseable {
   public static final long CHAIN_ID = 31337;
   /** anvil account #0, derived from the public "test test ... junk" mnemonic: a dev key, never a secret. */
   public static final String DEV_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+  /** What the pid file and the watchdog recognise the process by. */
+  public static final String EXECUTABLE_NAME = "anvil";
 
   private static final Logger log = LoggerFactory.getLogger(AnvilProcess.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -53,13 +58,14 @@ public final class AnvilProcess implements AutoCloseable {
   private final Options options;
   private final int port;
   private final Path logFile;
-  private Process process;
+  private final ChildProcess child;
 
-  private AnvilProcess(Path binary, Options options, int port, Path logFile) {
+  private AnvilProcess(Path binary, Options options, int port, Path logFile, PidFile pidFile, boolean supervised) {
     this.binary = binary;
     this.options = options;
     this.port = port;
     this.logFile = logFile;
+    this.child = new ChildProcess("anvil on port " + port, this::launch, pidFile, supervised);
   }
 
   /**
@@ -89,11 +95,20 @@ public final class AnvilProcess implements AutoCloseable {
             .orElse("anvil not found: run 'npm install' in tools/ (./rendertrust does) or set RT_ANVIL_BIN")));
   }
 
+  /** Starts anvil on a free port, unsupervised and unrecorded (tests). */
   public static AnvilProcess start(Path binary, Options options) {
+    return start(binary, options, PidFile.none(EXECUTABLE_NAME), false);
+  }
+
+  /**
+   * Starts anvil on a free port, noted in {@code pidFile}; {@code supervised} starts it again on
+   * the same port (and state file) whenever it exits without {@link #stop()}.
+   */
+  public static AnvilProcess start(Path binary, Options options, PidFile pidFile, boolean supervised) {
     try {
       Path logFile = Files.createTempFile("rendertrust-anvil", ".log");
-      AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), logFile);
-      anvil.launch();
+      AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), logFile, pidFile, supervised);
+      anvil.child.start();
       return anvil;
     } catch (IOException e) {
       throw new UncheckedIOException("could not start anvil", e);
@@ -108,34 +123,27 @@ public final class AnvilProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  public synchronized boolean isRunning() {
-    return process != null && process.isAlive();
+  public boolean isRunning() {
+    return child.isRunning();
+  }
+
+  /** The running process's pid, for fault tests. */
+  public OptionalLong pid() {
+    return child.pid();
   }
 
   /** Graceful stop (SIGTERM): with a state path, anvil writes the chain there before it exits. */
-  public synchronized void stop() {
-    if (process == null) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-    process = null;
+  public void stop() {
+    child.stop();
   }
 
   /** Starts the process again on the same port (with the same state file, if any). */
-  public synchronized void restart() {
-    stop();
-    launch();
+  public void restart() {
+    child.stop();
+    child.start();
   }
 
-  private synchronized void launch() {
+  private Process launch() {
     List<String> command = new ArrayList<>(List.of(binary.toString(),
         "--host", "127.0.0.1", "--port", Integer.toString(port), "--chain-id", Long.toString(CHAIN_ID)));
     if (options.blockTimeSeconds() > 0) {
@@ -150,6 +158,7 @@ public final class AnvilProcess implements AutoCloseable {
       // Dumped on exit and every 10 s, so even a killed dev chain loses at most the last seconds.
       command.addAll(List.of("--state", state.toString(), "--state-interval", "10"));
     });
+    Process process;
     try {
       process = new ProcessBuilder(command)
           .redirectErrorStream(true)
@@ -158,11 +167,12 @@ public final class AnvilProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not run " + binary, e);
     }
-    awaitRpc();
+    awaitRpc(process);
     log.info("anvil listening on {} (chain id {})", rpcUrl(), CHAIN_ID);
+    return process;
   }
 
-  private void awaitRpc() {
+  private void awaitRpc(Process process) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest probe = HttpRequest.newBuilder(URI.create(rpcUrl()))
         .header("Content-Type", "application/json")
@@ -183,6 +193,7 @@ public final class AnvilProcess implements AutoCloseable {
         // not listening yet
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        process.destroyForcibly();
         throw new IllegalStateException("interrupted while waiting for anvil", e);
       }
       try {
