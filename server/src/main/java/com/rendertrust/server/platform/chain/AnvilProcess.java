@@ -1,7 +1,7 @@
 package com.rendertrust.server.platform.chain;
 
 import com.rendertrust.server.platform.FreePorts;
-import com.rendertrust.server.platform.process.ChildProcess;
+import com.rendertrust.server.platform.process.EmbeddedProcess;
 import com.rendertrust.server.platform.process.PidFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * ({@code tools/package.json}), started on a free loopback port. The embedded default and the
  * tests use it the way they use embedded PostgreSQL and Redis.
  */
-public final class AnvilProcess implements AutoCloseable {
+public final class AnvilProcess extends EmbeddedProcess {
 
   /** Where {@code npm install} in {@code tools/} puts the Linux binary (the wrapper's postinstall is not needed). */
   public static final Path NPM_BINARY = Path.of("tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
@@ -57,15 +55,12 @@ public final class AnvilProcess implements AutoCloseable {
   private final Path binary;
   private final Options options;
   private final int port;
-  private final Path logFile;
-  private final ChildProcess child;
 
-  private AnvilProcess(Path binary, Options options, int port, Path logFile, PidFile pidFile, boolean supervised) {
+  private AnvilProcess(Path binary, Options options, int port, PidFile pidFile, boolean supervised) {
+    super("anvil on port " + port, pidFile, supervised);
     this.binary = binary;
     this.options = options;
     this.port = port;
-    this.logFile = logFile;
-    this.child = new ChildProcess("anvil on port " + port, this::launch, pidFile, supervised);
   }
 
   /**
@@ -105,14 +100,9 @@ public final class AnvilProcess implements AutoCloseable {
    * the same port (and state file) whenever it exits without {@link #stop()}.
    */
   public static AnvilProcess start(Path binary, Options options, PidFile pidFile, boolean supervised) {
-    try {
-      Path logFile = Files.createTempFile("rendertrust-anvil", ".log");
-      AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), logFile, pidFile, supervised);
-      anvil.child.start();
-      return anvil;
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start anvil", e);
-    }
+    AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), pidFile, supervised);
+    anvil.startProcess();
+    return anvil;
   }
 
   public int port() {
@@ -123,27 +113,8 @@ public final class AnvilProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  public boolean isRunning() {
-    return child.isRunning();
-  }
-
-  /** The running process's pid, for fault tests. */
-  public OptionalLong pid() {
-    return child.pid();
-  }
-
-  /** Graceful stop (SIGTERM): with a state path, anvil writes the chain there before it exits. */
-  public void stop() {
-    child.stop();
-  }
-
-  /** Starts the process again on the same port (with the same state file, if any). */
-  public void restart() {
-    child.stop();
-    child.start();
-  }
-
-  private Process launch() {
+  @Override
+  protected Process launch() {
     List<String> command = new ArrayList<>(List.of(binary.toString(),
         "--host", "127.0.0.1", "--port", Integer.toString(port), "--chain-id", Long.toString(CHAIN_ID)));
     if (options.blockTimeSeconds() > 0) {
@@ -158,15 +129,7 @@ public final class AnvilProcess implements AutoCloseable {
       // Dumped on exit and every 10 s, so even a killed dev chain loses at most the last seconds.
       command.addAll(List.of("--state", state.toString(), "--state-interval", "10"));
     });
-    Process process;
-    try {
-      process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not run " + binary, e);
-    }
+    Process process = run(command);
     awaitRpc(process);
     log.info("anvil listening on {} (chain id {})", rpcUrl(), CHAIN_ID);
     return process;
@@ -205,24 +168,5 @@ public final class AnvilProcess implements AutoCloseable {
     }
     process.destroyForcibly();
     throw new IllegalStateException("anvil did not answer on " + rpcUrl() + " within " + START_TIMEOUT + ": " + logTail());
-  }
-
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
-    } catch (IOException e) {
-      return "(no log)";
-    }
-  }
-
-  @Override
-  public void close() {
-    stop();
-    try {
-      Files.deleteIfExists(logFile);
-    } catch (IOException e) {
-      log.debug("could not delete {}", logFile, e);
-    }
   }
 }

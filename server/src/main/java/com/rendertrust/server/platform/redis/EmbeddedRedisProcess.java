@@ -1,7 +1,7 @@
 package com.rendertrust.server.platform.redis;
 
 import com.rendertrust.server.platform.FreePorts;
-import com.rendertrust.server.platform.process.ChildProcess;
+import com.rendertrust.server.platform.process.EmbeddedProcess;
 import com.rendertrust.server.platform.process.PidFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,14 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
 import redis.embedded.RedisServer;
 
 /**
  * A real redis-server binary (packaged by embedded-redis) for the embedded default and tests,
  * run by this class so that its pid can be noted and its exit noticed.
  */
-public final class EmbeddedRedisProcess implements AutoCloseable {
+public final class EmbeddedRedisProcess extends EmbeddedProcess {
 
   /** What the pid file and the watchdog recognise the process by. */
   public static final String EXECUTABLE_NAME = "redis-server";
@@ -29,10 +28,9 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
 
   private final int port;
   private final List<String> command;
-  private final Path logFile;
-  private final ChildProcess child;
 
   private EmbeddedRedisProcess(int port, PidFile pidFile, boolean supervised) {
+    super("Redis on port " + port, pidFile, supervised);
     this.port = port;
     try {
       // the packaged binary and a config file (nothing persisted: Redis holds only what may be lost)
@@ -42,11 +40,9 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
           .setting("save \"\"")
           .setting("appendonly no")
           .buildCommandArgs();
-      this.logFile = Files.createTempFile("rendertrust-redis", ".log");
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare embedded Redis", e);
     }
-    this.child = new ChildProcess("Redis on port " + port, this::launch, pidFile, supervised);
   }
 
   /** Starts redis-server on a free loopback port, unsupervised and unrecorded (tests). */
@@ -61,7 +57,7 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
    */
   public static EmbeddedRedisProcess start(PidFile pidFile, boolean supervised) {
     EmbeddedRedisProcess process = new EmbeddedRedisProcess(FreePorts.any(), pidFile, supervised);
-    process.child.start();
+    process.startProcess();
     return process;
   }
 
@@ -73,40 +69,9 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
     return "redis://127.0.0.1:" + port;
   }
 
-  public boolean isRunning() {
-    return child.isRunning();
-  }
-
-  /** The running process's pid, for fault tests. */
-  public OptionalLong pid() {
-    return child.pid();
-  }
-
-  /** How often supervision started it again after it died. */
-  public int restarts() {
-    return child.restarts();
-  }
-
-  /** Stops the process; {@link #restart()} brings it back on the same port. */
-  public void stop() {
-    child.stop();
-  }
-
-  public void restart() {
-    child.stop();
-    child.start();
-  }
-
-  private Process launch() {
-    Process process;
-    try {
-      process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start embedded Redis on port " + port, e);
-    }
+  @Override
+  protected Process launch() {
+    Process process = run(command);
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!answersPing()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -140,23 +105,13 @@ public final class EmbeddedRedisProcess implements AutoCloseable {
     }
   }
 
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
-    } catch (IOException e) {
-      return "(no log)";
-    }
-  }
-
   @Override
   public void close() {
-    child.stop();
+    super.close();
     try {
-      Files.deleteIfExists(logFile);
       Files.deleteIfExists(Path.of(command.get(1)));
     } catch (IOException ignored) {
-      // temporary files; the OS cleans its temp directory eventually
+      // its config file, in the temp directory, which the OS cleans eventually
     }
   }
 }
