@@ -30,7 +30,7 @@ done
 # The first round builds what the tests need (server, agent jar); the next ones reuse it.
 for round in $(seq 1 "$rounds"); do
   echo "run-faults.sh: round $round of $rounds (slowloris $slowloris, $bursts bursts of $burst_size)" >&2
-  ./mvnw -B -q -pl e2e -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  ./mvnw -B -q -pl e2e -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false \
     -Dit.test='FaultSuiteIT,DevServerCrashIT' \
     -De2e.faults.slowloris="$slowloris" -De2e.faults.bursts="$bursts" -De2e.faults.burstSize="$burst_size" \
     verify
