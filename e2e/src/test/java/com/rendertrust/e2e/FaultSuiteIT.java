@@ -138,33 +138,30 @@ class FaultSuiteIT {
   @Test
   @Order(3)
   void theEmbeddedRedisStoppedAndKilledDegradesTheServerOnlyWhileItIsDown() throws Exception {
-    long redis = server.embeddedPids().get("redis");
-    ManagedProcess.signal(redis, "STOP");
-    List<String> whileFrozen = new ArrayList<>(submit(2, 1));
-    Thread.sleep(PAUSE.toMillis());
-    ManagedProcess.signal(redis, "CONT");
-    ManagedProcess.signal(redis, "KILL");
-    whileFrozen.addAll(submit(1, 1));
-    Await.until("a new embedded Redis", Duration.ofSeconds(30), () -> Optional.ofNullable(
-        server.embeddedPids().get("redis")).filter(pid -> pid != redis && ManagedProcess.running(pid)),
-        () -> server.embeddedPids().toString());
-    awaitReady();
-    whileFrozen.forEach(jobId -> client.awaitCompleted(creator, jobId));
+    freezeThenKill("redis");
   }
 
   @Test
   @Order(4)
   void anvilStoppedAndKilledComesBackAndAnchoringResumes() throws Exception {
-    long anvil = server.embeddedPids().get("anvil");
-    ManagedProcess.signal(anvil, "STOP");
-    List<String> meanwhile = new ArrayList<>(submit(1, 1));
+    freezeThenKill("anvil");
+  }
+
+  /**
+   * SIGSTOP of one of the server's embedded processes while jobs are submitted, SIGCONT, then
+   * SIGKILL: the supervisor starts it again, readiness returns to ready, the jobs complete.
+   */
+  private void freezeThenKill(String name) throws InterruptedException {
+    long frozen = server.embeddedPids().get(name);
+    ManagedProcess.signal(frozen, "STOP");
+    List<String> meanwhile = new ArrayList<>(submit(2, 1));
     Thread.sleep(PAUSE.toMillis());
-    ManagedProcess.signal(anvil, "CONT");
+    ManagedProcess.signal(frozen, "CONT");
     awaitReady();
-    ManagedProcess.signal(anvil, "KILL");
+    ManagedProcess.signal(frozen, "KILL");
     meanwhile.addAll(submit(1, 1));
-    Await.until("a new anvil", Duration.ofSeconds(30), () -> Optional.ofNullable(server.embeddedPids().get("anvil"))
-        .filter(pid -> pid != anvil && ManagedProcess.running(pid)), () -> server.embeddedPids().toString());
+    Await.until("a new " + name, Duration.ofSeconds(30), () -> Optional.ofNullable(server.embeddedPids().get(name))
+        .filter(pid -> pid != frozen && ManagedProcess.running(pid)), () -> server.embeddedPids().toString());
     awaitReady();
     meanwhile.forEach(jobId -> client.awaitCompleted(creator, jobId));
   }
