@@ -18,6 +18,16 @@ import java.util.Optional;
  */
 final class AgentProcess {
 
+  /**
+   * A job type run by a command (agent.json), for jobs that must still be running when something
+   * is killed or restarted: sleeps payload.seconds, then returns its payload. Executed without a
+   * shell by the agent; the shell here is the operator's own configuration.
+   */
+  static final String SLEEP_JOB = "e2e_sleep";
+  static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
+      "echo PROGRESS 10 sleeping; sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}",
+      "{output}");
+
   private final E2eSettings settings;
   private final Processes processes;
   private final String name;
@@ -45,6 +55,15 @@ final class AgentProcess {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code agent.json} with {@code slots} and the {@link #SLEEP_JOB} command. */
+  void configureWithSleepJob(int slots) {
+    configure(Map.of("slots", slots, "commands", Map.of(SLEEP_JOB, SLEEP_COMMAND)));
+  }
+
+  long pid() {
+    return running.pid();
   }
 
   /** {@code register --server … --name … --capabilities … --operator-token …}; returns the node id. */

@@ -40,6 +40,15 @@ final class DevDatabase {
     }
   }
 
+  /**
+   * {@code pg_terminate_backend} of every client connection but this one, as an operator or a
+   * failover does it to the server's pool; returns how many were terminated.
+   */
+  long terminateServerConnections() throws SQLException {
+    return single("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+  }
+
   private long single(String sql, Object... parameters) throws SQLException {
     try (Connection connection = DriverManager.getConnection(jdbcUrl);
          PreparedStatement statement = connection.prepareStatement(sql)) {

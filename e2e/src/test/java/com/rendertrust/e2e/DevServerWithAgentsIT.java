@@ -3,18 +3,17 @@ package com.rendertrust.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
+import com.rendertrust.e2e.DevClient.User;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,16 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DevServerWithAgentsIT {
 
   private static final String WEBHOOK_SECRET = "whsec_e2e_local";
-  private static final Duration JOB_TIMEOUT = Duration.ofSeconds(90);
-  /**
-   * A job type run by a command (agent.json), for jobs that must still be running when something
-   * is killed or restarted: sleeps payload.seconds, then returns its payload. Executed without a
-   * shell by the agent; the shell here is the operator's own configuration.
-   */
-  private static final String SLEEP_JOB = "e2e_sleep";
-  private static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
-      "echo PROGRESS 10 sleeping; sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}",
-      "{output}");
+  private static final String SLEEP_JOB = AgentProcess.SLEEP_JOB;
   private static final List<String> CAPABILITIES = List.of("echo", "cpu_benchmark", SLEEP_JOB);
 
   private Processes processes;
@@ -56,14 +46,13 @@ class DevServerWithAgentsIT {
   private StripeStandIn outside;
   private ServerProcess server;
   private Rest rest;
+  private DevClient client;
   private User operator;
   private User creator;
   private AgentProcess firstAgent;
   private AgentProcess secondAgent;
   /** The agent left after the kill scenario. */
   private AgentProcess survivor;
-
-  private record User(UUID id, String email, String accessToken) {}
 
   @BeforeAll
   void startServerAndAnAgent() throws Exception {
@@ -72,22 +61,13 @@ class DevServerWithAgentsIT {
     runDir = settings.workDir().resolve("run-" + Instant.now().toString().replace(':', '-'));
     Files.createDirectories(runDir);
     outside = new StripeStandIn();
-    server = new ServerProcess(settings, processes, runDir.resolve("data"), runDir.resolve("server.log"), Map.ofEntries(
-        Map.entry("RT_STRIPE_SECRET_KEY", "sk_test_e2e"),
-        Map.entry("RT_STRIPE_API_BASE", outside.baseUrl().toString()),
-        Map.entry("RT_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        // the stand-in for the internet serves job inputs on 127.0.0.1 (issue 21: refused by default)
-        Map.entry("RT_ALLOW_PRIVATE_INPUT_URLS", "true"),
-        // short timings, so that a lost agent's job is retried within seconds, not half a minute
-        // (long enough for an agent to reconnect to a restarted server: its backoff is capped at 1 s)
-        Map.entry("RT_NODE_RECONNECT_GRACE_SECONDS", "8"),
-        Map.entry("RT_SWEEPER_INTERVAL_MS", "500"),
-        Map.entry("RT_NODE_SYNC_INTERVAL_MS", "1000"),
-        Map.entry("RT_NODE_HEARTBEAT_INTERVAL_SECONDS", "2"),
-        Map.entry("RT_NODE_HEARTBEAT_TIMEOUT_SECONDS", "10"),
-        Map.entry("RT_SHUTDOWN_GRACE_SECONDS", "2")));
+    Map<String, String> environment = new HashMap<>(ServerProcess.withStripeAndFastTimings(outside, WEBHOOK_SECRET));
+    // the stand-in for the internet serves job inputs on 127.0.0.1, which is refused by default
+    environment.put("RT_ALLOW_PRIVATE_INPUT_URLS", "true");
+    server = new ServerProcess(settings, processes, runDir.resolve("data"), runDir.resolve("server.log"), environment);
     server.start();
     rest = new Rest(server.baseUrl());
+    client = new DevClient(rest, outside, WEBHOOK_SECRET);
 
     operator = registerUser("operator");
     creator = registerUser("creator");
@@ -235,46 +215,14 @@ class DevServerWithAgentsIT {
     assertThat(output).contains("COMPLETED on node").contains("result (").contains(": hello from the Java SDK");
   }
 
-  // ---- a creator's and an operator's REST calls
+  // ---- the creator's calls (DevClient)
 
   private User registerUser(String role) {
-    String email = role + "-" + UUID.randomUUID().toString().substring(0, 8) + "@e2e.example.com";
-    JsonNode registered = rest.post("/api/v1/auth/register", null,
-        Map.of("email", email, "name", "E2E " + role, "password", "correct horse battery"))
-        .expect(201, "register " + role);
-    return new User(UUID.fromString(registered.path("user").path("id").asText()), email,
-        registered.path("tokens").path("access_token").asText());
+    return client.registerUser(role);
   }
 
-  /**
-   * A purchase as in production, with Stripe played locally: a checkout through the server, then
-   * Stripe's signed "payment succeeded" webhook about that session.
-   */
   private void buyHundredCredits(User user) {
-    JsonNode checkout = rest.post("/api/v1/credits/checkout", user.accessToken(), Map.of("package_id", "credits_100"))
-        .expect(200, "checkout");
-    String sessionId = checkout.path("session_id").asText();
-    StripeStandIn.CheckoutRequest asked = outside.checkouts().stream()
-        .filter(request -> request.sessionId().equals(sessionId)).findFirst().orElseThrow();
-    Map<String, Object> session = Map.of(
-        "id", sessionId,
-        "object", "checkout.session",
-        "payment_status", "paid",
-        "client_reference_id", asked.form().get("client_reference_id"),
-        "amount_total", Long.parseLong(asked.form().get("line_items[0][price_data][unit_amount]")),
-        "currency", asked.form().get("line_items[0][price_data][currency]"));
-    Map<String, Object> event = Map.of("id", "evt_e2e_" + sessionId, "object", "event",
-        "type", "checkout.session.completed", "livemode", false, "data", Map.of("object", session));
-    String body;
-    try {
-      body = Rest.JSON.writeValueAsString(event);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    String signature = StripeSignature.header(WEBHOOK_SECRET, body, Instant.now().getEpochSecond());
-    JsonNode received = rest.post("/api/v1/webhooks/stripe", null, body, Map.of("Stripe-Signature", signature))
-        .expect(200, "webhook");
-    assertThat(received.path("received").asBoolean()).isTrue();
+    client.buyHundredCredits(user);
   }
 
   /**
@@ -283,47 +231,32 @@ class DevServerWithAgentsIT {
    * written in the same transaction as the creator's.
    */
   private void awaitBalance(User user, String expected) {
-    String[] last = new String[1];
-    Await.until("balance " + expected, Duration.ofSeconds(30),
-        () -> Optional.of(last[0] = balance(user)).filter(expected::equals), () -> last[0]);
+    client.awaitBalance(user, expected);
   }
 
   private String balance(User user) {
-    return rest.get("/api/v1/credits/balance", user.accessToken()).expect(200, "balance").path("balance").asText();
+    return client.balance(user);
   }
 
   private JsonNode submit(Map<String, Object> job) {
-    return rest.post("/api/v1/jobs/dispatch", creator.accessToken(), job).expect(200, "dispatch " + job);
+    return client.submit(creator, job);
   }
 
   private JsonNode awaitCompleted(String jobId) {
-    JsonNode job = awaitJob(jobId, "COMPLETED", found -> switch (found.path("status").asText()) {
-      case "COMPLETED", "FAILED", "CANCELLED" -> true;
-      default -> false;
-    });
-    assertThat(job.path("status").asText()).as("job %s: %s", jobId, job).isEqualTo("COMPLETED");
-    return job;
+    return client.awaitCompleted(creator, jobId);
   }
 
   private JsonNode awaitJob(String jobId, String what, java.util.function.Predicate<JsonNode> condition) {
-    JsonNode[] last = new JsonNode[1];
-    return Await.until("job " + jobId + " " + what, JOB_TIMEOUT, () -> {
-      last[0] = rest.get("/api/v1/jobs/" + jobId, creator.accessToken()).expect(200, "job " + jobId);
-      return Optional.of(last[0]).filter(condition);
-    }, () -> String.valueOf(last[0]));
+    return client.awaitJob(creator, jobId, what, condition);
   }
 
-  /** The result through the presigned URL the server hands the creator. */
   private byte[] download(String jobId) {
-    JsonNode link = rest.get("/api/v1/jobs/" + jobId + "/result", creator.accessToken()).expect(200, "result link");
-    Rest.Response file = rest.fetch(URI.create(link.path("download_url").asText()));
-    assertThat(file.status()).as("download of %s", link).isEqualTo(200);
-    return file.body();
+    return client.download(creator, jobId);
   }
 
   private AgentProcess newAgent(String name) {
     AgentProcess agent = new AgentProcess(settings, processes, name, runDir.resolve(name), runDir.resolve(name + ".log"));
-    agent.configure(Map.of("slots", 2, "commands", Map.of(SLEEP_JOB, SLEEP_COMMAND)));
+    agent.configureWithSleepJob(2);
     return agent;
   }
 }

@@ -100,6 +100,35 @@ final class ManagedProcess {
     children.forEach(ProcessHandle::destroyForcibly);
   }
 
+  /**
+   * SIGKILL of this process alone, as the OOM killer or {@code kill -9 PID} does it: whatever it
+   * started (embedded PostgreSQL, Redis, anvil, their watchdog) is left as such a crash leaves it.
+   */
+  void crash() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends {@code signal} (STOP, CONT, KILL, ...) to any process, as {@code kill -SIGNAL PID} does. */
+  static void signal(long pid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + signal + " " + pid + " failed: "
+            + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Whether a process with that pid runs (and is not a zombie waiting for its parent). */
+  static boolean running(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
   /** The last {@code lines} lines of the log, for failure messages. */
   String tail(int lines) {
     try {

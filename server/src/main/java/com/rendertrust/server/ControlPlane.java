@@ -37,6 +37,9 @@ import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.process.DataDirOwner;
+import com.rendertrust.server.platform.process.PidFile;
+import com.rendertrust.server.platform.chain.AnvilProcess;
 import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
@@ -136,9 +139,11 @@ public final class ControlPlane implements AutoCloseable {
   public static ControlPlane start(ServerConfig config, Clock jobsClock) {
     Closer closer = new Closer();
     try {
+      // first in, last out: the data directory is released after everything started here stopped
+      Optional<DataDirOwner> owner = claimDataDir(config, closer);
       Database database = closer.register(openDatabase(config, closer));
-      String redisUrl = config.redisUrl()
-          .orElseGet(() -> closer.register(EmbeddedRedisProcess.start()).url());
+      String redisUrl = config.redisUrl().orElseGet(() -> closer.register(EmbeddedRedisProcess.start(
+          pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Clock clock = Clock.systemUTC();
@@ -151,7 +156,8 @@ public final class ControlPlane implements AutoCloseable {
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
       checks.put("redis", redis::ping);
-      Optional<Anchoring> anchoring = startAnchoring(config, database, closer);
+      Optional<Anchoring> anchoring = startAnchoring(config, database,
+          pidFile(owner, "anvil", AnvilProcess.EXECUTABLE_NAME), closer);
       anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
@@ -280,10 +286,31 @@ public final class ControlPlane implements AutoCloseable {
     return storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get()));
   }
 
+  /**
+   * A server that starts processes of its own (embedded PostgreSQL, Redis, anvil) owns its data
+   * directory while it runs: a second one on it fails at once, and one that finds processes a
+   * crashed owner left behind stops them first (see {@link DataDirOwner}).
+   */
+  private static Optional<DataDirOwner> claimDataDir(ServerConfig config, Closer closer) {
+    boolean embeddedAnvil = config.chain().rpcUrl().isEmpty() && config.chain().embeddedAnvil().isPresent();
+    if (!config.embeddedDatabase() && !config.embeddedRedis() && !embeddedAnvil) {
+      return Optional.empty();
+    }
+    return Optional.of(closer.register(DataDirOwner.claim(config.dataDir(), postgresDataDir(config))));
+  }
+
+  private static PidFile pidFile(Optional<DataDirOwner> owner, String name, String executableName) {
+    return owner.map(claimed -> claimed.pidFile(name, executableName)).orElseGet(() -> PidFile.none(executableName));
+  }
+
+  private static java.nio.file.Path postgresDataDir(ServerConfig config) {
+    return config.dataDir().resolve("postgres");
+  }
+
   private static Database openDatabase(ServerConfig config, Closer closer) {
     if (config.embeddedDatabase()) {
       EmbeddedPostgresProcess postgres =
-          closer.register(EmbeddedPostgresProcess.start(config.dataDir().resolve("postgres"), config.durableEmbeddedDatabase()));
+          closer.register(EmbeddedPostgresProcess.start(postgresDataDir(config), config.durableEmbeddedDatabase()));
       return Database.open(postgres.jdbcUrl(), postgres.user(), null, config.databasePoolSize());
     }
     return Database.open(config.databaseUrl().orElseThrow(), config.databaseUser().orElse(null),
@@ -295,13 +322,15 @@ public final class ControlPlane implements AutoCloseable {
    * installed (the server then starts it, like embedded PostgreSQL); otherwise the server runs
    * without it and readiness has no {@code chain} check.
    */
-  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, Closer closer) {
+  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, PidFile anvilPidFile,
+      Closer closer) {
     if (!config.chain().enabled()) {
       log.info("ledger anchoring disabled: no RT_CHAIN_RPC_URL{}", "development".equals(config.environment())
           ? " and no anvil binary (npm install in tools/, or RT_ANVIL_BIN)" : "");
       return Optional.empty();
     }
-    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), Clock.systemUTC())));
+    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), anvilPidFile,
+        Clock.systemUTC())));
   }
 
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */

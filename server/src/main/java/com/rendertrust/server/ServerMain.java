@@ -25,7 +25,17 @@ public final class ServerMain {
       System.exit(2);
       return;
     }
-    ControlPlane controlPlane = ControlPlane.start(config);
+    ControlPlane controlPlane;
+    try {
+      controlPlane = ControlPlane.start(config);
+    } catch (RuntimeException e) {
+      // e.g. the data directory is in use by a running server: say so and exit, whatever threads
+      // the failed start left behind (the embedded processes it started are stopped already)
+      log.error("could not start", e);
+      System.err.println("rendertrust: could not start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       controlPlane.close();

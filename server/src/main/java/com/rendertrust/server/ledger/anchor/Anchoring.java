@@ -4,6 +4,7 @@ import com.rendertrust.server.platform.Closer;
 import com.rendertrust.server.platform.chain.AnvilProcess;
 import com.rendertrust.server.platform.config.ChainConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.process.PidFile;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -29,15 +30,18 @@ public final class Anchoring implements AutoCloseable {
   /**
    * Starts anchoring; the worker's first pass runs at once (and deploys the contract if that is
    * its job). An unreachable chain does not fail the start: the worker keeps retrying and
-   * readiness reports {@code chain} as unavailable until it answers.
+   * readiness reports {@code chain} as unavailable until it answers. An anvil the server starts
+   * itself is noted in {@code anvilPidFile} and started again if it dies.
    */
-  public static Anchoring start(ChainConfig config, Database database, Path dataDir, Clock clock) {
+  public static Anchoring start(ChainConfig config, Database database, Path dataDir, PidFile anvilPidFile,
+      Clock clock) {
     Closer closer = new Closer();
     try {
       String rpcUrl = config.rpcUrl().orElseGet(() -> closer.register(AnvilProcess.start(
           config.embeddedAnvil().orElseThrow(),
           // A block a second, so confirmations accrue; the chain persists next to the dev database.
-          new AnvilProcess.Options(1, java.util.Optional.of(dataDir.resolve("anvil").resolve("state.json")))))
+          new AnvilProcess.Options(1, java.util.Optional.of(dataDir.resolve("anvil").resolve("state.json"))),
+          anvilPidFile, true))
           .rpcUrl());
       ChainClient chain = closer.register(ChainClient.connect(rpcUrl,
           config.privateKey().orElse(AnvilProcess.DEV_PRIVATE_KEY), config.rpcTimeout()));

@@ -1,13 +1,14 @@
 package com.rendertrust.server.platform.chain;
 
 import com.rendertrust.server.platform.FreePorts;
+import com.rendertrust.server.platform.process.EmbeddedProcess;
+import com.rendertrust.server.platform.process.PidFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * ({@code tools/package.json}), started on a free loopback port. The embedded default and the
  * tests use it the way they use embedded PostgreSQL and Redis.
  */
-public final class AnvilProcess implements AutoCloseable {
+public final class AnvilProcess extends EmbeddedProcess {
 
   /** Where {@code npm install} in {@code tools/} puts the Linux binary (the wrapper's postinstall is not needed). */
   public static final Path NPM_BINARY = Path.of("tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
@@ -32,6 +32,9 @@ public final class AnvilProcess implements AutoCloseable {
   public static final long CHAIN_ID = 31337;
   /** anvil account #0, derived from the public "test test ... junk" mnemonic: a dev key, never a secret. */
   public static final String DEV_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+  /** What the pid file and the watchdog recognise the process by. */
+  public static final String EXECUTABLE_NAME = "anvil";
 
   private static final Logger log = LoggerFactory.getLogger(AnvilProcess.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -52,14 +55,12 @@ public final class AnvilProcess implements AutoCloseable {
   private final Path binary;
   private final Options options;
   private final int port;
-  private final Path logFile;
-  private Process process;
 
-  private AnvilProcess(Path binary, Options options, int port, Path logFile) {
+  private AnvilProcess(Path binary, Options options, int port, PidFile pidFile, boolean supervised) {
+    super("anvil on port " + port, pidFile, supervised);
     this.binary = binary;
     this.options = options;
     this.port = port;
-    this.logFile = logFile;
   }
 
   /**
@@ -89,15 +90,19 @@ public final class AnvilProcess implements AutoCloseable {
             .orElse("anvil not found: run 'npm install' in tools/ (./rendertrust does) or set RT_ANVIL_BIN")));
   }
 
+  /** Starts anvil on a free port, unsupervised and unrecorded (tests). */
   public static AnvilProcess start(Path binary, Options options) {
-    try {
-      Path logFile = Files.createTempFile("rendertrust-anvil", ".log");
-      AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), logFile);
-      anvil.launch();
-      return anvil;
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start anvil", e);
-    }
+    return start(binary, options, PidFile.none(EXECUTABLE_NAME), false);
+  }
+
+  /**
+   * Starts anvil on a free port, noted in {@code pidFile}; {@code supervised} starts it again on
+   * the same port (and state file) whenever it exits without {@link #stop()}.
+   */
+  public static AnvilProcess start(Path binary, Options options, PidFile pidFile, boolean supervised) {
+    AnvilProcess anvil = new AnvilProcess(binary, options, FreePorts.any(), pidFile, supervised);
+    anvil.startProcess();
+    return anvil;
   }
 
   public int port() {
@@ -108,34 +113,8 @@ public final class AnvilProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  public synchronized boolean isRunning() {
-    return process != null && process.isAlive();
-  }
-
-  /** Graceful stop (SIGTERM): with a state path, anvil writes the chain there before it exits. */
-  public synchronized void stop() {
-    if (process == null) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-    process = null;
-  }
-
-  /** Starts the process again on the same port (with the same state file, if any). */
-  public synchronized void restart() {
-    stop();
-    launch();
-  }
-
-  private synchronized void launch() {
+  @Override
+  protected Process launch() {
     List<String> command = new ArrayList<>(List.of(binary.toString(),
         "--host", "127.0.0.1", "--port", Integer.toString(port), "--chain-id", Long.toString(CHAIN_ID)));
     if (options.blockTimeSeconds() > 0) {
@@ -150,19 +129,13 @@ public final class AnvilProcess implements AutoCloseable {
       // Dumped on exit and every 10 s, so even a killed dev chain loses at most the last seconds.
       command.addAll(List.of("--state", state.toString(), "--state-interval", "10"));
     });
-    try {
-      process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not run " + binary, e);
-    }
-    awaitRpc();
+    Process process = run(command);
+    awaitRpc(process);
     log.info("anvil listening on {} (chain id {})", rpcUrl(), CHAIN_ID);
+    return process;
   }
 
-  private void awaitRpc() {
+  private void awaitRpc(Process process) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest probe = HttpRequest.newBuilder(URI.create(rpcUrl()))
         .header("Content-Type", "application/json")
@@ -183,6 +156,7 @@ public final class AnvilProcess implements AutoCloseable {
         // not listening yet
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        process.destroyForcibly();
         throw new IllegalStateException("interrupted while waiting for anvil", e);
       }
       try {
@@ -194,24 +168,5 @@ public final class AnvilProcess implements AutoCloseable {
     }
     process.destroyForcibly();
     throw new IllegalStateException("anvil did not answer on " + rpcUrl() + " within " + START_TIMEOUT + ": " + logTail());
-  }
-
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
-    } catch (IOException e) {
-      return "(no log)";
-    }
-  }
-
-  @Override
-  public void close() {
-    stop();
-    try {
-      Files.deleteIfExists(logFile);
-    } catch (IOException e) {
-      log.debug("could not delete {}", logFile, e);
-    }
   }
 }
