@@ -1,5 +1,6 @@
-"""Sessions and API keys: refresh after an UNAUTHENTICATED answer, its 429, logout, x-api-key."""
+"""Sessions and API keys: refresh ahead of expiry and after an UNAUTHENTICATED answer, its 429, logout, x-api-key."""
 
+import time
 import unittest
 
 from rendertrust import AuthenticationError, RateLimitedError, RenderTrustClient
@@ -9,7 +10,7 @@ from tests import support
 
 class IdentityTest(unittest.TestCase):
 
-    def test_a_token_rejected_in_flight_is_refreshed_once_and_refreshing_too_often_answers_429(self):
+    def test_a_token_near_expiry_or_rejected_in_flight_is_refreshed_and_refreshing_too_often_answers_429(self):
         # The only test that refreshes: refresh is limited to a few calls per minute and client IP.
         client, _ = support.fresh_client("refresh")
         with client:
@@ -19,6 +20,13 @@ class IdentityTest(unittest.TestCase):
             client.use_tokens("not.a.valid-token", refresh_token)
             self.assertEqual(client.get_balance(), balance)
             self.assertNotEqual(client._credentials.refresh_token, refresh_token, "the refresh token was rotated")
+
+            # an access token about to expire is refreshed before the call, not after a refusal
+            rotated = client._credentials.refresh_token
+            client._credentials._expires_at = time.time() + 30
+            self.assertEqual(client.get_balance(), balance)
+            self.assertNotEqual(client._credentials.refresh_token, rotated, "refreshed ahead of expiry")
+            self.assertFalse(client._credentials.expires_within(60), "the new access token lives 30 minutes")
 
             with self.assertRaises(RateLimitedError) as limited:
                 for _ in range(10):
