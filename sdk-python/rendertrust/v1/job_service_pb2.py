@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from rendertrust.v1 import job_pb2 as rendertrust_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n rendertrust/v1/job_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18rendertrust/v1/job.proto\"\xfd\x01\n\x12\x44ispatchJobRequest\x12\x15\n\x08job_type\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x18\n\x0bpayload_ref\x18\x02 \x01(\tH\x00\x88\x01\x01\x12(\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08priority\x18\x04 \x01(\t\x12\x14\n\x0cgpu_required\x18\x05 \x01(\x08\x12\x1c\n\x0fidempotency_key\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08input_id\x18\x07 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_payload_refB\x12\n\x10_idempotency_keyB\x0b\n\t_input_id\"W\n\x13\x44ispatchJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x07node_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06status\x18\x03 \x01(\tB\n\n\x08_node_id\"@\n\x0fListJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"D\n\x10ListJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"$\n\rGetJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"2\n\x0eGetJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"\'\n\x10\x43\x61ncelJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"5\n\x11\x43\x61ncelJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"*\n\x13GetJobResultRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"P\n\x14GetJobResultResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x32\xd6\x04\n\nJobService\x12x\n\x0b\x44ispatchJob\x12\".rendertrust.v1.DispatchJobRequest\x1a#.rendertrust.v1.DispatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/jobs/dispatch:\x01*\x12\x63\n\x08ListJobs\x12\x1f.rendertrust.v1.ListJobsRequest\x1a .rendertrust.v1.ListJobsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/api/v1/jobs\x12k\n\x06GetJob\x12\x1d.rendertrust.v1.GetJobRequest\x1a\x1e.rendertrust.v1.GetJobResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x15/api/v1/jobs/{job_id}b\x03job\x12{\n\tCancelJob\x12 .rendertrust.v1.CancelJobRequest\x1a!.rendertrust.v1.CancelJobResponse\")\x82\xd3\xe4\x93\x02#\"\x1c/api/v1/jobs/{job_id}/cancelb\x03job\x12\x7f\n\x0cGetJobResult\x12#.rendertrust.v1.GetJobResultRequest\x1a$.rendertrust.v1.GetJobResultResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/api/v1/jobs/{job_id}/resultB+\n\x16\x63om.rendertrust.api.v1B\x0fJobServiceProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n rendertrust/v1/job_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18rendertrust/v1/job.proto\"\xfd\x01\n\x12\x44ispatchJobRequest\x12\x15\n\x08job_type\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x18\n\x0bpayload_ref\x18\x02 \x01(\tH\x00\x88\x01\x01\x12(\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08priority\x18\x04 \x01(\t\x12\x14\n\x0cgpu_required\x18\x05 \x01(\x08\x12\x1c\n\x0fidempotency_key\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08input_id\x18\x07 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_payload_refB\x12\n\x10_idempotency_keyB\x0b\n\t_input_id\"W\n\x13\x44ispatchJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x07node_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06status\x18\x03 \x01(\tB\n\n\x08_node_id\"O\n\x0fListJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x05\x42\x08\n\x06_limit\"D\n\x10ListJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"$\n\rGetJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"2\n\x0eGetJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"\'\n\x10\x43\x61ncelJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"5\n\x11\x43\x61ncelJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"*\n\x13GetJobResultRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"P\n\x14GetJobResultResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x32\xd6\x04\n\nJobService\x12x\n\x0b\x44ispatchJob\x12\".rendertrust.v1.DispatchJobRequest\x1a#.rendertrust.v1.DispatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/jobs/dispatch:\x01*\x12\x63\n\x08ListJobs\x12\x1f.rendertrust.v1.ListJobsRequest\x1a .rendertrust.v1.ListJobsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/api/v1/jobs\x12k\n\x06GetJob\x12\x1d.rendertrust.v1.GetJobRequest\x1a\x1e.rendertrust.v1.GetJobResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x15/api/v1/jobs/{job_id}b\x03job\x12{\n\tCancelJob\x12 .rendertrust.v1.CancelJobRequest\x1a!.rendertrust.v1.CancelJobResponse\")\x82\xd3\xe4\x93\x02#\"\x1c/api/v1/jobs/{job_id}/cancelb\x03job\x12\x7f\n\x0cGetJobResult\x12#.rendertrust.v1.GetJobResultRequest\x1a$.rendertrust.v1.GetJobResultResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/api/v1/jobs/{job_id}/resultB+\n\x16\x63om.rendertrust.api.v1B\x0fJobServiceProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rendertrust.v1.job_service_pb2', globals())
@@ -48,21 +48,21 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DISPATCHJOBRESPONSE._serialized_start=427
   _DISPATCHJOBRESPONSE._serialized_end=514
   _LISTJOBSREQUEST._serialized_start=516
-  _LISTJOBSREQUEST._serialized_end=580
-  _LISTJOBSRESPONSE._serialized_start=582
-  _LISTJOBSRESPONSE._serialized_end=650
-  _GETJOBREQUEST._serialized_start=652
-  _GETJOBREQUEST._serialized_end=688
-  _GETJOBRESPONSE._serialized_start=690
-  _GETJOBRESPONSE._serialized_end=740
-  _CANCELJOBREQUEST._serialized_start=742
-  _CANCELJOBREQUEST._serialized_end=781
-  _CANCELJOBRESPONSE._serialized_start=783
-  _CANCELJOBRESPONSE._serialized_end=836
-  _GETJOBRESULTREQUEST._serialized_start=838
-  _GETJOBRESULTREQUEST._serialized_end=880
-  _GETJOBRESULTRESPONSE._serialized_start=882
-  _GETJOBRESULTRESPONSE._serialized_end=962
-  _JOBSERVICE._serialized_start=965
-  _JOBSERVICE._serialized_end=1563
+  _LISTJOBSREQUEST._serialized_end=595
+  _LISTJOBSRESPONSE._serialized_start=597
+  _LISTJOBSRESPONSE._serialized_end=665
+  _GETJOBREQUEST._serialized_start=667
+  _GETJOBREQUEST._serialized_end=703
+  _GETJOBRESPONSE._serialized_start=705
+  _GETJOBRESPONSE._serialized_end=755
+  _CANCELJOBREQUEST._serialized_start=757
+  _CANCELJOBREQUEST._serialized_end=796
+  _CANCELJOBRESPONSE._serialized_start=798
+  _CANCELJOBRESPONSE._serialized_end=851
+  _GETJOBRESULTREQUEST._serialized_start=853
+  _GETJOBRESULTREQUEST._serialized_end=895
+  _GETJOBRESULTRESPONSE._serialized_start=897
+  _GETJOBRESULTRESPONSE._serialized_end=977
+  _JOBSERVICE._serialized_start=980
+  _JOBSERVICE._serialized_end=1578
 # @@protoc_insertion_point(module_scope)

@@ -28,6 +28,8 @@ final class AgentProcess {
       "RT_AGENT_HEALTH_PORT", "0",
       "RT_AGENT_BLENDER", "off",
       "RT_AGENT_DRAIN_GRACE_SECONDS", "5",
+      // the test's stand-in for the internet (StripeStandIn) serves job inputs on 127.0.0.1
+      "RT_AGENT_ALLOW_PRIVATE_INPUTS", "true",
       // a restarted server is found again within 1 s instead of up to 30 s
       "RT_AGENT_RECONNECT_MAX_MS", "1000"));
   private ManagedProcess running;

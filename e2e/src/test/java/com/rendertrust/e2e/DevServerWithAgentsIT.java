@@ -76,6 +76,8 @@ class DevServerWithAgentsIT {
         Map.entry("RT_STRIPE_SECRET_KEY", "sk_test_e2e"),
         Map.entry("RT_STRIPE_API_BASE", outside.baseUrl().toString()),
         Map.entry("RT_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        // the stand-in for the internet serves job inputs on 127.0.0.1 (issue 21: refused by default)
+        Map.entry("RT_ALLOW_PRIVATE_INPUT_URLS", "true"),
         // short timings, so that a lost agent's job is retried within seconds, not half a minute
         // (long enough for an agent to reconnect to a restarted server: its backoff is capped at 1 s)
         Map.entry("RT_NODE_RECONNECT_GRACE_SECONDS", "8"),

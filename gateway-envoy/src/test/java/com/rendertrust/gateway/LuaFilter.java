@@ -42,15 +42,21 @@ final class LuaFilter {
   private final LuaValue respond;
 
   LuaFilter() {
+    Globals globals = lua51Globals();
+    globals.load(EnvoyConfig.resource(PACKAGED_SOURCE), "rest_status.lua").call();
+    LuaValue fake = globals.load(EnvoyConfig.resource("/lua/fake_envoy.lua"), "fake_envoy.lua").call();
+    respond = fake.get("respond");
+  }
+
+  /** LuaJ's standard globals without the Lua 5.2-only functions LuaJIT (Envoy's Lua 5.1) lacks. */
+  static Globals lua51Globals() {
     Globals globals = JsePlatform.standardGlobals();
     for (String lua52Only : new String[] {"bit32", "rawlen"}) {
       globals.set(lua52Only, LuaValue.NIL);
     }
     globals.get("table").set("pack", LuaValue.NIL);
     globals.get("table").set("unpack", LuaValue.NIL);
-    globals.load(EnvoyConfig.resource(PACKAGED_SOURCE), "rest_status.lua").call();
-    LuaValue fake = globals.load(EnvoyConfig.resource("/lua/fake_envoy.lua"), "fake_envoy.lua").call();
-    respond = fake.get("respond");
+    return globals;
   }
 
   /** Runs envoy_on_response on a response with these headers and body (null: no body at all). */

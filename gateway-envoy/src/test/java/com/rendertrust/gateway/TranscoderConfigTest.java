@@ -126,6 +126,7 @@ class TranscoderConfigTest {
         "envoy.filters.http.jwt_authn",
         "envoy.filters.http.rbac",
         "envoy.filters.http.buffer",
+        "rendertrust.strict_json_bodies",
         "envoy.filters.http.lua",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.router");

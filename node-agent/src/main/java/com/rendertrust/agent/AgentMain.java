@@ -14,6 +14,7 @@ import com.rendertrust.agent.identity.IdentityStore;
 import com.rendertrust.agent.identity.NodeIdentity;
 import com.rendertrust.agent.identity.NodeKeys;
 import com.rendertrust.agent.jobs.InputFetcher;
+import com.rendertrust.agent.jobs.PinnedDownload;
 import com.rendertrust.agent.jobs.JobExecutor;
 import com.rendertrust.agent.jobs.ResultUploader;
 import com.rendertrust.agent.jobs.WorkDirs;
@@ -194,7 +195,8 @@ public final class AgentMain {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
       ReportOutbox outbox = new ReportOutbox(clock);
-      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()), outbox, new InputFetcher(http),
+      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()), outbox,
+          new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
           new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW),
           workDirs, config.jobTimeout(), timer, clock);
       JobDesk desk = new JobDesk(executor, outbox, plan.advertised(), version);

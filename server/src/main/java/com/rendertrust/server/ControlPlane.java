@@ -27,6 +27,7 @@ import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
 import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
+import com.rendertrust.server.platform.grpc.InputRulesInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
 import com.rendertrust.server.jobs.LedgerJobBilling;
 import com.rendertrust.server.nodes.JobNetwork;
@@ -211,7 +212,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Innermost first: success-status marking, then access control (authentication and the
+   * Innermost first: success-status marking, the input rules every message obeys (checked
+   * only for callers that passed access control), then access control (authentication and the
    * per-RPC policy, before any handler runs), then the error model, which also answers access
    * failures, then metrics, so metrics see the final (mapped) status of every call.
    */
@@ -221,6 +223,7 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201)),
+        new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public record CommandLine(Optional<String> command, Map<Setting, String> flags, boolean help, boolean json) {
 
-  private static final Set<Setting> BARE_TRUE = Set.of(Setting.KEEP_WORK_DIRS);
+  private static final Set<Setting> BARE_TRUE = Set.of(Setting.KEEP_WORK_DIRS, Setting.ALLOW_PRIVATE_INPUTS);
 
   public CommandLine {
     flags = Map.copyOf(flags);

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param capabilities the job types the operator wants to offer; empty = everything available
  * @param blender the Blender executable, already resolved against PATH; empty = render is off
  * @param commands operator command templates: job type -> argv with placeholders
+ * @param allowPrivateInputs download {@code payload_ref} URLs on private addresses too (lab setups)
  */
 public record AgentConfig(
     Path configDir,
@@ -36,7 +37,8 @@ public record AgentConfig(
     Duration reconnectInitial,
     Duration reconnectMax,
     Duration keepAlive,
-    Duration rpcTimeout) {
+    Duration rpcTimeout,
+    boolean allowPrivateInputs) {
 
   public AgentConfig {
     Objects.requireNonNull(configDir, "configDir");
@@ -58,7 +60,7 @@ public record AgentConfig(
   public AgentConfig withHealthPort(int port) {
     return new AgentConfig(configDir, server, name, capabilities, operatorToken, slots, healthBind, port,
         drainGrace, jobTimeout, workDir, keepWorkDirs, blender, commands, logLevel, reconnectInitial,
-        reconnectMax, keepAlive, rpcTimeout);
+        reconnectMax, keepAlive, rpcTimeout, allowPrivateInputs);
   }
 
   /** Never prints the operator token: the config is logged at startup. */
@@ -70,6 +72,6 @@ public record AgentConfig(
         + ", health=" + healthBind + ":" + healthPort + ", drainGrace=" + drainGrace + ", jobTimeout=" + jobTimeout
         + ", workDir=" + workDir + ", keepWorkDirs=" + keepWorkDirs + ", blender=" + blender.map(Path::toString).orElse("<off>")
         + ", commands=" + commands.keySet() + ", logLevel=" + logLevel + ", reconnect=" + reconnectInitial + ".." + reconnectMax
-        + ", keepAlive=" + keepAlive + ", rpcTimeout=" + rpcTimeout + "]";
+        + ", keepAlive=" + keepAlive + ", rpcTimeout=" + rpcTimeout + ", allowPrivateInputs=" + allowPrivateInputs + "]";
   }
 }

@@ -59,6 +59,7 @@ public final class AgentConfigLoader {
     Duration jobTimeout = Duration.ofSeconds(integer(Setting.JOB_TIMEOUT, file, 1, 7 * 86_400).orElse(3600));
     Path workDir = text(Setting.WORK_DIR, file).map(v -> expandHome(v.text())).orElse(configDir.resolve("work"));
     boolean keepWorkDirs = bool(Setting.KEEP_WORK_DIRS, file).orElse(false);
+    boolean allowPrivateInputs = bool(Setting.ALLOW_PRIVATE_INPUTS, file).orElse(false);
     Optional<Path> blender = blender(file);
     Map<String, List<String>> commands = commands(file);
     String logLevel = logLevel(file);
@@ -73,7 +74,7 @@ public final class AgentConfigLoader {
 
     return new AgentConfig(configDir, server, name, capabilities, operatorToken, slots, healthBind, healthPort,
         drainGrace, jobTimeout, workDir, keepWorkDirs, blender, commands, logLevel, reconnectInitial, reconnectMax,
-        keepAlive, rpcTimeout);
+        keepAlive, rpcTimeout, allowPrivateInputs);
   }
 
   private Path configDir() {

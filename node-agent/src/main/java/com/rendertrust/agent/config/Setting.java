@@ -32,6 +32,8 @@ public enum Setting {
       "where each job gets its own working directory"),
   KEEP_WORK_DIRS("keep-work-dirs", "RT_AGENT_KEEP_WORK_DIRS", "keep_work_dirs", "false",
       "keep job working directories after the job (debugging)"),
+  ALLOW_PRIVATE_INPUTS("allow-private-inputs", "RT_AGENT_ALLOW_PRIVATE_INPUTS", "allow_private_inputs", "false",
+      "download payload_ref URLs on loopback, private and link-local addresses too (lab setups only)"),
   BLENDER("blender", "RT_AGENT_BLENDER", "blender", "`blender` on PATH",
       "Blender executable for render jobs; `off` disables render"),
   LOG_LEVEL("log-level", "RT_AGENT_LOG_LEVEL", "log_level", "INFO", "ERROR, WARN, INFO, DEBUG or TRACE"),

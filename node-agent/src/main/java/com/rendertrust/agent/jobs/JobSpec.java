@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param taskId the task this dispatch runs; empty from servers that predate tasks
  * @param frames the task's frames (render jobs); empty when the dispatch names none
  * @param outputs one presigned PUT per output (frame); empty for single-output jobs, which use {@code uploadUrl}
+ * @param inputUrl a presigned GET of the job's input that the server issued (trusted, unlike the
+ *     user-chosen {@code payloadRef}); empty if none
  */
 public record JobSpec(
     String jobId,
@@ -32,7 +34,8 @@ public record JobSpec(
     Duration maxRuntime,
     String taskId,
     Optional<FrameRange> frames,
-    List<OutputTarget> outputs) {
+    List<OutputTarget> outputs,
+    String inputUrl) {
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -44,13 +47,14 @@ public record JobSpec(
     Objects.requireNonNull(taskId, "taskId");
     Objects.requireNonNull(frames, "frames");
     outputs = List.copyOf(outputs);
+    Objects.requireNonNull(inputUrl, "inputUrl");
   }
 
   /** A single-task, single-output job (every job type but a framed render). */
   public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
       String uploadUrl, Optional<Instant> deadline, Duration maxRuntime) {
     this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, "", Optional.empty(),
-        List.of());
+        List.of(), "");
   }
 
   /** Where the output of {@code frame} goes, if the dispatch named a target for it. */

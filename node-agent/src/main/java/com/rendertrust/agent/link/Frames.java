@@ -33,7 +33,7 @@ final class Frames {
     }
     return new JobSpec(dispatch.getJobId(), dispatch.getAssignmentId(), dispatch.getJobType(), dispatch.getPayloadRef(),
         payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())),
-        dispatch.getTaskId(), frames(dispatch), outputs(dispatch));
+        dispatch.getTaskId(), frames(dispatch), outputs(dispatch), dispatch.getInputUrl());
   }
 
   /** The task's frames; none when the dispatch carries no step (a job without frames, or an older server). */

@@ -9,8 +9,10 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * {@code echo}: returns its input unchanged, to check the whole path from submission to download.
- * The result is, in order of precedence: the bytes of the downloaded {@code payload_ref}; the
- * payload's {@code message} string (UTF-8); otherwise the payload as compact JSON with sorted keys.
+ * The result is, in order of precedence: the bytes of the downloaded {@code payload_ref} (an
+ * http(s) URL); the payload's {@code message} string (UTF-8); with an empty payload, the
+ * {@code payload_ref} string itself (earlier clients send references that are not URLs and expect
+ * them back); otherwise the payload as compact JSON with sorted keys.
  */
 public final class EchoPlugin implements JobPlugin {
 
@@ -27,14 +29,20 @@ public final class EchoPlugin implements JobPlugin {
     if (context.inputFile().isPresent()) {
       Files.copy(context.inputFile().get(), context.outputFile(), StandardCopyOption.REPLACE_EXISTING);
     } else {
-      JsonNode payload = context.payload();
-      JsonNode message = payload.get("message");
-      byte[] bytes = message != null && message.isTextual()
-          ? message.asText().getBytes(StandardCharsets.UTF_8)
-          : json.writeValueAsBytes(json.treeToValue(payload, Object.class));
-      Files.write(context.outputFile(), bytes);
+      Files.write(context.outputFile(), inline(context.payload(), context.job().payloadRef()));
     }
     context.progress(100, "echoed");
     return new PluginOutput(context.outputFile());
+  }
+
+  private byte[] inline(JsonNode payload, String payloadRef) throws Exception {
+    JsonNode message = payload.get("message");
+    if (message != null && message.isTextual()) {
+      return message.asText().getBytes(StandardCharsets.UTF_8);
+    }
+    if (payload.isEmpty() && !payloadRef.isEmpty()) {
+      return payloadRef.getBytes(StandardCharsets.UTF_8);
+    }
+    return json.writeValueAsBytes(json.treeToValue(payload, Object.class));
   }
 }

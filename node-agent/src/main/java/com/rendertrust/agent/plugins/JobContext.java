@@ -83,7 +83,7 @@ public final class JobContext {
     return workDir.resolve("input.json");
   }
 
-  /** The downloaded {@code payload_ref} (http/https references only). */
+  /** The downloaded input: the server-issued {@code input_url}, else an http(s) {@code payload_ref}. */
   public Optional<Path> inputFile() {
     return inputFile;
   }

@@ -27,4 +27,14 @@ public final class PluginFailure extends Exception {
   public ErrorCode code() {
     return code;
   }
+
+  /** The job's input could not be had (download failed); another attempt may succeed. */
+  public static PluginFailure inputUnavailable(String message) {
+    return new PluginFailure(ErrorCode.INPUT_UNAVAILABLE, message);
+  }
+
+  /** The job's input reference is unusable (not a valid URL, or one this node must not fetch). */
+  public static PluginFailure invalidInput(String message) {
+    return new PluginFailure(ErrorCode.INVALID_INPUT, message);
+  }
 }

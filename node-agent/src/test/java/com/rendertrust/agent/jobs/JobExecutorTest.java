@@ -98,7 +98,7 @@ class JobExecutorTest {
     });
     HttpClient http = HttpClient.newHttpClient();
     executor = new JobExecutor(2, new PluginRegistry(List.of(new EchoPlugin(), crashing, recursing, held, frames)), reports,
-        new InputFetcher(http), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
+        new InputFetcher(http, new PinnedDownload(false)), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
         new WorkDirs(work, false), Duration.ofMinutes(1), timer, Clock.systemUTC());
   }
 
@@ -206,7 +206,7 @@ class JobExecutorTest {
 
   private JobSpec task(String jobId, String taskId, String assignmentId, String type) {
     return new JobSpec(jobId, assignmentId, type, "", "{\"message\":\"" + assignmentId + "\"}", store.uploadUrl(assignmentId),
-        Optional.empty(), Duration.ZERO, taskId, Optional.empty(), List.of());
+        Optional.empty(), Duration.ZERO, taskId, Optional.empty(), List.of(), "");
   }
 
   /** A task of frames 1 and 2, each with its own target. */
@@ -215,7 +215,7 @@ class JobExecutorTest {
         store.uploadUrl("f/frame_000" + frame + ".png"), Map.of("content-type", "image/png", "x-amz-meta-frame", "" + frame)))
         .toList();
     return new JobSpec("job-f", assignmentId, "frames", "", payload, "", Optional.empty(), Duration.ZERO, "t1",
-        Optional.of(new FrameRange(1, 2, 1)), targets);
+        Optional.of(new FrameRange(1, 2, 1)), targets, "");
   }
 
   private interface Body {

@@ -124,6 +124,6 @@ class ReportOutboxTest {
 
   private static JobSpec task(String assignmentId, String taskId) {
     return new JobSpec("job", assignmentId, "render", "", "{}", "", Optional.empty(), Duration.ZERO, taskId, Optional.empty(),
-        List.of());
+        List.of(), "");
   }
 }

@@ -74,11 +74,40 @@ class JobExecutionTest extends RunningAgentTestBase {
   }
 
   @Test
+  void echoWithAnEmptyPayloadReturnsAPayloadRefThatIsNoUrlAsItIs() throws Exception {
+    fixture.start();
+    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+
+    stream.dispatch(dispatch("ref-only", "echo", null, store.uploadUrl("ref-only"))
+        .setPayloadRef("s3://scenes/castle.blend").build());
+    stream.dispatch(dispatch("ref-empty-object", "echo", "{}", store.uploadUrl("ref-empty-object"))
+        .setPayloadRef("hello from an earlier client").build());
+    stream.dispatch(dispatch("ref-and-message", "echo", "{\"message\":\"the message wins\"}",
+        store.uploadUrl("ref-and-message")).setPayloadRef("s3://scenes/castle.blend").build());
+    stream.dispatch(dispatch("ref-and-payload", "echo", "{\"frame\":7}", store.uploadUrl("ref-and-payload"))
+        .setPayloadRef("s3://scenes/castle.blend").build());
+    stream.dispatch(dispatch("nothing", "echo", null, store.uploadUrl("nothing")).build());
+
+    for (String job : List.of("ref-only", "ref-empty-object", "ref-and-message", "ref-and-payload", "nothing")) {
+      assertCompleted(awaitResult(stream, job));
+    }
+    assertThat(resultText("ref-only")).isEqualTo("s3://scenes/castle.blend");
+    assertThat(resultText("ref-empty-object")).isEqualTo("hello from an earlier client");
+    assertThat(resultText("ref-and-message")).isEqualTo("the message wins");
+    assertThat(resultText("ref-and-payload")).isEqualTo("{\"frame\":7}");
+    assertThat(resultText("nothing")).isEqualTo("{}");
+  }
+
+  private String resultText(String jobId) {
+    return new String(store.result(jobId).orElseThrow(), StandardCharsets.UTF_8);
+  }
+
+  @Test
   void aBinaryInputFromPayloadRefComesBackByteForByte() throws Exception {
     byte[] input = new byte[300_000];
     new Random(42).nextBytes(input);
     store.putInput("scene.bin", input);
-    fixture.start();
+    fixture.start("--allow-private-inputs"); // the store serves inputs on 127.0.0.1
     FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-bin", "echo", null, store.uploadUrl("job-bin")).setPayloadRef(store.inputUrl("scene.bin")).build());

@@ -27,6 +27,8 @@ public final class PresignedStore implements AutoCloseable {
   private final Map<String, byte[]> results = new ConcurrentHashMap<>();
   private final Map<String, byte[]> inputs = new ConcurrentHashMap<>();
   private final List<Upload> uploads = new CopyOnWriteArrayList<>();
+  private final List<String> inputRequests = new CopyOnWriteArrayList<>();
+  private final Map<String, String> redirects = new ConcurrentHashMap<>();
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile int failureStatus = 500;
 
@@ -60,7 +62,15 @@ public final class PresignedStore implements AutoCloseable {
     });
     server.createContext("/inputs/", exchange -> {
       try (exchange) {
-        byte[] body = inputs.get(exchange.getRequestURI().getPath().substring("/inputs/".length()));
+        String name = exchange.getRequestURI().getPath().substring("/inputs/".length());
+        inputRequests.add(name + " Host: " + exchange.getRequestHeaders().getFirst("Host"));
+        String redirect = redirects.get(name);
+        if (redirect != null) {
+          exchange.getResponseHeaders().set("Location", redirect);
+          exchange.sendResponseHeaders(302, -1);
+          return;
+        }
+        byte[] body = inputs.get(name);
         if (body == null) {
           exchange.sendResponseHeaders(404, -1);
           return;
@@ -79,6 +89,21 @@ public final class PresignedStore implements AutoCloseable {
 
   public String inputUrl(String name) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/inputs/" + name;
+  }
+
+  /** The input URL of {@code name} with another host name for this store (it listens on 127.0.0.1). */
+  public String inputUrl(String host, String name) {
+    return "http://" + host + ":" + server.getAddress().getPort() + "/inputs/" + name;
+  }
+
+  /** {@code GET /inputs/<name>} answers 302 to {@code location}. */
+  public void redirectInput(String name, String location) {
+    redirects.put(name, location);
+  }
+
+  /** Every input GET so far, as {@code "<name> Host: <host header>"}. */
+  public List<String> inputRequests() {
+    return List.copyOf(inputRequests);
   }
 
   public void putInput(String name, byte[] body) {

@@ -1,5 +1,6 @@
 package com.rendertrust.server.credits;
 
+import com.rendertrust.server.platform.input.InputRules;
 import com.rendertrust.api.v1.CreateCheckoutRequest;
 import com.rendertrust.api.v1.CreateCheckoutResponse;
 import com.rendertrust.api.v1.CreditPackage;
@@ -45,7 +46,8 @@ public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImpl
   @Override
   public void listHistory(ListHistoryRequest request, StreamObserver<ListHistoryResponse> responses) {
     UUID userId = CallerContext.requireUser();
-    HistoryPage page = credits.history(userId, request.getLimit(), request.getOffset());
+    HistoryPage page = credits.history(userId,
+        InputRules.pagingParameter("limit", request.hasLimit(), request.getLimit()), request.getOffset());
     ListHistoryResponse.Builder response = ListHistoryResponse.newBuilder().setCount(page.total());
     page.entries().forEach(entry -> response.addEntries(CreditProtos.entry(entry)));
     responses.onNext(response.build());

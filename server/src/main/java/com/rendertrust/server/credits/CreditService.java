@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
@@ -18,23 +19,23 @@ public final class CreditService {
   public static final int DEFAULT_PAGE_SIZE = 50;
   public static final int MAX_PAGE_SIZE = 200;
 
-  private final DSLContext dsl;
   private final Transactions transactions;
   private final LedgerStore store = new LedgerStore();
 
   public CreditService(DSLContext dsl) {
-    this.dsl = dsl;
     this.transactions = new Transactions(dsl);
   }
 
   /** The user's posted balance (active holds not subtracted). */
   public CreditAmount balance(UUID userId) {
-    return store.find(dsl, userId, AccountKind.USER).map(Account::balance).orElse(CreditAmount.ZERO);
+    return transactions.repeatable(dsl -> store.find(dsl, userId, AccountKind.USER))
+        .map(Account::balance).orElse(CreditAmount.ZERO);
   }
 
   /** Balance minus active holds: what the next deduction or job hold may use. */
   public CreditAmount available(UUID userId) {
-    return store.find(dsl, userId, AccountKind.USER).map(Account::available).orElse(CreditAmount.ZERO);
+    return transactions.repeatable(dsl -> store.find(dsl, userId, AccountKind.USER))
+        .map(Account::available).orElse(CreditAmount.ZERO);
   }
 
   /**
@@ -50,9 +51,9 @@ public final class CreditService {
       throw new DomainException(Reason.VALIDATION_FAILED, "offset must not be negative", Map.of("field", "offset"));
     }
     int pageSize = limit == 0 ? DEFAULT_PAGE_SIZE : limit;
-    return store.find(dsl, userId, AccountKind.USER)
+    return transactions.repeatable(dsl -> store.find(dsl, userId, AccountKind.USER)
         .map(account -> store.history(dsl, account.id(), pageSize, offset))
-        .orElseGet(() -> new HistoryPage(List.of(), 0));
+        .orElseGet(() -> new HistoryPage(List.of(), 0)));
   }
 
   /**
@@ -65,9 +66,12 @@ public final class CreditService {
    * lookup only runs on the rare paths (replay, conflict, refusal).
    */
   public LedgerEntry deduct(UUID userId, Deduction deduction) {
-    LedgerStore.Debit debit = transactions.singleStatement(dsl -> store.debitUser(dsl, new LedgerStore.UserDebit(
+    Function<DSLContext, LedgerStore.Debit> debitStatement = dsl -> store.debitUser(dsl, new LedgerStore.UserDebit(
         userId, SystemAccounts.platformRevenueFor(userId), deduction.amount(), EntrySource.USAGE,
-        ReferenceOrigin.CLIENT, deduction.referenceId(), deduction.description())));
+        ReferenceOrigin.CLIENT, deduction.referenceId(), deduction.description()));
+    // With a reference, a repeat after a lost answer is a replay (REFERENCE_TAKEN), never a second charge.
+    LedgerStore.Debit debit = deduction.referenceId().isPresent()
+        ? transactions.repeatable(debitStatement) : transactions.singleStatement(debitStatement);
     return switch (debit.outcome()) {
       case POSTED -> debit.userLeg().orElseThrow();
       case NO_ACCOUNT -> throw insufficient(CreditAmount.ZERO, deduction.amount());
@@ -83,7 +87,7 @@ public final class CreditService {
     if (deduction.referenceId().isEmpty()) {
       return Optional.empty();
     }
-    return transactions.singleStatement(dsl -> store.find(dsl, userId, AccountKind.USER)
+    return transactions.repeatable(dsl -> store.find(dsl, userId, AccountKind.USER)
         .flatMap(account -> store.findByReference(dsl, account.id(), EntrySource.USAGE, ReferenceOrigin.CLIENT,
             deduction.referenceId().get())))
         .map(earlier -> sameAmountOrConflict(earlier, deduction.amount()));

@@ -3,6 +3,9 @@ package com.rendertrust.server.credits;
 import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
 import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
 
+import com.rendertrust.server.db.Routines;
+import com.rendertrust.server.db.tables.records.CreditHoldCaptureRecord;
+import com.rendertrust.server.db.tables.records.CreditHoldPlaceRecord;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -68,16 +71,15 @@ public final class JobHolds {
     if (!amount.isPositive()) {
       return holdNothing(tx, jobId, userId, amount);
     }
-    Record row = tx.fetchSingle("SELECT outcome, available FROM credit_hold_place({0}, {1}, {2})",
-        DSL.val(jobId), DSL.val(userId), DSL.val(amount.units()));
-    CreditAmount available = new CreditAmount(row.get(1, Long.class));
-    return switch (row.get(0, String.class)) {
+    CreditHoldPlaceRecord row = tx.selectFrom(Routines.creditHoldPlace(jobId, userId, amount.units())).fetchSingle();
+    CreditAmount available = new CreditAmount(row.getAvailable());
+    return switch (row.getOutcome()) {
       case "HELD" -> new Hold(jobId, userId, amount, HoldStatus.ACTIVE, Optional.empty(), Optional.empty());
       case "EXISTS" -> sameHoldOrConflict(find(tx, jobId).orElseThrow(), userId, amount);
       case "NO_ACCOUNT" -> find(tx, jobId).map(existing -> sameHoldOrConflict(existing, userId, amount))
           .orElseThrow(() -> CreditService.insufficient(CreditAmount.ZERO, amount));
       case "INSUFFICIENT" -> throw CreditService.insufficient(available, amount);
-      default -> throw new IllegalStateException("credit_hold_place answered " + row.get(0, String.class));
+      default -> throw new IllegalStateException("credit_hold_place answered " + row.getOutcome());
     };
   }
 
@@ -124,14 +126,12 @@ public final class JobHolds {
    */
   public Hold captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorId) {
     UUID operatorAccount = operatorId == null ? null : operatorAccount(tx, operatorId);
-    Record row = tx.fetchSingle("""
-            SELECT outcome, usage_entry_id, amount FROM credit_hold_capture({0}, {1}, {2}, {3}, {4}, {5})""",
-        DSL.val(jobId), DSL.val(userId), DSL.val(SystemAccounts.jobHoldsFor(userId)),
-        DSL.val(SystemAccounts.platformRevenueFor(userId)), DSL.val(operatorAccount, UUID.class),
-        DSL.val(operatorSharePercent));
-    if ("CAPTURED".equals(row.get(0, String.class))) {
-      return new Hold(jobId, userId, new CreditAmount(row.get(2, Long.class)), HoldStatus.CAPTURED,
-          Optional.ofNullable(operatorId), Optional.ofNullable(row.get(1, UUID.class)));
+    CreditHoldCaptureRecord row = tx.selectFrom(Routines.creditHoldCapture(jobId, userId,
+        SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), operatorAccount,
+        operatorSharePercent)).fetchSingle();
+    if ("CAPTURED".equals(row.getOutcome())) {
+      return new Hold(jobId, userId, new CreditAmount(row.getAmount()), HoldStatus.CAPTURED,
+          Optional.ofNullable(operatorId), Optional.ofNullable(row.getUsageEntryId()));
     }
     Hold hold = lockHold(tx, jobId);
     return switch (hold.status()) {

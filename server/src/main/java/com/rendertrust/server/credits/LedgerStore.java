@@ -4,13 +4,14 @@ import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
 import static com.rendertrust.server.db.Tables.CREDIT_ENTRIES;
 import static com.rendertrust.server.db.Tables.CREDIT_TRANSFERS;
 
-import java.time.OffsetDateTime;
+import com.rendertrust.server.db.Routines;
+import com.rendertrust.server.db.tables.records.CreditDebitUserRecord;
+import com.rendertrust.server.db.tables.records.CreditPostRecord;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.impl.DSL;
 
 /**
  * The ledger's SQL, always inside a caller's transaction ({@code tx}). Posting writes one
@@ -101,20 +102,16 @@ final class LedgerStore {
   Optional<PostedTransfer> postOnce(DSLContext tx, TransferRequest request) {
     UUID transferId = UUID.randomUUID();
     UUID referenceEntryId = UUID.randomUUID();
-    Optional<Record> leg = tx.fetchOptional("""
-            SELECT entry_id, entry_seq, entry_balance_after, entry_created_at
-              FROM credit_post({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10})""",
-        DSL.val(transferId), DSL.val(request.debitAccount()), DSL.val(request.creditAccount()),
-        DSL.val(request.amount().units()), DSL.val(request.source().name()), DSL.val(request.origin().name()),
-        DSL.val(request.referenceAccount()), DSL.val(request.referenceId().orElse(null), String.class),
-        DSL.val(request.description().orElse(null), String.class), DSL.val(referenceEntryId),
-        DSL.val(UUID.randomUUID()));
+    Optional<CreditPostRecord> leg = tx.selectFrom(Routines.creditPost(transferId, request.debitAccount(),
+            request.creditAccount(), request.amount().units(), request.source().name(), request.origin().name(),
+            request.referenceAccount(), request.referenceId().orElse(null), request.description().orElse(null),
+            referenceEntryId, UUID.randomUUID()))
+        .fetchOptional();
     return leg.map(row -> {
       boolean referenceIsDebit = request.referenceAccount().equals(request.debitAccount());
-      LedgerEntry entry = new LedgerEntry(referenceEntryId, row.get(1, Long.class), request.amount(),
+      LedgerEntry entry = new LedgerEntry(referenceEntryId, row.getEntrySeq(), request.amount(),
           referenceIsDebit ? Direction.DEBIT : Direction.CREDIT, request.source(), request.referenceId(),
-          new CreditAmount(row.get(2, Long.class)), request.description(),
-          row.get(3, OffsetDateTime.class).toInstant());
+          new CreditAmount(row.getEntryBalanceAfter()), request.description(), row.getEntryCreatedAt().toInstant());
       return new PostedTransfer(transferId, request.amount(), entry);
     });
   }
@@ -136,19 +133,16 @@ final class LedgerStore {
    */
   Debit debitUser(DSLContext dsl, UserDebit request) {
     UUID userEntryId = UUID.randomUUID();
-    Record row = dsl.fetchSingle("""
-            SELECT outcome, available, entry_seq, entry_balance_after, entry_created_at
-              FROM credit_debit_user({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9})""",
-        DSL.val(request.ownerId()), DSL.val(request.creditAccount()), DSL.val(request.amount().units()),
-        DSL.val(request.source().name()), DSL.val(request.origin().name()),
-        DSL.val(request.referenceId().orElse(null), String.class),
-        DSL.val(request.description().orElse(null), String.class), DSL.val(UUID.randomUUID()),
-        DSL.val(userEntryId), DSL.val(UUID.randomUUID()));
-    DebitOutcome outcome = DebitOutcome.valueOf(row.get(0, String.class));
+    CreditDebitUserRecord row = dsl.selectFrom(Routines.creditDebitUser(request.ownerId(), request.creditAccount(),
+            request.amount().units(), request.source().name(), request.origin().name(),
+            request.referenceId().orElse(null), request.description().orElse(null), UUID.randomUUID(), userEntryId,
+            UUID.randomUUID()))
+        .fetchSingle();
+    DebitOutcome outcome = DebitOutcome.valueOf(row.getOutcome());
     Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
-        userEntryId, row.get(2, Long.class), request.amount(), Direction.DEBIT, request.source(), request.referenceId(),
-        new CreditAmount(row.get(3, Long.class)), request.description(), row.get(4, OffsetDateTime.class).toInstant()));
-    return new Debit(outcome, new CreditAmount(row.get(1, Long.class)), leg);
+        userEntryId, row.getEntrySeq(), request.amount(), Direction.DEBIT, request.source(), request.referenceId(),
+        new CreditAmount(row.getEntryBalanceAfter()), request.description(), row.getEntryCreatedAt().toInstant()));
+    return new Debit(outcome, new CreditAmount(row.getAvailable()), leg);
   }
 
   /** {@link #postOnce} for transfers whose reference cannot have been used before (checked by the caller). */

@@ -49,7 +49,7 @@ final class TextFields {
         || Character.getType(codePoint) == Character.FORMAT && codePoint != 0x200D;
   }
 
-  private static DomainException invalid(String field, String detail) {
+  static DomainException invalid(String field, String detail) {
     return new DomainException(Reason.VALIDATION_FAILED, detail, Map.of("field", field));
   }
 }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.jobs;
 
+import com.rendertrust.server.platform.input.InputRules;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
@@ -69,7 +70,8 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> responses) {
-    JobPage page = jobs.list(CallerContext.requireUser(), request.getStatus(), request.getLimit(), request.getOffset());
+    JobPage page = jobs.list(CallerContext.requireUser(), request.getStatus(),
+        InputRules.pagingParameter("limit", request.hasLimit(), request.getLimit()), request.getOffset());
     ListJobsResponse.Builder response = ListJobsResponse.newBuilder().setCount(page.count());
     page.jobs().forEach(job -> response.addJobs(toProto(job)));
     responses.onNext(response.build());

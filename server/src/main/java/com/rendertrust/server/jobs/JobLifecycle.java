@@ -114,8 +114,23 @@ public final class JobLifecycle {
    * billing failure.
    */
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage) {
-    OffsetDateTime now = now();
-    Finish finish = new Finish(nodeId, jobId, assignmentId, completed, errorMessage, now);
+    return end(new Finish(nodeId, jobId, assignmentId, completed, errorMessage,
+        completed ? SlotRelease.SUCCESS : SlotRelease.FAILURE, now()));
+  }
+
+  /**
+   * The server could not build the job's dispatch for its node (e.g. a stored payload no node
+   * message can carry): the job ends FAILED with its hold released, and the node's slot is freed
+   * without counting against the node, so one bad job never blocks a node.
+   */
+  public ReportOutcome undeliverable(UUID nodeId, UUID jobId, UUID assignmentId, String reason) {
+    return end(new Finish(nodeId, jobId, assignmentId, false, reason, SlotRelease.NEUTRAL, now()));
+  }
+
+  private ReportOutcome end(Finish finish) {
+    UUID nodeId = finish.nodeId();
+    UUID jobId = finish.jobId();
+    UUID assignmentId = finish.assignmentId();
     Finished done;
     boolean settled = true;
     try {
@@ -139,7 +154,7 @@ public final class JobLifecycle {
   }
 
   private record Finish(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
-      OffsetDateTime now) {
+      SlotRelease release, OffsetDateTime now) {
   }
 
   private record Finished(ReportOutcome outcome, int refilled) {
@@ -179,8 +194,7 @@ public final class JobLifecycle {
     }
     update.where(JOBS.ID.eq(jobId)).execute();
     endAssignment(tx, finish.assignmentId(), finish.completed() ? "COMPLETED" : "FAILED", finish.now());
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(),
-        finish.completed() ? SlotRelease.SUCCESS : SlotRelease.FAILURE, finish.now());
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), finish.now());
     return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed));
   }
 

@@ -12,11 +12,11 @@ import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.platform.net.InputUrlPolicy;
 import com.rendertrust.server.storage.ResultStore;
 import java.net.URI;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -52,6 +52,8 @@ public final class JobService {
   private final ResultStore results;
   private final StorageConfig storage;
   private final SubmissionGate gate;
+  /** payload_ref URLs are fetched by nodes: none may point into a private network. */
+  private final InputUrlPolicy inputUrls;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage) {
@@ -72,6 +74,7 @@ public final class JobService {
     this.results = results;
     this.storage = storage;
     this.gate = gate;
+    this.inputUrls = new InputUrlPolicy(config.allowPrivateInputUrls());
   }
 
   /**
@@ -81,6 +84,7 @@ public final class JobService {
    */
   public DispatchOutcome submit(UUID userId, JobSubmission submission) {
     ValidSubmission valid = SubmissionRules.validate(submission);
+    valid.payloadRef().ifPresent(ref -> inputUrls.check("payload_ref", ref));
     return gate.through(() -> admitted(userId, valid));
   }
 
@@ -162,17 +166,15 @@ public final class JobService {
       throw DomainException.validation("offset must not be negative");
     }
     int pageSize = limit == 0 ? DEFAULT_PAGE : limit;
-    DSLContext dsl = database.dsl();
-    List<Job> jobs = dsl.selectFrom(JOBS).where(condition)
+    Condition filter = condition;
+    return transactions.repeatable(dsl -> new JobPage(dsl.selectFrom(JOBS).where(filter)
         .orderBy(JOBS.CREATED_AT.desc(), JOBS.ID.desc())
         .limit(pageSize).offset(offset)
-        .fetch(JobRows::toJob);
-    int count = dsl.fetchCount(JOBS, condition);
-    return new JobPage(jobs, count);
+        .fetch(JobRows::toJob), dsl.fetchCount(JOBS, filter)));
   }
 
   public Job get(UUID userId, String jobId) {
-    return JobRows.toJob(owned(database.dsl(), userId, jobId, false));
+    return JobRows.toJob(transactions.repeatable(dsl -> owned(dsl, userId, jobId, false)));
   }
 
   /** QUEUED or DISPATCHED -> CANCELLED; releases the hold and withdraws the job from its node. */
@@ -209,7 +211,7 @@ public final class JobService {
   }
 
   public ResultLink result(UUID userId, String jobId) {
-    JobsRecord job = owned(database.dsl(), userId, jobId, false);
+    JobsRecord job = transactions.repeatable(dsl -> owned(dsl, userId, jobId, false));
     if (!JobStatus.COMPLETED.name().equals(job.getStatus()) || job.getResultRef() == null) {
       throw new DomainException(Reason.RESULT_NOT_AVAILABLE, "job result not available: "
           + (JobStatus.COMPLETED.name().equals(job.getStatus()) ? "no result stored" : "job is not completed"));
@@ -298,9 +300,9 @@ public final class JobService {
   }
 
   private Optional<JobsRecord> findByKey(UUID userId, String key) {
-    return database.dsl().selectFrom(JOBS)
+    return transactions.repeatable(dsl -> dsl.selectFrom(JOBS)
         .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key)))
-        .fetchOptional();
+        .fetchOptional());
   }
 
   /**

@@ -1,5 +1,6 @@
 package com.rendertrust.server.ledger;
 
+import com.rendertrust.server.platform.input.InputRules;
 import com.rendertrust.api.v1.Anchor;
 import com.rendertrust.api.v1.GetProofRequest;
 import com.rendertrust.api.v1.GetProofResponse;
@@ -62,7 +63,8 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
   @Override
   public void listAnchors(ListAnchorsRequest request, StreamObserver<ListAnchorsResponse> responses) {
     CallerContext.requireUser();
-    AnchorPage page = anchors.list(request.getPage(), request.getPerPage(),
+    AnchorPage page = anchors.list(InputRules.pagingParameter("page", request.hasPage(), request.getPage()),
+        InputRules.pagingParameter("per_page", request.hasPerPage(), request.getPerPage()),
         request.hasSince() ? Optional.of(request.getSince()) : Optional.empty());
     ListAnchorsResponse.Builder response = ListAnchorsResponse.newBuilder()
         .setCount(page.count())

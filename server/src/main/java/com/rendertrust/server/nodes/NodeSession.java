@@ -267,7 +267,11 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         sendCancel(assignment.jobId(), told, "assignment withdrawn");
       }
       if (assignment.status() == JobStatus.DISPATCHED) {
-        send(dispatchFrame(assignment));
+        Optional<ConnectResponse> frame = deliverable(assignment);
+        if (frame.isEmpty()) {
+          continue;
+        }
+        send(frame.get());
       }
       known.put(assignment.jobId(), assignment.assignmentId());
     }
@@ -285,6 +289,22 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
         sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
       }
+    }
+  }
+
+  /**
+   * The dispatch of {@code assignment}, or empty when it cannot be built (its stored payload is
+   * beyond what a node message can carry): that job fails, with its hold released, instead of
+   * failing every sync of this node and blocking its slot.
+   */
+  private Optional<ConnectResponse> deliverable(ActiveAssignment assignment) {
+    try {
+      return Optional.of(dispatchFrame(assignment));
+    } catch (RuntimeException e) {
+      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
+      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
+          "the job could not be delivered to a node: its payload cannot be encoded");
+      return Optional.empty();
     }
   }
 

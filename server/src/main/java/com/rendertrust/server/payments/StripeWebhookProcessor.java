@@ -77,8 +77,8 @@ public final class StripeWebhookProcessor {
   public Outcome receive(byte[] body, Optional<String> signatureHeader) {
     StripeSignatureVerifier signatures = verifier.orElseThrow(() -> new DomainException(
         Reason.PAYMENTS_NOT_CONFIGURED, "the Stripe webhook secret is not configured on this server"));
+    signatures.verify(body, signatureHeader);
     String payload = new String(body, StandardCharsets.UTF_8);
-    signatures.verify(payload, signatureHeader);
     StripeEvent event = parser.parse(payload);
     Outcome outcome = transactions.inTransaction(tx -> {
       int recorded = tx.insertInto(STRIPE_EVENTS)

@@ -115,7 +115,7 @@ class CreditGrpcServiceTest {
   @Test
   void insufficientCreditsCarryAvailableAndRequested() {
     UUID user = funded(5);
-    assertThatThrownBy(() -> as(user).deduct(DeductRequest.newBuilder().setAmount("7.5").build()))
+    assertThatThrownBy(() -> as(user).deduct(DeductRequest.newBuilder().setAmount("7.5").setReferenceId("too-much").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
           ErrorInfo info = errorInfo(e);
@@ -138,11 +138,11 @@ class CreditGrpcServiceTest {
   void historyPagesNewestFirstWithTheTotalCount() {
     UUID user = funded(100);
     as(user).deduct(DeductRequest.newBuilder().setAmount("1").setReferenceId("a").build());
-    as(user).deduct(DeductRequest.newBuilder().setAmount("2").build());
+    as(user).deduct(DeductRequest.newBuilder().setAmount("2").setReferenceId("b").build());
     ListHistoryResponse page = as(user).listHistory(ListHistoryRequest.newBuilder().setLimit(2).build());
     assertThat(page.getCount()).isEqualTo(3);
     assertThat(page.getEntriesList()).extracting(e -> e.getAmount()).containsExactly("2.0000", "1.0000");
-    assertThat(page.getEntries(0).hasReferenceId()).isFalse();
+    assertThat(page.getEntries(0).getReferenceId()).isEqualTo("b");
     assertThat(page.getEntries(0).hasDescription()).isFalse();
     assertThat(as(user).listHistory(ListHistoryRequest.newBuilder().setOffset(2).build()).getEntries(0).getSource())
         .isEqualTo("ADJUSTMENT");

@@ -73,7 +73,7 @@ class CreditRestContractTest {
     UUID user = UUID.randomUUID();
     credits.adjust(user, CreditAmount.ofCredits(5), "seed", "grant");
 
-    HttpResponse<String> poor = post("/api/v1/credits/deduct", user, "{\"amount\":\"10.0000\"}");
+    HttpResponse<String> poor = post("/api/v1/credits/deduct", user, "{\"amount\":\"10.0000\",\"reference_id\":\"too-much\"}");
     assertThat(poor.statusCode()).isEqualTo(402);
     assertThat(Json.parse(poor.body())).isEqualTo(Json.parse(
         "{\"detail\":\"insufficient credits: 5.0000 available, 10.0000 requested\",\"available\":\"5.0000\","

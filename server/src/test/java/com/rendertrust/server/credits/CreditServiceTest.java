@@ -98,7 +98,7 @@ class CreditServiceTest {
   @Test
   void aUserWithoutAccountGets402WithZeroAvailableAndNoAccount() {
     LedgerSnapshot before = LedgerSnapshot.take(database.dsl());
-    assertThatThrownBy(() -> credits.deduct(UUID.randomUUID(), deduction("1", "")))
+    assertThatThrownBy(() -> credits.deduct(UUID.randomUUID(), deduction("1", "no-account")))
         .isInstanceOfSatisfying(DomainException.class,
             e -> assertThat(e.metadata()).containsEntry("available", "0.0000").containsEntry("requested", "1.0000"));
     assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
@@ -107,7 +107,7 @@ class CreditServiceTest {
   @Test
   void theWholeBalanceCanBeSpentToExactlyZero() {
     UUID user = fundedUser(3);
-    credits.deduct(user, deduction("3", ""));
+    credits.deduct(user, deduction("3", "everything"));
     assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO);
   }
 
@@ -154,10 +154,22 @@ class CreditServiceTest {
   }
 
   @Test
-  void withoutReferenceEveryCallDeductsAgain() {
+  void aDeductionWithoutReferenceIs422AndWritesNothing() {
     UUID user = fundedUser(10);
-    credits.deduct(user, deduction("1", ""));
-    credits.deduct(user, deduction("1", ""));
+    LedgerSnapshot before = LedgerSnapshot.take(database.dsl());
+    assertThatThrownBy(() -> credits.deduct(user, deduction("1", "")))
+        .isInstanceOfSatisfying(DomainException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.VALIDATION_FAILED);
+          assertThat(e.metadata()).containsEntry("field", "reference_id");
+        });
+    assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
+  }
+
+  @Test
+  void differentReferencesDeductAgain() {
+    UUID user = fundedUser(10);
+    credits.deduct(user, deduction("1", "first"));
+    credits.deduct(user, deduction("1", "second"));
     assertThat(credits.balance(user).toWire()).isEqualTo("8.0000");
   }
 
@@ -229,7 +241,7 @@ class CreditServiceTest {
   void historyDefaultsTo50AndCapsAt200() {
     UUID user = fundedUser(1000);
     for (int i = 0; i < 60; i++) {
-      credits.deduct(user, deduction("0.0001", ""));
+      credits.deduct(user, deduction("0.0001", "page-" + i));
     }
     assertThat(credits.history(user, 0, 0).entries()).hasSize(50);
     assertThat(credits.history(user, 200, 0).entries()).hasSize(61);

@@ -49,6 +49,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void privateInputUrlsAreRefusedUnlessAllowedExplicitlyEvenInDevelopment() {
+    assertThat(new ConfigLoader(Map.of()).load(true).jobs().allowPrivateInputUrls()).isFalse();
+    assertThat(new ConfigLoader(Map.of()).load(false).jobs().allowPrivateInputUrls()).isFalse();
+    assertThat(new ConfigLoader(Map.of("RT_ALLOW_PRIVATE_INPUT_URLS", "true")).load(true).jobs()
+        .allowPrivateInputUrls()).isTrue();
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("RT_ALLOW_PRIVATE_INPUT_URLS", "yes please")).load(true))
+        .hasMessageContaining("RT_ALLOW_PRIVATE_INPUT_URLS");
+  }
+
+  @Test
   void jobAndStorageSettingsComeFromTheEnvironment() {
     ServerConfig config = new ConfigLoader(Map.ofEntries(
         Map.entry("RT_JOB_PRICES", "render=12.5,*=2"),

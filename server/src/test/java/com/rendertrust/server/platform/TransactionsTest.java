@@ -106,4 +106,52 @@ class TransactionsTest {
       });
     }
   }
+
+  @Test
+  void aSessionKilledBeforeItsCommitRunsAgainOnAnotherConnection() {
+    database.dsl().execute("CREATE TABLE killed_writes (id int PRIMARY KEY)");
+    AtomicInteger attempts = new AtomicInteger();
+    int written = transactions.inTransaction(tx -> {
+      tx.execute("INSERT INTO killed_writes VALUES (1)");
+      if (attempts.incrementAndGet() == 1) {
+        tx.fetch("SELECT pg_terminate_backend(pg_backend_pid())"); // what a failover does to a session
+      }
+      return tx.fetchCount(tx.selectFrom("killed_writes"));
+    });
+    assertThat(attempts).hasValue(2);
+    assertThat(written).isEqualTo(1);
+    assertThat(database.dsl().fetchCount(database.dsl().selectFrom("killed_writes"))).isEqualTo(1);
+  }
+
+  @Test
+  void aSessionKilledDuringItsCommitIsNotRunAgainButIs503() {
+    // A deferred trigger runs inside COMMIT: the session dies there, the outcome unknown to the client.
+    database.dsl().execute("CREATE TABLE commit_kills (id int PRIMARY KEY)");
+    database.dsl().execute("""
+        CREATE FUNCTION kill_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$""");
+    database.dsl().execute("""
+        CREATE CONSTRAINT TRIGGER commit_kills_kill AFTER INSERT ON commit_kills
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kill_at_commit()""");
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+      attempts.incrementAndGet();
+      return tx.execute("INSERT INTO commit_kills VALUES (1)");
+    })).isInstanceOfSatisfying(DomainException.class,
+        e -> assertThat(e.reason()).isEqualTo(Reason.DEPENDENCY_UNAVAILABLE));
+    assertThat(attempts).hasValue(1);
+  }
+
+  @Test
+  void repeatableReadsRunAgainAfterTheirSessionWasKilled() {
+    AtomicInteger attempts = new AtomicInteger();
+    int answer = transactions.repeatable(dsl -> {
+      if (attempts.incrementAndGet() == 1) {
+        dsl.fetch("SELECT pg_terminate_backend(pg_backend_pid())");
+      }
+      return dsl.fetchSingle("SELECT 42").get(0, Integer.class);
+    });
+    assertThat(answer).isEqualTo(42);
+    assertThat(attempts).hasValue(2);
+  }
 }

@@ -5,6 +5,7 @@ import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -46,6 +47,15 @@ public final class JobsTesting {
 
   public static JobNetwork network(TestServer server) {
     return server.controlPlane().jobNetwork();
+  }
+
+  /** A proven node offering {@code type} with {@code slots} slots, connected and welcomed, heartbeating every second. */
+  public static TestNode.Stream readyNode(TestServer server, String type, int slots) {
+    TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
+    TestNode.Stream stream = node.connect(server.channel(), slots);
+    stream.welcome();
+    stream.keepAlive(Duration.ofSeconds(1), null);
+    return stream;
   }
 
   /** {@code Authorization} header pair with a real access token of {@code userId}. */

@@ -24,6 +24,16 @@ public final class StripeWebhooks {
     return "t=" + t + ",v1=" + hmac(secret, t + "." + body);
   }
 
+  /** As {@link #sign(String, String, Instant)} over exact bytes (which need not be valid UTF-8). */
+  public static String sign(byte[] body, String secret, Instant at) {
+    long t = at.getEpochSecond();
+    byte[] prefix = (t + ".").getBytes(StandardCharsets.US_ASCII);
+    byte[] message = new byte[prefix.length + body.length];
+    System.arraycopy(prefix, 0, message, 0, prefix.length);
+    System.arraycopy(body, 0, message, prefix.length, body.length);
+    return "t=" + t + ",v1=" + hmac(secret, message);
+  }
+
   public static String sign(String body) {
     return sign(body, SECRET, Instant.now());
   }
@@ -43,10 +53,14 @@ public final class StripeWebhooks {
   }
 
   private static String hmac(String secret, String message) {
+    return hmac(secret, message.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String hmac(String secret, byte[] message) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(mac.doFinal(message));
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException(e);
     }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.platform.auth;
 
+import com.rendertrust.server.platform.net.CidrBlock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -67,60 +68,14 @@ public final class ClientAddressResolver {
   }
 
   private static Predicate<InetAddress> cidr(String entry) {
-    String trimmed = entry.strip();
-    int slash = trimmed.indexOf('/');
-    InetAddress base = parseLiteral(slash < 0 ? trimmed : trimmed.substring(0, slash));
-    if (base == null) {
-      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: not an IP address or CIDR block: " + entry);
-    }
-    int maxBits = base.getAddress().length * 8;
-    int bits;
     try {
-      bits = slash < 0 ? maxBits : Integer.parseInt(trimmed.substring(slash + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: bad prefix length in " + entry);
+      return CidrBlock.parse(entry)::contains;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: " + e.getMessage(), e);
     }
-    if (bits < 0 || bits > maxBits) {
-      throw new IllegalArgumentException("RT_TRUSTED_PROXIES: bad prefix length in " + entry);
-    }
-    byte[] network = base.getAddress();
-    return address -> {
-      byte[] candidate = address.getAddress();
-      if (candidate.length != network.length) {
-        return false;
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (candidate[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = (0xFF << (8 - rest)) & 0xFF;
-      return (candidate[full] & mask) == (network[full] & mask);
-    };
   }
 
-  /** Parses an IP literal without ever resolving a host name (no DNS lookups on request data). */
   private static InetAddress parseLiteral(String text) {
-    String value = text.strip();
-    if (value.startsWith("[") && value.endsWith("]")) {
-      value = value.substring(1, value.length() - 1);
-    }
-    if (value.isEmpty() || value.length() > 45 || !value.matches("[0-9A-Fa-f:.]+")) {
-      return null;
-    }
-    if (value.indexOf(':') < 0 && !value.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-      return null;
-    }
-    try {
-      // Only literals reach this point (checked above), so getByName never asks DNS.
-      return InetAddress.getByName(value);
-    } catch (java.net.UnknownHostException e) {
-      return null;
-    }
+    return CidrBlock.parseLiteral(text).orElse(null);
   }
 }

@@ -136,7 +136,8 @@ public final class ConfigLoader {
         seconds("RT_NODE_UNHEALTHY_COOLDOWN_SECONDS", defaults.unhealthyCooldown()),
         seconds("RT_NODE_CHALLENGE_TTL_SECONDS", defaults.challengeTtl()),
         millis("RT_SWEEPER_INTERVAL_MS", defaults.sweepInterval()),
-        millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()));
+        millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()),
+        bool("RT_ALLOW_PRIVATE_INPUT_URLS", false));
   }
 
   private StorageConfig storage() {
@@ -175,6 +176,14 @@ public final class ConfigLoader {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'");
     }
+  }
+
+  private boolean bool(String name, boolean fallback) {
+    return optional(name).map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+    }).orElse(fallback);
   }
 
   private Optional<String> optional(String name) {

@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param challengeTtl lifetime of a registration challenge
  * @param sweepInterval period of the sweeper (timeouts, lost nodes, unsettled jobs, queue)
  * @param syncInterval period at which each stream re-reads its node's jobs (Redis wake-ups are the fast path)
+ * @param allowPrivateInputUrls accept http(s) {@code payload_ref}s on loopback, private, link-local
+ *     and metadata addresses ({@code RT_ALLOW_PRIVATE_INPUT_URLS}; off by default, also under
+ *     {@code --dev}: for lab setups and tests that serve inputs on 127.0.0.1)
  */
 public record JobsConfig(
     PerJobType<Long> prices,
@@ -36,7 +39,8 @@ public record JobsConfig(
     Duration unhealthyCooldown,
     Duration challengeTtl,
     Duration sweepInterval,
-    Duration syncInterval) {
+    Duration syncInterval,
+    boolean allowPrivateInputUrls) {
 
   public static final PerJobType<Long> DEFAULT_PRICES = new PerJobType<>(
       Map.of("render", 100_000L, "inference", 50_000L, "cpu_benchmark", 10_000L, "echo", 0L), 10_000L);
@@ -71,6 +75,22 @@ public record JobsConfig(
     requireNonNegativePrice(prices.fallback());
     maxRuntimes.byType().values().forEach(d -> requirePositive("max run time", d));
     requirePositive("max run time", maxRuntimes.fallback());
+  }
+
+  /** Settings with private input URLs refused (the default). */
+  public JobsConfig(PerJobType<Long> prices, PerJobType<Duration> maxRuntimes, Duration acceptTimeout, int maxRetries,
+      Duration heartbeatInterval, Duration heartbeatTimeout, Duration offlineAfter, Duration reconnectGrace,
+      int unhealthyAfterFailures, Duration unhealthyCooldown, Duration challengeTtl, Duration sweepInterval,
+      Duration syncInterval) {
+    this(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout, offlineAfter,
+        reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval, syncInterval, false);
+  }
+
+  /** A copy that accepts (or refuses) input URLs on private addresses. */
+  public JobsConfig withPrivateInputUrls(boolean allowed) {
+    return new JobsConfig(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout,
+        offlineAfter, reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval,
+        syncInterval, allowed);
   }
 
   /** The production defaults: the numbers of docs/configuration.md and the node operator guide. */

@@ -1,10 +1,10 @@
 package com.rendertrust.server.platform.db;
 
+import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.TransactionalCallable;
 import org.jooq.exception.DataAccessException;
@@ -14,7 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a unit of work in one database transaction. Serialization failures and deadlocks
  * (SQLSTATE 40001 / 40P01) are retried a bounded number of times, since the whole transaction
- * rolled back and may simply run again; a database that cannot be reached becomes 503
+ * rolled back and may simply run again. So is a connection that broke before the work reached its
+ * commit ({@code pg_terminate_backend}, a restart): nothing was committed, and the next attempt
+ * takes another connection from the pool. A connection lost during the commit leaves the outcome
+ * unknown, so that one is never retried. A database that stays unreachable becomes 503
  * DEPENDENCY_UNAVAILABLE instead of an internal error. Domain exceptions pass through unchanged
  * (after rolling the transaction back).
  */
@@ -30,7 +33,7 @@ public final class Transactions {
   }
 
   public <T> T inTransaction(Function<DSLContext, T> work) {
-    return withRetries(() -> dsl.transactionResult(configuration -> work.apply(configuration.dsl())));
+    return transactionResult(configuration -> work.apply(configuration.dsl()));
   }
 
   /**
@@ -38,35 +41,58 @@ public final class Transactions {
    * {@code Configuration}. The work must be safe to run again (no side effects outside {@code tx}).
    */
   public <T> T transactionResult(TransactionalCallable<T> work) {
-    return withRetries(() -> dsl.transactionResult(work));
+    return withRetries("transaction", true, reachedCommit -> dsl.transactionResult(configuration -> {
+      T result = work.run(configuration);
+      reachedCommit.set(true);
+      return result;
+    }));
   }
 
   /**
    * Runs work that is a single statement (its own transaction in autocommit mode: one round
-   * trip, no BEGIN/COMMIT), with the same retries and error mapping.
+   * trip, no BEGIN/COMMIT), with the same retries and error mapping, except after a broken
+   * connection: a write may have committed before its answer was lost. Use {@link #repeatable} for
+   * reads and for writes a unique key makes idempotent.
    */
   public <T> T singleStatement(Function<DSLContext, T> statement) {
-    return withRetries(() -> statement.apply(dsl));
+    return withRetries("statement", false, unused -> statement.apply(dsl));
   }
 
-  private <T> T withRetries(Supplier<T> work) {
-    for (int attempt = 1; ; attempt++) {
+  /**
+   * Runs statements (autocommit, no transaction) that are safe to repeat whatever happened:
+   * reads, or a write whose unique key turns a repeat into a replay. So a broken connection is
+   * retried on another one too.
+   */
+  public <T> T repeatable(Function<DSLContext, T> statements) {
+    return withRetries("repeatable statements", true, unused -> statements.apply(dsl));
+  }
+
+  /**
+   * Runs {@code attempt} until it succeeds or fails for good. Serialization failures and
+   * deadlocks are always retried; a broken connection only with {@code retryBrokenConnection} and
+   * while the attempt has not set its flag (which a transaction sets when its work is done and
+   * only the commit is left).
+   */
+  private <T> T withRetries(String what, boolean retryBrokenConnection, Function<AtomicBoolean, T> attempt) {
+    for (int attempts = 1; ; attempts++) {
+      AtomicBoolean reachedCommit = new AtomicBoolean();
       try {
-        return work.get();
+        return attempt.apply(reachedCommit);
       } catch (DomainException e) {
         throw e;
       } catch (DataAccessException e) {
-        String state = sqlState(e);
-        if (isRetryable(state) && attempt < MAX_ATTEMPTS) {
-          log.debug("retrying transaction after SQLSTATE {} (attempt {})", state, attempt);
-          continue;
+        boolean retryable = isRetryable(sqlState(e))
+            || (retryBrokenConnection && !reachedCommit.get() && ConnectionLoss.isBrokenConnection(e));
+        if (!retryable || attempts >= MAX_ATTEMPTS) {
+          throw mapped(e);
         }
-        if (isConnectionFailure(e, state)) {
-          throw DomainException.unavailable("database unavailable, retry later");
-        }
-        throw e;
+        log.debug("retrying {} after SQLSTATE {} (attempt {})", what, sqlState(e), attempts);
       }
     }
+  }
+
+  private static RuntimeException mapped(DataAccessException failure) {
+    return ConnectionLoss.isConnectionLoss(failure) ? ConnectionLoss.asUnavailable() : failure;
   }
 
   /** The SQLSTATE of the innermost SQLException in the cause chain, or null. */
@@ -85,21 +111,5 @@ public final class Transactions {
 
   private static boolean isRetryable(String state) {
     return "40001".equals(state) || "40P01".equals(state);
-  }
-
-  private static boolean isConnectionFailure(Throwable failure, String state) {
-    // 08: connection exceptions; 57P: the server is shutting down or killed this session.
-    if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
-      return true;
-    }
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException) {
-        return true;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return false;
   }
 }

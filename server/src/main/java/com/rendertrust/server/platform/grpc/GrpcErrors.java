@@ -2,6 +2,7 @@ package com.rendertrust.server.platform.grpc;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import io.grpc.Metadata;
@@ -79,6 +80,11 @@ public final class GrpcErrors {
     }
     if (failure instanceof DomainException de) {
       return build(de.reason(), de.detail(), de.metadata());
+    }
+    if (ConnectionLoss.isConnectionLoss(failure)) {
+      log.warn("database connection lost: {}", failure.toString());
+      DomainException unavailable = ConnectionLoss.asUnavailable();
+      return build(unavailable.reason(), unavailable.detail(), Map.of());
     }
     String errorId = UUID.randomUUID().toString();
     log.error("unhandled failure, error id {}", errorId, failure);

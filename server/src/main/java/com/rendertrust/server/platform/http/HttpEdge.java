@@ -102,6 +102,7 @@ public final class HttpEdge implements AutoCloseable {
         .gracefulShutdownTimeout(Duration.ofMillis(200), settings.shutdownGrace())
         .errorHandler(new JsonErrorHandler())
         .service(grpc.build(),
+            delegate -> delegate.decorate(new StrictJsonBodies(JsonBodyRoutes.of(services), settings.rawBodyPaths())),
             delegate -> delegate.decorate(new RestResponseDecorator(settings.rawBodyPaths())),
             delegate -> delegate.decorate((service, ctx, req) -> {
               if (longLived.contains(ctx.path())) {

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,10 @@ final class JsonErrorHandler implements ServerErrorHandler {
     }
     if (cause instanceof com.linecorp.armeria.server.HttpResponseException) {
       return null; // the service chose its response; let Armeria send it
+    }
+    if (ConnectionLoss.isConnectionLoss(cause)) {
+      log.warn("database connection lost on {}: {}", ctx.path(), cause.toString());
+      return ErrorBodies.of(HttpStatus.SERVICE_UNAVAILABLE, ConnectionLoss.DETAIL).toHttpResponse();
     }
     log.error("unhandled HTTP failure on {}", ctx.path(), cause);
     return ErrorBodies.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal error").toHttpResponse();
