@@ -1,0 +1,281 @@
+"""RenderTrustClient: the Python client of the RenderTrust control plane, over gRPC."""
+
+import os
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import grpc
+from google.protobuf import struct_pb2
+
+from rendertrust import errors
+from rendertrust._credentials import Credentials
+from rendertrust._messages import proof_verifies, to_dict
+from rendertrust.v1 import (auth_service_pb2 as auth_pb, auth_service_pb2_grpc as auth_grpc,
+                            credit_service_pb2 as credit_pb, credit_service_pb2_grpc as credit_grpc,
+                            job_service_pb2 as job_pb, job_service_pb2_grpc as job_grpc,
+                            ledger_service_pb2 as ledger_pb, ledger_service_pb2_grpc as ledger_grpc)
+
+TERMINAL_STATUSES = ("COMPLETED", "FAILED", "CANCELLED")
+# Refresh the access token this many seconds before it expires.
+_REFRESH_MARGIN_SECONDS = 60
+
+
+class RenderTrustClient:
+    """A creator's client. Every call has a deadline (``timeout`` seconds, default 30) and fails
+    with a :mod:`rendertrust.errors` type keyed by the server's ``ErrorInfo.reason``. After
+    :meth:`login` or :meth:`register` the client keeps the tokens, refreshes the access token
+    shortly before it expires and retries a call once after a refresh when the server answers
+    UNAUTHENTICATED. With ``api_key=`` (or :meth:`use_api_key`) it sends ``x-api-key`` instead.
+    Results are plain dicts with the proto field names (an unset optional field is None).
+
+    >>> client = RenderTrustClient(base_url="http://localhost:8000")
+    >>> client.login("you@example.com", "your-password")
+    """
+
+    def __init__(self, base_url="http://localhost:8000", api_key=None, timeout=30.0, channel=None):
+        self.base_url = base_url
+        self.timeout = timeout
+        self._credentials = Credentials()
+        self._refresh_lock = threading.Lock()
+        self._channel = channel if channel is not None else _channel_for(base_url)
+        self._owns_channel = channel is None
+        self._auth = auth_grpc.AuthServiceStub(self._channel)
+        self._credits = credit_grpc.CreditServiceStub(self._channel)
+        self._jobs = job_grpc.JobServiceStub(self._channel)
+        self._ledger = ledger_grpc.LedgerServiceStub(self._channel)
+        if api_key:
+            self.use_api_key(api_key)
+
+    # ---- identity -------------------------------------------------------------------------
+
+    def register(self, email, password, name):
+        """Creates an account and keeps its tokens: ``{"user": {...}, "tokens": {...}}``.
+        A taken e-mail raises ConflictError (EMAIL_TAKEN)."""
+        response = self._call(self._auth.Register,
+                              auth_pb.RegisterRequest(email=email, name=name, password=password), authenticated=False)
+        self._credentials.use_tokens(response.tokens.access_token, response.tokens.refresh_token)
+        return to_dict(response)
+
+    def login(self, email, password):
+        """Logs in and keeps the tokens: ``{"access_token", "refresh_token", "token_type"}``.
+        Bad credentials raise AuthenticationError (INVALID_CREDENTIALS)."""
+        response = self._call(self._auth.Login, auth_pb.LoginRequest(email=email, password=password),
+                              authenticated=False)
+        self._credentials.use_tokens(response.access_token, response.refresh_token)
+        return to_dict(response)
+
+    def use_tokens(self, access_token, refresh_token=None):
+        """Uses tokens obtained elsewhere (e.g. a stored session)."""
+        self._credentials.use_tokens(access_token, refresh_token)
+
+    def use_api_key(self, api_key):
+        """Authenticates every later call with an API key (``x-api-key``) instead of tokens."""
+        self._credentials.use_api_key(api_key)
+
+    def refresh(self):
+        """Exchanges the refresh token for a new pair; the old refresh token stops working."""
+        with self._refresh_lock:
+            refresh_token = self._credentials.refresh_token
+            if not refresh_token:
+                raise RuntimeError("no session to refresh: log in first")
+            response = self._call(self._auth.Refresh, auth_pb.RefreshRequest(refresh_token=refresh_token),
+                                  authenticated=False)
+            self._credentials.use_tokens(response.access_token, response.refresh_token)
+            return to_dict(response)
+
+    def logout(self):
+        """Ends the session on the server (its tokens stop working) and forgets it locally."""
+        response = self._call(self._auth.Logout, auth_pb.LogoutRequest())
+        self._credentials.clear()
+        return to_dict(response)
+
+    def create_api_key(self, name):
+        """Creates an API key: ``{"api_key": {...}, "key": "rt_..."}``; ``key`` is shown only this once."""
+        return to_dict(self._call(self._auth.CreateApiKey, auth_pb.CreateApiKeyRequest(name=name)))
+
+    def list_api_keys(self):
+        """The caller's API keys, newest first (prefixes only, never the secrets)."""
+        return to_dict(self._call(self._auth.ListApiKeys, auth_pb.ListApiKeysRequest()))["api_keys"]
+
+    def revoke_api_key(self, key_id):
+        """Revokes one of the caller's API keys; another user's key raises NotFoundError."""
+        return to_dict(self._call(self._auth.RevokeApiKey, auth_pb.RevokeApiKeyRequest(key_id=key_id)))["api_key"]
+
+    # ---- credits --------------------------------------------------------------------------
+
+    def get_balance(self):
+        """``{"balance": "100.0000", "user_id": ...}``; amounts are decimal strings."""
+        return to_dict(self._call(self._credits.GetBalance, credit_pb.GetBalanceRequest()))
+
+    def get_credit_history(self, limit=50, offset=0):
+        """One page of the caller's ledger entries, newest first (``limit`` 1..200)."""
+        request = credit_pb.ListHistoryRequest(limit=limit, offset=offset)
+        return to_dict(self._call(self._credits.ListHistory, request))["entries"]
+
+    def list_packages(self):
+        """The purchasable credit packages, cheapest first."""
+        return to_dict(self._call(self._credits.ListPackages, credit_pb.ListPackagesRequest()))["packages"]
+
+    def create_checkout(self, package_id):
+        """Starts a Stripe Checkout: ``{"checkout_url", "session_id"}``; credits arrive once Stripe confirms."""
+        return to_dict(self._call(self._credits.CreateCheckout, credit_pb.CreateCheckoutRequest(package_id=package_id)))
+
+    # ---- jobs -----------------------------------------------------------------------------
+
+    def submit_job(self, job_type, payload=None, payload_ref=None, priority="normal", gpu_required=False,
+                   idempotency_key=None):
+        """Submits a job: ``{"job_id", "node_id", "status", "idempotency_key"}`` (``node_id`` None while
+        QUEUED). A fresh idempotency key is used unless one is given; the call is retried once with
+        it when the server cannot be reached, and the same key always returns the same job.
+        Raises InsufficientCreditsError (402) or NoHealthyNodeError when the job cannot run."""
+        key = idempotency_key or str(uuid.uuid4())
+        request = job_pb.DispatchJobRequest(job_type=job_type, priority=priority, gpu_required=gpu_required,
+                                            idempotency_key=key)
+        if payload is not None:
+            struct = struct_pb2.Struct()
+            struct.update(payload)
+            request.payload.CopyFrom(struct)
+        if payload_ref is not None:
+            request.payload_ref = payload_ref
+        try:
+            response = self._call(self._jobs.DispatchJob, request)
+        except errors.UnavailableError:
+            response = self._call(self._jobs.DispatchJob, request)
+        return dict(to_dict(response), idempotency_key=key)
+
+    def get_job(self, job_id):
+        """One of the caller's jobs (``job["status"]`` etc.); another user's job raises NotFoundError."""
+        return to_dict(self._call(self._jobs.GetJob, job_pb.GetJobRequest(job_id=job_id)).job)
+
+    def list_jobs(self, status=None, limit=50, offset=0):
+        """The caller's jobs, newest first, optionally only those in ``status`` (e.g. "RUNNING")."""
+        request = job_pb.ListJobsRequest(status=status or "", limit=limit, offset=offset)
+        return to_dict(self._call(self._jobs.ListJobs, request))["jobs"]
+
+    def cancel_job(self, job_id):
+        """Cancels a QUEUED or DISPATCHED job and releases its hold; returns the job (CANCELLED).
+        A running or ended job raises JobNotCancellableError."""
+        return to_dict(self._call(self._jobs.CancelJob, job_pb.CancelJobRequest(job_id=job_id)).job)
+
+    def wait_for_job(self, job_id, timeout=120.0):
+        """Polls (100 ms doubling to 2 s) until the job is COMPLETED, FAILED or CANCELLED; returns it.
+        Raises UnavailableError when ``timeout`` seconds pass first."""
+        give_up, pause = time.monotonic() + timeout, 0.1
+        while True:
+            job = self.get_job(job_id)
+            if job["status"] in TERMINAL_STATUSES:
+                return job
+            if time.monotonic() > give_up:
+                raise errors.UnavailableError("DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED",
+                                              f"job {job_id} still {job['status']} after {timeout} s")
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+    def get_job_result(self, job_id):
+        """``{"job_id", "download_url", "expires_in"}`` of a COMPLETED job (else NotFoundError RESULT_NOT_AVAILABLE)."""
+        return to_dict(self._call(self._jobs.GetJobResult, job_pb.GetJobResultRequest(job_id=job_id)))
+
+    def download_result(self, job_id, output_path=None):
+        """Downloads a COMPLETED job's result to ``output_path`` (default: the job id in the current
+        directory) through its presigned URL; returns the path written."""
+        link = self.get_job_result(job_id)
+        target = os.path.abspath(output_path or job_id)
+        handle, partial = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=os.path.dirname(target))
+        try:
+            with os.fdopen(handle, "wb") as out, \
+                    urllib.request.urlopen(link["download_url"], timeout=self.timeout * 4) as response:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+            os.replace(partial, target)
+        except urllib.error.HTTPError as e:
+            raise errors.UnavailableError("RESULT_DOWNLOAD_FAILED", "UNAVAILABLE",
+                                          f"result download answered HTTP {e.code}") from e
+        except OSError as e:
+            raise errors.UnavailableError("RESULT_DOWNLOAD_FAILED", "UNAVAILABLE", str(e)) from e
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return output_path or target
+
+    # ---- tamper-evident ledger ------------------------------------------------------------
+
+    def get_proof(self, entry_id):
+        """The Merkle inclusion proof of one of the caller's ledger entries; NotAnchoredError until
+        its batch is on chain. Check it yourself with :meth:`proof_verifies_locally`."""
+        return to_dict(self._call(self._ledger.GetProof, ledger_pb.GetProofRequest(entry_id=entry_id)))
+
+    @staticmethod
+    def proof_verifies_locally(proof):
+        """True when the proof's path leads from its leaf to its root (RFC 6962, no trust in the server)."""
+        return proof_verifies(proof)
+
+    def wait_for_proof(self, entry_id, timeout=120.0):
+        """Waits while the entry answers NotAnchoredError, then returns its proof."""
+        give_up, pause = time.monotonic() + timeout, 0.2
+        while True:
+            try:
+                return self.get_proof(entry_id)
+            except errors.NotAnchoredError:
+                if time.monotonic() > give_up:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+    def verify_entry(self, entry_id):
+        """The server's comparison of the entry's root with the root on chain: ``{"verified": True, ...}``."""
+        return to_dict(self._call(self._ledger.VerifyEntry, ledger_pb.VerifyEntryRequest(entry_id=entry_id)))
+
+    def list_anchors(self, page=1, per_page=20):
+        """Anchored batches, newest first."""
+        return to_dict(self._call(self._ledger.ListAnchors,
+                                  ledger_pb.ListAnchorsRequest(page=page, per_page=per_page)))["anchors"]
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def close(self):
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _call(self, rpc, request, authenticated=True):
+        """One call with the deadline: refreshes an access token about to expire first, and once more
+        after an UNAUTHENTICATED answer, so a token that expired in flight costs a retry, not an error."""
+        can_refresh = authenticated and self._credentials.refresh_token is not None
+        if can_refresh and self._credentials.expires_within(_REFRESH_MARGIN_SECONDS):
+            self.refresh()
+        try:
+            return rpc(request, timeout=self.timeout, metadata=self._credentials.metadata())
+        except grpc.RpcError as e:
+            if not (can_refresh and e.code() == grpc.StatusCode.UNAUTHENTICATED):
+                raise errors.from_rpc_error(e) from None
+            first_failure = e
+        try:
+            self.refresh()
+        except errors.RenderTrustError:
+            raise errors.from_rpc_error(first_failure) from None
+        try:
+            return rpc(request, timeout=self.timeout, metadata=self._credentials.metadata())
+        except grpc.RpcError as e:
+            raise errors.from_rpc_error(e) from None
+
+
+def _channel_for(base_url):
+    """Plaintext HTTP/2 (h2c) for http://, TLS for https:// (default ports 80/443)."""
+    url = urllib.parse.urlsplit(base_url if "://" in base_url else "http://" + base_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(f"base_url must be http(s)://host[:port], not {base_url!r}")
+    tls = url.scheme == "https"
+    target = f"{url.hostname}:{url.port or (443 if tls else 80)}"
+    if tls:
+        return grpc.secure_channel(target, grpc.ssl_channel_credentials())
+    return grpc.insecure_channel(target)

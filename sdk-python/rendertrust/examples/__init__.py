@@ -1,0 +1,1 @@
+"""Runnable examples of the RenderTrust Python SDK."""
