@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +24,12 @@ final class AgentProcess {
   private final String name;
   private final Path configDir;
   private final Path log;
+  private final Map<String, String> environment = new HashMap<>(Map.of(
+      "RT_AGENT_HEALTH_PORT", "0",
+      "RT_AGENT_BLENDER", "off",
+      "RT_AGENT_DRAIN_GRACE_SECONDS", "5",
+      // a restarted server is found again within 1 s instead of up to 30 s
+      "RT_AGENT_RECONNECT_MAX_MS", "1000"));
   private ManagedProcess running;
 
   AgentProcess(E2eSettings settings, Processes processes, String name, Path configDir, Path log) {
@@ -132,12 +139,12 @@ final class AgentProcess {
     return command;
   }
 
-  private static Map<String, String> environment() {
-    return Map.of(
-        "RT_AGENT_HEALTH_PORT", "0",
-        "RT_AGENT_BLENDER", "off",
-        "RT_AGENT_DRAIN_GRACE_SECONDS", "5",
-        // a restarted server is found again within 1 s instead of up to 30 s
-        "RT_AGENT_RECONNECT_MAX_MS", "1000");
+  /** Environment variables of every later command, over the defaults (Blender off, fast reconnects). */
+  void environment(Map<String, String> overrides) {
+    environment.putAll(overrides);
+  }
+
+  private Map<String, String> environment() {
+    return Map.copyOf(environment);
   }
 }

@@ -244,35 +244,8 @@ class DevServerWithAgentsIT {
         registered.path("tokens").path("access_token").asText());
   }
 
-  /**
-   * A purchase as in production, with Stripe played locally: a checkout through the server, then
-   * Stripe's signed "payment succeeded" webhook about that session.
-   */
   private void buyHundredCredits(User user) {
-    JsonNode checkout = rest.post("/api/v1/credits/checkout", user.accessToken(), Map.of("package_id", "credits_100"))
-        .expect(200, "checkout");
-    String sessionId = checkout.path("session_id").asText();
-    StripeStandIn.CheckoutRequest asked = outside.checkouts().stream()
-        .filter(request -> request.sessionId().equals(sessionId)).findFirst().orElseThrow();
-    Map<String, Object> session = Map.of(
-        "id", sessionId,
-        "object", "checkout.session",
-        "payment_status", "paid",
-        "client_reference_id", asked.form().get("client_reference_id"),
-        "amount_total", Long.parseLong(asked.form().get("line_items[0][price_data][unit_amount]")),
-        "currency", asked.form().get("line_items[0][price_data][currency]"));
-    Map<String, Object> event = Map.of("id", "evt_e2e_" + sessionId, "object", "event",
-        "type", "checkout.session.completed", "livemode", false, "data", Map.of("object", session));
-    String body;
-    try {
-      body = Rest.JSON.writeValueAsString(event);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    String signature = StripeSignature.header(WEBHOOK_SECRET, body, Instant.now().getEpochSecond());
-    JsonNode received = rest.post("/api/v1/webhooks/stripe", null, body, Map.of("Stripe-Signature", signature))
-        .expect(200, "webhook");
-    assertThat(received.path("received").asBoolean()).isTrue();
+    new StripePurchase(rest, outside, WEBHOOK_SECRET).buyHundredCredits(user.accessToken());
   }
 
   /**
