@@ -76,6 +76,21 @@ final class Rest {
     }
   }
 
+  /**
+   * A presigned PUT the server handed out (an upload), with the headers it asked for; the
+   * client sets Content-Length and Host itself.
+   */
+  Response put(URI url, byte[] body, Map<String, String> headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach((name, value) -> {
+      if (!name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("host")) {
+        request.header(name, value);
+      }
+    });
+    return send(request);
+  }
+
   /** A URL the server handed out (a presigned download), fetched as any HTTP client would. */
   Response fetch(URI url) {
     return send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30)).GET());
