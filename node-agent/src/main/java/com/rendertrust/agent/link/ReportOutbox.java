@@ -112,7 +112,7 @@ public final class ReportOutbox implements JobReports {
       return;
     }
     sink.send(ConnectRequest.newBuilder().setProgress(JobProgress.newBuilder()
-        .setJobId(job.jobId()).setAssignmentId(job.assignmentId()).setPercent(percent).setMessage(message)
+        .setJobId(job.jobId()).setAssignmentId(job.assignmentId()).setPercent(percent).setMessage(storable(message))
         .setFramesDone(framesDone)).build());
   }
 
@@ -140,8 +140,16 @@ public final class ReportOutbox implements JobReports {
   @Override
   public synchronized void failed(JobSpec job, ErrorCode code, String errorMessage, Duration runtime) {
     storeResult(job, JobResult.newBuilder().setJobId(job.jobId()).setAssignmentId(job.assignmentId())
-        .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorCode(code.name()).setErrorMessage(errorMessage)
+        .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorCode(code.name()).setErrorMessage(storable(errorMessage))
         .setRuntimeMs(runtime.toMillis()).build());
+  }
+
+  /**
+   * Program output can carry U+0000, which the server refuses in any string (PostgreSQL cannot
+   * store it) by ending the stream; a report says the same with U+FFFD in its place.
+   */
+  static String storable(String text) {
+    return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
   }
 
   @Override

@@ -122,6 +122,18 @@ class ReportOutboxTest {
     assertThat(written.getLast().getResult().getErrorMessage()).isEqualTo("blender cannot open the scene");
   }
 
+  @Test
+  void aNulInProgramOutputNeverReachesTheServerWhichRefusesItInAnyString() {
+    JobSpec task = task("asg-1", "task-1");
+    outbox.accepted(task);
+    outbox.progress(task, 50, "frame\u00001", 1);
+    outbox.failed(task, ErrorCode.PLUGIN_ERROR, "exit 1: a\u0000b", Duration.ofSeconds(1));
+
+    assertThat(written).filteredOn(ConnectRequest::hasProgress).extracting(frame -> frame.getProgress().getMessage())
+        .containsExactly("frame\uFFFD1");
+    assertThat(written.getLast().getResult().getErrorMessage()).isEqualTo("exit 1: a\uFFFDb");
+  }
+
   private static JobSpec task(String assignmentId, String taskId) {
     return new JobSpec("job", assignmentId, "render", "", "{}", "", Optional.empty(), Duration.ZERO, taskId, Optional.empty(),
         List.of(), "", "");
