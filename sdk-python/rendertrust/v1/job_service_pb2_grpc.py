@@ -41,6 +41,16 @@ class JobServiceStub(object):
                 request_serializer=rendertrust_dot_v1_dot_job__service__pb2.GetJobResultRequest.SerializeToString,
                 response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.GetJobResultResponse.FromString,
                 )
+        self.ListJobTasks = channel.unary_unary(
+                '/rendertrust.v1.JobService/ListJobTasks',
+                request_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksResponse.FromString,
+                )
+        self.ListJobOutputs = channel.unary_unary(
+                '/rendertrust.v1.JobService/ListJobOutputs',
+                request_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.FromString,
+                )
 
 
 class JobServiceServicer(object):
@@ -51,9 +61,14 @@ class JobServiceServicer(object):
     def DispatchJob(self, request, context):
         """Submits a job and dispatches it at once to the least-loaded HEALTHY node that advertises
         `job_type` and has a free slot; if every capable node is busy the job stays QUEUED
-        (`node_id` null) until one frees up. The job's price (render 10, inference 5,
+        (`node_id` null) until one frees up. The job's price (render 10 per frame, inference 5,
         cpu_benchmark 1, echo 0, other types 1; configurable) is held on the caller's credits and
         charged as USAGE on completion, released on failure, cancel or timeout.
+        A `render` job's payload may name `frame_start`, `frame_end` (both 1 when neither is given;
+        `frame` means both), `frame_step` (1), `frames_per_task` (1), `engine` (CYCLES,
+        BLENDER_EEVEE, BLENDER_WORKBENCH) and `format` (PNG, JPEG, OPEN_EXR, TIFF, BMP); the job is
+        split into tasks of `frames_per_task` frames, each dispatched to the least-loaded eligible
+        node (`node_id` and `status` then describe its first task). Any other job is one task.
         Idempotent on `idempotency_key` (or the `Idempotency-Key` HTTP header / `idempotency-key`
         gRPC metadata; if both are given they must be equal): a retry returns the first response.
         REST answers 200.
@@ -61,7 +76,9 @@ class JobServiceServicer(object):
         Errors: 400 NO_HEALTHY_NODE (no HEALTHY node offers the job type), 400 INVALID_ARGUMENT
         (body key and header key differ), 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED,
         402 INSUFFICIENT_CREDITS, 409 IDEMPOTENCY_CONFLICT (same key, different request),
-        422 VALIDATION_FAILED (empty job_type, unknown priority, over-long fields).
+        422 VALIDATION_FAILED (empty job_type, unknown priority, over-long fields; for render:
+        frame_end before frame_start, frame_step or frames_per_task below 1, more than
+        RT_JOB_MAX_FRAMES (10000) frames, unknown engine or format; `field` names it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -102,11 +119,34 @@ class JobServiceServicer(object):
 
     def GetJobResult(self, request, context):
         """Returns a presigned, expiring download URL for a COMPLETED job's result; the URL needs no
-        further authentication.
+        further authentication. For a job with several outputs (a render job of several frames) the
+        URL serves a ZIP of all of them, streamed.
         Caller: user (owner).
         Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown or
         another user's job), 404 RESULT_NOT_AVAILABLE (not COMPLETED or no stored result),
         503 DEPENDENCY_UNAVAILABLE (object storage down).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobTasks(self, request, context):
+        """Lists the tasks of a job in index order (a job of any type but `render` has exactly one).
+        Caller: user (owner).
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+        another user's job).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobOutputs(self, request, context):
+        """Lists the delivered outputs (rendered frames) of a job in frame order, each with a
+        presigned, expiring download URL. A frame is listed once the server has checked its stored
+        object against the size (and, on the embedded store, the SHA-256) the node reported.
+        Caller: user (owner).
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+        another user's job), 503 DEPENDENCY_UNAVAILABLE (object storage down).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -139,6 +179,16 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.GetJobResult,
                     request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.GetJobResultRequest.FromString,
                     response_serializer=rendertrust_dot_v1_dot_job__service__pb2.GetJobResultResponse.SerializeToString,
+            ),
+            'ListJobTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobTasks,
+                    request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksResponse.SerializeToString,
+            ),
+            'ListJobOutputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobOutputs,
+                    request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -234,5 +284,39 @@ class JobService(object):
         return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.JobService/GetJobResult',
             rendertrust_dot_v1_dot_job__service__pb2.GetJobResultRequest.SerializeToString,
             rendertrust_dot_v1_dot_job__service__pb2.GetJobResultResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListJobTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.JobService/ListJobTasks',
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksRequest.SerializeToString,
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobTasksResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListJobOutputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.JobService/ListJobOutputs',
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.SerializeToString,
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

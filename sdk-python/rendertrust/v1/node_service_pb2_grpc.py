@@ -11,9 +11,11 @@ class NodeServiceStub(object):
 
     Trust flow: RegisterNode returns a node JWT (24 h) and a one-time challenge; the node signs
     the challenge with its private key and proves possession either with ProveNode or with the
-    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs.
-    The node JWT authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
-    `authorization`). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
+    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs, and
+    the token is good for that proof only: Heartbeat refuses it and Connect needs the signature.
+    The token names its registration (`reg`) and key (`key`, hex SHA-256 of the raw Ed25519 key);
+    once proven it authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
+    `authorization`) for as long as that key is the node's (docs/security.md). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
     (3 consecutive failures), OFFLINE (no heartbeat for 5 minutes).
     """
 
@@ -51,30 +53,39 @@ class NodeServiceServicer(object):
 
     Trust flow: RegisterNode returns a node JWT (24 h) and a one-time challenge; the node signs
     the challenge with its private key and proves possession either with ProveNode or with the
-    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs.
-    The node JWT authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
-    `authorization`). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
+    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs, and
+    the token is good for that proof only: Heartbeat refuses it and Connect needs the signature.
+    The token names its registration (`reg`) and key (`key`, hex SHA-256 of the raw Ed25519 key);
+    once proven it authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
+    `authorization`) for as long as that key is the node's (docs/security.md). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
     (3 consecutive failures), OFFLINE (no heartbeat for 5 minutes).
     """
 
     def RegisterNode(self, request, context):
         """Registers a node by its Ed25519 public key and returns its id, a fresh challenge and a
-        node JWT. REST answers 201 with `status` "REGISTERED". Re-registering a known public key
-        returns the existing `node_id` with a fresh challenge and token; the node must prove
-        possession again before it receives jobs. An operator's access token, if sent, links the
-        node (and its earnings) to that account.
-        Caller: public (optional user bearer).
-        Errors: 401 TOKEN_INVALID (a bearer was sent but is invalid), 422 VALIDATION_FAILED (empty
-        name, public_key not an Ed25519 PEM, no capabilities), 429 RATE_LIMITED.
+        node JWT that is good for the key proof only until the challenge is signed. REST answers 201
+        with `status` "REGISTERED". Re-registering a known public key returns the existing `node_id`
+        with a fresh challenge and token, and changes nothing on the node (status, name,
+        capabilities, metadata, operator, stream) until that challenge is signed with the key; the
+        proof then applies the registration's name, capabilities and metadata. An operator's access
+        token, if sent, links the node (and its earnings) to that account with the proof. The node's
+        own proven node JWT as bearer registers `public_key` as the node's new key: once the new key
+        signs the challenge, tokens of the old key are refused.
+        Caller: public (optional user bearer, or the node's own node JWT).
+        Errors: 401 TOKEN_INVALID (a bearer was sent but is invalid, or is a node JWT that is not
+        proven or not of the node's current key), 422 VALIDATION_FAILED (empty name, public_key not
+        an Ed25519 PEM or another node's key, no capabilities), 429 RATE_LIMITED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ProveNode(self, request, context):
-        """Proves possession of the registered private key by returning the signed challenge. On
-        success the node is verified and may receive jobs; the challenge cannot be reused.
-        Caller: node (node JWT whose subject is `node_id`).
+        """Proves possession of the registered private key by returning the signed challenge of the
+        registration that issued the caller's token. On success the node is verified and may receive
+        jobs, the registration's details apply to it, and that token works for Heartbeat and
+        Connect; the challenge cannot be reused.
+        Caller: node (node JWT whose subject is `node_id`, proven or not).
         Errors: 401 UNAUTHENTICATED / TOKEN_INVALID, 401 CHALLENGE_FAILED (signature does not
         verify, challenge expired or already used), 403 PERMISSION_DENIED (token of another node),
         404 NOT_FOUND (unknown node), 422 VALIDATION_FAILED (signature not 128 hex characters).
@@ -86,8 +97,9 @@ class NodeServiceServicer(object):
     def Heartbeat(self, request, context):
         """Records a heartbeat with the node's load; a node heartbeating is HEALTHY. Agents on the
         Connect stream send NodeHeartbeat frames instead; this call serves REST-only agents.
-        Caller: node (node JWT).
-        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID, 404 NOT_FOUND (node deleted),
+        Caller: node (proven node JWT).
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID (also: the token's challenge is not signed yet,
+        or the node has proven another key since), 404 NOT_FOUND (node deleted),
         422 VALIDATION_FAILED (current_load outside 0..1).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -114,10 +126,12 @@ class NodeServiceServicer(object):
         within the grace period, after which the server closes the stream.
         A node has at most one open stream: a new stream replaces the previous one. Any server
         replica accepts the stream; jobs reach the node whichever replica holds it.
-        Caller: node (node JWT).
+        Caller: node (proven node JWT, or one proven by `hello.signature`).
         Errors (stream status): UNAUTHENTICATED with TOKEN_INVALID / TOKEN_REVOKED (the relay's
-        close code 4001), UNAUTHENTICATED with CHALLENGE_FAILED (bad `hello.signature`),
-        FAILED_PRECONDITION with NODE_NOT_VERIFIED (no proof and no signature),
+        close code 4001; also a token of a key the node no longer has), UNAUTHENTICATED with
+        CHALLENGE_FAILED (bad `hello.signature`: not by the registration's key, or the challenge
+        expired or was used), FAILED_PRECONDITION with NODE_NOT_VERIFIED (the token's challenge is
+        not signed and the hello has no signature),
         INVALID_ARGUMENT with INVALID_ARGUMENT (first frame is not `hello`),
         UNAVAILABLE with HEARTBEAT_TIMEOUT (the relay's close code 4002), UNAVAILABLE with
         DEPENDENCY_UNAVAILABLE (server shutting down or database down; reconnect with backoff).
@@ -162,9 +176,11 @@ class NodeService(object):
 
     Trust flow: RegisterNode returns a node JWT (24 h) and a one-time challenge; the node signs
     the challenge with its private key and proves possession either with ProveNode or with the
-    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs.
-    The node JWT authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
-    `authorization`). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
+    `signature` of its first Connect `Hello`. Until then the node is not eligible for jobs, and
+    the token is good for that proof only: Heartbeat refuses it and Connect needs the signature.
+    The token names its registration (`reg`) and key (`key`, hex SHA-256 of the raw Ed25519 key);
+    once proven it authenticates every later call (`Authorization: Bearer <token>`, gRPC metadata
+    `authorization`) for as long as that key is the node's (docs/security.md). Node statuses: REGISTERED (not yet seen healthy), HEALTHY, UNHEALTHY
     (3 consecutive failures), OFFLINE (no heartbeat for 5 minutes).
     """
 
