@@ -8,12 +8,10 @@ import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.Drain;
 import com.rendertrust.api.v1.Hello;
-import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.JobOutcome;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
-import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.api.v1.RunningJob;
 import com.rendertrust.api.v1.Welcome;
 import com.rendertrust.server.jobs.ActiveAssignment;
@@ -24,11 +22,9 @@ import com.rendertrust.server.jobs.ReportOutcome;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
-import com.rendertrust.server.storage.ResultStore;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -321,46 +317,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
    */
   private Optional<ConnectResponse> deliverable(ActiveAssignment assignment) {
     try {
-      return Optional.of(dispatchFrame(assignment));
+      return Optional.of(DispatchFrames.dispatch(context, assignment));
     } catch (RuntimeException e) {
       log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
       context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
           "the job could not be delivered to a node: its payload cannot be encoded");
       return Optional.empty();
     }
-  }
-
-  private ConnectResponse dispatchFrame(ActiveAssignment assignment) {
-    JobDispatch.Builder dispatch = JobDispatch.newBuilder()
-        .setJobId(assignment.jobId().toString())
-        .setAssignmentId(assignment.assignmentId().toString())
-        .setJobType(assignment.jobType())
-        .setPayloadRef(assignment.payloadRef().orElse(""))
-        .setUploadUrl(context.results()
-            .uploadUrl(ResultStore.resultKey(assignment.jobId(), assignment.assignmentId()), assignment.deadline())
-            .toString())
-        .setDeadline(assignment.deadline().truncatedTo(ChronoUnit.SECONDS).toString())
-        .setMaxRuntimeSeconds(seconds(context.config().maxRuntimes().forType(assignment.jobType())))
-        .setTaskId(assignment.taskId().toString());
-    assignment.payloadJson().ifPresent(json -> dispatch.setPayload(struct(json)));
-    context.inputs().forDispatch(assignment.userId(), assignment.inputId(), assignment.payloadRef()).ifPresent(input -> {
-      dispatch.setInputUrl(input.url().toString());
-      input.sha256().ifPresent(dispatch::setInputSha256);
-    });
-    assignment.frames().ifPresent(frames -> {
-      dispatch.setFrameStart(frames.start()).setFrameEnd(frames.end()).setFrameStep(frames.step());
-      for (int frame : frames.list()) {
-        String name = frames.format().fileName(frame);
-        dispatch.addOutputs(OutputTarget.newBuilder()
-            .setFrame(frame)
-            .setName(name)
-            .setUploadUrl(context.results().uploadUrl(
-                ResultStore.outputKey(assignment.jobId(), assignment.assignmentId(), name), assignment.deadline())
-                .toString())
-            .putUploadHeaders("content-type", frames.format().contentType()));
-      }
-    });
-    return ConnectResponse.newBuilder().setDispatch(dispatch).build();
   }
 
   private void forget(UUID jobId, UUID assignmentId) {
@@ -485,7 +448,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   private static int seconds(Duration duration) {
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (duration.toMillis() + 999) / 1000));
+    return DispatchFrames.seconds(duration);
   }
 
   private static Optional<UUID> uuid(String text) {
@@ -504,13 +467,4 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
-  private static Struct struct(String json) {
-    Struct.Builder builder = Struct.newBuilder();
-    try {
-      JsonFormat.parser().merge(json, builder);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored payload is not a JSON object", e);
-    }
-    return builder.build();
-  }
 }
