@@ -69,7 +69,7 @@ class InputUrlGuardTest extends RunningAgentTestBase {
         job -> job.setInputUrl(store.inputUrl("gone.bin") + "?X-Amz-Signature=secret"));
 
     assertThat(result.getErrorCode()).isEqualTo("INPUT_UNAVAILABLE");
-    assertThat(result.getErrorMessage()).isEqualTo("could not download input_url " + store.inputUrl("gone.bin") + ": HTTP 404");
+    assertThat(result.getErrorMessage()).isEqualTo("could not download the input " + store.inputUrl("gone.bin") + ": HTTP 404");
   }
 
   @Test

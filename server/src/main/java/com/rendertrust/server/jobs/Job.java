@@ -31,7 +31,8 @@ public record Job(
     int framesDone,
     int tasksTotal,
     int tasksDone,
-    Optional<String> errorCode) {
+    Optional<String> errorCode,
+    Optional<UUID> inputId) {
 
   /** Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise. */
   public double progress() {

@@ -166,6 +166,7 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
         .setTasksDone(job.tasksDone())
         .setProgress(job.progress());
     job.errorCode().ifPresent(proto::setErrorCode);
+    job.inputId().ifPresent(input -> proto.setInputId(input.toString()));
     job.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));
     job.payloadRef().ifPresent(proto::setPayloadRef);
     job.resultRef().ifPresent(proto::setResultRef);

@@ -40,6 +40,7 @@ final class JobRows {
         row.getFramesDone(),
         row.getTasksTotal(),
         row.getTasksDone(),
-        Optional.ofNullable(row.getErrorCode()));
+        Optional.ofNullable(row.getErrorCode()),
+        Optional.ofNullable(row.getInputId()));
   }
 }

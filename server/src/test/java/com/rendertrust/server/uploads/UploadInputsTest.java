@@ -60,6 +60,8 @@ class UploadInputsTest {
     String jobId = Json.parse(submitted.body()).get("job_id").asText();
     assertThat(server.controlPlane().database().dsl().select(JOBS.INPUT_ID).from(JOBS)
         .where(JOBS.ID.eq(UUID.fromString(jobId))).fetchOne(JOBS.INPUT_ID)).isEqualTo(UUID.fromString(inputId));
+    assertThat(Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", JobsTesting.userBearer(server, user))
+        .body()).get("input_id").asText()).as("the Job shows its input").isEqualTo(inputId);
 
     JobDispatch dispatch = node.dispatch();
     assertThat(dispatch.getJobId()).isEqualTo(jobId);
