@@ -20,7 +20,27 @@ final class Mapping {
         job.hasDispatchedAt() ? instant(job.getDispatchedAt()) : null,
         job.hasCompletedAt() ? instant(job.getCompletedAt()) : null,
         instant(job.getCreatedAt()),
-        instant(job.getUpdatedAt()));
+        instant(job.getUpdatedAt()),
+        job.getFramesTotal(), job.getFramesDone(), job.getTasksTotal(), job.getTasksDone(), job.getProgress(),
+        job.hasErrorCode() ? job.getErrorCode() : null);
+  }
+
+  static JobTask task(com.rendertrust.api.v1.JobTask task) {
+    return new JobTask(task.getId(), task.getIndex(),
+        task.hasFrameStart() ? task.getFrameStart() : null,
+        task.hasFrameEnd() ? task.getFrameEnd() : null,
+        task.getStatus(),
+        task.hasNodeId() ? task.getNodeId() : null,
+        task.getAttempts(),
+        task.hasStartedAt() ? instant(task.getStartedAt()) : null,
+        task.hasCompletedAt() ? instant(task.getCompletedAt()) : null,
+        task.hasErrorCode() ? task.getErrorCode() : null,
+        task.hasErrorMessage() ? task.getErrorMessage() : null);
+  }
+
+  static JobOutput output(com.rendertrust.api.v1.JobOutput output) {
+    return new JobOutput(output.getFrame(), output.getName(), output.getSizeBytes(), output.getSha256(),
+        output.getContentType(), output.getDownloadUrl());
   }
 
   static LedgerEntry entry(com.rendertrust.api.v1.LedgerEntry entry) {

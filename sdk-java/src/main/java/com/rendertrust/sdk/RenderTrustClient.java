@@ -43,16 +43,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -275,6 +269,9 @@ public final class RenderTrustClient implements AutoCloseable {
     if (request.payloadRef() != null) {
       proto.setPayloadRef(request.payloadRef());
     }
+    if (request.inputId() != null) {
+      proto.setInputId(request.inputId());
+    }
     DispatchJobResponse response = call(() -> jobs().dispatchJob(proto.build()), true);
     return getJob(response.getJobId());
   }
@@ -321,31 +318,28 @@ public final class RenderTrustClient implements AutoCloseable {
     }
   }
 
-  /** Downloads a COMPLETED job's result to {@code target} through its presigned URL. */
+  /**
+   * Downloads a COMPLETED job's result to {@code target} through its presigned URL, streamed; a
+   * job with several outputs (a render) downloads as one ZIP of all its frames.
+   */
   public Path downloadResult(String jobId, Path target) {
     GetJobResultResponse result = call(() -> jobs().getJobResult(
         GetJobResultRequest.newBuilder().setJobId(jobId).build()), true);
-    try {
-      Path partial = Files.createTempFile(target.toAbsolutePath().getParent(), ".download-", ".part");
-      HttpResponse<Path> response = http.send(HttpRequest.newBuilder(URI.create(result.getDownloadUrl()))
-          .timeout(deadline.multipliedBy(4)).GET().build(), HttpResponse.BodyHandlers.ofFile(partial));
-      if (response.statusCode() != 200) {
-        Files.deleteIfExists(partial);
-        throw new UnavailableException("RESULT_DOWNLOAD_FAILED", "UNAVAILABLE",
-            "result download answered HTTP " + response.statusCode(), java.util.Map.of(), null);
-      }
-      return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not download the result of job " + jobId, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while downloading", e);
-    }
+    return downloads().download(result.getDownloadUrl(), target, "the result of job " + jobId);
+  }
+
+  /** Render jobs: submit a render of an upload, list tasks and outputs, download every frame verified. */
+  public Renders renders() {
+    return new Renders(StubCaller.of(rpc -> call(rpc, true), this::jobs), this::submitJob, downloads());
+  }
+
+  private Downloads downloads() {
+    return new Downloads(http, deadline.multipliedBy(4));
   }
 
   /** The caller's uploaded inputs (scenes, assets): upload, look at, delete. */
   public Uploads uploads() {
-    return new Uploads(Uploads.caller(rpc -> call(rpc, true),
+    return new Uploads(StubCaller.of(rpc -> call(rpc, true),
         () -> stub(UploadServiceGrpc.newBlockingStub(channel))), http, deadline.multipliedBy(20));
   }
 

@@ -19,15 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The caller's uploaded inputs: {@link #upload} sends a file the way the API asks (declare its
@@ -40,16 +37,11 @@ public final class Uploads {
   private static final Set<String> CLIENT_SET_HEADERS = Set.of("host", "content-length", "connection", "expect");
   private static final int BUFFER = 1 << 16;
 
-  /** Runs a call on the upload stub with the client's deadline, token refresh and error translation. */
-  interface Caller {
-    <T> T call(Function<UploadServiceGrpc.UploadServiceBlockingStub, T> rpc);
-  }
-
-  private final Caller caller;
+  private final StubCaller<UploadServiceGrpc.UploadServiceBlockingStub> caller;
   private final HttpClient http;
   private final Duration transferTimeout;
 
-  Uploads(Caller caller, HttpClient http, Duration transferTimeout) {
+  Uploads(StubCaller<UploadServiceGrpc.UploadServiceBlockingStub> caller, HttpClient http, Duration transferTimeout) {
     this.caller = caller;
     this.http = http;
     this.transferTimeout = transferTimeout;
@@ -137,12 +129,7 @@ public final class Uploads {
   }
 
   static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest digest = Downloads.sha256();
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
       byte[] buffer = new byte[BUFFER];
       while (in.read(buffer) >= 0) {
@@ -169,16 +156,5 @@ public final class Uploads {
 
   private static Instant instant(String rfc3339) {
     return rfc3339 == null || rfc3339.isEmpty() ? null : Instant.parse(rfc3339);
-  }
-
-  /** Adapts {@link Supplier}-style calls of the client to {@link Caller}. */
-  static Caller caller(Function<Supplier<Object>, Object> call, Supplier<UploadServiceGrpc.UploadServiceBlockingStub> stub) {
-    return new Caller() {
-      @Override
-      @SuppressWarnings("unchecked")
-      public <T> T call(Function<UploadServiceGrpc.UploadServiceBlockingStub, T> rpc) {
-        return (T) call.apply(() -> rpc.apply(stub.get()));
-      }
-    };
   }
 }
