@@ -89,7 +89,7 @@ class DeductConcurrencyTest {
       credits.adjust(user, CreditAmount.ofCredits(20), "seed", "grant");
       users.add(user);
     }
-    List<Result> results = race(240, i -> credits.deduct(users.get(i % 8), Deduction.of("1", "", "")));
+    List<Result> results = race(240, i -> credits.deduct(users.get(i % 8), Deduction.of("1", "parallel-" + i, "")));
     assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(160);
     users.forEach(user -> assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO));
     assertLedgerInvariants(database.dsl());

@@ -73,7 +73,7 @@ class JobHoldsTest {
     UUID user = fundedUser(20);
     holds.hold(UUID.randomUUID(), user, CreditAmount.ofCredits(15));
 
-    assertThatThrownBy(() -> credits.deduct(user, Deduction.of("6", "", "")))
+    assertThatThrownBy(() -> credits.deduct(user, Deduction.of("6", "over-the-hold", "")))
         .isInstanceOfSatisfying(DomainException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reason.INSUFFICIENT_CREDITS);
           assertThat(e.metadata()).containsEntry("available", "5.0000").containsEntry("requested", "6.0000");
@@ -82,7 +82,7 @@ class JobHoldsTest {
     assertThatThrownBy(() -> holds.hold(UUID.randomUUID(), user, CreditAmount.ofCredits(6)))
         .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INSUFFICIENT_CREDITS));
     assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
-    credits.deduct(user, Deduction.of("5", "", ""));
+    credits.deduct(user, Deduction.of("5", "the-rest", ""));
     assertThat(credits.available(user)).isEqualTo(CreditAmount.ZERO);
   }
 
