@@ -1,7 +1,6 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
-import static com.rendertrust.server.db.Tables.NODES;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +10,6 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
-import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
@@ -67,13 +65,7 @@ class OperatorEarningsTest {
 
   @AfterEach
   void moneyIsConserved() {
-    streams.forEach(stream -> {
-      if (!stream.isClosed()) {
-        stream.halfClose();
-      }
-      eventually("stream closed", () -> dsl().select(NODES.STREAM_SESSION).from(NODES)
-          .where(NODES.ID.eq(stream.node().id())).fetchSingle(NODES.STREAM_SESSION) == null);
-    });
+    JobsTesting.closeStreams(server, streams);
     ledger.checkInvariants();
   }
 
@@ -138,13 +130,9 @@ class OperatorEarningsTest {
     render(b, b.dispatch());
 
     a.abort(); // a's agent dies mid-task: its task is requeued and reruns on b
-    eventually("a's stream gone", () -> dsl().select(NODES.STREAM_SESSION).from(NODES)
-        .where(NODES.ID.eq(a.node().id())).fetchSingle(NODES.STREAM_SESSION) == null);
+    JobsTesting.awaitStreamGone(server, a.node());
     clock.advance(Duration.ofMinutes(1));
-    b.heartbeat(0);
-    eventually("b's heartbeat recorded", () -> dsl().select(NODES.LAST_HEARTBEAT_AT).from(NODES)
-        .where(NODES.ID.eq(b.node().id())).fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant()
-        .equals(Timestamps.toDb(clock.instant()).toInstant()));
+    JobsTesting.heartbeatRecorded(server, b, clock.instant());
     JobsTesting.network(server).sweeper().sweep();
     JobDispatch rerun = b.dispatch();
     assertThat(rerun.getTaskId()).isEqualTo(onA.getTaskId());
