@@ -5,18 +5,15 @@ import static com.rendertrust.server.testing.JobsTesting.eventually;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
-import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -227,17 +224,11 @@ class OperatorEarningsTest {
   }
 
   private static UUID funded() {
-    UUID user = UUID.randomUUID();
-    ledger.deposit(user, 1_000_000);
-    return user;
+    return ledger.fundedUser(1_000_000);
   }
 
   private static UUID submit(UUID creator, String payload) {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
-        "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    JsonNode body = Json.parse(response.body());
-    return UUID.fromString(body.get("job_id").asText());
+    return UUID.fromString(JobsTesting.submitRender(server, creator, payload).get("job_id").asText());
   }
 
   private static DSLContext dsl() {

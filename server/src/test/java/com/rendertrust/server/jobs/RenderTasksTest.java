@@ -395,16 +395,11 @@ class RenderTasksTest {
   }
 
   private static UUID funded() {
-    UUID user = UUID.randomUUID();
-    ledger.deposit(user, 1_000_000);
-    return user;
+    return ledger.fundedUser(1_000_000);
   }
 
   private static JsonNode submit(UUID creator, String payload) {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
-        "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.parse(response.body());
+    return JobsTesting.submitRender(server, creator, payload);
   }
 
   private static HttpResponse<String> get(String path, UUID user) {

@@ -1,7 +1,9 @@
 package com.rendertrust.server.testing;
 
 import static com.rendertrust.server.db.Tables.NODES;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
@@ -9,6 +11,7 @@ import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Timestamps;
 import java.time.Clock;
 import java.time.Duration;
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -127,5 +130,13 @@ public final class JobsTesting {
     eventually("heartbeat of node " + stream.node().id() + " recorded", () -> server.controlPlane().database().dsl()
         .select(NODES.LAST_HEARTBEAT_AT).from(NODES).where(NODES.ID.eq(stream.node().id()))
         .fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant().equals(Timestamps.toDb(at).toInstant()));
+  }
+
+  /** Submits a render job with {@code payload} as {@code creator}; asserts 200 and answers the body. */
+  public static JsonNode submitRender(TestServer server, UUID creator, String payload) {
+    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
+        "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.parse(response.body());
   }
 }
