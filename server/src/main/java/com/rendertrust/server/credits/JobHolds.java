@@ -9,6 +9,7 @@ import com.rendertrust.server.db.tables.records.CreditHoldPlaceRecord;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -31,7 +32,7 @@ import org.jooq.impl.DSL;
  * <p>{@link #hold}, {@link #capture} and {@link #release} are each one atomic step in their own
  * transaction. Their {@code ...Within} forms join the caller's transaction instead, so the jobs
  * flow moves the money in the same commit as the job's state: hold and capture are then one
- * round trip each (functions {@code credit_hold_place} and {@code credit_hold_capture}, V7).
+ * round trip each (functions {@code credit_hold_place}, V7, and {@code credit_hold_capture}, V11).
  */
 public final class JobHolds {
 
@@ -113,30 +114,52 @@ public final class JobHolds {
    * return the capture; capturing a released hold, or for another operator, is 409; no hold is 404.
    */
   public Hold capture(UUID jobId, UUID operatorId) {
-    return transactions.inTransaction(tx -> {
-      Hold hold = find(tx, jobId).orElseThrow(() -> noHold(jobId));
-      return captureWithin(tx, jobId, hold.userId(), operatorId);
-    });
+    return captureSplit(jobId, WorkSplit.solely(operatorId));
   }
 
   /**
-   * {@link #capture} inside the caller's transaction, in one round trip when the hold is ACTIVE
-   * ({@code credit_hold_capture}, migration V7). {@code userId} is the job's owner, whose shards
-   * the capture passes through; the database checks it is the hold's owner.
+   * {@link #capture} for work done by several operators: each earns {@code operatorSharePercent}
+   * of its part of the amount (rounded down), the platform the rest. Repeats return the capture;
+   * a repeat naming another sole operator is 409.
    */
+  public Hold captureSplit(UUID jobId, WorkSplit work) {
+    return transactions.inTransaction(tx -> {
+      Hold hold = find(tx, jobId).orElseThrow(() -> noHold(jobId));
+      return captureSplitWithin(tx, jobId, hold.userId(), work);
+    });
+  }
+
+  /** {@link #captureSplitWithin} for one operator (null: none). */
   public Hold captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorId) {
-    UUID operatorAccount = operatorId == null ? null : operatorAccount(tx, operatorId);
+    return captureSplitWithin(tx, jobId, userId, WorkSplit.solely(operatorId));
+  }
+
+  /**
+   * {@link #captureSplit} inside the caller's transaction, in one round trip when the hold is ACTIVE
+   * ({@code credit_hold_capture}, migration V11: one posting per paid operator). {@code userId}
+   * is the job's owner, whose shards the capture passes through; the database checks it is the
+   * hold's owner.
+   */
+  public Hold captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work) {
+    List<Map.Entry<UUID, Long>> operators = List.copyOf(work.workByOperator().entrySet());
+    UUID[] accounts = new UUID[operators.size()];
+    Long[] operatorWork = new Long[operators.size()];
+    for (int i = 0; i < operators.size(); i++) {
+      accounts[i] = operatorAccount(tx, operators.get(i).getKey());
+      operatorWork[i] = operators.get(i).getValue();
+    }
     CreditHoldCaptureRecord row = tx.selectFrom(Routines.creditHoldCapture(jobId, userId,
-        SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), operatorAccount,
-        operatorSharePercent)).fetchSingle();
+        SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), accounts, operatorWork,
+        work.totalWork(), operatorSharePercent)).fetchSingle();
+    Optional<UUID> soleOperator = work.soleOperator();
     if ("CAPTURED".equals(row.getOutcome())) {
       return new Hold(jobId, userId, new CreditAmount(row.getAmount()), HoldStatus.CAPTURED,
-          Optional.ofNullable(operatorId), Optional.ofNullable(row.getUsageEntryId()));
+          soleOperator, Optional.ofNullable(row.getUsageEntryId()));
     }
     Hold hold = lockHold(tx, jobId);
     return switch (hold.status()) {
       case CAPTURED -> {
-        if (!hold.operatorId().equals(Optional.ofNullable(operatorId))) {
+        if (!hold.operatorId().equals(soleOperator)) {
           throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "job " + jobId + " was captured for another operator");
         }
         yield hold;

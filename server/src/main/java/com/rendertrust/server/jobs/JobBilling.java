@@ -1,5 +1,6 @@
 package com.rendertrust.server.jobs;
 
+import com.rendertrust.server.credits.WorkSplit;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -23,10 +24,16 @@ public interface JobBilling {
   void hold(UUID jobId, UUID userId, long amount);
 
   /**
-   * Charges the held amount as USAGE: the operator's share to {@code operatorUserId} (null when
-   * the node has no operator: all of it goes to the platform). Releases nothing else.
+   * Charges the held amount as USAGE: each operator earns the operator share of its part of the
+   * work (frames its nodes delivered), rounded down; the platform gets the rest, including the
+   * part of work done by nodes without an operator. Releases nothing else.
    */
-  void capture(UUID jobId, UUID operatorUserId);
+  void captureSplit(UUID jobId, WorkSplit work);
+
+  /** {@link #captureSplit} for work done by one operator's nodes ({@code operatorUserId} null: by nobody's). */
+  default void capture(UUID jobId, UUID operatorUserId) {
+    captureSplit(jobId, WorkSplit.solely(operatorUserId));
+  }
 
   /** Returns the held amount to the user (failure, cancel, timeout). A missing hold is a no-op. */
   void release(UUID jobId);
@@ -34,8 +41,8 @@ public interface JobBilling {
   /** {@link #hold} within {@code tx}. */
   void holdWithin(DSLContext tx, UUID jobId, UUID userId, long amount);
 
-  /** {@link #capture} within {@code tx}; {@code userId} is the job's owner. */
-  void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId);
+  /** {@link #captureSplit} within {@code tx}; {@code userId} is the job's owner. */
+  void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work);
 
   /** {@link #release} within {@code tx}. */
   void releaseWithin(DSLContext tx, UUID jobId);

@@ -10,7 +10,8 @@ import org.jooq.DSLContext;
 
 /**
  * Ends a job within the caller's transaction (which holds the job's row lock), with its money:
- * COMPLETED captures the hold, FAILED cancels the job's unfinished tasks and releases it. When
+ * COMPLETED captures the hold (each operator paid for the frames its nodes rendered, see
+ * {@link TaskWork}), FAILED cancels the job's unfinished tasks and releases it. When
  * the money cannot move now ({@code settleNow} false, or a hold an earlier version left
  * unconfirmed) the settlement is left *_PENDING for {@link Settlements}.
  */
@@ -74,7 +75,7 @@ final class JobEndings {
     }
     try {
       if (completed) {
-        billing.captureWithin(tx, job.id(), job.userId(), job.operator().orElse(null));
+        billing.captureSplitWithin(tx, job.id(), job.userId(), TaskWork.of(tx, job.id(), job.operator()));
         return Settlement.CAPTURED;
       }
       billing.releaseWithin(tx, job.id());

@@ -2,6 +2,7 @@ package com.rendertrust.server.jobs;
 
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import java.util.UUID;
@@ -27,8 +28,8 @@ public final class LedgerJobBilling implements JobBilling {
   }
 
   @Override
-  public void capture(UUID jobId, UUID operatorUserId) {
-    holds.capture(jobId, operatorUserId);
+  public void captureSplit(UUID jobId, WorkSplit work) {
+    holds.captureSplit(jobId, work);
   }
 
   /** A job that never got a hold (rejected before it) has nothing to return. */
@@ -49,8 +50,8 @@ public final class LedgerJobBilling implements JobBilling {
   }
 
   @Override
-  public void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId) {
-    holds.captureWithin(tx, jobId, userId, operatorUserId);
+  public void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work) {
+    holds.captureSplitWithin(tx, jobId, userId, work);
   }
 
   /** Like {@link #release}; a missing hold is found before anything is written, so {@code tx} stays usable. */

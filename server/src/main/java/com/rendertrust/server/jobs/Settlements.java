@@ -7,6 +7,7 @@ import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Record2;
 import org.slf4j.Logger;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries out the money side of a job's end after the status change committed: capture on
- * COMPLETED (to the node's operator), release on FAILED / CANCELLED. A failed billing call leaves
+ * COMPLETED (to the operators of the nodes that rendered its tasks, split by {@link TaskWork}),
+ * release on FAILED / CANCELLED. A failed billing call leaves
  * the job *_PENDING and the sweeper retries it; billing is idempotent per job, so a retry after
  * an unknown outcome never charges twice.
  */
@@ -45,7 +47,7 @@ public final class Settlements {
     try {
       switch (settlement) {
         case CAPTURE_PENDING -> {
-          billing.capture(jobId, row.value2());
+          billing.captureSplit(jobId, TaskWork.of(database.dsl(), jobId, Optional.ofNullable(row.value2())));
           mark(jobId, Settlement.CAPTURE_PENDING, Settlement.CAPTURED);
         }
         case RELEASE_PENDING -> {

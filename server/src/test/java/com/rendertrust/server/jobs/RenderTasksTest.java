@@ -12,7 +12,6 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
-import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.testing.Downloads;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
@@ -66,13 +65,7 @@ class RenderTasksTest {
   /** Money never created or lost; every node's used slots equal the tasks it holds. */
   @AfterEach
   void invariantsHold() {
-    streams.forEach(stream -> {
-      if (!stream.isClosed()) {
-        stream.halfClose();
-      }
-      eventually("stream closed", () -> dsl().select(NODES.STREAM_SESSION).from(NODES)
-          .where(NODES.ID.eq(stream.node().id())).fetchSingle(NODES.STREAM_SESSION) == null);
-    });
+    JobsTesting.closeStreams(server, streams);
     ledger.checkInvariants();
     for (var node : dsl().selectFrom(NODES).fetch()) {
       int held = dsl().fetchCount(JOB_TASKS, JOB_TASKS.NODE_ID.eq(node.getId())
@@ -230,13 +223,9 @@ class RenderTasksTest {
     eventually("B's task done", () -> job(creator, jobId).get("tasks_done").asInt() == 1);
 
     a.abort(); // A's agent crashes in the middle of its task
-    eventually("A's stream gone", () -> dsl().select(NODES.STREAM_SESSION).from(NODES)
-        .where(NODES.ID.eq(a.node().id())).fetchSingle(NODES.STREAM_SESSION) == null);
+    JobsTesting.awaitStreamGone(server, a.node());
     clock.advance(Duration.ofMinutes(1));
-    b.heartbeat(0);
-    eventually("B's heartbeat recorded", () -> dsl().select(NODES.LAST_HEARTBEAT_AT).from(NODES)
-        .where(NODES.ID.eq(b.node().id())).fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant()
-        .equals(Timestamps.toDb(clock.instant()).toInstant()));
+    JobsTesting.heartbeatRecorded(server, b, clock.instant());
     JobsTesting.network(server).sweeper().sweep();
 
     JobDispatch rerun = b.dispatch();
@@ -309,10 +298,7 @@ class RenderTasksTest {
           List.of("DISPATCHED", "DISPATCHED")) && job(creator, jobId).get("retry_count").asInt() == 2 * retries);
       clock.advance(Duration.ofMinutes(6)); // nobody starts: both attempts time out
       for (TestNode.Stream node : fleet) {
-        node.heartbeat(0);
-        eventually("heartbeat recorded", () -> dsl().select(NODES.LAST_HEARTBEAT_AT).from(NODES)
-            .where(NODES.ID.eq(node.node().id())).fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant()
-            .equals(Timestamps.toDb(clock.instant()).toInstant()));
+        JobsTesting.heartbeatRecorded(server, node, clock.instant());
       }
       JobsTesting.network(server).sweeper().sweep();
     }
@@ -409,16 +395,11 @@ class RenderTasksTest {
   }
 
   private static UUID funded() {
-    UUID user = UUID.randomUUID();
-    ledger.deposit(user, 1_000_000);
-    return user;
+    return ledger.fundedUser(1_000_000);
   }
 
   private static JsonNode submit(UUID creator, String payload) {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
-        "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.parse(response.body());
+    return JobsTesting.submitRender(server, creator, payload);
   }
 
   private static HttpResponse<String> get(String path, UUID user) {

@@ -1,5 +1,6 @@
 package com.rendertrust.server.testing;
 
+import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.jobs.JobBilling;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +30,9 @@ public final class FlakyJobBilling implements JobBilling {
   }
 
   @Override
-  public void capture(UUID jobId, UUID operatorUserId) {
+  public void captureSplit(UUID jobId, WorkSplit work) {
     maybeFail();
-    real.capture(jobId, operatorUserId);
+    real.captureSplit(jobId, work);
   }
 
   @Override
@@ -46,9 +47,9 @@ public final class FlakyJobBilling implements JobBilling {
   }
 
   @Override
-  public void captureWithin(DSLContext tx, UUID jobId, UUID userId, UUID operatorUserId) {
+  public void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work) {
     maybeFail();
-    real.captureWithin(tx, jobId, userId, operatorUserId);
+    real.captureSplitWithin(tx, jobId, userId, work);
   }
 
   @Override

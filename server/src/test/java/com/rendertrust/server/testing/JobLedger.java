@@ -39,6 +39,13 @@ public final class JobLedger {
     credits.adjust(userId, new CreditAmount(tenThousandths), "test-deposit-" + UUID.randomUUID(), "test deposit");
   }
 
+  /** A new user holding {@code tenThousandths}. */
+  public UUID fundedUser(long tenThousandths) {
+    UUID user = UUID.randomUUID();
+    deposit(user, tenThousandths);
+    return user;
+  }
+
   public long balance(UUID userId) {
     return credits.balance(userId).units();
   }

@@ -1,11 +1,18 @@
 package com.rendertrust.server.testing;
 
+import static com.rendertrust.server.db.Tables.NODES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;
+import com.rendertrust.server.platform.db.Timestamps;
 import java.time.Clock;
 import java.time.Duration;
+import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -99,5 +106,37 @@ public final class JobsTesting {
       }
     }
     throw new AssertionError("not within 10 s: " + what);
+  }
+
+  /** Waits until the server has noted that {@code node}'s stream is gone. */
+  public static void awaitStreamGone(TestServer server, TestNode node) {
+    eventually("stream of node " + node.id() + " gone", () -> server.controlPlane().database().dsl()
+        .select(NODES.STREAM_SESSION).from(NODES).where(NODES.ID.eq(node.id())).fetchSingle(NODES.STREAM_SESSION) == null);
+  }
+
+  /** Half-closes the streams still open and waits until the server has let go of all of them. */
+  public static void closeStreams(TestServer server, List<TestNode.Stream> streams) {
+    streams.forEach(stream -> {
+      if (!stream.isClosed()) {
+        stream.halfClose();
+      }
+      awaitStreamGone(server, stream.node());
+    });
+  }
+
+  /** Sends a heartbeat and waits until the server recorded it at {@code at} (its jobs clock's now). */
+  public static void heartbeatRecorded(TestServer server, TestNode.Stream stream, Instant at) {
+    stream.heartbeat(0);
+    eventually("heartbeat of node " + stream.node().id() + " recorded", () -> server.controlPlane().database().dsl()
+        .select(NODES.LAST_HEARTBEAT_AT).from(NODES).where(NODES.ID.eq(stream.node().id()))
+        .fetchSingle(NODES.LAST_HEARTBEAT_AT).toInstant().equals(Timestamps.toDb(at).toInstant()));
+  }
+
+  /** Submits a render job with {@code payload} as {@code creator}; asserts 200 and answers the body. */
+  public static JsonNode submitRender(TestServer server, UUID creator, String payload) {
+    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
+        "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.parse(response.body());
   }
 }
