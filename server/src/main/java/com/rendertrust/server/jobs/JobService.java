@@ -74,13 +74,6 @@ public final class JobService {
         SubmissionGate.forPool(database.poolSize()), inputs);
   }
 
-  JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
-      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SignedRoutes archives,
-      SubmissionGate gate) {
-    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives, gate,
-        JobInputs.NONE);
-  }
-
   private JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SignedRoutes archives,
       SubmissionGate gate, JobInputs inputs) {
