@@ -206,8 +206,8 @@ public final class JobLifecycle {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
       endTask(tx, task, JobStatus.FAILED, code, message, "FAILED", now);
-      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
+      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
       return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
           false, false);
     }
@@ -219,7 +219,6 @@ public final class JobLifecycle {
           requeued.deadLettered());
     }
     endTask(tx, task, JobStatus.COMPLETED, null, null, "COMPLETED", now);
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
         .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
@@ -227,6 +226,10 @@ public final class JobLifecycle {
     } else {
       JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);
     }
+    // The node's row is locked last, after the money moved: every dispatch to this node waits
+    // for that lock, so holding it across a capture (which queues on the platform account's row)
+    // would stall the node's dispatches behind every other capture.
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
     return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), List.of(),
         false, false);
   }
@@ -315,13 +318,13 @@ public final class JobLifecycle {
           .execute();
       JobTaskStore.endAssignment(tx, task.getAssignmentId(), "REQUEUED", now);
     }
-    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
     if (deadLetter) {
       others = endings.fail(tx, job, ErrorCode.RETRIES_EXHAUSTED,
           errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason), false, now);
     } else {
       JobTaskStore.deriveJobs(tx, List.of(job.id()), now);
     }
+    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
     return new Requeued(task.getId(), task.getNodeId(), deadLetter, others);
   }
 
