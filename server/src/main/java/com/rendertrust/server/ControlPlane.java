@@ -1,6 +1,7 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
+import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
@@ -13,6 +14,7 @@ import com.rendertrust.server.ledger.anchor.AnchorQueryService;
 import com.rendertrust.server.ledger.anchor.AnchorRepository;
 import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.credits.CreditGrpcService;
+import com.rendertrust.server.events.Events;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.payments.CheckoutRateLimiter;
@@ -105,11 +107,13 @@ public final class ControlPlane implements AutoCloseable {
   private final ResultStore results;
   private final Uploads uploads;
   private final Duration shutdownGrace;
+  private final Events events;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, Duration shutdownGrace) {
+      ResultStore results, Uploads uploads, Duration shutdownGrace, Events events) {
+    this.events = events;
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -186,9 +190,11 @@ public final class ControlPlane implements AutoCloseable {
           JobInputUsage::isInUse, jobsClock));
       SignedRoutes archives = results instanceof LocalResultStore local ? local.signedRoutes()
           : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
+      Events events = closer.register(Events.start(database, redis, redisKeyPrefix, clock));
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
-          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs(),
+          events.log(), events.streams()));
 
       // ZIPs of outputs are streamed for as long as a download of results may take
       routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
@@ -215,7 +221,9 @@ public final class ControlPlane implements AutoCloseable {
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
-              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
+              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName(),
+                  "/" + JobServiceGrpc.getWatchJobMethod().getFullMethodName(),
+                  "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes),
           services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
@@ -225,7 +233,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace());
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace(), events);
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -351,6 +359,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Where job results are stored (S3 or the local store this replica serves). */
   public ResultStore resultStore() {
     return results;
+  }
+
+  /** Job events: the log (read API for consumers such as webhooks) and the live hub. */
+  public Events events() {
+    return events;
   }
 
   /** Creators' uploaded inputs. */
