@@ -15,6 +15,7 @@ import com.rendertrust.server.ledger.anchor.AnchorRepository;
 import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.credits.CreditGrpcService;
 import com.rendertrust.server.events.Events;
+import com.rendertrust.server.events.JobEventStreamRoute;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.payments.CheckoutRateLimiter;
@@ -218,12 +219,31 @@ public final class ControlPlane implements AutoCloseable {
       services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
       services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
 
+      // The SSE form of a job's events is served over WatchJob, called in-process with the
+      // client's credentials, so it passes the very same interceptors as any RPC.
+      String loopbackName = "rt-loopback-" + java.util.UUID.randomUUID();
+      io.grpc.inprocess.InProcessServerBuilder loopbackServer =
+          io.grpc.inprocess.InProcessServerBuilder.forName(loopbackName);
+      services.forEach(loopbackServer::addService);
+      io.grpc.Server loopback = loopbackServer.build();
+      try {
+        loopback.start();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("starting the in-process gRPC server failed", e);
+      }
+      closer.register(loopback::shutdownNow);
+      io.grpc.ManagedChannel loopbackChannel =
+          io.grpc.inprocess.InProcessChannelBuilder.forName(loopbackName).build();
+      closer.register(loopbackChannel::shutdownNow);
+      HttpEdge.StreamRoute jobEventStream = new JobEventStreamRoute(loopbackChannel).streamRoute();
+
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName(),
                   "/" + JobServiceGrpc.getWatchJobMethod().getFullMethodName(),
-                  "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes),
+                  "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes,
+              List.of(jobEventStream)),
           services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
