@@ -434,6 +434,7 @@ public final class ControlPlane implements AutoCloseable {
     health.startDraining();
     grpcHealth.enterTerminalState();
     jobNetwork.drain(shutdownGrace);
+    events.drain();
     closer.close();
     log.info("stopped");
   }

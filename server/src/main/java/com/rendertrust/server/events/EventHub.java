@@ -98,6 +98,12 @@ public final class EventHub implements AutoCloseable {
     });
   }
 
+  /** Ends every open watch (UNAVAILABLE: resume on another replica), for a graceful shutdown. */
+  void shutDownWatches() {
+    byJob.values().forEach(watches -> watches.forEach(Watch::shutDown));
+    byUser.values().forEach(watches -> watches.forEach(Watch::shutDown));
+  }
+
   /** Open watches on this replica. */
   public int watchCount() {
     return byJob.values().stream().mapToInt(Set::size).sum() + byUser.values().stream().mapToInt(Set::size).sum();

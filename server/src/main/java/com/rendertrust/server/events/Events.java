@@ -73,6 +73,11 @@ public final class Events implements AutoCloseable {
     return new Watch(jobId, userId, log, hub, watchers, sink);
   }
 
+  /** Shutdown, step one: open watches end with UNAVAILABLE, so clients resume on another replica. */
+  public void drain() {
+    hub.shutDownWatches();
+  }
+
   @Override
   public void close() {
     timer.shutdownNow();

@@ -44,6 +44,7 @@ final class Watch {
   private final AtomicBoolean draining = new AtomicBoolean();
   private volatile boolean live;
   private volatile boolean ended;
+  private volatile boolean shuttingDown;
 
   Watch(UUID jobId, UUID userId, JobEventLog eventLog, EventHub hub, Executor executor, Sink sink) {
     this.jobId = jobId;
@@ -101,6 +102,17 @@ final class Watch {
     goLive();
   }
 
+  /**
+   * The replica is shutting down: the stream ends with UNAVAILABLE (the client resumes elsewhere
+   * after its last seq). Runs in the watch's serial drain, never next to a send.
+   */
+  void shutDown() {
+    shuttingDown = true;
+    if (live) {
+      schedule();
+    }
+  }
+
   /** The client went away or the stream failed: stop. */
   void cancel() {
     ended = true;
@@ -133,6 +145,11 @@ final class Watch {
   }
 
   private void drain() {
+    if (shuttingDown && !ended) {
+      ended = true;
+      hub.unregister(this);
+      sink.fail(new IllegalStateException("server shutting down"));
+    }
     while (true) {
       StoredEvent event;
       while ((event = inbox.poll()) != null) {
