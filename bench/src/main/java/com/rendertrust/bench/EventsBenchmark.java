@@ -125,6 +125,9 @@ public final class EventsBenchmark {
     AtomicInteger measuring = new AtomicInteger(1);
     CountDownLatch ended = new CountDownLatch(watcherCount);
     for (int w = 0; w < watcherCount; w++) {
+      if (w > 0 && w % 50 == 0) {
+        Thread.sleep(100); // open streams in waves, as clients would: each start reads the job and its events
+      }
       UUID job = jobs.get(w % jobCount);
       JobServiceGrpc.newStub(channels.get(w % channels.size()))
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))

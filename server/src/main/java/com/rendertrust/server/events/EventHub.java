@@ -39,6 +39,8 @@ public final class EventHub implements AutoCloseable {
   private final JobEventLog eventLog;
   private final RedisConnector redis;
   private final String channel;
+  /** Prefixes this replica's fan-out messages ({@code <origin>|<event JSON>}). */
+  private final String origin = java.util.UUID.randomUUID().toString();
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final Map<UUID, Set<Watch>> byJob = new ConcurrentHashMap<>();
   private final Map<UUID, Set<Watch>> byUser = new ConcurrentHashMap<>();
@@ -56,8 +58,11 @@ public final class EventHub implements AutoCloseable {
     this.pubsub.addListener(new RedisPubSubAdapter<>() {
       @Override
       public void message(String from, String message) {
-        if (channel.equals(from)) {
-          StoredEvent.fromWireJson(message).ifPresent(event -> deliver(List.of(event)));
+        int bar = message.indexOf('|');
+        // this replica's own events reached its watches already, when they committed
+        boolean own = bar == origin.length() && message.regionMatches(0, origin, 0, bar);
+        if (channel.equals(from) && bar > 0 && !own) {
+          StoredEvent.fromWireJson(message.substring(bar + 1)).ifPresent(event -> deliver(List.of(event)));
         }
       }
     });
@@ -76,7 +81,7 @@ public final class EventHub implements AutoCloseable {
     deliver(events);
     for (StoredEvent event : events) {
       try {
-        redis.connection().async().publish(channel, event.toWireJson())
+        redis.connection().async().publish(channel, origin + "|" + event.toWireJson())
             .whenComplete((receivers, failure) -> publishFailing = failure != null);
       } catch (RuntimeException e) {
         publishFailing = true;
