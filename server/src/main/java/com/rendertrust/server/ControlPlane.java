@@ -34,6 +34,7 @@ import com.rendertrust.server.jobs.LedgerJobBilling;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
+import com.rendertrust.server.platform.http.PlainRoute;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
@@ -51,6 +52,7 @@ import com.rendertrust.server.storage.SignedRoutes;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.S3ResultStore;
+import com.rendertrust.server.system.ApiDocs;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
@@ -216,7 +218,7 @@ public final class ControlPlane implements AutoCloseable {
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
-          services, metrics, List.of(identity.jwksRoute())));
+          services, metrics, plainRoutes(identity)));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
       jobNetwork.startSweeping(jobsClock.instant());
@@ -252,6 +254,14 @@ public final class ControlPlane implements AutoCloseable {
         new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),
         new RpcMetricsInterceptor(metrics)));
+  }
+
+  /** Documents served next to the RPCs: the JWKS, the OpenAPI document and Swagger UI. */
+  private static List<PlainRoute> plainRoutes(Identity identity) {
+    List<PlainRoute> routes = new ArrayList<>();
+    routes.add(identity.jwksRoute());
+    routes.addAll(ApiDocs.routes());
+    return routes;
   }
 
   /** The one object store of a replica, seen as the results' and the inputs' store. */
