@@ -217,7 +217,7 @@ public final class ControlPlane implements AutoCloseable {
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
-              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
+              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes, config.cors()),
           services, metrics, plainRoutes(identity)));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
