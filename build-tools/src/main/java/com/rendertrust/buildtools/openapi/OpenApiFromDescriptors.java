@@ -249,7 +249,8 @@ public final class OpenApiFromDescriptors {
             .put("description", "The raw body, passed to the RPC byte for byte (google.api.HttpBody).");
         requestBody.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
       } else if (!body.isEmpty()) {
-        ObjectNode schema = body.equals("*") ? schemas.message(request) : schemas.bodyField(request.findFieldByName(body));
+        ObjectNode schema = body.equals("*") ? schemas.bodyWithout(request, pathFields)
+            : schemas.bodyField(request.findFieldByName(body));
         operation.putObject("requestBody").put("required", true)
             .putObject("content").putObject("application/json").set("schema", schema);
       }

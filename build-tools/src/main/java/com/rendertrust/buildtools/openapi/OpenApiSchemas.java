@@ -66,6 +66,32 @@ final class OpenApiSchemas {
     return field.hasPresence() ? nullable(value) : value;
   }
 
+  /**
+   * The JSON body of a {@code body: "*"} request whose path also binds fields: the message
+   * without those fields (they come from the path), inline.
+   */
+  ObjectNode bodyWithout(Descriptor message, Set<String> pathFields) {
+    if (pathFields.isEmpty() || wellKnown(message) != null) {
+      return message(message);
+    }
+    ObjectNode schema = object(message);
+    ObjectNode properties = (ObjectNode) schema.get("properties");
+    pathFields.forEach(properties::remove);
+    if (schema.has("required")) {
+      ArrayNode required = JSON.arrayNode();
+      schema.get("required").forEach(name -> {
+        if (!pathFields.contains(name.asText())) {
+          required.add(name);
+        }
+      });
+      schema.set("required", required);
+      if (required.isEmpty()) {
+        schema.remove("required");
+      }
+    }
+    return schema;
+  }
+
   /** A field that is a whole request or response body ({@code body} / {@code response_body}): never null. */
   ObjectNode bodyField(FieldDescriptor field) {
     return field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isRepeated()

@@ -103,6 +103,10 @@ class ApiDocsTest {
     assertThat(job.has("payloadRef")).isFalse();
     assertThat(job.at("/node_id/type").toString()).isEqualTo("[\"string\",\"null\"]");
     assertThat(document.at("/components/schemas/DispatchJobRequest/required").toString()).contains("job_type");
+    JsonNode complete = document.at("/paths/~1api~1v1~1uploads~1{upload_id}~1complete/post");
+    assertThat(complete.at("/parameters/0/name").asText()).isEqualTo("upload_id");
+    assertThat(complete.at("/requestBody/content/application~1json/schema/properties").has("upload_id"))
+        .as("a path field is not asked for in the body").isFalse();
     JsonNode listJobs = document.at("/paths/~1api~1v1~1jobs/get/parameters");
     List<String> query = new ArrayList<>();
     listJobs.forEach(parameter -> query.add(parameter.get("name").asText() + ":" + parameter.get("in").asText()));
