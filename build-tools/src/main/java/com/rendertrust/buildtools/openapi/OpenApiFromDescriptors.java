@@ -39,9 +39,10 @@ import java.util.regex.Pattern;
  * messages with their snake_case names, the success status the comment names ("REST answers
  * 201"), one error response per status of the comment's {@code Errors:} list, and no security
  * for {@code Caller: public}. The few plain routes the server serves next to the RPCs are added
- * by hand ({@link #PLAIN_ROUTES}).
+ * by hand ({@link #PLAIN_ROUTES}); any other route that docs/API.md documents without an RPC (a
+ * plain route added later) is added from its row, so every documented method and path is in the document.
  *
- * <p>Usage: {@code OpenApiFromDescriptors <output file> <version>}.
+ * <p>Usage: {@code OpenApiFromDescriptors <output file> <version> [docs/API.md]}.
  */
 public final class OpenApiFromDescriptors {
 
@@ -49,6 +50,7 @@ public final class OpenApiFromDescriptors {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\{([A-Za-z0-9_.]+)(=[^}]*)?}");
   private static final Pattern SUCCESS = Pattern.compile("REST (?:answers )?\\(?(2\\d\\d)\\b");
+  private static final Pattern API_ROW = Pattern.compile("^\\|\\s*(GET|POST|PUT|PATCH|DELETE)\\s*\\|\\s*([^|]+)\\|");
   private static final Pattern ERROR = Pattern.compile("\\b([45]\\d\\d) ([A-Z][A-Z0-9_]+(?: / [A-Z][A-Z0-9_]+)*)");
 
   /** Routes of the HTTP edge that are not RPCs: path, summary, media type of the 200. */
@@ -61,11 +63,12 @@ public final class OpenApiFromDescriptors {
   private OpenApiFromDescriptors() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 2) {
-      throw new IllegalArgumentException("usage: OpenApiFromDescriptors <output file> <version>");
+    if (args.length != 2 && args.length != 3) {
+      throw new IllegalArgumentException("usage: OpenApiFromDescriptors <output file> <version> [docs/API.md]");
     }
     Path output = Path.of(args[0]);
-    String document = generate(args[1]);
+    List<String> apiRows = args.length == 3 ? Files.readAllLines(Path.of(args[2]), StandardCharsets.UTF_8) : List.of();
+    String document = generate(args[1], apiRows);
     Files.createDirectories(output.toAbsolutePath().getParent());
     if (!Files.exists(output) || !Files.readString(output, StandardCharsets.UTF_8).equals(document)) {
       Files.writeString(output, document, StandardCharsets.UTF_8);
@@ -73,7 +76,8 @@ public final class OpenApiFromDescriptors {
   }
 
   /** The document, pretty-printed. */
-  public static String generate(String version) throws IOException, DescriptorValidationException {
+  public static String generate(String version, List<String> apiRows)
+      throws IOException, DescriptorValidationException {
     ExtensionRegistry registry = ExtensionRegistry.newInstance();
     AnnotationsProto.registerAllExtensions(registry);
     FieldBehaviorProto.registerAllExtensions(registry);
@@ -99,7 +103,7 @@ public final class OpenApiFromDescriptors {
       }
     }
     own.sort((a, b) -> a.getName().compareTo(b.getName()));
-    ObjectNode document = new OpenApiFromDescriptors.Writer(comments).document(own, version);
+    ObjectNode document = new OpenApiFromDescriptors.Writer(comments).document(own, version, apiRows);
     return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(document) + "\n";
   }
 
@@ -132,7 +136,7 @@ public final class OpenApiFromDescriptors {
       this.schemas = new OpenApiSchemas(comments);
     }
 
-    ObjectNode document(List<FileDescriptor> files, String version) {
+    ObjectNode document(List<FileDescriptor> files, String version, List<String> apiRows) {
       ObjectNode document = JSON.objectNode().put("openapi", "3.1.0");
       document.putObject("info")
           .put("title", "RenderTrust API")
@@ -183,6 +187,7 @@ public final class OpenApiFromDescriptors {
             .putObject("content").putObject(route[2]).putObject("schema")
             .put("type", route[2].equals("application/json") ? "object" : "string");
       }
+      documentedPlainRoutes(apiRows, paths);
       ObjectNode pathsNode = document.putObject("paths");
       paths.forEach(pathsNode::set);
       document.putArray("security").add(JSON.objectNode().set("bearerAuth", JSON.arrayNode()))
@@ -273,6 +278,38 @@ public final class OpenApiFromDescriptors {
         }
       });
       return operation;
+    }
+
+    /** Rows of docs/API.md ("| GET | /path | ... |") whose method and path no operation has yet. */
+    private static void documentedPlainRoutes(List<String> apiRows, Map<String, ObjectNode> paths) {
+      for (String line : apiRows) {
+        Matcher row = API_ROW.matcher(line);
+        if (!row.find()) {
+          continue;
+        }
+        String method = row.group(1).toLowerCase(java.util.Locale.ROOT);
+        for (String documented : row.group(2).split(",")) {
+          String path = documented.strip();
+          if (!path.startsWith("/") || paths.containsKey(path) && paths.get(path).has(method)) {
+            continue;
+          }
+          ObjectNode operation = paths.computeIfAbsent(path, p -> JSON.objectNode()).putObject(method);
+          operation.putArray("tags").add("Server");
+          operation.put("operationId", "server_" + method + path.replaceAll("[^A-Za-z0-9]+", "_"));
+          operation.put("summary", "Plain route of the server (docs/API.md)");
+          operation.put("description", line.strip());
+          Matcher variables = TEMPLATE_VARIABLE.matcher(path);
+          ArrayNode parameters = JSON.arrayNode();
+          while (variables.find()) {
+            parameters.addObject().put("name", variables.group(1)).put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+          }
+          if (!parameters.isEmpty()) {
+            operation.set("parameters", parameters);
+          }
+          operation.putObject("responses").putObject("200").put("description", "OK");
+        }
+      }
     }
 
     private void describe(ObjectNode parameter, FieldDescriptor field) {
