@@ -2,13 +2,15 @@
 
 from rendertrust.client import TERMINAL_STATUSES, RenderTrustClient
 from rendertrust.errors import (AuthenticationError, ConflictError, InsufficientCreditsError, JobNotCancellableError,
-                                NoHealthyNodeError, NotAnchoredError, NotFoundError, PermissionDeniedError,
-                                RateLimitedError, RenderTrustError, UnavailableError, ValidationError)
+                                NoHealthyNodeError, NotAnchoredError, NotFoundError, OutputMismatchError,
+                                PayloadTooLargeError, PermissionDeniedError, RateLimitedError, RenderTrustError,
+                                UnavailableError, ValidationError)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RenderTrustClient", "TERMINAL_STATUSES", "RenderTrustError", "AuthenticationError", "PermissionDeniedError",
     "InsufficientCreditsError", "NotFoundError", "ConflictError", "NotAnchoredError", "ValidationError",
-    "RateLimitedError", "NoHealthyNodeError", "JobNotCancellableError", "UnavailableError",
+    "RateLimitedError", "NoHealthyNodeError", "JobNotCancellableError", "UnavailableError", "PayloadTooLargeError",
+    "OutputMismatchError",
 ]

@@ -12,13 +12,14 @@ import uuid
 import grpc
 from google.protobuf import struct_pb2
 
-from rendertrust import errors
+from rendertrust import _transfers, errors
 from rendertrust._credentials import Credentials
 from rendertrust._messages import proof_verifies, to_dict
 from rendertrust.v1 import (auth_service_pb2 as auth_pb, auth_service_pb2_grpc as auth_grpc,
                             credit_service_pb2 as credit_pb, credit_service_pb2_grpc as credit_grpc,
                             job_service_pb2 as job_pb, job_service_pb2_grpc as job_grpc,
-                            ledger_service_pb2 as ledger_pb, ledger_service_pb2_grpc as ledger_grpc)
+                            ledger_service_pb2 as ledger_pb, ledger_service_pb2_grpc as ledger_grpc,
+                            upload_service_pb2 as upload_pb, upload_service_pb2_grpc as upload_grpc)
 
 TERMINAL_STATUSES = ("COMPLETED", "FAILED", "CANCELLED")
 # Refresh the access token this many seconds before it expires.
@@ -48,6 +49,7 @@ class RenderTrustClient:
         self._credits = credit_grpc.CreditServiceStub(self._channel)
         self._jobs = job_grpc.JobServiceStub(self._channel)
         self._ledger = ledger_grpc.LedgerServiceStub(self._channel)
+        self._uploads = upload_grpc.UploadServiceStub(self._channel)
         if api_key:
             self.use_api_key(api_key)
 
@@ -128,9 +130,10 @@ class RenderTrustClient:
     # ---- jobs -----------------------------------------------------------------------------
 
     def submit_job(self, job_type, payload=None, payload_ref=None, priority="normal", gpu_required=False,
-                   idempotency_key=None):
+                   idempotency_key=None, input_id=None):
         """Submits a job: ``{"job_id", "node_id", "status", "idempotency_key"}`` (``node_id`` None while
-        QUEUED). A fresh idempotency key is used unless one is given; the call is retried once with
+        QUEUED). ``input_id`` names one of the caller's READY uploads (:meth:`upload`) as its input.
+        A fresh idempotency key is used unless one is given; the call is retried once with
         it when the server cannot be reached, and the same key always returns the same job.
         Raises InsufficientCreditsError (402) or NoHealthyNodeError when the job cannot run."""
         key = idempotency_key or str(uuid.uuid4())
@@ -142,6 +145,8 @@ class RenderTrustClient:
             request.payload.CopyFrom(struct)
         if payload_ref is not None:
             request.payload_ref = payload_ref
+        if input_id is not None:
+            request.input_id = input_id
         try:
             response = self._call(self._jobs.DispatchJob, request)
         except errors.UnavailableError:
@@ -201,6 +206,63 @@ class RenderTrustClient:
             if os.path.exists(partial):
                 os.remove(partial)
         return output_path or target
+
+    def list_job_tasks(self, job_id):
+        """The job's tasks in index order (a render job has one per ``frames_per_task`` frames, any other job one)."""
+        return to_dict(self._call(self._jobs.ListJobTasks, job_pb.ListJobTasksRequest(job_id=job_id)))["tasks"]
+
+    def list_job_outputs(self, job_id):
+        """The job's delivered outputs (rendered frames) in frame order: ``[{"frame", "name", "size_bytes",
+        "sha256", "content_type", "download_url"}]``; the URLs need no credentials for an hour."""
+        return to_dict(self._call(self._jobs.ListJobOutputs, job_pb.ListJobOutputsRequest(job_id=job_id)))["outputs"]
+
+    def download_outputs(self, job_id, directory="."):
+        """Downloads every delivered output of the job into ``directory`` under its name, each checked
+        against the size and SHA-256 the server listed (OutputMismatchError otherwise, the file not kept).
+        Returns the paths written, in frame order."""
+        os.makedirs(directory, exist_ok=True)
+        paths = []
+        for output in self.list_job_outputs(job_id):
+            name = os.path.basename(output["name"]) or f"frame_{output['frame']}"
+            paths.append(_transfers.download(output["download_url"], os.path.join(directory, name), self.timeout * 4,
+                                             expected_size=output["size_bytes"], expected_sha256=output["sha256"],
+                                             what=f"frame {output['frame']} ({name}) of job {job_id}"))
+        return paths
+
+    # ---- uploads --------------------------------------------------------------------------
+
+    def upload(self, path, content_type=None, filename=None):
+        """Uploads a file as a job input: reads it once for its size and SHA-256, declares it, streams
+        it to the presigned URL with the headers the server named, and completes it. Returns the READY
+        upload (``upload["id"]`` is a job's ``input_id``). Over the size limit: PayloadTooLargeError;
+        over the quota: ValidationError (QUOTA_EXCEEDED), both before any byte moves."""
+        size, sha256 = _transfers.size_and_sha256(path)
+        request = upload_pb.CreateUploadRequest(filename=filename or os.path.basename(path), size_bytes=size,
+                                                sha256=sha256,
+                                                content_type=content_type or _transfers.guess_content_type(path))
+        created = self._call(self._uploads.CreateUpload, request)
+        _transfers.put_file(created.upload_url, path, size, dict(created.upload_headers), self.timeout * 4)
+        return self.complete_upload(created.upload.id)
+
+    def complete_upload(self, upload_id):
+        """Asks the server to check the PUT bytes against the declaration: the upload becomes READY
+        (UPLOAD_MISMATCH: ValidationError, the bytes are deleted; UPLOAD_INCOMPLETE: ConflictError)."""
+        return to_dict(self._call(self._uploads.CompleteUpload,
+                                  upload_pb.CompleteUploadRequest(upload_id=upload_id)).upload)
+
+    def get_upload(self, upload_id):
+        """One of the caller's uploads; another user's id raises NotFoundError, like a missing one."""
+        return to_dict(self._call(self._uploads.GetUpload, upload_pb.GetUploadRequest(upload_id=upload_id)).upload)
+
+    def list_uploads(self, limit=50, offset=0):
+        """The caller's uploads, newest first."""
+        request = upload_pb.ListUploadsRequest(limit=limit, offset=offset)
+        return to_dict(self._call(self._uploads.ListUploads, request))["uploads"]
+
+    def delete_upload(self, upload_id):
+        """Deletes the upload's bytes (status DELETED); ConflictError (UPLOAD_IN_USE) while an unfinished job uses it."""
+        return to_dict(self._call(self._uploads.DeleteUpload,
+                                  upload_pb.DeleteUploadRequest(upload_id=upload_id)).upload)
 
     # ---- tamper-evident ledger ------------------------------------------------------------
 

@@ -20,6 +20,8 @@ HTTP_STATUS = {
     "NO_HEALTHY_NODE": 400, "JOB_NOT_CANCELLABLE": 400, "INSUFFICIENT_CREDITS": 402,
     "UNKNOWN_PACKAGE": 422, "RATE_LIMITED": 429, "PAYMENTS_NOT_CONFIGURED": 503,
     "DEPENDENCY_UNAVAILABLE": 503, "NOT_IMPLEMENTED": 501, "INTERNAL": 500,
+    "PAYLOAD_TOO_LARGE": 413, "UNSUPPORTED_MEDIA_TYPE": 415, "ROUTE_NOT_FOUND": 404,
+    "UPLOAD_INCOMPLETE": 409, "UPLOAD_MISMATCH": 422, "QUOTA_EXCEEDED": 422, "UPLOAD_IN_USE": 409,
 }
 
 
@@ -60,7 +62,7 @@ class NotFoundError(RenderTrustError):
 
 
 class ConflictError(RenderTrustError):
-    """409: EMAIL_TAKEN, IDEMPOTENCY_CONFLICT (same key, different request), ..."""
+    """409: EMAIL_TAKEN, IDEMPOTENCY_CONFLICT (same key, different request), UPLOAD_INCOMPLETE, UPLOAD_IN_USE, ..."""
 
 
 class NotAnchoredError(ConflictError):
@@ -68,7 +70,8 @@ class NotAnchoredError(ConflictError):
 
 
 class ValidationError(RenderTrustError):
-    """422 VALIDATION_FAILED / UNKNOWN_PACKAGE, or 400 INVALID_ARGUMENT: the request was refused as is."""
+    """422 VALIDATION_FAILED / UNKNOWN_PACKAGE / QUOTA_EXCEEDED / UPLOAD_MISMATCH, or 400 INVALID_ARGUMENT:
+    the request was refused as is."""
 
 
 class RateLimitedError(RenderTrustError):
@@ -88,8 +91,20 @@ class JobNotCancellableError(RenderTrustError):
     """400 JOB_NOT_CANCELLABLE: only QUEUED or DISPATCHED jobs can be cancelled."""
 
 
+class PayloadTooLargeError(ValidationError):
+    """413 PAYLOAD_TOO_LARGE: an upload over the server's RT_UPLOAD_MAX_BYTES (refused before any byte moves)."""
+
+
 class UnavailableError(RenderTrustError):
     """503, a deadline that passed, or a server that cannot be reached."""
+
+
+class OutputMismatchError(RenderTrustError):
+    """A downloaded output's size or SHA-256 differs from what the server listed; nothing was kept.
+    ``reason`` is OUTPUT_MISMATCH; ``metadata`` has the expected and actual values."""
+
+    def __init__(self, message, metadata=None):
+        super().__init__("OUTPUT_MISMATCH", "DATA_LOSS", message, metadata)
 
 
 _BY_REASON = {
@@ -102,6 +117,11 @@ _BY_REASON = {
     "IDEMPOTENCY_CONFLICT": ConflictError,
     "VALIDATION_FAILED": ValidationError,
     "UNKNOWN_PACKAGE": ValidationError,
+    "PAYLOAD_TOO_LARGE": PayloadTooLargeError,
+    "QUOTA_EXCEEDED": ValidationError,
+    "UPLOAD_MISMATCH": ValidationError,
+    "UPLOAD_INCOMPLETE": ConflictError,
+    "UPLOAD_IN_USE": ConflictError,
 }
 
 _BY_CODE = {

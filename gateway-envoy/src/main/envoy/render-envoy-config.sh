@@ -8,6 +8,8 @@
 #                          default: keep envoy.yaml's rendertrust-server:8000
 #   RT_GATEWAY_TLS         on (default) keeps the TLS listener on 8443, off drops it
 #   RT_GATEWAY_CONFIG_DIR  where descriptors/, lua/ and tls/ are installed; default /etc/envoy
+#   RT_CORS_ORIGINS        comma-separated browser origins (scheme://host[:port]) allowed by CORS,
+#                          as the server reads it; default: keep envoy.yaml's app://rendertrust
 #
 # envoy.yaml itself is a complete, valid config; this only rewrites the marked blocks.
 set -euo pipefail
@@ -49,10 +51,28 @@ if [ -n "$upstreams" ]; then
   done
 fi
 
-awk -v endpoints="$endpoints" -v tls="$tls" -v config_dir="$config_dir" '
+origins=""
+if [ -n "${RT_CORS_ORIGINS:-}" ]; then
+  IFS=',' read -r -a listed <<< "$RT_CORS_ORIGINS"
+  for origin in "${listed[@]}"; do
+    origin="${origin#"${origin%%[![:space:]]*}"}"
+    origin="${origin%"${origin##*[![:space:]]}"}"
+    origin="${origin%/}"
+    [ -z "$origin" ] && continue
+    if [[ ! "$origin" =~ ^[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(:[0-9]{1,5})?$ ]]; then
+      echo "render-envoy-config: '$origin' in RT_CORS_ORIGINS is not an origin (scheme://host[:port], never *)" >&2
+      exit 2
+    fi
+    origins+="                  - exact: ${origin,,}"$'\n'
+  done
+fi
+
+awk -v endpoints="$endpoints" -v origins="$origins" -v tls="$tls" -v config_dir="$config_dir" '
   /# BEGIN TLS LISTENER/ { in_tls = 1; if (tls == "off") next }
   /# END TLS LISTENER/ { in_tls = 0; if (tls == "off") next }
   in_tls && tls == "off" { next }
+  /# BEGIN CORS ORIGINS/ { print; if (origins != "") { printf "%s", origins; skipping = 1 }; next }
+  /# END CORS ORIGINS/ { skipping = 0; print; next }
   /# BEGIN UPSTREAM ENDPOINTS/ { print; if (endpoints != "") { printf "%s", endpoints; skipping = 1 }; next }
   /# END UPSTREAM ENDPOINTS/ { skipping = 0; print; next }
   skipping { next }

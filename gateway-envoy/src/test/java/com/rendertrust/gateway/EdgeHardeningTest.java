@@ -77,6 +77,18 @@ class EdgeHardeningTest {
     assertThat(cors.getExposeHeaders().toLowerCase(Locale.ROOT)).contains("retry-after");
   }
 
+  /** The same browser contract as the server's own edge (server/.../platform/http/BrowserAccess.java). */
+  @Test
+  void corsCoversGrpcWebAsTheServerDoes() {
+    CorsPolicy cors = EnvoyConfig.unpack(host.getTypedPerFilterConfigOrThrow("envoy.filters.http.cors"), CorsPolicy.class);
+    assertThat(List.of(cors.getAllowMethods().split(",\\s*"))).containsExactly("GET", "POST", "DELETE", "OPTIONS");
+    assertThat(List.of(cors.getAllowHeaders().split(",\\s*"))).containsExactly("authorization", "content-type",
+        "x-api-key", "idempotency-key", "x-request-id", "x-grpc-web", "x-user-agent", "grpc-timeout");
+    assertThat(List.of(cors.getExposeHeaders().split(",\\s*"))).containsExactly("grpc-status", "grpc-message",
+        "grpc-status-details-bin", "retry-after", "x-request-id", "x-http-status");
+    assertThat(cors.getMaxAge()).isEqualTo("86400");
+  }
+
   @Test
   void requestsAreRateLimitedWithTighterBucketsOnCredentialEndpoints() {
     LocalRateLimit edge = EnvoyConfig.httpFilter(manager, "envoy.filters.http.local_ratelimit", LocalRateLimit.class);

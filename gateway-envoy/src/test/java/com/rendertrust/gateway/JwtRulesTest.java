@@ -83,7 +83,8 @@ class JwtRulesTest {
 
   @Test
   void plainEndpointsAndHealthChecksAreOpen() {
-    for (String path : new String[] {"/metrics", "/.well-known/jwks.json", "/gateway/health"}) {
+    for (String path : new String[] {"/metrics", "/.well-known/jwks.json", "/gateway/health", "/openapi.json",
+        "/docs", "/docs/swagger-ui-bundle.js"}) {
       assertThat(requirement(Request.rest(path))).as(path).isEmpty();
     }
     assertThat(requirement(Request.grpc("/grpc.health.v1.Health/Check"))).isEmpty();

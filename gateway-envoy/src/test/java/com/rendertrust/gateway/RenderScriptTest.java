@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -76,13 +77,27 @@ class RenderScriptTest {
   }
 
   @Test
+  void corsOriginsComeFromRtCorsOriginsAsTheServerReadsThem() throws Exception {
+    Result result = render(Map.of("RT_CORS_ORIGINS", "https://App.example.com/, http://localhost:5173"));
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    Bootstrap bootstrap = EnvoyConfig.parse(result.stdout());
+    assertThat(ValidateRules.violations(bootstrap)).isEmpty();
+    CorsPolicy cors = EnvoyConfig.unpack(EnvoyConfig.connectionManager(bootstrap).getRouteConfig().getVirtualHosts(0)
+        .getTypedPerFilterConfigOrThrow("envoy.filters.http.cors"), CorsPolicy.class);
+    assertThat(cors.getAllowOriginStringMatchList()).extracting(match -> match.getExact())
+        .containsExactly("https://app.example.com", "http://localhost:5173");
+  }
+
+  @Test
   void badSettingsAreRefusedWithoutOutput() throws Exception {
     for (Map<String, String> bad : List.of(
         Map.of("RT_GATEWAY_UPSTREAMS", "server-without-port"),
         Map.of("RT_GATEWAY_UPSTREAMS", "server:70000"),
         Map.of("RT_GATEWAY_UPSTREAMS", "server:8000,evil host:1"),
         Map.of("RT_GATEWAY_TLS", "maybe"),
-        Map.of("RT_GATEWAY_CONFIG_DIR", "relative/dir"))) {
+        Map.of("RT_GATEWAY_CONFIG_DIR", "relative/dir"),
+        Map.of("RT_CORS_ORIGINS", "*"),
+        Map.of("RT_CORS_ORIGINS", "https://ok.example,app.example.com"))) {
       Result result = render(bad);
       assertThat(result.exitCode()).as(bad.toString()).isEqualTo(2);
       assertThat(result.stdout()).isEmpty();
@@ -92,7 +107,7 @@ class RenderScriptTest {
 
   private static Result render(Map<String, String> environment) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder("bash", SCRIPT.toString(), CONFIG.toString());
-    builder.environment().keySet().removeIf(name -> name.startsWith("RT_GATEWAY_"));
+    builder.environment().keySet().removeIf(name -> name.startsWith("RT_GATEWAY_") || name.equals("RT_CORS_ORIGINS"));
     builder.environment().putAll(environment);
     Process process = builder.start();
     process.getOutputStream().close();

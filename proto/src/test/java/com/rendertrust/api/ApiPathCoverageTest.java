@@ -33,6 +33,8 @@ class ApiPathCoverageTest {
   /** Documented paths that are deliberately not RPCs, with the reason. */
   private static final Map<String, String> NOT_RPCS = Map.of(
       "GET /metrics", "Prometheus text, served by the server's HTTP edge next to the transcoded routes",
+      "GET /openapi.json", "the OpenAPI document generated from these contracts, served by the server's HTTP edge",
+      "GET /docs", "Swagger UI (HTML) over /openapi.json, served by the server's HTTP edge",
       "PUT `upload_url` (presigned)", "raw bytes to a presigned URL, served by the blob store (the embedded"
           + " store's /blobs route, or S3), authorized by the URL's signature like the result URLs");
 

@@ -37,6 +37,7 @@ import com.rendertrust.server.jobs.LedgerJobBilling;
 import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
+import com.rendertrust.server.platform.http.PlainRoute;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
@@ -54,6 +55,7 @@ import com.rendertrust.server.storage.SignedRoutes;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.S3ResultStore;
+import com.rendertrust.server.system.ApiDocs;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
@@ -243,8 +245,8 @@ public final class ControlPlane implements AutoCloseable {
               Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName(),
                   "/" + JobServiceGrpc.getWatchJobMethod().getFullMethodName(),
                   "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes,
-              List.of(jobEventStream)),
-          services, metrics, List.of(identity.jwksRoute())));
+              List.of(jobEventStream), config.cors()),
+          services, metrics, plainRoutes(identity)));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
       jobNetwork.startSweeping(jobsClock.instant());
@@ -280,6 +282,14 @@ public final class ControlPlane implements AutoCloseable {
         new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),
         new RpcMetricsInterceptor(metrics)));
+  }
+
+  /** Documents served next to the RPCs: the JWKS, the OpenAPI document and Swagger UI. */
+  private static List<PlainRoute> plainRoutes(Identity identity) {
+    List<PlainRoute> routes = new ArrayList<>();
+    routes.add(identity.jwksRoute());
+    routes.addAll(ApiDocs.routes());
+    return routes;
   }
 
   /** The one object store of a replica, seen as the results' and the inputs' store. */

@@ -43,7 +43,9 @@ public final class ConfigLoader {
         credits(),
         jobs(),
         storage(),
-        uploads());
+        uploads(),
+        // --dev: a browser front end on its own dev server (any http://localhost port) may call the API
+        CorsConfig.parse(env.get("RT_CORS_ORIGINS"), dev));
   }
 
   private UploadsConfig uploads() {

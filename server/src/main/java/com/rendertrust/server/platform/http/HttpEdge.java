@@ -10,6 +10,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
+import com.rendertrust.server.platform.config.CorsConfig;
 import io.grpc.ServerServiceDefinition;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -49,17 +50,18 @@ public final class HttpEdge implements AutoCloseable {
    */
   public record Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
       Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes,
-      List<StreamRoute> streamRoutes) {
-
-    public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
-        Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes) {
-      this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, longLivedGrpcPaths, extraRoutes,
-          List.of());
-    }
+      List<StreamRoute> streamRoutes, CorsConfig cors) {
 
     public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
         Set<String> rawBodyPaths) {
       this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, Set.of(), List.of());
+    }
+
+    /** Without stream routes and without browser (CORS) access. */
+    public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
+        Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes) {
+      this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, longLivedGrpcPaths, extraRoutes,
+          List.of(), CorsConfig.none());
     }
   }
 
@@ -153,6 +155,9 @@ public final class HttpEdge implements AutoCloseable {
           .maxRequestLength(route.maxRequestBytes())
           .requestTimeout(route.requestTimeout())
           .build(route.service());
+    }
+    if (settings.cors().enabled()) {
+      builder.decorator(BrowserAccess.decorator(settings.cors()));
     }
     Server server = builder.build();
     server.start().join();

@@ -16,6 +16,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import java.io.IOException;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Applies the REST contract to transcoded responses: a success status the server asked for
@@ -26,6 +27,8 @@ import java.util.Set;
 final class RestResponseDecorator implements DecoratingHttpServiceFunction {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** {@code /package.Service/Method}: a gRPC method, never a REST path. */
+  private static final Pattern GRPC_PATH = Pattern.compile("/[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*\\.[A-Z]\\w*/[A-Z]\\w*");
 
   private final Set<String> rawBodyPaths;
 
@@ -41,11 +44,23 @@ final class RestResponseDecorator implements DecoratingHttpServiceFunction {
       return delegate.serve(ctx, req);
     }
     if (requestType != null && !requestType.subtype().endsWith("json") && !rawBodyPaths.contains(ctx.path())) {
-      return ErrorBodies.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-          ErrorBodies.describe(HttpStatus.UNSUPPORTED_MEDIA_TYPE)).toHttpResponse();
+      return unsupportedMediaType(ctx.path()).toHttpResponse();
     }
     HttpResponse response = delegate.serve(ctx, req);
     return HttpResponse.of(response.aggregate().thenApply(aggregated -> apply(ctx, aggregated)));
+  }
+
+  /**
+   * 415, saying what to send: JSON on a REST path; on a gRPC method's path ({@code
+   * /rendertrust.v1.JobService/GetJob}), which JSON cannot reach, the gRPC content types.
+   */
+  private static AggregatedHttpResponse unsupportedMediaType(String path) {
+    if (GRPC_PATH.matcher(path).matches()) {
+      return ErrorBodies.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported media type: " + path
+          + " is a gRPC method; send application/grpc or application/grpc-web (+proto), or JSON to its REST"
+          + " path (see /openapi.json)");
+    }
+    return ErrorBodies.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorBodies.describe(HttpStatus.UNSUPPORTED_MEDIA_TYPE));
   }
 
   private static HttpResponse apply(ServiceRequestContext ctx, AggregatedHttpResponse response) {
@@ -68,6 +83,9 @@ final class RestResponseDecorator implements DecoratingHttpServiceFunction {
       return response.toHttpResponse();
     }
     HttpStatus status = response.status();
+    if (status == HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
+      return unsupportedMediaType(ctx.path()).toHttpResponse();
+    }
     return ErrorBodies.of(status, ErrorBodies.describe(status)).toHttpResponse();
   }
 
