@@ -132,10 +132,24 @@ final class EventTesting {
   }
 
   static Watcher watch(TestServer server, UUID user, WatchJobRequest request) {
-    BlockingQueue<JobEvent> events = new LinkedBlockingQueue<>();
-    CompletableFuture<io.grpc.Status> ended = new CompletableFuture<>();
+    Watcher watcher = new Watcher(new LinkedBlockingQueue<>(), new CompletableFuture<>());
     JobServiceGrpc.newStub(ClientInterceptors.intercept(server.channel(), TestTokens.as(server, user)))
-        .watchJob(request, new StreamObserver<>() {
+        .watchJob(request, observer(watcher));
+    return watcher;
+  }
+
+  /** A gRPC WatchJobs of {@code user}. */
+  static Watcher watchAll(TestServer server, UUID user, com.rendertrust.api.v1.WatchJobsRequest request) {
+    Watcher watcher = new Watcher(new LinkedBlockingQueue<>(), new CompletableFuture<>());
+    JobServiceGrpc.newStub(ClientInterceptors.intercept(server.channel(), TestTokens.as(server, user)))
+        .watchJobs(request, observer(watcher));
+    return watcher;
+  }
+
+  private static StreamObserver<JobEvent> observer(Watcher watcher) {
+    BlockingQueue<JobEvent> events = watcher.events();
+    CompletableFuture<io.grpc.Status> ended = watcher.ended();
+    return new StreamObserver<>() {
           @Override
           public void onNext(JobEvent value) {
             events.add(value);
@@ -150,8 +164,7 @@ final class EventTesting {
           public void onCompleted() {
             ended.complete(io.grpc.Status.OK);
           }
-        });
-    return new Watcher(events, ended);
+        };
   }
 
   /** Submits an echo job (price 0) as {@code user}; answers its id. */

@@ -141,6 +141,35 @@ class JobEventsTest {
     assertThat(node.cancel().getCancel().getJobId()).isEqualTo(jobId);
   }
 
+  @Test
+  void watchJobsStreamsTheEventsOfEveryJobOfTheCallerAndNoOneElse() {
+    UUID user = UUID.randomUUID();
+    UUID stranger = UUID.randomUUID();
+    String first = submitEcho(server, user);
+    complete(first);
+    eventually("first completed", () -> server.get("/api/v1/jobs/" + first + "/events", "Authorization",
+        userBearer(server, user)).body().contains("job.completed"));
+    EventTesting.Watcher all = EventTesting.watchAll(server, user,
+        com.rendertrust.api.v1.WatchJobsRequest.newBuilder().setAfter(0).build());
+    List<com.rendertrust.api.v1.JobEvent> replayed = List.of(all.next(), all.next(), all.next(), all.next(),
+        all.next());
+    assertThat(replayed).extracting(com.rendertrust.api.v1.JobEvent::getJobId).containsOnly(first);
+    assertThat(replayed).extracting(com.rendertrust.api.v1.JobEvent::getSeq).containsExactly(1L, 2L, 3L, 4L, 5L);
+
+    String foreign = submitEcho(server, stranger);
+    complete(foreign);
+    String second = submitEcho(server, user);
+    complete(second);
+    List<com.rendertrust.api.v1.JobEvent> live = List.of(all.next(), all.next(), all.next(), all.next(), all.next());
+    assertThat(live).extracting(com.rendertrust.api.v1.JobEvent::getJobId).containsOnly(second);
+    assertThat(live).extracting(com.rendertrust.api.v1.JobEvent::getType)
+        .containsExactly("job.created", "task.dispatched", "task.started", "task.completed", "job.completed");
+    assertThat(all.ended()).isNotDone();
+    assertThat(EventTesting.watchAll(server, user,
+        com.rendertrust.api.v1.WatchJobsRequest.newBuilder().setAfter(-1).build()).awaitEnd().getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
   /** The node runs the job it was just handed to completion. */
   private static void complete(String jobId) {
     JobDispatch dispatch = node.dispatch();
