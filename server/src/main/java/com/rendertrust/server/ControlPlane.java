@@ -15,6 +15,12 @@ import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.credits.CreditGrpcService;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.OperatorEarnings;
+import com.rendertrust.server.credits.UsageReport;
+import com.rendertrust.server.jobs.NodeWork;
+import com.rendertrust.server.nodes.NodeDirectory;
+import com.rendertrust.server.operators.OperatorGrpcService;
+import com.rendertrust.server.operators.OperatorViews;
 import com.rendertrust.server.payments.CheckoutRateLimiter;
 import com.rendertrust.server.payments.CheckoutService;
 import com.rendertrust.server.payments.StripeCheckoutGateway;
@@ -202,10 +208,12 @@ public final class ControlPlane implements AutoCloseable {
           config.chain().sealMaxEntries(), clock).start()));
       features.add(new LedgerGrpcService(new AnchorQueryService(anchorRepository),
           new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
-      features.add(new CreditGrpcService(credits, checkout));
+      features.add(new CreditGrpcService(credits, checkout, new UsageReport(database.dsl(), clock)));
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
+      features.add(new OperatorGrpcService(new OperatorViews(new NodeDirectory(database.dsl()),
+          new NodeWork(database.dsl()), new OperatorEarnings(database.dsl()))));
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));

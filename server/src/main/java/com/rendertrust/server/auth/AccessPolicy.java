@@ -11,6 +11,7 @@ import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.OperatorServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
@@ -46,6 +47,8 @@ public final class AccessPolicy {
 
     put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
     put(table, CreditServiceGrpc.getListHistoryMethod(), USER);
+    // Errors: 401, 422 VALIDATION_FAILED (days outside 1..90).
+    put(table, CreditServiceGrpc.getGetUsageMethod(), USER);
     put(table, CreditServiceGrpc.getDeductMethod(), USER);
     put(table, CreditServiceGrpc.getListPackagesMethod(), USER);
     put(table, CreditServiceGrpc.getCreateCheckoutMethod(), USER);
@@ -66,6 +69,11 @@ public final class AccessPolicy {
     put(table, NodeServiceGrpc.getProveNodeMethod(), NODE);
     put(table, NodeServiceGrpc.getHeartbeatMethod(), NODE);
     put(table, NodeServiceGrpc.getConnectMethod(), NODE);
+
+    // The caller's own nodes and earnings. Errors: 401; GetOperatorEarnings also 422
+    // VALIDATION_FAILED (limit outside 1..200, negative offset).
+    put(table, OperatorServiceGrpc.getListOperatorNodesMethod(), USER);
+    put(table, OperatorServiceGrpc.getGetOperatorEarningsMethod(), USER);
 
     put(table, SystemServiceGrpc.getHealthMethod(), PUBLIC);
     put(table, SystemServiceGrpc.getReadyMethod(), PUBLIC);
