@@ -15,6 +15,11 @@ import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.credits.CreditGrpcService;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.JobRefunds;
+import com.rendertrust.server.admin.AdminAudit;
+import com.rendertrust.server.admin.AdminGrpcService;
+import com.rendertrust.server.admin.AdminService;
+import com.rendertrust.server.jobs.JobDirectory;
 import com.rendertrust.server.credits.OperatorEarnings;
 import com.rendertrust.server.credits.UsageReport;
 import com.rendertrust.server.jobs.NodeWork;
@@ -212,8 +217,12 @@ public final class ControlPlane implements AutoCloseable {
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
-      features.add(new OperatorGrpcService(new OperatorViews(new NodeDirectory(database.dsl()),
-          new NodeWork(database.dsl()), new OperatorEarnings(database.dsl()))));
+      NodeDirectory nodeDirectory = new NodeDirectory(database.dsl());
+      features.add(new OperatorGrpcService(new OperatorViews(nodeDirectory, new NodeWork(database.dsl()),
+          new OperatorEarnings(database.dsl()))));
+      features.add(new AdminGrpcService(new AdminService(credits, new JobRefunds(database.dsl()),
+          new JobDirectory(database.dsl()), nodeDirectory, jobNetwork.administration(nodeDirectory),
+          identity.sessions(), new AdminAudit(database.dsl(), clock))));
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));

@@ -28,10 +28,33 @@ public final class NodeDirectory {
         .fetch(NodeDirectory::view));
   }
 
+  /** Every node (of one liveness status when {@code status} is given), newest first, and how many match. */
+  public Page page(Optional<NodeStatus> status, int limit, int offset) {
+    org.jooq.Condition filter = status.map(s -> NODES.STATUS.eq(s.name())).orElse(org.jooq.impl.DSL.noCondition());
+    return transactions.repeatable(dsl -> new Page(dsl.selectFrom(NODES).where(filter)
+        .orderBy(NODES.CREATED_AT.desc(), NODES.ID)
+        .limit(limit).offset(offset)
+        .fetch(NodeDirectory::view), dsl.fetchCount(NODES, filter)));
+  }
+
+  /** The node, if it exists. */
+  public Optional<NodeView> find(UUID nodeId) {
+    return transactions.repeatable(dsl -> dsl.selectFrom(NODES).where(NODES.ID.eq(nodeId))
+        .fetchOptional(NodeDirectory::view));
+  }
+
+  /** One page of nodes and the number of all that match. */
+  public record Page(List<NodeView> nodes, int total) {
+
+    public Page {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
   static NodeView view(NodesRecord row) {
     return new NodeView(row.getId(), row.getName(), row.getStatus(), Arrays.asList(row.getCapabilities()),
         row.getSlots(), row.getActiveJobs(), row.getCurrentLoad(),
         Timestamps.fromDbNullable(row.getLastHeartbeatAt()), Optional.ofNullable(row.getOperatorUserId()),
-        row.getVerified(), Timestamps.fromDb(row.getCreatedAt()));
+        row.getVerified(), row.getAdminState(), Timestamps.fromDb(row.getCreatedAt()));
   }
 }

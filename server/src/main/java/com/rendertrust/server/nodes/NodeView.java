@@ -17,6 +17,7 @@ public record NodeView(
     Optional<Instant> lastHeartbeatAt,
     Optional<UUID> operatorId,
     boolean verified,
+    String adminState,
     Instant createdAt) {
 
   public NodeView {
