@@ -17,7 +17,7 @@ from rendertrust.v1 import job_pb2 as rendertrust_dot_v1_dot_job__pb2
 from rendertrust.v1 import ledger_entry_pb2 as rendertrust_dot_v1_dot_ledger__entry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"rendertrust/v1/admin_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18rendertrust/v1/job.proto\x1a!rendertrust/v1/ledger_entry.proto\"q\n\x14\x41\x64justCreditsRequest\x12\x14\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06\x61mount\x18\x02 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x03 \x01(\tB\x03\xe0\x41\x02\x12\x19\n\x0creference_id\x18\x04 \x01(\tB\x03\xe0\x41\x02\"C\n\x15\x41\x64justCreditsResponse\x12*\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\"<\n\x10RefundJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x02 \x01(\tB\x03\xe0\x41\x02\"\x88\x01\n\x11RefundJobResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12*\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\x12\x1f\n\x17reversed_from_operators\x18\x03 \x01(\t\x12\x15\n\rplatform_loss\x18\x04 \x01(\t\"k\n\x14ListAdminJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x15\n\rdead_lettered\x18\x02 \x01(\x08\x12\x12\n\x05limit\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x04 \x01(\x05\x42\x08\n\x06_limit\"I\n\x15ListAdminJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"U\n\x15ListAdminNodesRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x05\x42\x08\n\x06_limit\"\xa0\x02\n\tAdminNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x64min_state\x18\x04 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\r\n\x05slots\x18\x06 \x01(\x05\x12\x13\n\x0b\x61\x63tive_jobs\x18\x07 \x01(\x05\x12\x14\n\x0c\x63urrent_load\x18\x08 \x01(\x01\x12\x1e\n\x11last_heartbeat_at\x18\t \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0boperator_id\x18\n \x01(\tH\x01\x88\x01\x01\x12\x10\n\x08verified\x18\x0b \x01(\x08\x12\x12\n\ncreated_at\x18\x0c \x01(\tB\x14\n\x12_last_heartbeat_atB\x0e\n\x0c_operator_id\"Q\n\x16ListAdminNodesResponse\x12(\n\x05nodes\x18\x01 \x03(\x0b\x32\x19.rendertrust.v1.AdminNode\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\")\n\x11NodeActionRequest\x12\x14\n\x07node_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"=\n\x12NodeActionResponse\x12\'\n\x04node\x18\x01 \x01(\x0b\x32\x19.rendertrust.v1.AdminNode\"B\n\x15\x44\x65\x61\x63tivateUserRequest\x12\x14\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x02 \x01(\tB\x03\xe0\x41\x02\"]\n\x16\x44\x65\x61\x63tivateUserResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x18\n\x10sessions_revoked\x18\x02 \x01(\x05\x12\x18\n\x10\x61pi_keys_revoked\x18\x03 \x01(\x05\x32\xd4\x08\n\x0c\x41\x64minService\x12\x8c\x01\n\rAdjustCredits\x12$.rendertrust.v1.AdjustCreditsRequest\x1a%.rendertrust.v1.AdjustCreditsResponse\".\x82\xd3\xe4\x93\x02(\"\x1c/api/v1/admin/credits/adjust:\x01*b\x05\x65ntry\x12\x7f\n\tRefundJob\x12 .rendertrust.v1.RefundJobRequest\x1a!.rendertrust.v1.RefundJobResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/api/v1/admin/jobs/{job_id}/refund:\x01*\x12x\n\rListAdminJobs\x12$.rendertrust.v1.ListAdminJobsRequest\x1a%.rendertrust.v1.ListAdminJobsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/admin/jobs\x12|\n\x0eListAdminNodes\x12%.rendertrust.v1.ListAdminNodesRequest\x1a&.rendertrust.v1.ListAdminNodesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/admin/nodes\x12\x88\x01\n\tDrainNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"4\x82\xd3\xe4\x93\x02.\"#/api/v1/admin/nodes/{node_id}/drain:\x01*b\x04node\x12\x8c\x01\n\x0b\x44isableNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"6\x82\xd3\xe4\x93\x02\x30\"%/api/v1/admin/nodes/{node_id}/disable:\x01*b\x04node\x12\x8a\x01\n\nEnableNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"5\x82\xd3\xe4\x93\x02/\"$/api/v1/admin/nodes/{node_id}/enable:\x01*b\x04node\x12\x94\x01\n\x0e\x44\x65\x61\x63tivateUser\x12%.rendertrust.v1.DeactivateUserRequest\x1a&.rendertrust.v1.DeactivateUserResponse\"3\x82\xd3\xe4\x93\x02-\"(/api/v1/admin/users/{user_id}/deactivate:\x01*B-\n\x16\x63om.rendertrust.api.v1B\x11\x41\x64minServiceProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"rendertrust/v1/admin_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18rendertrust/v1/job.proto\x1a!rendertrust/v1/ledger_entry.proto\"q\n\x14\x41\x64justCreditsRequest\x12\x14\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06\x61mount\x18\x02 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x03 \x01(\tB\x03\xe0\x41\x02\x12\x19\n\x0creference_id\x18\x04 \x01(\tB\x03\xe0\x41\x02\"C\n\x15\x41\x64justCreditsResponse\x12*\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\"<\n\x10RefundJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x02 \x01(\tB\x03\xe0\x41\x02\"\x88\x01\n\x11RefundJobResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12*\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\x12\x1f\n\x17reversed_from_operators\x18\x03 \x01(\t\x12\x15\n\rplatform_loss\x18\x04 \x01(\t\"k\n\x14ListAdminJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x15\n\rdead_lettered\x18\x02 \x01(\x08\x12\x12\n\x05limit\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x04 \x01(\x05\x42\x08\n\x06_limit\"I\n\x15ListAdminJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"(\n\x11RequeueJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"6\n\x12RequeueJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"U\n\x15ListAdminNodesRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x05\x42\x08\n\x06_limit\"\xa0\x02\n\tAdminNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x64min_state\x18\x04 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\r\n\x05slots\x18\x06 \x01(\x05\x12\x13\n\x0b\x61\x63tive_jobs\x18\x07 \x01(\x05\x12\x14\n\x0c\x63urrent_load\x18\x08 \x01(\x01\x12\x1e\n\x11last_heartbeat_at\x18\t \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0boperator_id\x18\n \x01(\tH\x01\x88\x01\x01\x12\x10\n\x08verified\x18\x0b \x01(\x08\x12\x12\n\ncreated_at\x18\x0c \x01(\tB\x14\n\x12_last_heartbeat_atB\x0e\n\x0c_operator_id\"Q\n\x16ListAdminNodesResponse\x12(\n\x05nodes\x18\x01 \x03(\x0b\x32\x19.rendertrust.v1.AdminNode\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\")\n\x11NodeActionRequest\x12\x14\n\x07node_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"=\n\x12NodeActionResponse\x12\'\n\x04node\x18\x01 \x01(\x0b\x32\x19.rendertrust.v1.AdminNode\"B\n\x15\x44\x65\x61\x63tivateUserRequest\x12\x14\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x13\n\x06reason\x18\x02 \x01(\tB\x03\xe0\x41\x02\"]\n\x16\x44\x65\x61\x63tivateUserResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x18\n\x10sessions_revoked\x18\x02 \x01(\x05\x12\x18\n\x10\x61pi_keys_revoked\x18\x03 \x01(\x05\x32\xdf\t\n\x0c\x41\x64minService\x12\x8c\x01\n\rAdjustCredits\x12$.rendertrust.v1.AdjustCreditsRequest\x1a%.rendertrust.v1.AdjustCreditsResponse\".\x82\xd3\xe4\x93\x02(\"\x1c/api/v1/admin/credits/adjust:\x01*b\x05\x65ntry\x12\x7f\n\tRefundJob\x12 .rendertrust.v1.RefundJobRequest\x1a!.rendertrust.v1.RefundJobResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/api/v1/admin/jobs/{job_id}/refund:\x01*\x12x\n\rListAdminJobs\x12$.rendertrust.v1.ListAdminJobsRequest\x1a%.rendertrust.v1.ListAdminJobsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/admin/jobs\x12\x88\x01\n\nRequeueJob\x12!.rendertrust.v1.RequeueJobRequest\x1a\".rendertrust.v1.RequeueJobResponse\"3\x82\xd3\xe4\x93\x02-\"#/api/v1/admin/jobs/{job_id}/requeue:\x01*b\x03job\x12|\n\x0eListAdminNodes\x12%.rendertrust.v1.ListAdminNodesRequest\x1a&.rendertrust.v1.ListAdminNodesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/admin/nodes\x12\x88\x01\n\tDrainNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"4\x82\xd3\xe4\x93\x02.\"#/api/v1/admin/nodes/{node_id}/drain:\x01*b\x04node\x12\x8c\x01\n\x0b\x44isableNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"6\x82\xd3\xe4\x93\x02\x30\"%/api/v1/admin/nodes/{node_id}/disable:\x01*b\x04node\x12\x8a\x01\n\nEnableNode\x12!.rendertrust.v1.NodeActionRequest\x1a\".rendertrust.v1.NodeActionResponse\"5\x82\xd3\xe4\x93\x02/\"$/api/v1/admin/nodes/{node_id}/enable:\x01*b\x04node\x12\x94\x01\n\x0e\x44\x65\x61\x63tivateUser\x12%.rendertrust.v1.DeactivateUserRequest\x1a&.rendertrust.v1.DeactivateUserResponse\"3\x82\xd3\xe4\x93\x02-\"(/api/v1/admin/users/{user_id}/deactivate:\x01*B-\n\x16\x63om.rendertrust.api.v1B\x11\x41\x64minServiceProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rendertrust.v1.admin_service_pb2', globals())
@@ -37,6 +37,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REFUNDJOBREQUEST.fields_by_name['job_id']._serialized_options = b'\340A\002'
   _REFUNDJOBREQUEST.fields_by_name['reason']._options = None
   _REFUNDJOBREQUEST.fields_by_name['reason']._serialized_options = b'\340A\002'
+  _REQUEUEJOBREQUEST.fields_by_name['job_id']._options = None
+  _REQUEUEJOBREQUEST.fields_by_name['job_id']._serialized_options = b'\340A\002'
   _NODEACTIONREQUEST.fields_by_name['node_id']._options = None
   _NODEACTIONREQUEST.fields_by_name['node_id']._serialized_options = b'\340A\002'
   _DEACTIVATEUSERREQUEST.fields_by_name['user_id']._options = None
@@ -49,6 +51,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ADMINSERVICE.methods_by_name['RefundJob']._serialized_options = b'\202\323\344\223\002\'\"\"/api/v1/admin/jobs/{job_id}/refund:\001*'
   _ADMINSERVICE.methods_by_name['ListAdminJobs']._options = None
   _ADMINSERVICE.methods_by_name['ListAdminJobs']._serialized_options = b'\202\323\344\223\002\024\022\022/api/v1/admin/jobs'
+  _ADMINSERVICE.methods_by_name['RequeueJob']._options = None
+  _ADMINSERVICE.methods_by_name['RequeueJob']._serialized_options = b'\202\323\344\223\002-\"#/api/v1/admin/jobs/{job_id}/requeue:\001*b\003job'
   _ADMINSERVICE.methods_by_name['ListAdminNodes']._options = None
   _ADMINSERVICE.methods_by_name['ListAdminNodes']._serialized_options = b'\202\323\344\223\002\025\022\023/api/v1/admin/nodes'
   _ADMINSERVICE.methods_by_name['DrainNode']._options = None
@@ -71,20 +75,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTADMINJOBSREQUEST._serialized_end=670
   _LISTADMINJOBSRESPONSE._serialized_start=672
   _LISTADMINJOBSRESPONSE._serialized_end=745
-  _LISTADMINNODESREQUEST._serialized_start=747
-  _LISTADMINNODESREQUEST._serialized_end=832
-  _ADMINNODE._serialized_start=835
-  _ADMINNODE._serialized_end=1123
-  _LISTADMINNODESRESPONSE._serialized_start=1125
-  _LISTADMINNODESRESPONSE._serialized_end=1206
-  _NODEACTIONREQUEST._serialized_start=1208
-  _NODEACTIONREQUEST._serialized_end=1249
-  _NODEACTIONRESPONSE._serialized_start=1251
-  _NODEACTIONRESPONSE._serialized_end=1312
-  _DEACTIVATEUSERREQUEST._serialized_start=1314
-  _DEACTIVATEUSERREQUEST._serialized_end=1380
-  _DEACTIVATEUSERRESPONSE._serialized_start=1382
-  _DEACTIVATEUSERRESPONSE._serialized_end=1475
-  _ADMINSERVICE._serialized_start=1478
-  _ADMINSERVICE._serialized_end=2586
+  _REQUEUEJOBREQUEST._serialized_start=747
+  _REQUEUEJOBREQUEST._serialized_end=787
+  _REQUEUEJOBRESPONSE._serialized_start=789
+  _REQUEUEJOBRESPONSE._serialized_end=843
+  _LISTADMINNODESREQUEST._serialized_start=845
+  _LISTADMINNODESREQUEST._serialized_end=930
+  _ADMINNODE._serialized_start=933
+  _ADMINNODE._serialized_end=1221
+  _LISTADMINNODESRESPONSE._serialized_start=1223
+  _LISTADMINNODESRESPONSE._serialized_end=1304
+  _NODEACTIONREQUEST._serialized_start=1306
+  _NODEACTIONREQUEST._serialized_end=1347
+  _NODEACTIONRESPONSE._serialized_start=1349
+  _NODEACTIONRESPONSE._serialized_end=1410
+  _DEACTIVATEUSERREQUEST._serialized_start=1412
+  _DEACTIVATEUSERREQUEST._serialized_end=1478
+  _DEACTIVATEUSERRESPONSE._serialized_start=1480
+  _DEACTIVATEUSERRESPONSE._serialized_end=1573
+  _ADMINSERVICE._serialized_start=1576
+  _ADMINSERVICE._serialized_end=2823
 # @@protoc_insertion_point(module_scope)

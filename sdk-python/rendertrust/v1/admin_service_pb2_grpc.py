@@ -34,6 +34,11 @@ class AdminServiceStub(object):
                 request_serializer=rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsRequest.SerializeToString,
                 response_deserializer=rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsResponse.FromString,
                 )
+        self.RequeueJob = channel.unary_unary(
+                '/rendertrust.v1.AdminService/RequeueJob',
+                request_serializer=rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobResponse.FromString,
+                )
         self.ListAdminNodes = channel.unary_unary(
                 '/rendertrust.v1.AdminService/ListAdminNodes',
                 request_serializer=rendertrust_dot_v1_dot_admin__service__pb2.ListAdminNodesRequest.SerializeToString,
@@ -107,6 +112,22 @@ class AdminServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequeueJob(self, request, context):
+        """Requeues a dead-lettered job (FAILED after its retries ran out) as a new job of the same
+        user with the same type, inputs, priority and GPU requirement: the dead-lettered job stays
+        as it was (its hold was released, nothing charged), and the new one is priced, held and
+        queued like any submission. A repeat answers the same new job. REST answers the new job
+        (`response_body: "job"`).
+        Caller: admin.
+        Errors: 401, 403 PERMISSION_DENIED, 404 NOT_FOUND (no such job, or job_id not a UUID), 409
+        JOB_NOT_REQUEUEABLE (not dead-lettered), 402 INSUFFICIENT_CREDITS (the user cannot pay the
+        new job), 400 NO_HEALTHY_NODE (no node offers its type), 422 VALIDATION_FAILED (its input is
+        gone, e.g. an expired upload).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAdminNodes(self, request, context):
         """Every node (the fleet view), newest first. Query: `?status&limit&offset`.
         Caller: admin.
@@ -175,6 +196,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListAdminJobs,
                     request_deserializer=rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsRequest.FromString,
                     response_serializer=rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsResponse.SerializeToString,
+            ),
+            'RequeueJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequeueJob,
+                    request_deserializer=rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobResponse.SerializeToString,
             ),
             'ListAdminNodes': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAdminNodes,
@@ -264,6 +290,23 @@ class AdminService(object):
         return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.AdminService/ListAdminJobs',
             rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsRequest.SerializeToString,
             rendertrust_dot_v1_dot_admin__service__pb2.ListAdminJobsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RequeueJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.AdminService/RequeueJob',
+            rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobRequest.SerializeToString,
+            rendertrust_dot_v1_dot_admin__service__pb2.RequeueJobResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

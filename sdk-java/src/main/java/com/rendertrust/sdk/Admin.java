@@ -78,6 +78,15 @@ public final class Admin {
     return new Page<>(response.getJobsList().stream().map(Mapping::job).toList(), response.getCount());
   }
 
+  /**
+   * Runs a dead-lettered job again as a new job of its user and returns the new job; a repeat
+   * returns the same one ({@link ConflictException} when the job is not dead-lettered).
+   */
+  public Job requeueJob(String jobId) {
+    return Mapping.job(caller.call(stub -> stub.requeueJob(
+        com.rendertrust.api.v1.RequeueJobRequest.newBuilder().setJobId(jobId).build())).getJob());
+  }
+
   /** Every node, newest first; {@code status} null for any. */
   public Page<Node> nodes(String status, int limit, int offset) {
     ListAdminNodesRequest.Builder request = ListAdminNodesRequest.newBuilder().setLimit(limit).setOffset(offset);

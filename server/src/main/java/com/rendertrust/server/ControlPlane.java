@@ -221,7 +221,7 @@ public final class ControlPlane implements AutoCloseable {
       features.add(new OperatorGrpcService(new OperatorViews(nodeDirectory, new NodeWork(database.dsl()),
           new OperatorEarnings(database.dsl()))));
       features.add(new AdminGrpcService(new AdminService(credits, new JobRefunds(database.dsl()),
-          new JobDirectory(database.dsl()), nodeDirectory, jobNetwork.administration(nodeDirectory),
+          new JobDirectory(database.dsl()), jobNetwork.jobs(), nodeDirectory, jobNetwork.administration(nodeDirectory),
           identity.sessions(), new AdminAudit(database.dsl(), clock))));
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());

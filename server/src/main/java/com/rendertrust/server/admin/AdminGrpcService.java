@@ -14,6 +14,8 @@ import com.rendertrust.api.v1.NodeActionRequest;
 import com.rendertrust.api.v1.NodeActionResponse;
 import com.rendertrust.api.v1.RefundJobRequest;
 import com.rendertrust.api.v1.RefundJobResponse;
+import com.rendertrust.api.v1.RequeueJobRequest;
+import com.rendertrust.api.v1.RequeueJobResponse;
 import com.rendertrust.server.auth.SessionService;
 import com.rendertrust.server.credits.CreditProtos;
 import com.rendertrust.server.credits.JobRefunds;
@@ -67,6 +69,14 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     ListAdminJobsResponse.Builder response = ListAdminJobsResponse.newBuilder().setCount(page.count());
     page.jobs().forEach(job -> response.addJobs(JobGrpcService.toProto(job)));
     responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void requeueJob(RequeueJobRequest request, StreamObserver<RequeueJobResponse> responses) {
+    UUID caller = CallerContext.requireUser();
+    responses.onNext(RequeueJobResponse.newBuilder()
+        .setJob(JobGrpcService.toProto(admin.requeue(caller, request.getJobId()))).build());
     responses.onCompleted();
   }
 

@@ -5,8 +5,13 @@ import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobRefunds;
 import com.rendertrust.server.credits.LedgerEntry;
+import com.rendertrust.server.jobs.ErrorCode;
+import com.rendertrust.server.jobs.Job;
 import com.rendertrust.server.jobs.JobDirectory;
 import com.rendertrust.server.jobs.JobPage;
+import com.rendertrust.server.jobs.JobService;
+import com.rendertrust.server.jobs.JobStatus;
+import com.rendertrust.server.jobs.JobSubmission;
 import com.rendertrust.server.nodes.NodeAdministration;
 import com.rendertrust.server.nodes.NodeDirectory;
 import com.rendertrust.server.nodes.NodeStatus;
@@ -36,16 +41,18 @@ public final class AdminService {
   private final CreditService credits;
   private final JobRefunds refunds;
   private final JobDirectory jobs;
+  private final JobService submissions;
   private final NodeDirectory nodes;
   private final NodeAdministration nodeActions;
   private final SessionService sessions;
   private final AdminAudit audit;
 
-  public AdminService(CreditService credits, JobRefunds refunds, JobDirectory jobs, NodeDirectory nodes,
-      NodeAdministration nodeActions, SessionService sessions, AdminAudit audit) {
+  public AdminService(CreditService credits, JobRefunds refunds, JobDirectory jobs, JobService submissions,
+      NodeDirectory nodes, NodeAdministration nodeActions, SessionService sessions, AdminAudit audit) {
     this.credits = credits;
     this.refunds = refunds;
     this.jobs = jobs;
+    this.submissions = submissions;
     this.nodes = nodes;
     this.nodeActions = nodeActions;
     this.sessions = sessions;
@@ -76,6 +83,26 @@ public final class AdminService {
     return audited(admin, "ListAdminJobs", null, null,
         details("status", status, "dead_lettered", String.valueOf(deadLettered)),
         () -> jobs.page(status, deadLettered, pageSize(limit, offset), offset));
+  }
+
+  /**
+   * A dead-lettered job runs again as a new job of its user (same type, inputs, priority, GPU),
+   * submitted like any other (held, charged on completion); the idempotency key
+   * {@code requeue-<job id>} makes a repeat answer the same new job.
+   */
+  public Job requeue(UUID admin, String jobId) {
+    return audited(admin, "RequeueJob", "job", jobId, Map.of(), () -> {
+      Job dead = Ids.parse(jobId).flatMap(jobs::find).orElseThrow(() -> DomainException.notFound("job"));
+      if (dead.status() != JobStatus.FAILED
+          || !dead.errorCode().equals(Optional.of(ErrorCode.RETRIES_EXHAUSTED.name()))) {
+        throw new DomainException(Reason.JOB_NOT_REQUEUEABLE, "job " + jobId + " is " + dead.status()
+            + ", not dead-lettered: only a job that FAILED with RETRIES_EXHAUSTED can be requeued");
+      }
+      var outcome = submissions.submit(dead.userId(), new JobSubmission(dead.jobType(), dead.payloadRef(),
+          dead.payloadJson(), dead.priority().wireName(), dead.gpuRequired(), Optional.of("requeue-" + dead.id()),
+          dead.inputId().map(UUID::toString)));
+      return submissions.get(dead.userId(), outcome.jobId().toString());
+    });
   }
 
   public NodeDirectory.Page nodes(UUID admin, String status, int limit, int offset) {

@@ -85,6 +85,9 @@ public final class AccessPolicy {
     put(table, AdminServiceGrpc.getRefundJobMethod(), ADMIN);
     // ListAdminJobs, ListAdminNodes: 422 (unknown status, bad paging).
     put(table, AdminServiceGrpc.getListAdminJobsMethod(), ADMIN);
+    // RequeueJob: 404 (no such job), 409 JOB_NOT_REQUEUEABLE (not dead-lettered), 402, 400
+    // NO_HEALTHY_NODE, 422 (its input is gone).
+    put(table, AdminServiceGrpc.getRequeueJobMethod(), ADMIN);
     put(table, AdminServiceGrpc.getListAdminNodesMethod(), ADMIN);
     // DrainNode, DisableNode, EnableNode: 404 (no such node).
     put(table, AdminServiceGrpc.getDrainNodeMethod(), ADMIN);

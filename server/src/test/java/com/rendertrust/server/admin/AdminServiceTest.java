@@ -1,6 +1,7 @@
 package com.rendertrust.server.admin;
 
 import static com.rendertrust.server.db.Tables.ADMIN_AUDIT;
+import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +70,7 @@ class AdminServiceTest {
             "{\"user_id\":\"" + id + "\",\"amount\":\"1\",\"reason\":\"x\",\"reference_id\":\"r\"}"},
         new String[] {"POST", "/api/v1/admin/jobs/" + id + "/refund", "{\"reason\":\"x\"}"},
         new String[] {"GET", "/api/v1/admin/jobs?dead_lettered=true", null},
+        new String[] {"POST", "/api/v1/admin/jobs/" + id + "/requeue", "{}"},
         new String[] {"GET", "/api/v1/admin/nodes", null},
         new String[] {"POST", "/api/v1/admin/nodes/" + id + "/drain", "{}"},
         new String[] {"POST", "/api/v1/admin/nodes/" + id + "/disable", "{}"},
@@ -199,19 +201,58 @@ class AdminServiceTest {
   }
 
   @Test
-  void theJobsListShowsEveryUsersJobsAndTheDeadLetteredOnes() {
+  void theJobsListShowsEveryUsersJobsAndADeadLetteredJobIsRequeuedAsANewJobOnce() {
     UUID creator = ledger.fundedUser(100_000);
-    String job = completedJob(UUID.randomUUID(), creator);
+    String completed = completedJob(UUID.randomUUID(), creator);
     JsonNode all = Json.parse(get("/api/v1/admin/jobs?status=COMPLETED&limit=200").body());
-    List<String> ids = new ArrayList<>();
-    all.get("jobs").forEach(each -> ids.add(each.get("id").asText()));
-    assertThat(ids).contains(job);
-    JsonNode dead = Json.parse(get("/api/v1/admin/jobs?dead_lettered=true&limit=200").body());
-    for (JsonNode each : dead.get("jobs")) {
+    assertThat(ids(all)).contains(completed);
+    assertThat(get("/api/v1/admin/jobs?status=DONE").statusCode()).isEqualTo(422);
+    assertThat(post("/api/v1/admin/jobs/" + completed + "/requeue", "{}").statusCode()).as("not dead-lettered")
+        .isEqualTo(409);
+
+    TestNode.Stream stream = node(UUID.randomUUID(), "cpu_benchmark");
+    HttpResponse<String> submitted = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"cpu_benchmark\","
+        + "\"payload\":{\"iterations\":3}}", "Authorization", userBearer(server, creator));
+    String dead = Json.parse(submitted.body()).get("job_id").asText();
+    for (int attempt = 0; attempt <= server.config().jobs().maxRetries(); attempt++) {
+      JobDispatch dispatch = stream.dispatch();
+      assertThat(dispatch.getJobId()).isEqualTo(dead);
+      JobsTesting.network(server).lifecycle().requeue(UUID.fromString(dead),
+          UUID.fromString(dispatch.getAssignmentId()), "lost in test", false);
+    }
+    eventually("released", () -> ledger.holdStatus(UUID.fromString(dead)) == HoldStatus.RELEASED);
+    JsonNode letters = Json.parse(get("/api/v1/admin/jobs?dead_lettered=true&limit=200").body());
+    assertThat(ids(letters)).contains(dead).doesNotContain(completed);
+    for (JsonNode each : letters.get("jobs")) {
       assertThat(each.get("status").asText()).isEqualTo("FAILED");
       assertThat(each.get("error_code").asText()).isEqualTo("RETRIES_EXHAUSTED");
     }
-    assertThat(get("/api/v1/admin/jobs?status=DONE").statusCode()).isEqualTo(422);
+
+    HttpResponse<String> requeued = post("/api/v1/admin/jobs/" + dead + "/requeue", "{}");
+    assertThat(requeued.statusCode()).as(requeued.body()).isEqualTo(200);
+    JsonNode again = Json.parse(requeued.body());
+    assertThat(again.get("id").asText()).isNotEqualTo(dead);
+    assertThat(again.get("job_type").asText()).isEqualTo("cpu_benchmark");
+    assertThat(dsl().select(JOBS.PAYLOAD).from(JOBS).where(JOBS.ID.eq(UUID.fromString(again.get("id").asText())))
+        .fetchSingle(JOBS.PAYLOAD).data()).as("the same payload").contains("\"iterations\": 3");
+    assertThat(Json.parse(post("/api/v1/admin/jobs/" + dead + "/requeue", "{}").body()).get("id").asText())
+        .as("a repeat answers the same new job").isEqualTo(again.get("id").asText());
+    JobDispatch rerun = stream.dispatch();
+    assertThat(rerun.getJobId()).isEqualTo(again.get("id").asText());
+    stream.accept(rerun);
+    assertThat(stream.upload(rerun, "{\"score\":2}".getBytes())).isEqualTo(200);
+    stream.complete(rerun);
+    eventually("the new job charged", () -> ledger.hold(UUID.fromString(again.get("id").asText()))
+        .map(h -> h.status() == HoldStatus.CAPTURED).orElse(false));
+    assertThat(ledger.balance(creator)).as("two jobs charged, the dead-lettered one not").isEqualTo(80_000);
+    assertThat(post("/api/v1/admin/jobs/" + UUID.randomUUID() + "/requeue", "{}").statusCode()).isEqualTo(404);
+    assertThat(audit("RequeueJob", dead)).containsExactly("OK", "OK");
+  }
+
+  private static List<String> ids(JsonNode page) {
+    List<String> ids = new ArrayList<>();
+    page.get("jobs").forEach(each -> ids.add(each.get("id").asText()));
+    return ids;
   }
 
   @Test

@@ -111,6 +111,8 @@ class SdkOperatorsAdminTest {
         "sdk-adjust-1")).isInstanceOf(ConflictException.class);
     assertThatThrownBy(() -> admin.admin().refundJob(UUID.randomUUID().toString(), "x"))
         .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> admin.admin().requeueJob(job.id())).as("not dead-lettered")
+        .isInstanceOf(ConflictException.class);
 
     Admin.Node disabled = admin.admin().disableNode(node.id().toString());
     assertThat(disabled.adminState()).isEqualTo("DISABLED");
