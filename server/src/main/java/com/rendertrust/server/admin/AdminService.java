@@ -141,13 +141,17 @@ public final class AdminService {
     T result;
     try {
       result = work.get();
-    } catch (DomainException e) {
-      audit.record(admin, action, targetType, targetId, details, e.reason().name());
-      throw e;
     } catch (RuntimeException e) {
-      audit.record(admin, action, targetType, targetId, details, Reason.INTERNAL.name());
+      String outcome = e instanceof DomainException domain ? domain.reason().name() : Reason.INTERNAL.name();
+      try {
+        audit.record(admin, action, targetType, targetId, details, outcome);
+      } catch (RuntimeException auditFailed) {
+        e.addSuppressed(auditFailed); // the call's own failure is the answer
+      }
       throw e;
     }
+    // Unaudited success is not an answer: the caller gets the audit's failure (503 when the
+    // database is down) and repeats; every action is safe to repeat (references, idempotent states).
     audit.record(admin, action, targetType, targetId, details, "OK");
     return result;
   }
