@@ -16,7 +16,7 @@ from rendertrust._vendor.google.api import field_behavior_pb2 as google_dot_api_
 from rendertrust.v1 import ledger_entry_pb2 as rendertrust_dot_v1_dot_ledger__entry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#rendertrust/v1/credit_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a!rendertrust/v1/ledger_entry.proto\"\x13\n\x11GetBalanceRequest\"6\n\x12GetBalanceResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"B\n\x12ListHistoryRequest\x12\x12\n\x05limit\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x42\x08\n\x06_limit\"R\n\x13ListHistoryResponse\x12,\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"O\n\rDeductRequest\x12\x13\n\x06\x61mount\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x14\n\x0creference_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"<\n\x0e\x44\x65\x64uctResponse\x12*\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\"a\n\rCreditPackage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63redits\x18\x03 \x01(\t\x12\x13\n\x0bprice_cents\x18\x04 \x01(\x05\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\"\x15\n\x13ListPackagesRequest\"G\n\x14ListPackagesResponse\x12/\n\x08packages\x18\x01 \x03(\x0b\x32\x1d.rendertrust.v1.CreditPackage\"0\n\x15\x43reateCheckoutRequest\x12\x17\n\npackage_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"B\n\x16\x43reateCheckoutResponse\x12\x14\n\x0c\x63heckout_url\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t2\xf5\x04\n\rCreditService\x12t\n\nGetBalance\x12!.rendertrust.v1.GetBalanceRequest\x1a\".rendertrust.v1.GetBalanceResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/credits/balance\x12w\n\x0bListHistory\x12\".rendertrust.v1.ListHistoryRequest\x1a#.rendertrust.v1.ListHistoryResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/credits/history\x12q\n\x06\x44\x65\x64uct\x12\x1d.rendertrust.v1.DeductRequest\x1a\x1e.rendertrust.v1.DeductResponse\"(\x82\xd3\xe4\x93\x02\"\"\x16/api/v1/credits/deduct:\x01*b\x05\x65ntry\x12{\n\x0cListPackages\x12#.rendertrust.v1.ListPackagesRequest\x1a$.rendertrust.v1.ListPackagesResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/credits/packages\x12\x84\x01\n\x0e\x43reateCheckout\x12%.rendertrust.v1.CreateCheckoutRequest\x1a&.rendertrust.v1.CreateCheckoutResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/api/v1/credits/checkout:\x01*B.\n\x16\x63om.rendertrust.api.v1B\x12\x43reditServiceProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#rendertrust/v1/credit_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a!rendertrust/v1/ledger_entry.proto\"\x13\n\x11GetBalanceRequest\"6\n\x12GetBalanceResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"-\n\x0fGetUsageRequest\x12\x11\n\x04\x64\x61ys\x18\x01 \x01(\x05H\x00\x88\x01\x01\x42\x07\n\x05_days\"L\n\x08UsageDay\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\r\n\x05spent\x18\x02 \x01(\t\x12\x10\n\x08refunded\x18\x03 \x01(\t\x12\x11\n\tpurchased\x18\x04 \x01(\t\"O\n\x10GetUsageResponse\x12&\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32\x18.rendertrust.v1.UsageDay\x12\x13\n\x0btotal_spent\x18\x02 \x01(\t\"B\n\x12ListHistoryRequest\x12\x12\n\x05limit\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x42\x08\n\x06_limit\"R\n\x13ListHistoryResponse\x12,\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"O\n\rDeductRequest\x12\x13\n\x06\x61mount\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x14\n\x0creference_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"<\n\x0e\x44\x65\x64uctResponse\x12*\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1b.rendertrust.v1.LedgerEntry\"a\n\rCreditPackage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63redits\x18\x03 \x01(\t\x12\x13\n\x0bprice_cents\x18\x04 \x01(\x05\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\"\x15\n\x13ListPackagesRequest\"G\n\x14ListPackagesResponse\x12/\n\x08packages\x18\x01 \x03(\x0b\x32\x1d.rendertrust.v1.CreditPackage\"0\n\x15\x43reateCheckoutRequest\x12\x17\n\npackage_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"B\n\x16\x43reateCheckoutResponse\x12\x14\n\x0c\x63heckout_url\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t2\xe3\x05\n\rCreditService\x12t\n\nGetBalance\x12!.rendertrust.v1.GetBalanceRequest\x1a\".rendertrust.v1.GetBalanceResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/credits/balance\x12w\n\x0bListHistory\x12\".rendertrust.v1.ListHistoryRequest\x1a#.rendertrust.v1.ListHistoryResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/credits/history\x12l\n\x08GetUsage\x12\x1f.rendertrust.v1.GetUsageRequest\x1a .rendertrust.v1.GetUsageResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/credits/usage\x12q\n\x06\x44\x65\x64uct\x12\x1d.rendertrust.v1.DeductRequest\x1a\x1e.rendertrust.v1.DeductResponse\"(\x82\xd3\xe4\x93\x02\"\"\x16/api/v1/credits/deduct:\x01*b\x05\x65ntry\x12{\n\x0cListPackages\x12#.rendertrust.v1.ListPackagesRequest\x1a$.rendertrust.v1.ListPackagesResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/credits/packages\x12\x84\x01\n\x0e\x43reateCheckout\x12%.rendertrust.v1.CreateCheckoutRequest\x1a&.rendertrust.v1.CreateCheckoutResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/api/v1/credits/checkout:\x01*B.\n\x16\x63om.rendertrust.api.v1B\x12\x43reditServiceProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rendertrust.v1.credit_service_pb2', globals())
@@ -32,6 +32,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CREDITSERVICE.methods_by_name['GetBalance']._serialized_options = b'\202\323\344\223\002\031\022\027/api/v1/credits/balance'
   _CREDITSERVICE.methods_by_name['ListHistory']._options = None
   _CREDITSERVICE.methods_by_name['ListHistory']._serialized_options = b'\202\323\344\223\002\031\022\027/api/v1/credits/history'
+  _CREDITSERVICE.methods_by_name['GetUsage']._options = None
+  _CREDITSERVICE.methods_by_name['GetUsage']._serialized_options = b'\202\323\344\223\002\027\022\025/api/v1/credits/usage'
   _CREDITSERVICE.methods_by_name['Deduct']._options = None
   _CREDITSERVICE.methods_by_name['Deduct']._serialized_options = b'\202\323\344\223\002\"\"\026/api/v1/credits/deduct:\001*b\005entry'
   _CREDITSERVICE.methods_by_name['ListPackages']._options = None
@@ -42,24 +44,30 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETBALANCEREQUEST._serialized_end=172
   _GETBALANCERESPONSE._serialized_start=174
   _GETBALANCERESPONSE._serialized_end=228
-  _LISTHISTORYREQUEST._serialized_start=230
-  _LISTHISTORYREQUEST._serialized_end=296
-  _LISTHISTORYRESPONSE._serialized_start=298
-  _LISTHISTORYRESPONSE._serialized_end=380
-  _DEDUCTREQUEST._serialized_start=382
-  _DEDUCTREQUEST._serialized_end=461
-  _DEDUCTRESPONSE._serialized_start=463
-  _DEDUCTRESPONSE._serialized_end=523
-  _CREDITPACKAGE._serialized_start=525
-  _CREDITPACKAGE._serialized_end=622
-  _LISTPACKAGESREQUEST._serialized_start=624
-  _LISTPACKAGESREQUEST._serialized_end=645
-  _LISTPACKAGESRESPONSE._serialized_start=647
-  _LISTPACKAGESRESPONSE._serialized_end=718
-  _CREATECHECKOUTREQUEST._serialized_start=720
-  _CREATECHECKOUTREQUEST._serialized_end=768
-  _CREATECHECKOUTRESPONSE._serialized_start=770
-  _CREATECHECKOUTRESPONSE._serialized_end=836
-  _CREDITSERVICE._serialized_start=839
-  _CREDITSERVICE._serialized_end=1468
+  _GETUSAGEREQUEST._serialized_start=230
+  _GETUSAGEREQUEST._serialized_end=275
+  _USAGEDAY._serialized_start=277
+  _USAGEDAY._serialized_end=353
+  _GETUSAGERESPONSE._serialized_start=355
+  _GETUSAGERESPONSE._serialized_end=434
+  _LISTHISTORYREQUEST._serialized_start=436
+  _LISTHISTORYREQUEST._serialized_end=502
+  _LISTHISTORYRESPONSE._serialized_start=504
+  _LISTHISTORYRESPONSE._serialized_end=586
+  _DEDUCTREQUEST._serialized_start=588
+  _DEDUCTREQUEST._serialized_end=667
+  _DEDUCTRESPONSE._serialized_start=669
+  _DEDUCTRESPONSE._serialized_end=729
+  _CREDITPACKAGE._serialized_start=731
+  _CREDITPACKAGE._serialized_end=828
+  _LISTPACKAGESREQUEST._serialized_start=830
+  _LISTPACKAGESREQUEST._serialized_end=851
+  _LISTPACKAGESRESPONSE._serialized_start=853
+  _LISTPACKAGESRESPONSE._serialized_end=924
+  _CREATECHECKOUTREQUEST._serialized_start=926
+  _CREATECHECKOUTREQUEST._serialized_end=974
+  _CREATECHECKOUTRESPONSE._serialized_start=976
+  _CREATECHECKOUTRESPONSE._serialized_end=1042
+  _CREDITSERVICE._serialized_start=1045
+  _CREDITSERVICE._serialized_end=1784
 # @@protoc_insertion_point(module_scope)

@@ -27,6 +27,11 @@ class CreditServiceStub(object):
                 request_serializer=rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryRequest.SerializeToString,
                 response_deserializer=rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryResponse.FromString,
                 )
+        self.GetUsage = channel.unary_unary(
+                '/rendertrust.v1.CreditService/GetUsage',
+                request_serializer=rendertrust_dot_v1_dot_credit__service__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_credit__service__pb2.GetUsageResponse.FromString,
+                )
         self.Deduct = channel.unary_unary(
                 '/rendertrust.v1.CreditService/Deduct',
                 request_serializer=rendertrust_dot_v1_dot_credit__service__pb2.DeductRequest.SerializeToString,
@@ -63,6 +68,19 @@ class CreditServiceServicer(object):
         Caller: user.
         Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 422 VALIDATION_FAILED (limit
         outside 1..200, negative offset).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUsage(self, request, context):
+        """The caller's credit usage per UTC day, for the last `days` days (today included), oldest
+        first, one row per day, days without movements as zeros. `spent` is what USAGE entries
+        took (jobs, deductions), `refunded` what REFUND entries returned, `purchased` what
+        PURCHASE entries added. Query: `?days=7` (absent: 7).
+        Caller: user.
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 422 VALIDATION_FAILED (days
+        outside 1..90).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -113,6 +131,11 @@ def add_CreditServiceServicer_to_server(servicer, server):
                     servicer.ListHistory,
                     request_deserializer=rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryRequest.FromString,
                     response_serializer=rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=rendertrust_dot_v1_dot_credit__service__pb2.GetUsageRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_credit__service__pb2.GetUsageResponse.SerializeToString,
             ),
             'Deduct': grpc.unary_unary_rpc_method_handler(
                     servicer.Deduct,
@@ -173,6 +196,23 @@ class CreditService(object):
         return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.CreditService/ListHistory',
             rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryRequest.SerializeToString,
             rendertrust_dot_v1_dot_credit__service__pb2.ListHistoryResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.CreditService/GetUsage',
+            rendertrust_dot_v1_dot_credit__service__pb2.GetUsageRequest.SerializeToString,
+            rendertrust_dot_v1_dot_credit__service__pb2.GetUsageResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

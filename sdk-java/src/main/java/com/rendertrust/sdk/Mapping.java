@@ -66,7 +66,7 @@ final class Mapping {
         anchor.hasAnchoredAt() ? instant(anchor.getAnchoredAt()) : null);
   }
 
-  private static Instant instant(String rfc3339) {
+  static Instant instant(String rfc3339) {
     return rfc3339 == null || rfc3339.isEmpty() ? null : Instant.parse(rfc3339);
   }
 }

@@ -31,15 +31,9 @@ import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.VerifyEntryRequest;
 import com.rendertrust.api.v1.VerifyEntryResponse;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -238,6 +232,15 @@ public final class RenderTrustClient implements AutoCloseable {
     return new Page<>(response.getEntriesList().stream().map(Mapping::entry).toList(), response.getCount());
   }
 
+  /** The caller's usage per UTC day for the last {@code days} days (1..90), oldest first, zeros included. */
+  public Usage usage(int days) {
+    var response = call(() -> credits().getUsage(com.rendertrust.api.v1.GetUsageRequest.newBuilder().setDays(days)
+        .build()), true);
+    return new Usage(response.getDaysList().stream().map(day -> new Usage.Day(java.time.LocalDate.parse(day.getDate()),
+        new BigDecimal(day.getSpent()), new BigDecimal(day.getRefunded()), new BigDecimal(day.getPurchased())))
+        .toList(), new BigDecimal(response.getTotalSpent()));
+  }
+
   public List<CreditPackage> packages() {
     return call(() -> credits().listPackages(ListPackagesRequest.getDefaultInstance()), true)
         .getPackagesList().stream()
@@ -338,6 +341,18 @@ public final class RenderTrustClient implements AutoCloseable {
   /** Render jobs: submit a render of an upload, list tasks and outputs, download every frame verified. */
   public Renders renders() {
     return new Renders(StubCaller.of(rpc -> call(rpc, true), this::jobs), this::submitJob, downloads());
+  }
+
+  /** For node operators: the caller's own nodes and earnings. */
+  public Operators operators() {
+    return new Operators(StubCaller.of(rpc -> call(rpc, true),
+        () -> stub(com.rendertrust.api.v1.OperatorServiceGrpc.newBlockingStub(channel))));
+  }
+
+  /** For administrators (role ADMIN): adjustments, refunds, jobs, the fleet, deactivation. */
+  public Admin admin() {
+    return new Admin(StubCaller.of(rpc -> call(rpc, true),
+        () -> stub(com.rendertrust.api.v1.AdminServiceGrpc.newBlockingStub(channel))));
   }
 
   private Downloads downloads() {
@@ -475,26 +490,6 @@ public final class RenderTrustClient implements AutoCloseable {
         Thread.currentThread().interrupt();
         ownedChannel.shutdownNow();
       }
-    }
-  }
-
-  /** Adds the current credentials to every outgoing call. */
-  private static final class CredentialsInterceptor implements ClientInterceptor {
-    private final Credentials credentials;
-
-    CredentialsInterceptor(Credentials credentials) {
-      this.credentials = credentials;
-    }
-
-    @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-        @Override
-        public void start(Listener<R> listener, Metadata headers) {
-          credentials.apply(headers);
-          super.start(listener, headers);
-        }
-      };
     }
   }
 }

@@ -18,6 +18,17 @@ import com.rendertrust.server.events.Events;
 import com.rendertrust.server.events.JobEventStreamRoute;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.JobRefunds;
+import com.rendertrust.server.admin.AdminAudit;
+import com.rendertrust.server.admin.AdminGrpcService;
+import com.rendertrust.server.admin.AdminService;
+import com.rendertrust.server.jobs.JobDirectory;
+import com.rendertrust.server.credits.OperatorEarnings;
+import com.rendertrust.server.credits.UsageReport;
+import com.rendertrust.server.jobs.NodeWork;
+import com.rendertrust.server.nodes.NodeDirectory;
+import com.rendertrust.server.operators.OperatorGrpcService;
+import com.rendertrust.server.operators.OperatorViews;
 import com.rendertrust.server.payments.CheckoutRateLimiter;
 import com.rendertrust.server.payments.CheckoutService;
 import com.rendertrust.server.payments.StripeCheckoutGateway;
@@ -211,10 +222,16 @@ public final class ControlPlane implements AutoCloseable {
           config.chain().sealMaxEntries(), clock).start()));
       features.add(new LedgerGrpcService(new AnchorQueryService(anchorRepository),
           new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
-      features.add(new CreditGrpcService(credits, checkout));
+      features.add(new CreditGrpcService(credits, checkout, new UsageReport(database.dsl(), clock)));
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
+      NodeDirectory nodeDirectory = new NodeDirectory(database.dsl());
+      features.add(new OperatorGrpcService(new OperatorViews(nodeDirectory, new NodeWork(database.dsl()),
+          new OperatorEarnings(database.dsl()))));
+      features.add(new AdminGrpcService(new AdminService(credits, new JobRefunds(database.dsl()),
+          new JobDirectory(database.dsl()), jobNetwork.jobs(), nodeDirectory, jobNetwork.administration(nodeDirectory),
+          identity.sessions(), new AdminAudit(database.dsl(), clock))));
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));

@@ -1,16 +1,19 @@
 package com.rendertrust.server.auth;
 
+import static com.rendertrust.server.auth.Access.ADMIN;
 import static com.rendertrust.server.auth.Access.NODE;
 import static com.rendertrust.server.auth.Access.PUBLIC;
 import static com.rendertrust.server.auth.Access.PUBLIC_OPTIONAL_CALLER;
 import static com.rendertrust.server.auth.Access.USER;
 import static com.rendertrust.server.auth.Access.USER_SESSION;
 
+import com.rendertrust.api.v1.AdminServiceGrpc;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.OperatorServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
@@ -46,6 +49,8 @@ public final class AccessPolicy {
 
     put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
     put(table, CreditServiceGrpc.getListHistoryMethod(), USER);
+    // Errors: 401, 422 VALIDATION_FAILED (days outside 1..90).
+    put(table, CreditServiceGrpc.getGetUsageMethod(), USER);
     put(table, CreditServiceGrpc.getDeductMethod(), USER);
     put(table, CreditServiceGrpc.getListPackagesMethod(), USER);
     put(table, CreditServiceGrpc.getCreateCheckoutMethod(), USER);
@@ -69,6 +74,30 @@ public final class AccessPolicy {
     put(table, NodeServiceGrpc.getProveNodeMethod(), NODE);
     put(table, NodeServiceGrpc.getHeartbeatMethod(), NODE);
     put(table, NodeServiceGrpc.getConnectMethod(), NODE);
+
+    // The caller's own nodes and earnings. Errors: 401; GetOperatorEarnings also 422
+    // VALIDATION_FAILED (limit outside 1..200, negative offset).
+    put(table, OperatorServiceGrpc.getListOperatorNodesMethod(), USER);
+    put(table, OperatorServiceGrpc.getGetOperatorEarningsMethod(), USER);
+
+    // Administrators only: 401 without credentials, 403 PERMISSION_DENIED for anyone else; every
+    // call reaching the service is audited (admin_audit).
+    // AdjustCredits: 404 (no such user), 402, 409 IDEMPOTENCY_CONFLICT, 422.
+    put(table, AdminServiceGrpc.getAdjustCreditsMethod(), ADMIN);
+    // RefundJob: 404 (no such job), 409 JOB_NOT_REFUNDABLE, 422 (missing reason).
+    put(table, AdminServiceGrpc.getRefundJobMethod(), ADMIN);
+    // ListAdminJobs, ListAdminNodes: 422 (unknown status, bad paging).
+    put(table, AdminServiceGrpc.getListAdminJobsMethod(), ADMIN);
+    // RequeueJob: 404 (no such job), 409 JOB_NOT_REQUEUEABLE (not dead-lettered), 402, 400
+    // NO_HEALTHY_NODE, 422 (its input is gone).
+    put(table, AdminServiceGrpc.getRequeueJobMethod(), ADMIN);
+    put(table, AdminServiceGrpc.getListAdminNodesMethod(), ADMIN);
+    // DrainNode, DisableNode, EnableNode: 404 (no such node).
+    put(table, AdminServiceGrpc.getDrainNodeMethod(), ADMIN);
+    put(table, AdminServiceGrpc.getDisableNodeMethod(), ADMIN);
+    put(table, AdminServiceGrpc.getEnableNodeMethod(), ADMIN);
+    // DeactivateUser: 404 (no such user), 422 (missing reason).
+    put(table, AdminServiceGrpc.getDeactivateUserMethod(), ADMIN);
 
     put(table, SystemServiceGrpc.getHealthMethod(), PUBLIC);
     put(table, SystemServiceGrpc.getReadyMethod(), PUBLIC);

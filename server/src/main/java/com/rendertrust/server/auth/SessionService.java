@@ -92,6 +92,56 @@ public final class SessionService {
     revocations.publish(revoked);
   }
 
+  /** What deactivating a user ended: its open sessions and its unrevoked API keys. */
+  public record Deactivation(int sessionsRevoked, int apiKeysRevoked) {
+  }
+
+  /**
+   * Deactivates the user (login, refresh and API keys are refused from now on), revokes every
+   * open session (refresh family) with the access tokens issued in it, and every API key. Empty
+   * for an unknown user. Repeating it changes nothing more.
+   */
+  public java.util.Optional<Deactivation> deactivate(UUID userId) {
+    record Done(Deactivation deactivation, List<TokenRevocations.Revoked> denied) {
+    }
+    java.util.Optional<Done> done = database.dsl().transactionResult(cfg -> {
+      DSLContext tx = cfg.dsl();
+      Instant now = clock.instant();
+      int users = tx.update(com.rendertrust.server.db.Tables.USERS)
+          .set(com.rendertrust.server.db.Tables.USERS.IS_ACTIVE, false)
+          .set(com.rendertrust.server.db.Tables.USERS.UPDATED_AT, utc(now))
+          .where(com.rendertrust.server.db.Tables.USERS.ID.eq(userId))
+          .execute();
+      if (users == 0) {
+        return java.util.Optional.<Done>empty();
+      }
+      List<UUID> open = tx.select(REFRESH_FAMILIES.ID).from(REFRESH_FAMILIES)
+          .where(REFRESH_FAMILIES.USER_ID.eq(userId), REFRESH_FAMILIES.REVOKED_AT.isNull())
+          .orderBy(REFRESH_FAMILIES.ID)
+          .forUpdate()
+          .fetch(REFRESH_FAMILIES.ID);
+      List<TokenRevocations.Revoked> denied = new ArrayList<>();
+      for (UUID family : open) {
+        denied.addAll(revokeFamily(tx, family, "deactivated"));
+      }
+      revocations.record(tx, denied);
+      int keys = tx.update(com.rendertrust.server.db.Tables.API_KEYS)
+          .set(com.rendertrust.server.db.Tables.API_KEYS.REVOKED_AT, utc(now))
+          .where(com.rendertrust.server.db.Tables.API_KEYS.USER_ID.eq(userId),
+              com.rendertrust.server.db.Tables.API_KEYS.REVOKED_AT.isNull())
+          .execute();
+      return java.util.Optional.of(new Done(new Deactivation(open.size(), keys), denied));
+    });
+    done.ifPresent(d -> revocations.publish(d.denied()));
+    return done.map(Done::deactivation);
+  }
+
+  /** Whether the user exists (active or not). */
+  public boolean exists(UUID userId) {
+    return database.dsl().fetchExists(com.rendertrust.server.db.Tables.USERS,
+        com.rendertrust.server.db.Tables.USERS.ID.eq(userId));
+  }
+
   private record Rotation(TokenPair pair, List<TokenRevocations.Revoked> revoked) {
   }
 

@@ -9,6 +9,9 @@ import com.rendertrust.api.v1.DeductRequest;
 import com.rendertrust.api.v1.DeductResponse;
 import com.rendertrust.api.v1.GetBalanceRequest;
 import com.rendertrust.api.v1.GetBalanceResponse;
+import com.rendertrust.api.v1.GetUsageRequest;
+import com.rendertrust.api.v1.GetUsageResponse;
+import com.rendertrust.api.v1.UsageDay;
 import com.rendertrust.api.v1.ListHistoryRequest;
 import com.rendertrust.api.v1.ListHistoryResponse;
 import com.rendertrust.api.v1.ListPackagesRequest;
@@ -26,10 +29,12 @@ public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImpl
 
   private final CreditService credits;
   private final CreditShop checkout;
+  private final UsageReport usage;
 
-  public CreditGrpcService(CreditService credits, CreditShop checkout) {
+  public CreditGrpcService(CreditService credits, CreditShop checkout, UsageReport usage) {
     this.credits = credits;
     this.checkout = checkout;
+    this.usage = usage;
   }
 
   @Override
@@ -49,6 +54,20 @@ public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImpl
         InputRules.pagingParameter("limit", request.hasLimit(), request.getLimit()), request.getOffset());
     ListHistoryResponse.Builder response = ListHistoryResponse.newBuilder().setCount(page.total());
     page.entries().forEach(entry -> response.addEntries(CreditProtos.entry(entry)));
+    responses.onNext(response.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void getUsage(GetUsageRequest request, StreamObserver<GetUsageResponse> responses) {
+    UUID userId = CallerContext.requireUser();
+    UsageReport.Usage report = usage.of(userId, request.hasDays() ? request.getDays() : UsageReport.DEFAULT_DAYS);
+    GetUsageResponse.Builder response = GetUsageResponse.newBuilder().setTotalSpent(report.totalSpent().toWire());
+    report.days().forEach(day -> response.addDays(UsageDay.newBuilder()
+        .setDate(day.date().toString())
+        .setSpent(day.spent().toWire())
+        .setRefunded(day.refunded().toWire())
+        .setPurchased(day.purchased().toWire())));
     responses.onNext(response.build());
     responses.onCompleted();
   }

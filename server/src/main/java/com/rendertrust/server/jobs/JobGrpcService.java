@@ -200,7 +200,8 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
     return value;
   }
 
-  static com.rendertrust.api.v1.Job toProto(Job job) {
+  /** The contract's Job message (also the admin service's). */
+  public static com.rendertrust.api.v1.Job toProto(Job job) {
     com.rendertrust.api.v1.Job.Builder proto = com.rendertrust.api.v1.Job.newBuilder()
         .setId(job.id().toString())
         .setJobType(job.jobType())

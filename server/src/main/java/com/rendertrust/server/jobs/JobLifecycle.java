@@ -450,7 +450,7 @@ public final class JobLifecycle {
     }
     return update.where(NODES.ID.eq(nodeId))
         .returning(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
-            NODES.CAPABILITIES, NODES.HAS_GPU)
+            NODES.CAPABILITIES, NODES.HAS_GPU, NODES.ADMIN_STATE)
         .fetchOptional()
         .map(NodeCapacity::of)
         .orElse(NodeCapacity.NONE);

@@ -62,7 +62,8 @@ public final class JobScheduler {
 
   /** True when a HEALTHY, verified node advertises the job type (busy or not, connected or not). */
   boolean anyHealthyNodeFor(DSLContext tx, String jobType, boolean gpuRequired) {
-    Condition condition = NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(offers(jobType));
+    Condition condition = NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(NODES.ADMIN_STATE.eq("ACTIVE"))
+        .and(offers(jobType));
     if (gpuRequired) {
       condition = condition.and(NODES.HAS_GPU.isTrue());
     }
@@ -141,7 +142,7 @@ public final class JobScheduler {
   /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
     NodeCapacity node = tx.select(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
-            NODES.CAPABILITIES, NODES.HAS_GPU)
+            NODES.CAPABILITIES, NODES.HAS_GPU, NODES.ADMIN_STATE)
         .from(NODES).where(NODES.ID.eq(nodeId))
         .fetchOptional()
         .map(NodeCapacity::of)
@@ -198,9 +199,10 @@ public final class JobScheduler {
     return gpuRequired ? condition.and(NODES.HAS_GPU.isTrue()) : condition;
   }
 
-  /** HEALTHY, key proven, stream open: a node that may take tasks (of the types it offers). */
+  /** HEALTHY, key proven, stream open, not drained or disabled by an administrator: may take tasks (of its types). */
   private static Condition ready() {
-    return NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(NODES.STREAM_SESSION.isNotNull());
+    return NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(NODES.STREAM_SESSION.isNotNull())
+        .and(NODES.ADMIN_STATE.eq("ACTIVE"));
   }
 
   private static Condition offers(String jobType) {

@@ -11,10 +11,13 @@ record NodeCapacity(List<String> capabilities, boolean hasGpu, int freeSlots) {
 
   static final NodeCapacity NONE = new NodeCapacity(List.of(), false, 0);
 
-  /** From a row with the node's status, verified, stream_session, slots, active_jobs, capabilities and has_gpu. */
+  /**
+   * From a row with the node's status, verified, stream_session, slots, active_jobs, capabilities,
+   * has_gpu and admin_state (a node drained or disabled by an administrator takes nothing).
+   */
   static NodeCapacity of(Record node) {
     boolean eligible = "HEALTHY".equals(node.get(NODES.STATUS)) && Boolean.TRUE.equals(node.get(NODES.VERIFIED))
-        && node.get(NODES.STREAM_SESSION) != null;
+        && node.get(NODES.STREAM_SESSION) != null && "ACTIVE".equals(node.get(NODES.ADMIN_STATE));
     String[] capabilities = node.get(NODES.CAPABILITIES);
     if (!eligible || capabilities == null || capabilities.length == 0) {
       return NONE;

@@ -175,6 +175,11 @@ public final class JobNetwork implements AutoCloseable {
     return nodes;
   }
 
+  /** Administrators' drain, disable and enable of nodes, through {@link #nodes()}. */
+  public NodeAdministration administration(NodeDirectory directory) {
+    return new NodeAdministration(nodes, directory, sessions);
+  }
+
   public JobScheduler scheduler() {
     return scheduler;
   }

@@ -129,6 +129,19 @@ public final class NodeService {
         .execute();
   }
 
+  /**
+   * An administrator's decision about the node: ACTIVE, DRAINING or DISABLED (the latter two
+   * take no new tasks). The one place that writes {@code admin_state}. False for an unknown node.
+   */
+  public boolean setAdminState(UUID nodeId, NodeAdminState state) {
+    OffsetDateTime now = now();
+    return database.dsl().update(NODES)
+        .set(NODES.ADMIN_STATE, state.name())
+        .set(NODES.UPDATED_AT, now)
+        .where(NODES.ID.eq(nodeId))
+        .execute() == 1;
+  }
+
   /** Whether {@code session} is still the node's stream. */
   public boolean holdsStream(UUID nodeId, UUID session) {
     return database.dsl().fetchExists(NODES, NODES.ID.eq(nodeId).and(NODES.STREAM_SESSION.eq(session)));

@@ -121,6 +121,11 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
     quietly("publish", () -> redis.connection().async().publish(channel(nodeId), JOBS_CHANGED));
   }
 
+  /** The node's stream if this replica holds it. */
+  public java.util.Optional<NodeSession> local(UUID nodeId) {
+    return java.util.Optional.ofNullable(sessions.get(nodeId));
+  }
+
   /** The streams open on this replica. */
   public List<NodeSession> open() {
     return List.copyOf(sessions.values());
