@@ -26,7 +26,7 @@ final class Errors {
       case "NO_HEALTHY_NODE" -> new NoHealthyNodeException(reason, code.name(), detail, metadata, e);
       case "NOT_ANCHORED" -> new NotAnchoredException(reason, code.name(), detail, metadata, e);
       case "JOB_NOT_CANCELLABLE" -> new JobNotCancellableException(reason, code.name(), detail, metadata, e);
-      case "EMAIL_TAKEN", "IDEMPOTENCY_CONFLICT", "UPLOAD_INCOMPLETE", "UPLOAD_IN_USE" ->
+      case "EMAIL_TAKEN", "IDEMPOTENCY_CONFLICT", "UPLOAD_INCOMPLETE", "UPLOAD_IN_USE", "WALLET_TAKEN" ->
           new ConflictException(reason, code.name(), detail, metadata, e);
       case "QUOTA_EXCEEDED", "PAYLOAD_TOO_LARGE", "UPLOAD_MISMATCH" ->
           new ValidationException(reason, code.name(), detail, metadata, e);

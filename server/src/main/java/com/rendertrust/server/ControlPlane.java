@@ -3,6 +3,7 @@ package com.rendertrust.server;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WalletServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
@@ -54,6 +55,7 @@ import com.rendertrust.server.storage.S3ResultStore;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
+import com.rendertrust.server.tokens.ChainMoney;
 import com.rendertrust.server.uploads.Uploads;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
@@ -206,6 +208,8 @@ public final class ControlPlane implements AutoCloseable {
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
+      features.addAll(closer.register(ChainMoney.start(config, database, identity, anchoring,
+          () -> publicBaseUrl(config.storage(), boundPort), clock)).services());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -246,7 +250,8 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
-            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201)),
+            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201,
+            WalletServiceGrpc.getLinkWalletMethod().getFullMethodName(), 201)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),

@@ -13,6 +13,7 @@ import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WalletServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -43,6 +44,12 @@ public final class AccessPolicy {
     put(table, AuthServiceGrpc.getCreateApiKeyMethod(), USER_SESSION);
     put(table, AuthServiceGrpc.getListApiKeysMethod(), USER);
     put(table, AuthServiceGrpc.getRevokeApiKeyMethod(), USER);
+
+    // Wallet sign-in is public (the signature is the credential); linking needs the session.
+    put(table, WalletServiceGrpc.getCreateSiweNonceMethod(), PUBLIC);
+    put(table, WalletServiceGrpc.getVerifySiweMethod(), PUBLIC);
+    put(table, WalletServiceGrpc.getLinkWalletMethod(), USER_SESSION);
+    put(table, WalletServiceGrpc.getListWalletsMethod(), USER);
 
     put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
     put(table, CreditServiceGrpc.getListHistoryMethod(), USER);

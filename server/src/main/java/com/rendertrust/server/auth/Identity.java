@@ -15,7 +15,8 @@ import java.time.Duration;
  * The identity feature as the composition root wires it: token issuing and checking, the
  * denylist, rate limits, the access-control interceptor every service runs behind, the
  * {@code AuthService} adapter and the JWKS document. Other features use {@link #tokens()}
- * (node tokens), {@link #revocations()} and {@link #rateLimiter()}.
+ * (node tokens), {@link #revocations()}, {@link #rateLimiter()} and {@link #sessions()}
+ * (wallet sign-in starts sessions).
  */
 public record Identity(
     TokenService tokens,
@@ -23,7 +24,8 @@ public record Identity(
     RateLimiter rateLimiter,
     AccessControlInterceptor accessControl,
     AuthGrpcService grpcService,
-    PlainRoute jwksRoute) {
+    PlainRoute jwksRoute,
+    SessionService sessions) {
 
   public static final String JWKS_PATH = "/.well-known/jwks.json";
 
@@ -43,7 +45,7 @@ public record Identity(
         new CredentialAuthenticator(tokens, revocations, apiKeys), new ClientAddressResolver(config.trustedProxies()));
     PlainRoute jwks = PlainRoute.jsonDocument(JWKS_PATH, Duration.ofMinutes(5), tokens::publicJwks);
     return new Identity(tokens, revocations, limiter, accessControl,
-        new AuthGrpcService(accounts, sessions, apiKeys), jwks);
+        new AuthGrpcService(accounts, sessions, apiKeys), jwks, sessions);
   }
 
   /**
