@@ -2,6 +2,7 @@ package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WalletServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
@@ -106,12 +107,13 @@ public final class ControlPlane implements AutoCloseable {
   private final JobNetwork jobNetwork;
   private final ResultStore results;
   private final Uploads uploads;
+  private final ChainMoney chainMoney;
   private final Duration shutdownGrace;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, Duration shutdownGrace) {
+      ResultStore results, Uploads uploads, ChainMoney chainMoney, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -126,6 +128,7 @@ public final class ControlPlane implements AutoCloseable {
     this.jobNetwork = jobNetwork;
     this.results = results;
     this.uploads = uploads;
+    this.chainMoney = chainMoney;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -208,8 +211,9 @@ public final class ControlPlane implements AutoCloseable {
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
-      features.addAll(closer.register(ChainMoney.start(config, database, identity, anchoring,
-          () -> publicBaseUrl(config.storage(), boundPort), clock)).services());
+      ChainMoney chainMoney = closer.register(ChainMoney.start(config, database, identity, anchoring, credits,
+          () -> publicBaseUrl(config.storage(), boundPort), clock));
+      features.addAll(chainMoney.services());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -229,7 +233,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace());
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, chainMoney, config.shutdownGrace());
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -251,7 +255,8 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
             UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201,
-            WalletServiceGrpc.getLinkWalletMethod().getFullMethodName(), 201)),
+            WalletServiceGrpc.getLinkWalletMethod().getFullMethodName(), 201,
+            PayoutServiceGrpc.getCreatePayoutMethod().getFullMethodName(), 201)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
@@ -361,6 +366,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Creators' uploaded inputs. */
   public Uploads uploads() {
     return uploads;
+  }
+
+  /** Wallet sign-in, token deposits and payouts. */
+  public ChainMoney chainMoney() {
+    return chainMoney;
   }
 
   public Database database() {

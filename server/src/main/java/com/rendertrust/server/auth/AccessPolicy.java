@@ -8,9 +8,11 @@ import static com.rendertrust.server.auth.Access.USER_SESSION;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
+import com.rendertrust.api.v1.DepositServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WalletServiceGrpc;
@@ -50,6 +52,12 @@ public final class AccessPolicy {
     put(table, WalletServiceGrpc.getVerifySiweMethod(), PUBLIC);
     put(table, WalletServiceGrpc.getLinkWalletMethod(), USER_SESSION);
     put(table, WalletServiceGrpc.getListWalletsMethod(), USER);
+
+    put(table, DepositServiceGrpc.getGetDepositInfoMethod(), USER);
+    put(table, DepositServiceGrpc.getListDepositsMethod(), USER);
+
+    put(table, PayoutServiceGrpc.getCreatePayoutMethod(), USER_SESSION);
+    put(table, PayoutServiceGrpc.getListPayoutsMethod(), USER);
 
     put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
     put(table, CreditServiceGrpc.getListHistoryMethod(), USER);
