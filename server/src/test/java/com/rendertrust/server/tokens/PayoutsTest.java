@@ -133,6 +133,32 @@ class PayoutsTest {
   }
 
   @Test
+  void aPayoutWhoseNonceAnotherTransactionTookFailsAndReturnsTheAmountToTheEarnings() throws Exception {
+    TestUser operator = operatorEarning70Cents();
+    String wallet = Keys.toChecksumAddress(Credentials.create(Keys.createEcKeyPair()).getAddress());
+    chain.setAutomine(false);
+    assertThat(payout(operator, "0.5000", wallet, "taken-1").statusCode()).isEqualTo(201);
+    worker().runOnce();
+    long nonce = dsl().fetchOne(PAYOUTS).getNonce();
+
+    // someone else with the treasury key replaces it (same nonce, higher gas price)
+    try (ChainClient intruder = ChainClient.connect(chain.rpcUrl(), ChainMoney.DEV_TREASURY_KEY,
+        Duration.ofSeconds(10))) {
+      ChainClient.SignedTransaction replacement = intruder.signCall(wallet, nonce,
+          intruder.gasPrice().multiply(BigInteger.TEN), BigInteger.valueOf(21_000), "0x");
+      assertThat(intruder.broadcast(replacement.raw()).outcome()).isEqualTo(ChainClient.BroadcastOutcome.ACCEPTED);
+    }
+    chain.setAutomine(true);
+    chain.mine(1);
+    awaitStatus(operator, "FAILED");
+
+    assertThat(tokenBalance(wallet)).isZero();
+    assertThat(earnings(operator)).as("returned to the earnings").isEqualTo("0.7000");
+    assertThat(dsl().fetchOne(PAYOUTS).getLastError()).contains("nonce");
+    LedgerAssertions.assertLedgerInvariants(dsl());
+  }
+
+  @Test
   void aPayoutNeedsASessionAndOwnsNothingOfOthers() {
     TestUser other = TestUsers.register(server);
     assertThat(server.postJson("/api/v1/operator/payouts", "{}").statusCode()).isEqualTo(401);
