@@ -105,7 +105,16 @@ public final class DepositWatcher implements AutoCloseable {
       scan(addresses.depositContract(), head, settledThrough);
       for (DepositRepository.Deposit pending : deposits.pendingThrough(dsl, addresses.depositContract(),
           settledThrough)) {
-        settle(pending);
+        try {
+          settle(pending);
+        } catch (ChainUnavailableException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // one deposit that cannot be settled (e.g. worth more than a ledger amount holds) must
+          // not hold up the others; it stays PENDING and is retried (and logged) every pass
+          log.error("ALERT deposit {}:{} could not be settled: {}", pending.txHash(), pending.logIndex(),
+              e.getMessage(), e);
+        }
       }
       if (!lastProblem.isEmpty()) {
         log.info("deposit watcher recovered after: {}", lastProblem);
