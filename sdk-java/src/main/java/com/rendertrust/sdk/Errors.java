@@ -27,7 +27,7 @@ final class Errors {
       case "NOT_ANCHORED" -> new NotAnchoredException(reason, code.name(), detail, metadata, e);
       case "JOB_NOT_CANCELLABLE" -> new JobNotCancellableException(reason, code.name(), detail, metadata, e);
       case "EMAIL_TAKEN", "IDEMPOTENCY_CONFLICT", "UPLOAD_INCOMPLETE", "UPLOAD_IN_USE", "JOB_NOT_REFUNDABLE",
-          "JOB_NOT_REQUEUEABLE" ->
+          "JOB_NOT_REQUEUEABLE", "WALLET_TAKEN" ->
           new ConflictException(reason, code.name(), detail, metadata, e);
       case "QUOTA_EXCEEDED", "PAYLOAD_TOO_LARGE", "UPLOAD_MISMATCH" ->
           new ValidationException(reason, code.name(), detail, metadata, e);

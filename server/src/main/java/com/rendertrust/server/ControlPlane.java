@@ -3,7 +3,9 @@ package com.rendertrust.server;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
+import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WalletServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
@@ -70,6 +72,7 @@ import com.rendertrust.server.system.ApiDocs;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
+import com.rendertrust.server.tokens.ChainMoney;
 import com.rendertrust.server.uploads.Uploads;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
@@ -120,13 +123,14 @@ public final class ControlPlane implements AutoCloseable {
   private final JobNetwork jobNetwork;
   private final ResultStore results;
   private final Uploads uploads;
+  private final ChainMoney chainMoney;
   private final Duration shutdownGrace;
   private final Events events;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, Duration shutdownGrace, Events events) {
+      ResultStore results, Uploads uploads, ChainMoney chainMoney, Duration shutdownGrace, Events events) {
     this.events = events;
     this.closer = closer;
     this.database = database;
@@ -142,6 +146,7 @@ public final class ControlPlane implements AutoCloseable {
     this.jobNetwork = jobNetwork;
     this.results = results;
     this.uploads = uploads;
+    this.chainMoney = chainMoney;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -232,6 +237,9 @@ public final class ControlPlane implements AutoCloseable {
       features.add(new AdminGrpcService(new AdminService(credits, new JobRefunds(database.dsl()),
           new JobDirectory(database.dsl()), jobNetwork.jobs(), nodeDirectory, jobNetwork.administration(nodeDirectory),
           identity.sessions(), new AdminAudit(database.dsl(), clock))));
+      ChainMoney chainMoney = closer.register(ChainMoney.start(config, database, identity, anchoring, credits,
+          () -> publicBaseUrl(config.storage(), boundPort), clock));
+      features.addAll(chainMoney.services());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -272,7 +280,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace(), events);
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, chainMoney, config.shutdownGrace(), events);
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -293,7 +301,9 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
-            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201)),
+            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201,
+            WalletServiceGrpc.getLinkWalletMethod().getFullMethodName(), 201,
+            PayoutServiceGrpc.getCreatePayoutMethod().getFullMethodName(), 201)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
@@ -416,6 +426,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Creators' uploaded inputs. */
   public Uploads uploads() {
     return uploads;
+  }
+
+  /** Wallet sign-in, token deposits and payouts. */
+  public ChainMoney chainMoney() {
+    return chainMoney;
   }
 
   public Database database() {

@@ -10,12 +10,15 @@ import static com.rendertrust.server.auth.Access.USER_SESSION;
 import com.rendertrust.api.v1.AdminServiceGrpc;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
+import com.rendertrust.api.v1.DepositServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.OperatorServiceGrpc;
+import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WalletServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -46,6 +49,18 @@ public final class AccessPolicy {
     put(table, AuthServiceGrpc.getCreateApiKeyMethod(), USER_SESSION);
     put(table, AuthServiceGrpc.getListApiKeysMethod(), USER);
     put(table, AuthServiceGrpc.getRevokeApiKeyMethod(), USER);
+
+    // Wallet sign-in is public (the signature is the credential); linking needs the session.
+    put(table, WalletServiceGrpc.getCreateSiweNonceMethod(), PUBLIC);
+    put(table, WalletServiceGrpc.getVerifySiweMethod(), PUBLIC);
+    put(table, WalletServiceGrpc.getLinkWalletMethod(), USER_SESSION);
+    put(table, WalletServiceGrpc.getListWalletsMethod(), USER);
+
+    put(table, DepositServiceGrpc.getGetDepositInfoMethod(), USER);
+    put(table, DepositServiceGrpc.getListDepositsMethod(), USER);
+
+    put(table, PayoutServiceGrpc.getCreatePayoutMethod(), USER_SESSION);
+    put(table, PayoutServiceGrpc.getListPayoutsMethod(), USER);
 
     put(table, CreditServiceGrpc.getGetBalanceMethod(), USER);
     put(table, CreditServiceGrpc.getListHistoryMethod(), USER);

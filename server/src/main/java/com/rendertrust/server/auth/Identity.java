@@ -16,7 +16,7 @@ import java.time.Duration;
  * denylist, rate limits, the access-control interceptor every service runs behind, the
  * {@code AuthService} adapter and the JWKS document. Other features use {@link #tokens()}
  * (node tokens), {@link #revocations()}, {@link #rateLimiter()} and {@link #sessions()} (an
- * administrator deactivating a user).
+ * administrator deactivating a user; wallet sign-in starting sessions).
  */
 public record Identity(
     TokenService tokens,

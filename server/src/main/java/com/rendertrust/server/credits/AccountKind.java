@@ -13,10 +13,14 @@ public enum AccountKind {
   /** Mirror of money received through Stripe: negative by the total credits sold. */
   STRIPE_CLEARING,
   /** Mirror of credits granted or removed by administrators (support, promotions). */
-  ADJUSTMENTS;
+  ADJUSTMENTS,
+  /** Mirror of tokens: negative by the credits bought with token deposits, back up by token payouts. */
+  CHAIN_CLEARING,
+  /** Operator payouts on their way out: debited from earnings when asked, cleared when sent or returned. */
+  PAYOUTS_CLEARING;
 
   /** Clearing accounts mirror value that entered from outside, so they may run negative. */
   public boolean mayGoNegative() {
-    return this == STRIPE_CLEARING || this == ADJUSTMENTS;
+    return this == STRIPE_CLEARING || this == ADJUSTMENTS || this == CHAIN_CLEARING;
   }
 }

@@ -136,6 +136,52 @@ public final class CreditService {
         Optional.of(description)));
   }
 
+  /**
+   * Credits a confirmed token deposit: CHAIN_CLEARING -> the user's account (opened if needed) as
+   * DEPOSIT, reference "<tx hash>:<log index>" (origin CHAIN), inside the caller's transaction,
+   * which also marks the deposit CONFIRMED. Idempotent on the reference.
+   */
+  public LedgerEntry postDeposit(DSLContext tx, UUID userId, CreditAmount credits, String logReference,
+      String description) {
+    Account account = store.openAndLock(tx, userId, AccountKind.USER);
+    return postOrReplay(tx, new TransferRequest(SystemAccounts.CHAIN_CLEARING, account.id(), credits,
+        EntrySource.DEPOSIT, ReferenceOrigin.CHAIN, account.id(), Optional.of(logReference),
+        Optional.of(description)));
+  }
+
+  /**
+   * Reserves an operator payout: the operator's earnings -> PAYOUTS_CLEARING as PAYOUT (origin
+   * PAYOUT, reference the payout id), inside the caller's transaction, which also records the
+   * payout. 402 INSUFFICIENT_CREDITS when the earnings are short.
+   */
+  public LedgerEntry reservePayout(DSLContext tx, UUID operatorId, CreditAmount amount, UUID payoutId) {
+    Account earnings = store.openAndLock(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
+    TransferRequest request = new TransferRequest(earnings.id(), SystemAccounts.PAYOUTS_CLEARING, amount,
+        EntrySource.PAYOUT, ReferenceOrigin.PAYOUT, earnings.id(), Optional.of(payoutId.toString()),
+        Optional.of("Payout " + payoutId));
+    if (earnings.available().compareTo(amount) < 0) {
+      return earlierOrThrow(tx, request, new DomainException(Reason.INSUFFICIENT_CREDITS,
+          "earnings short: " + earnings.available().toWire() + " available, " + amount.toWire() + " requested",
+          Map.of("available", earnings.available().toWire(), "requested", amount.toWire())));
+    }
+    return postOrReplay(tx, request);
+  }
+
+  /** A payout's tokens left: PAYOUTS_CLEARING -> CHAIN_CLEARING (reference the payout id). */
+  public LedgerEntry settlePayout(DSLContext tx, CreditAmount amount, UUID payoutId) {
+    return postOrReplay(tx, new TransferRequest(SystemAccounts.PAYOUTS_CLEARING, SystemAccounts.CHAIN_CLEARING,
+        amount, EntrySource.PAYOUT, ReferenceOrigin.PAYOUT, SystemAccounts.PAYOUTS_CLEARING,
+        Optional.of(payoutId.toString()), Optional.of("Payout " + payoutId + " sent")));
+  }
+
+  /** A payout finally failed: PAYOUTS_CLEARING -> the operator's earnings (reference "<payout id>:returned"). */
+  public LedgerEntry returnPayout(DSLContext tx, UUID operatorId, CreditAmount amount, UUID payoutId) {
+    Account earnings = store.openAndLock(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
+    return postOrReplay(tx, new TransferRequest(SystemAccounts.PAYOUTS_CLEARING, earnings.id(), amount,
+        EntrySource.PAYOUT, ReferenceOrigin.PAYOUT, earnings.id(), Optional.of(payoutId + ":returned"),
+        Optional.of("Payout " + payoutId + " failed: returned")));
+  }
+
   /** Posts the transfer, or, when its reference was used before, answers with that first entry (409 if it differs). */
   private LedgerEntry postOrReplay(DSLContext tx, TransferRequest request) {
     Optional<PostedTransfer> posted = store.postOnce(tx, request);

@@ -6,5 +6,7 @@ public enum EntrySource {
   USAGE,
   REFUND,
   ADJUSTMENT,
-  PAYOUT
+  PAYOUT,
+  /** Credits bought with an on-chain token deposit. */
+  DEPOSIT
 }

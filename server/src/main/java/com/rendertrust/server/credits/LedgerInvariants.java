@@ -19,7 +19,8 @@ import org.jooq.DSLContext;
  *       job_holds is back at 0;</li>
  *   <li>external events applied once: every PAID checkout has exactly one PURCHASE crediting
  *       its user its package's credits and exactly one crediting Stripe event; no other
- *       checkout or event credited anything.</li>
+ *       checkout or event credited anything; every CONFIRMED token deposit has exactly one
+ *       DEPOSIT crediting its reference's owner its worth, and no other deposit credited anything.</li>
  * </ul>
  */
 public final class LedgerInvariants {
@@ -59,7 +60,7 @@ public final class LedgerInvariants {
           SELECT a.kind || ' account ' || a.id || ' balance ' || a.balance || ' held ' || a.held
             FROM credit_accounts a
            WHERE a.held < 0
-              OR (a.kind NOT IN ('STRIPE_CLEARING', 'ADJUSTMENTS') AND a.balance - a.held < 0)
+              OR (a.kind NOT IN ('STRIPE_CLEARING', 'ADJUSTMENTS', 'CHAIN_CLEARING') AND a.balance - a.held < 0)
           """),
       new Check("held = sum of the account's active holds", """
           SELECT 'account ' || a.id || ' held ' || a.held || ' active holds ' || COALESCE(h.total, 0)
@@ -123,6 +124,54 @@ public final class LedgerInvariants {
                                  WHERE e.session_id = c.stripe_session_id AND e.outcome = 'CREDITED') AS n
                     FROM credit_checkouts c WHERE c.status = 'PAID') c
            WHERE n <> 1
+          """),
+      new Check("each confirmed deposit is credited exactly once, its worth to its reference's owner", """
+          SELECT 'deposit ' || d.tx_hash || ':' || d.log_index || ' ' || d.status || ' credits ' || p.n || '/' || p.total
+            FROM deposits d
+            CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(SUM(t.amount), 0) AS total,
+                                       COALESCE(bool_and(a.owner_id = d.user_id AND a.kind = 'USER'), TRUE) AS owner_ok
+                                  FROM credit_transfers t
+                                  JOIN credit_accounts a ON a.id = t.credit_account_id
+                                 WHERE t.source = 'DEPOSIT' AND t.origin = 'CHAIN'
+                                   AND t.reference_id = d.tx_hash || ':' || d.log_index) p
+           WHERE CASE WHEN d.status = 'CONFIRMED'
+                      THEN p.n <> 1 OR p.total <> d.credits OR NOT p.owner_ok
+                           OR NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.id = d.credit_entry_id
+                                             AND e.transfer_id IN (SELECT t.id FROM credit_transfers t
+                                                                    WHERE t.source = 'DEPOSIT'
+                                                                      AND t.reference_id = d.tx_hash || ':' || d.log_index))
+                      ELSE p.n <> 0 END
+          """),
+      new Check("no deposit credit without a confirmed deposit", """
+          SELECT 'deposit transfer ' || t.id
+            FROM credit_transfers t
+           WHERE t.source = 'DEPOSIT'
+             AND NOT EXISTS (SELECT 1 FROM deposits d
+                              WHERE d.tx_hash || ':' || d.log_index = t.reference_id AND d.status = 'CONFIRMED')
+          """),
+      new Check("each payout is reserved once, and settled or returned once when it ends", """
+          SELECT 'payout ' || p.id || ' ' || p.status || ' reserved ' || r.n || '/' || r.total
+                 || ' settled ' || s.n || ' returned ' || b.n
+            FROM payouts p
+            CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(SUM(t.amount), 0) AS total FROM credit_transfers t
+                                 WHERE t.source = 'PAYOUT' AND t.origin = 'PAYOUT' AND t.reference_id = p.id::text
+                                   AND t.credit_account_id = '00000000-0000-0000-0006-000000000000') r
+            CROSS JOIN LATERAL (SELECT count(*) AS n FROM credit_transfers t
+                                 WHERE t.source = 'PAYOUT' AND t.origin = 'PAYOUT' AND t.reference_id = p.id::text
+                                   AND t.debit_account_id = '00000000-0000-0000-0006-000000000000'
+                                   AND t.amount = p.amount) s
+            CROSS JOIN LATERAL (SELECT count(*) AS n FROM credit_transfers t
+                                 WHERE t.source = 'PAYOUT' AND t.origin = 'PAYOUT'
+                                   AND t.reference_id = p.id || ':returned' AND t.amount = p.amount) b
+           WHERE r.n <> 1 OR r.total <> p.amount
+              OR s.n <> CASE WHEN p.status = 'CONFIRMED' THEN 1 ELSE 0 END
+              OR b.n <> CASE WHEN p.status = 'FAILED' THEN 1 ELSE 0 END
+          """),
+      new Check("payouts clearing holds exactly the open payouts", """
+          SELECT 'payouts_clearing ' || a.balance || ' open payouts ' || COALESCE(o.total, 0)
+            FROM credit_accounts a
+            CROSS JOIN (SELECT SUM(amount) AS total FROM payouts WHERE status IN ('PENDING', 'SUBMITTED')) o
+           WHERE a.kind = 'PAYOUTS_CLEARING' AND a.balance <> COALESCE(o.total, 0)
           """),
       new Check("no Stripe event credited a session that is not paid", """
           SELECT 'event ' || e.event_id

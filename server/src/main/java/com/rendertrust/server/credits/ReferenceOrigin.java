@@ -13,5 +13,9 @@ public enum ReferenceOrigin {
   /** A Stripe Checkout session; the reference is the session id. */
   CHECKOUT,
   /** An administrator's adjustment. */
-  ADMIN
+  ADMIN,
+  /** A {@code Deposit} log on chain; the reference is "<tx hash>:<log index>". */
+  CHAIN,
+  /** An operator payout; the reference is the payout id. */
+  PAYOUT
 }

@@ -19,6 +19,9 @@ public final class SystemAccounts {
   public static final UUID JOB_HOLDS = id(2, 0);
   public static final UUID STRIPE_CLEARING = id(3, 0);
   public static final UUID ADJUSTMENTS = id(4, 0);
+  /** Created by migration V16_1. */
+  public static final UUID CHAIN_CLEARING = id(5, 0);
+  public static final UUID PAYOUTS_CLEARING = id(6, 0);
 
   private SystemAccounts() {
   }

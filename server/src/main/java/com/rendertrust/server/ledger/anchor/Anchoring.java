@@ -19,9 +19,12 @@ public final class Anchoring implements AutoCloseable {
   private final ChainClient chain;
   private final AnchorContractResolver contracts;
   private final AnchoringWorker worker;
+  private final String rpcUrl;
 
-  private Anchoring(Closer closer, ChainClient chain, AnchorContractResolver contracts, AnchoringWorker worker) {
+  private Anchoring(Closer closer, ChainClient chain, AnchorContractResolver contracts, AnchoringWorker worker,
+      String rpcUrl) {
     this.closer = closer;
+    this.rpcUrl = rpcUrl;
     this.chain = chain;
     this.contracts = contracts;
     this.worker = worker;
@@ -52,7 +55,7 @@ public final class Anchoring implements AutoCloseable {
           config.resubmitAfter(), clock);
       AnchoringWorker worker = closer.register(new AnchoringWorker(database.dataSource(), machine,
           config.pollInterval()).start());
-      return new Anchoring(closer, chain, contracts, worker);
+      return new Anchoring(closer, chain, contracts, worker, rpcUrl);
     } catch (RuntimeException e) {
       closer.close();
       throw e;
@@ -69,6 +72,11 @@ public final class Anchoring implements AutoCloseable {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** The chain's JSON-RPC endpoint (the configured one, or the embedded anvil's), for other signing keys' clients. */
+  public String rpcUrl() {
+    return rpcUrl;
   }
 
   public ChainClient chain() {

@@ -206,6 +206,52 @@ public final class ChainClient implements AutoCloseable {
         .toList();
   }
 
+  /** One log of {@link #logs}: where it is, its topics (topic0 first) and data. */
+  public record RawLog(String txHash, long logIndex, long blockNumber, String blockHash, List<String> topics,
+      String data) {
+  }
+
+  /** Every log of {@code contract} with {@code topic0} in blocks {@code from..to} (inclusive), canonical ones only. */
+  public List<RawLog> logs(String contract, String topic0, long from, long to) {
+    EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+        DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), contract).addSingleTopic(topic0);
+    EthLog logs = call("eth_getLogs", web3.ethGetLogs(filter));
+    return logs.getLogs().stream()
+        .map(result -> (Log) result.get())
+        .filter(log -> !log.isRemoved())
+        .map(log -> new RawLog(log.getTransactionHash(), log.getLogIndex().longValueExact(),
+            log.getBlockNumber().longValueExact(), log.getBlockHash(), List.copyOf(log.getTopics()), log.getData()))
+        .toList();
+  }
+
+  /** {@code eth_call} of {@code data} on {@code contract} at the latest block: the return data, hex. */
+  public String callContract(String contract, String data) {
+    EthCall result = call("eth_call", web3.ethCall(
+        Transaction.createEthCallTransaction(senderAddress(), contract, data), DefaultBlockParameterName.LATEST));
+    if (result.isReverted()) {
+      throw new ChainRpcException("eth_call", "reverted: " + result.getRevertReason());
+    }
+    return result.getValue();
+  }
+
+  /** The dev chain's unlocked accounts ({@code eth_accounts}; anvil's ten funded defaults). */
+  public List<String> accounts() {
+    return call("eth_accounts", web3.ethAccounts()).getAccounts();
+  }
+
+  /** A call of {@code contract} with {@code data}, signed by this client's key. */
+  public SignedTransaction signCall(String contract, long nonce, BigInteger gasPrice, BigInteger gasLimit,
+      String data) {
+    return sign(RawTransaction.createTransaction(BigInteger.valueOf(nonce), gasPrice, gasLimit, contract,
+        BigInteger.ZERO, data));
+  }
+
+  /** A contract creation with {@code creationCode} (constructor arguments appended), signed by this client's key. */
+  public SignedTransaction signCreation(long nonce, BigInteger gasPrice, BigInteger gasLimit, String creationCode) {
+    return sign(RawTransaction.createContractTransaction(BigInteger.valueOf(nonce), gasPrice, gasLimit,
+        BigInteger.ZERO, creationCode));
+  }
+
   public SignedTransaction signAnchor(String contract, long nonce, BigInteger gasPrice, long batchId, byte[] root) {
     return sign(RawTransaction.createTransaction(BigInteger.valueOf(nonce), gasPrice, ANCHOR_GAS_LIMIT, contract,
         BigInteger.ZERO, AnchorContract.anchorCall(batchId, root)));

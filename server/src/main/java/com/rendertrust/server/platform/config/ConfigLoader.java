@@ -45,7 +45,28 @@ public final class ConfigLoader {
         storage(),
         uploads(),
         // --dev: a browser front end on its own dev server (any http://localhost port) may call the API
-        CorsConfig.parse(env.get("RT_CORS_ORIGINS"), dev));
+        CorsConfig.parse(env.get("RT_CORS_ORIGINS"), dev),
+        tokens());
+  }
+
+  private TokensConfig tokens() {
+    TokensConfig defaults = TokensConfig.defaults();
+    String perToken = optional("RT_CREDITS_PER_TOKEN").orElse(defaults.creditsPerToken().toPlainString());
+    java.math.BigDecimal creditsPerToken;
+    try {
+      creditsPerToken = new java.math.BigDecimal(perToken);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("RT_CREDITS_PER_TOKEN must be a decimal number, got '" + perToken + "'");
+    }
+    return new TokensConfig(
+        optional("RT_TOKEN_ADDRESS"),
+        optional("RT_DEPOSIT_CONTRACT"),
+        optional("RT_CHAIN_PUBLIC_RPC_URL"),
+        creditsPerToken,
+        optional("RT_TREASURY_PRIVATE_KEY"),
+        integer("RT_DEPOSIT_CONFIRMATIONS", defaults.confirmations()),
+        Duration.ofMillis(integer("RT_DEPOSIT_POLL_MS", (int) defaults.pollInterval().toMillis())),
+        integer("RT_DEPOSIT_BLOCK_RANGE", defaults.blockRange()));
   }
 
   private UploadsConfig uploads() {

@@ -27,15 +27,17 @@ public record ServerConfig(
     JobsConfig jobs,
     StorageConfig storage,
     UploadsConfig uploads,
-    CorsConfig cors) {
+    CorsConfig cors,
+    TokensConfig tokens) {
 
-  /** With no browser (CORS) access. */
+  /** With no browser (CORS) access and the default token settings. */
   public ServerConfig(String environment, int httpPort, Path dataDir, Optional<String> databaseUrl,
       Optional<String> databaseUser, Optional<String> databasePassword, int databasePoolSize, Optional<String> redisUrl,
       int maxRequestBytes, Duration requestTimeout, Duration shutdownGrace, AuthConfig auth, ChainConfig chain,
       CreditsConfig credits, JobsConfig jobs, StorageConfig storage, UploadsConfig uploads) {
     this(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, redisUrl,
-        maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, CorsConfig.none());
+        maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, CorsConfig.none(),
+        TokensConfig.defaults());
   }
 
   /** With the default upload settings. */
@@ -57,6 +59,7 @@ public record ServerConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(uploads, "uploads");
     Objects.requireNonNull(cors, "cors");
+    Objects.requireNonNull(tokens, "tokens");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -83,61 +86,67 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, cors);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, cors, tokens);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain, credits, jobs, storage, uploads, cors);
+        auth, chain, credits, jobs, storage, uploads, cors, tokens);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits,
-        jobs, storage, uploads, cors);
+        jobs, storage, uploads, cors, tokens);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits, jobs,
-        storage, uploads, cors);
+        storage, uploads, cors, tokens);
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits, jobs,
-        storage, uploads, cors);
+        storage, uploads, cors, tokens);
   }
 
   public ServerConfig withCredits(CreditsConfig newCredits) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits, jobs,
-        storage, uploads, cors);
+        storage, uploads, cors, tokens);
   }
 
   public ServerConfig withJobs(JobsConfig newJobs) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, newJobs,
-        storage, uploads, cors);
+        storage, uploads, cors, tokens);
   }
 
   public ServerConfig withStorage(StorageConfig newStorage) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        newStorage, uploads, cors);
+        newStorage, uploads, cors, tokens);
   }
 
   public ServerConfig withUploads(UploadsConfig newUploads) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, newUploads, cors);
+        storage, newUploads, cors, tokens);
   }
 
   public ServerConfig withCors(CorsConfig newCors) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, newCors);
+        storage, uploads, newCors, tokens);
+  }
+
+  public ServerConfig withTokens(TokensConfig newTokens) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
+        storage, uploads, cors, newTokens);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -151,7 +160,8 @@ public record ServerConfig(
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
         + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + ", credits=" + credits
-        + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + ", cors=" + cors + "]";
+        + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + ", cors=" + cors
+        + ", tokens=" + tokens + "]";
   }
 
   private static String redactUrl(String url) {

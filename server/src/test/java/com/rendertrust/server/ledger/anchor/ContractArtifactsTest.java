@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ABI and bytecode the server deploys at run time are exactly what the pinned solc makes of
- * contracts/Anchor.sol today: a fresh compile through contracts/build.sh must reproduce the
+ * contracts/Anchor.sol, RenderToken.sol and Deposits.sol today: a fresh compile through contracts/build.sh must reproduce the
  * committed resources byte for byte (run contracts/build.sh after changing the contract).
  */
 class ContractArtifactsTest {
@@ -30,7 +30,8 @@ class ContractArtifactsTest {
     assertThat(build.exitValue()).as(output).isZero();
 
     Path committed = REPO.resolve("server/src/main/resources/contracts");
-    for (String artifact : new String[] {"Anchor.abi", "Anchor.bin"}) {
+    for (String artifact : new String[] {"Anchor.abi", "Anchor.bin", "RenderToken.abi", "RenderToken.bin",
+        "Deposits.abi", "Deposits.bin"}) {
       assertThat(read(out.resolve(artifact)))
           .as("%s differs from a fresh compile: run contracts/build.sh and commit the result", artifact)
           .isEqualTo(read(committed.resolve(artifact)));
