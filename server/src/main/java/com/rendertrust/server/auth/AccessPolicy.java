@@ -8,6 +8,7 @@ import static com.rendertrust.server.auth.Access.USER_SESSION;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
+import com.rendertrust.api.v1.JobPricingServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
@@ -57,6 +58,8 @@ public final class AccessPolicy {
     put(table, JobServiceGrpc.getGetJobResultMethod(), USER);
     put(table, JobServiceGrpc.getListJobTasksMethod(), USER);
     put(table, JobServiceGrpc.getListJobOutputsMethod(), USER);
+    put(table, JobPricingServiceGrpc.getEstimateJobMethod(), USER);
+    put(table, JobPricingServiceGrpc.getRetryJobMethod(), USER);
 
     put(table, LedgerServiceGrpc.getGetProofMethod(), USER);
     put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);

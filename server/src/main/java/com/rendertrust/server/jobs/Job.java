@@ -32,7 +32,9 @@ public record Job(
     int tasksTotal,
     int tasksDone,
     Optional<String> errorCode,
-    Optional<UUID> inputId) {
+    Optional<UUID> inputId,
+    Tier tier,
+    Optional<Long> charged) {
 
   /** Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise. */
   public double progress() {

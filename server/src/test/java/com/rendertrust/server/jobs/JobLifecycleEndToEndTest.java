@@ -125,14 +125,18 @@ class JobLifecycleEndToEndTest {
     String jobId = Json.parse(submitted.body()).get("job_id").asText();
 
     JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body());
-    assertThat(job.size()).isEqualTo(21);
+    assertThat(job.size()).isEqualTo(24);
     for (String field : List.of("id", "node_id", "job_type", "payload_ref", "status", "result_ref", "error_message",
         "retry_count", "queued_at", "dispatched_at", "completed_at", "created_at", "updated_at", "priority",
-        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id")) {
+        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id", "tier", "price",
+        "charged")) {
       assertThat(job.has(field)).as(field).isTrue();
     }
     assertThat(job.get("payload_ref").isNull()).isTrue();
     assertThat(job.get("result_ref").isNull()).isTrue();
+    assertThat(job.get("charged").isNull()).as("not settled yet").isTrue();
+    assertThat(job.get("tier").asText()).isEqualTo("standard");
+    assertThat(job.get("price").asText()).isEqualTo("0.0000");
     assertThat(job.get("completed_at").isNull()).isTrue();
     assertThat(job.get("dispatched_at").isTextual()).isTrue();
 

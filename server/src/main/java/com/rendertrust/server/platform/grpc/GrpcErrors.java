@@ -63,6 +63,7 @@ public final class GrpcErrors {
     CODES.put(Reason.UPLOAD_MISMATCH, Status.Code.INVALID_ARGUMENT);
     CODES.put(Reason.QUOTA_EXCEEDED, Status.Code.RESOURCE_EXHAUSTED);
     CODES.put(Reason.UPLOAD_IN_USE, Status.Code.FAILED_PRECONDITION);
+    CODES.put(Reason.JOB_NOT_RETRYABLE, Status.Code.FAILED_PRECONDITION);
     CODES.put(Reason.NOT_IMPLEMENTED, Status.Code.UNIMPLEMENTED);
     CODES.put(Reason.INTERNAL, Status.Code.INTERNAL);
   }
