@@ -50,8 +50,8 @@ final class JobCharges {
   /**
    * Settles the job's current round within {@code tx} (which holds the job's row lock, the job
    * already ended with {@code completed} telling COMPLETED from FAILED/CANCELLED) and records the
-   * charge on the job. Returns the settlement reached: CAPTURED when anything was captured,
-   * RELEASED otherwise. Throws what the billing throws.
+   * charge on the job. Returns the settlement reached: CAPTURED for a COMPLETED job or when
+   * anything was captured, RELEASED otherwise. Throws what the billing throws.
    */
   static Settlement settleWithin(DSLContext tx, JobBilling billing, UUID jobId, boolean completed,
       Optional<UUID> finishingOperator) {
@@ -66,7 +66,8 @@ final class JobCharges {
         .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(captured))
         .where(JOBS.ID.eq(jobId))
         .execute();
-    return captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED;
+    // a COMPLETED job is CAPTURED even when its round had nothing left to pay (a rerun of delivered frames)
+    return completed || captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED;
   }
 
   /** The delivered frames per operator of the node that delivered each; all the platform's when none. */

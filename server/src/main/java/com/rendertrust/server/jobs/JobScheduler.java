@@ -64,8 +64,16 @@ public final class JobScheduler {
    * first, unless older queued work of its type at its tier and priority or higher waits; the new tasks
    * then queue behind it instead of overtaking it (FIFO within priority). Empty when they queue.
    */
-  List<UUID> claimSlotsUnlessQueued(DSLContext tx, String jobType, boolean gpuRequired, short tierRank, short rank,
-      int count) {
+  List<UUID> claimSlotsUnlessQueued(DSLContext tx, UUID userId, String jobType, boolean gpuRequired, short tierRank,
+      short rank, int count) {
+    int cap = config.maxRunningTasksPerUser();
+    if (cap > 0) { // RT_MAX_RUNNING_TASKS_PER_USER: the rest of the job's tasks queue
+      count = Math.min(count, Math.max(0, cap - tx.fetchCount(JOB_TASKS, JOB_TASKS.USER_ID.eq(userId)
+          .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))));
+      if (count == 0) {
+        return List.of();
+      }
+    }
     Condition queueAhead = DSL.exists(DSL.selectOne().from(JOB_TASKS).where(
         JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name())
             .and(JOB_TASKS.JOB_TYPE.eq(jobType))

@@ -143,7 +143,7 @@ public final class JobService {
         throw DomainException.unavailable("billing is unavailable; retry later");
       }
     }
-    List<UUID> nodes = scheduler.claimSlotsUnlessQueued(tx, valid.jobType(), valid.gpuRequired(),
+    List<UUID> nodes = scheduler.claimSlotsUnlessQueued(tx, userId, valid.jobType(), valid.gpuRequired(),
         valid.tier().rank(), valid.priority().rank(), frames.taskCount());
     if (nodes.isEmpty()) {
       requireHealthyNode(tx, valid);

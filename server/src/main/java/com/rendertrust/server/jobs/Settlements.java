@@ -58,7 +58,7 @@ public final class Settlements {
         }
         boolean completed = JobStatus.valueOf(row.value2()) == JobStatus.COMPLETED;
         Settlement reached = JobCharges.settleWithin(tx, billing, jobId, completed, Optional.ofNullable(row.value3()));
-        tx.update(JOBS).set(JOBS.SETTLEMENT, (completed ? Settlement.CAPTURED : reached).name())
+        tx.update(JOBS).set(JOBS.SETTLEMENT, reached.name())
             .where(JOBS.ID.eq(jobId)).execute();
         return reached;
       });

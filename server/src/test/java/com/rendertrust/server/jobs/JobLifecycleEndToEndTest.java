@@ -142,7 +142,7 @@ class JobLifecycleEndToEndTest {
 
     JsonNode listed = Json.parse(server.get("/api/v1/jobs", "Authorization", userBearer(server, creator)).body()).get("jobs").get(0);
     assertThat(listed.get("result_ref").isNull()).isTrue();
-    assertThat(listed.size()).isEqualTo(21);
+    assertThat(listed.size()).isEqualTo(24);
     assertThat(job.get("error_code").isNull()).isTrue();
     assertThat(job.get("input_id").isNull()).isTrue();
     assertThat(job.get("tasks_total").asInt()).isEqualTo(1);
