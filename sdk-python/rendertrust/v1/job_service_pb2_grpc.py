@@ -121,11 +121,11 @@ class JobServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def CancelJob(self, request, context):
-        """Cancels a QUEUED or DISPATCHED job, releases its credit hold and tells the node (if any)
-        to drop it. REST answers 200 with the updated bare Job (status CANCELLED). Any request
-        body is ignored.
+        """Cancels a QUEUED, DISPATCHED or RUNNING job: its unfinished tasks are cancelled and their
+        nodes get `cancel`; frames already delivered are charged, the rest of the hold is released.
+        REST answers 200 with the updated bare Job (status CANCELLED). Any request body is ignored.
         Caller: user (owner).
-        Errors: 400 JOB_NOT_CANCELLABLE (RUNNING or finished), 401 UNAUTHENTICATED /
+        Errors: 400 JOB_NOT_CANCELLABLE (already COMPLETED, FAILED or CANCELLED), 401 UNAUTHENTICATED /
         TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -3,7 +3,9 @@ package com.rendertrust.agent.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.plugins.EchoPlugin;
+import com.rendertrust.agent.plugins.CommandPlugin;
 import com.rendertrust.agent.plugins.ErrorCode;
+import com.rendertrust.agent.plugins.ProcessRunner;
 import com.rendertrust.agent.plugins.JobContext;
 import com.rendertrust.agent.plugins.JobPlugin;
 import com.rendertrust.agent.plugins.PluginOutput;
@@ -97,7 +99,16 @@ class JobExecutorTest {
       return PluginOutput.deliveredPerOutput();
     });
     HttpClient http = HttpClient.newHttpClient();
-    executor = new JobExecutor(2, new PluginRegistry(List.of(new EchoPlugin(), crashing, recursing, held, frames)), reports,
+    ProcessRunner runner = new ProcessRunner(Map.of());
+    List<JobPlugin> commands = List.of(
+        new CommandPlugin("exit65", List.of("sh", "-c", "exit 65"), runner),
+        new CommandPlugin("exit66", List.of("sh", "-c", "exit 66"), runner),
+        new CommandPlugin("exit137", List.of("sh", "-c", "exit 137"), runner),
+        new CommandPlugin("exit1", List.of("sh", "-c", "exit 1"), runner),
+        new CommandPlugin("named", List.of("sh", "-c", "echo ERROR_CODE INPUT_UNAVAILABLE; exit 3"), runner));
+    List<JobPlugin> all = new java.util.ArrayList<>(List.of(new EchoPlugin(), crashing, recursing, held, frames));
+    all.addAll(commands);
+    executor = new JobExecutor(2, new PluginRegistry(all), reports,
         new InputFetcher(http, new PinnedDownload(false)), new ResultUploader(http, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5)),
         new WorkDirs(work, false), Duration.ofMinutes(1), timer, Clock.systemUTC());
   }
@@ -119,6 +130,19 @@ class JobExecutorTest {
     assertThat(outcomes.get("asg-j1")).isEqualTo("FAILED PLUGIN_ERROR plugin 'boom' crashed: IllegalStateException: kaput");
     assertThat(outcomes.get("asg-j2")).isEqualTo("FAILED PLUGIN_ERROR plugin 'deep' crashed: StackOverflowError");
     assertThat(outcomes.get("asg-j3")).startsWith("COMPLETED http://127.0.0.1:");
+  }
+
+  @Test
+  void aFailingCommandReportsTheCodeItNamesOrItsExitStatusImplies() {
+    for (String type : List.of("exit65", "exit66", "exit137", "exit1", "named")) {
+      executor.submit(job(type, type, Optional.empty()));
+    }
+    Await.until(() -> outcomes.size() == 5, WAIT, "five outcomes");
+    assertThat(outcomes.get("asg-exit65")).startsWith("FAILED INVALID_INPUT command 'sh' exited with status 65");
+    assertThat(outcomes.get("asg-exit66")).startsWith("FAILED INPUT_UNAVAILABLE ");
+    assertThat(outcomes.get("asg-exit137")).startsWith("FAILED OUT_OF_MEMORY ");
+    assertThat(outcomes.get("asg-exit1")).startsWith("FAILED PLUGIN_ERROR ");
+    assertThat(outcomes.get("asg-named")).startsWith("FAILED INPUT_UNAVAILABLE command 'sh' exited with status 3");
   }
 
   @Test

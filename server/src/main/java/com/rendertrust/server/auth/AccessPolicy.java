@@ -11,6 +11,7 @@ import com.rendertrust.api.v1.AdminServiceGrpc;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.api.v1.DepositServiceGrpc;
+import com.rendertrust.api.v1.JobPricingServiceGrpc;
 import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
@@ -80,6 +81,8 @@ public final class AccessPolicy {
     put(table, JobServiceGrpc.getListJobEventsMethod(), USER);
     put(table, JobServiceGrpc.getWatchJobMethod(), USER);
     put(table, JobServiceGrpc.getWatchJobsMethod(), USER);
+    put(table, JobPricingServiceGrpc.getEstimateJobMethod(), USER);
+    put(table, JobPricingServiceGrpc.getRetryJobMethod(), USER);
 
     put(table, LedgerServiceGrpc.getGetProofMethod(), USER);
     put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);

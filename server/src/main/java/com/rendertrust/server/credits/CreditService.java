@@ -123,6 +123,26 @@ public final class CreditService {
   }
 
   /**
+   * Returns {@code amount} to the user after a capture (an administrator's refund of a job or a
+   * charge): ADJUSTMENTS -> the user's account as source REFUND, so history tells it from a
+   * purchase or an adjustment. Idempotent on {@code referenceId} (the same entry again; another
+   * amount is 409). 422 for an amount that is not positive or over the transfer maximum.
+   */
+  public LedgerEntry refund(UUID userId, CreditAmount amount, String referenceId, String description) {
+    if (!amount.isPositive() || amount.compareTo(CreditAmount.MAX_TRANSFER) > 0) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "a refund must be positive and at most "
+          + CreditAmount.MAX_TRANSFER.toWire(), Map.of("field", "amount"));
+    }
+    Optional<String> reference = TextFields.reference("reference_id", referenceId);
+    Optional<String> text = TextFields.description("description", description);
+    return transactions.inTransaction(tx -> {
+      Account account = store.openAndLock(tx, userId, AccountKind.USER);
+      return postOrReplay(tx, new TransferRequest(SystemAccounts.ADJUSTMENTS, account.id(), amount, EntrySource.REFUND,
+          ReferenceOrigin.ADMIN, account.id(), reference, text));
+    });
+  }
+
+  /**
    * Credits a paid Checkout session's package: STRIPE_CLEARING -> the user's account (opened if
    * needed) as PURCHASE, reference = the session id. Runs inside the caller's transaction
    * ({@code tx}), which also records the webhook event and marks the checkout paid, so the

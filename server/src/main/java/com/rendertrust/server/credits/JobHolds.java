@@ -6,6 +6,7 @@ import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
 import com.rendertrust.server.db.Routines;
 import com.rendertrust.server.db.tables.records.CreditHoldCaptureRecord;
 import com.rendertrust.server.db.tables.records.CreditHoldPlaceRecord;
+import com.rendertrust.server.db.tables.records.CreditHoldSettleRecord;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -167,6 +168,51 @@ public final class JobHolds {
       case RELEASED -> throw new DomainException(Reason.IDEMPOTENCY_CONFLICT, "the hold of job " + jobId + " was released");
       case ACTIVE -> throw new IllegalStateException("the ACTIVE hold of job " + jobId + " was not captured");
     };
+  }
+
+  /**
+   * Settles the job's hold in one step inside the caller's transaction ({@code credit_hold_settle},
+   * migration V14): captures {@code capture} (0..the held amount) as USAGE, split by {@code work}
+   * like {@link #captureSplitWithin}, and returns the rest to the user; a capture of 0 releases the
+   * whole hold. Repeats answer the earlier settlement (its captured amount, whatever {@code
+   * capture} says now); no hold is 404.
+   */
+  public Hold settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, CreditAmount capture) {
+    List<Map.Entry<UUID, Long>> operators = List.copyOf(work.workByOperator().entrySet());
+    UUID[] accounts = new UUID[operators.size()];
+    Long[] operatorWork = new Long[operators.size()];
+    for (int i = 0; i < operators.size(); i++) {
+      accounts[i] = operatorAccount(tx, operators.get(i).getKey());
+      operatorWork[i] = operators.get(i).getValue();
+    }
+    CreditHoldSettleRecord row = tx.selectFrom(Routines.creditHoldSettle(holdKey, userId,
+        SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), accounts, operatorWork,
+        work.totalWork(), operatorSharePercent, capture.units())).fetchSingle();
+    return switch (row.getOutcome()) {
+      case "CAPTURED" -> new Hold(holdKey, userId, capture, HoldStatus.CAPTURED, work.soleOperator(),
+          Optional.ofNullable(row.getUsageEntryId()));
+      case "RELEASED" -> new Hold(holdKey, userId, CreditAmount.ZERO, HoldStatus.RELEASED, Optional.empty(),
+          Optional.empty());
+      default -> {
+        Hold hold = lockHold(tx, holdKey);
+        yield hold.status() == HoldStatus.RELEASED
+            ? new Hold(holdKey, hold.userId(), CreditAmount.ZERO, HoldStatus.RELEASED, Optional.empty(), Optional.empty())
+            : new Hold(holdKey, hold.userId(), capturedOf(tx, holdKey), hold.status(), hold.operatorId(),
+                hold.usageEntryId());
+      }
+    };
+  }
+
+  /** What a resolved hold captured: its {@code captured} amount, or all of it for a full capture. */
+  private static CreditAmount capturedOf(DSLContext tx, UUID holdKey) {
+    var row = tx.select(CREDIT_HOLDS.AMOUNT, CREDIT_HOLDS.CAPTURED).from(CREDIT_HOLDS)
+        .where(CREDIT_HOLDS.JOB_ID.eq(holdKey)).fetchSingle();
+    return new CreditAmount(row.value2() != null ? row.value2() : row.value1());
+  }
+
+  /** The user's available credits (balance minus active holds), read within {@code tx}; 0 without an account. */
+  public CreditAmount available(DSLContext tx, UUID userId) {
+    return store.find(tx, userId, AccountKind.USER).map(Account::available).orElse(CreditAmount.ZERO);
   }
 
   /**

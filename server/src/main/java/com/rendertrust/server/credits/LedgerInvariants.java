@@ -15,7 +15,8 @@ import org.jooq.DSLContext;
  *       balance_after = the running sum in sequence order;</li>
  *   <li>no overdraft: only clearing accounts are negative; everyone else has balance - held >= 0;</li>
  *   <li>holds: each account's held = its ACTIVE holds; a captured hold posted exactly once
- *       (user -> job_holds, then its full split out of job_holds), others posted nothing;
+ *       (user -> job_holds, then its full split out of job_holds) its captured amount (all of it,
+ *       or the delivered share of a partial capture, never more than held), others posted nothing;
  *       job_holds is back at 0;</li>
  *   <li>external events applied once: every PAID checkout has exactly one PURCHASE crediting
  *       its user its package's credits and exactly one crediting Stripe event; no other
@@ -86,13 +87,15 @@ public final class LedgerInvariants {
                           JOIN credit_accounts a ON a.id = t.debit_account_id
                          WHERE t.origin = 'JOB' AND a.kind = 'JOB_HOLDS'
                          GROUP BY t.reference_id)
-          SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount
+          SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount || ' captured ' || COALESCE(h.captured, h.amount)
                  || ' usage ' || COALESCE(u.n, 0) || '/' || COALESCE(u.total, 0) || ' paid out ' || COALESCE(p.total, 0)
             FROM credit_holds h
             LEFT JOIN usage u ON u.reference_id = h.job_id::text AND u.debit_account_id = h.account_id
             LEFT JOIN paid p ON p.reference_id = h.job_id::text
-           WHERE CASE WHEN h.status = 'CAPTURED' AND h.amount > 0
-                      THEN COALESCE(u.n, 0) <> 1 OR COALESCE(u.total, 0) <> h.amount OR COALESCE(p.total, 0) <> h.amount
+           WHERE COALESCE(h.captured, 0) > h.amount
+              OR CASE WHEN h.status = 'CAPTURED' AND COALESCE(h.captured, h.amount) > 0
+                      THEN COALESCE(u.n, 0) <> 1 OR COALESCE(u.total, 0) <> COALESCE(h.captured, h.amount)
+                           OR COALESCE(p.total, 0) <> COALESCE(h.captured, h.amount)
                       ELSE COALESCE(u.n, 0) <> 0 OR COALESCE(p.total, 0) <> 0 END
           """),
       new Check("each paid checkout is credited exactly once, its package to its user", """

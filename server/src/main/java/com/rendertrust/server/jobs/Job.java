@@ -34,7 +34,9 @@ public record Job(
     Optional<String> errorCode,
     Optional<UUID> inputId,
     double reportedProgress,
-    int reportedFrames) {
+    int reportedFrames,
+    Tier tier,
+    Optional<Long> charged) {
 
   /**
    * Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise; while the

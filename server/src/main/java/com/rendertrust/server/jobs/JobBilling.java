@@ -46,4 +46,14 @@ public interface JobBilling {
 
   /** {@link #release} within {@code tx}. */
   void releaseWithin(DSLContext tx, UUID jobId);
+
+  /**
+   * Settles the hold {@code holdKey} within {@code tx}: captures {@code capture} (0..held, ten-
+   * thousandths) split by {@code work}, releases the rest; 0 releases it all. Idempotent per key:
+   * a repeat answers the earlier settlement. Returns the amount captured.
+   */
+  long settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, long capture);
+
+  /** The user's available credits (balance minus active holds) within {@code tx}, ten-thousandths. */
+  long availableWithin(DSLContext tx, UUID userId);
 }

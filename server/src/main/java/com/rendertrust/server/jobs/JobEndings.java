@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /**
- * Ends a job within the caller's transaction (which holds the job's row lock), with its money:
- * COMPLETED captures the hold (each operator paid for the frames its nodes rendered, see
- * {@link TaskWork}), FAILED cancels the job's unfinished tasks and releases it. When
+ * Ends a job within the caller's transaction (which holds the job's row lock), with its money,
+ * in one settlement ({@link JobCharges}): COMPLETED captures the hold (each operator paid for the
+ * frames its nodes rendered, see {@link TaskWork}); FAILED and CANCELLED cancel the job's
+ * unfinished tasks, capture the share of the frames delivered and release the rest. When
  * the money cannot move now ({@code settleNow} false, or a hold an earlier version left
  * unconfirmed) the settlement is left *_PENDING for {@link Settlements}.
  */
@@ -48,6 +50,7 @@ final class JobEndings {
         .set(JOBS.COMPLETED_AT, now)
         .set(JOBS.UPDATED_AT, now)
         .set(JOBS.SETTLEMENT, settlement.name())
+        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)))
         .where(JOBS.ID.eq(job.id()))
         .execute();
     events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED)
@@ -60,19 +63,31 @@ final class JobEndings {
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */
   List<UUID> fail(DSLContext tx, EndingJob job, ErrorCode code, String message, boolean settleNow, OffsetDateTime now) {
+    return end(tx, job, JobStatus.FAILED, code, message, settleNow, now);
+  }
+
+  /** Cancels the job (the owner asked): its unfinished tasks are cancelled. Returns the nodes to tell. */
+  List<UUID> cancel(DSLContext tx, EndingJob job, boolean settleNow, OffsetDateTime now) {
+    return end(tx, job, JobStatus.CANCELLED, null, null, settleNow, now);
+  }
+
+  private List<UUID> end(DSLContext tx, EndingJob job, JobStatus status, ErrorCode code, String message,
+      boolean settleNow, OffsetDateTime now) {
     List<UUID> nodes = JobTaskStore.cancelUnfinished(tx, job.id(), now);
     Settlement settlement = settle(tx, job, false, settleNow);
     tx.update(JOBS)
-        .set(JOBS.STATUS, JobStatus.FAILED.name())
-        .set(JOBS.ERROR_CODE, code.name())
+        .set(JOBS.STATUS, status.name())
+        .set(JOBS.ERROR_CODE, code == null ? null : code.name())
         .set(JOBS.ERROR_MESSAGE, message)
         .set(JOBS.COMPLETED_AT, now)
         .set(JOBS.UPDATED_AT, now)
         .set(JOBS.SETTLEMENT, settlement.name())
+        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)))
         .where(JOBS.ID.eq(job.id()))
         .execute();
-    events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_FAILED, job.id(), JobStatus.FAILED)
-        .withError(code, message));
+    events.record(tx, status == JobStatus.CANCELLED
+        ? JobEvents.Event.ofJob(JobEvents.Type.JOB_CANCELLED, job.id(), JobStatus.CANCELLED)
+        : JobEvents.Event.ofJob(JobEvents.Type.JOB_FAILED, job.id(), JobStatus.FAILED).withError(code, message));
     return nodes;
   }
 
@@ -84,12 +99,7 @@ final class JobEndings {
       return completed ? Settlement.CAPTURE_PENDING : Settlement.RELEASE_PENDING;
     }
     try {
-      if (completed) {
-        billing.captureSplitWithin(tx, job.id(), job.userId(), TaskWork.of(tx, job.id(), job.operator()));
-        return Settlement.CAPTURED;
-      }
-      billing.releaseWithin(tx, job.id());
-      return Settlement.RELEASED;
+      return JobCharges.settleWithin(tx, billing, job.id(), completed, job.operator());
     } catch (RuntimeException e) {
       throw new SettlementFailed(e);
     }

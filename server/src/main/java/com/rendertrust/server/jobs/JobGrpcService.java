@@ -24,6 +24,7 @@ import com.rendertrust.api.v1.ListJobTasksRequest;
 import com.rendertrust.api.v1.ListJobTasksResponse;
 import com.rendertrust.api.v1.ListJobsRequest;
 import com.rendertrust.api.v1.ListJobsResponse;
+import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -71,20 +72,26 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
     if (bodyKey.isPresent() && headerKey.isPresent() && !bodyKey.equals(headerKey)) {
       throw new DomainException(Reason.INVALID_ARGUMENT, "idempotency_key and the Idempotency-Key header differ");
     }
-    DispatchOutcome outcome = jobs.submit(userId, new JobSubmission(
-        request.getJobType(),
-        request.hasPayloadRef() ? Optional.of(request.getPayloadRef()) : Optional.empty(),
-        request.hasPayload() ? Optional.of(json(request.getPayload())) : Optional.empty(),
-        request.getPriority(),
-        request.getGpuRequired(),
-        bodyKey.or(() -> headerKey),
-        request.hasInputId() ? Optional.of(request.getInputId()) : Optional.empty()));
+    DispatchOutcome outcome = jobs.submit(userId, submission(request, bodyKey.or(() -> headerKey)));
     DispatchJobResponse.Builder response = DispatchJobResponse.newBuilder()
         .setJobId(outcome.jobId().toString())
         .setStatus(outcome.status().name());
     outcome.nodeId().ifPresent(node -> response.setNodeId(node.toString()));
     responses.onNext(response.build());
     responses.onCompleted();
+  }
+
+  /** The submission a dispatch (or estimate) request describes. */
+  static JobSubmission submission(DispatchJobRequest request, Optional<String> idempotencyKey) {
+    return new JobSubmission(
+        request.getJobType(),
+        request.hasPayloadRef() ? Optional.of(request.getPayloadRef()) : Optional.empty(),
+        request.hasPayload() ? Optional.of(json(request.getPayload())) : Optional.empty(),
+        request.getPriority(),
+        request.getGpuRequired(),
+        idempotencyKey,
+        request.hasInputId() ? Optional.of(request.getInputId()) : Optional.empty(),
+        request.getTier());
   }
 
   @Override
@@ -216,7 +223,10 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
         .setTasksDone(job.tasksDone())
         .setProgress(job.progress())
         .setNodeProgress(Math.min(1.0, job.reportedProgress()))
-        .setFramesRendered(job.reportedFrames());
+        .setFramesRendered(job.reportedFrames())
+        .setTier(job.tier().wireName())
+        .setPrice(new CreditAmount(job.price()).toWire());
+    job.charged().ifPresent(charged -> proto.setCharged(new CreditAmount(charged).toWire()));
     job.errorCode().ifPresent(proto::setErrorCode);
     job.inputId().ifPresent(input -> proto.setInputId(input.toString()));
     job.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));

@@ -155,9 +155,10 @@ public final class JobLifecycle {
   /**
    * The node's final report of a task. COMPLETED completes the task once every frame it owes is
    * delivered (a render task whose frames are missing is taken back and retried, the node at
-   * fault); the job completes with its last task, capturing its hold. FAILED is terminal (the
-   * node ran the task and it failed): the job fails, its other tasks are cancelled and its hold
-   * released; it counts towards the node's consecutive failures. One transaction ends the task,
+   * fault); the job completes with its last task, capturing its hold. FAILED with INVALID_INPUT
+   * fails the job at once (its other tasks are cancelled, the delivered frames charged and the
+   * rest released); any other failure is retried after a backoff on another node, until the
+   * retries run out (RETRIES_EXHAUSTED). A failure counts towards the node's consecutive failures. One transaction ends the task,
    * moves the money, frees the node's slot and refills it from the queue. If the money cannot
    * move, the job still ends, with its settlement pending for the sweeper, because a node's
    * finished work must not be lost to a billing failure.
@@ -231,7 +232,13 @@ public final class JobLifecycle {
     if (!finish.completed()) {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
-      endTask(tx, task, JobStatus.FAILED, code, message, "FAILED", now);
+      if (code != ErrorCode.INVALID_INPUT && finish.release() != SlotRelease.NEUTRAL) {
+        // any other failure is retried, on another node when there is one
+        Requeued requeued = requeueWithin(tx, job.get(), task, message, code, true, now);
+        return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
+            requeued.deadLettered());
+      }
+      exitTask(tx, task, TaskExit.FAILED, code, message, now);
       events.record(tx, taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED).withError(code, message));
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
       NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
@@ -241,11 +248,11 @@ public final class JobLifecycle {
     Optional<String> resultRef = resultOf(tx, task, finish.assignmentId());
     if (resultRef.isEmpty()) {
       Requeued requeued = requeueWithin(tx, job.get(), task,
-          "reported completion without delivering every frame of its task", true, now);
+          "reported completion without delivering every frame of its task", ErrorCode.PLUGIN_ERROR, true, now);
       return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
           requeued.deadLettered());
     }
-    endTask(tx, task, JobStatus.COMPLETED, null, null, "COMPLETED", now);
+    exitTask(tx, task, TaskExit.COMPLETED, null, null, now);
     events.record(tx, taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED));
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
         .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
@@ -300,6 +307,11 @@ public final class JobLifecycle {
    * accepted work and did not deliver), not for a lost connection. Returns whether it acted.
    */
   public boolean requeue(UUID jobId, UUID assignmentId, String reason, boolean nodeAtFault) {
+    return requeue(jobId, assignmentId, reason, nodeAtFault ? ErrorCode.TIMEOUT : ErrorCode.NODE_LOST, nodeAtFault);
+  }
+
+  /** {@link #requeue(UUID, UUID, String, boolean)} with the failure typed by the server (NODE_LOST, TIMEOUT). */
+  public boolean requeue(UUID jobId, UUID assignmentId, String reason, ErrorCode code, boolean nodeAtFault) {
     OffsetDateTime now = now();
     Optional<Requeued> requeued = transactions.transactionResult(cfg -> {
       DSLContext tx = cfg.dsl();
@@ -308,7 +320,7 @@ public final class JobLifecycle {
       if (task == null || !task.getJobId().equals(jobId) || !JobStatus.valueOf(task.getStatus()).isActive()) {
         return Optional.<Requeued>empty();
       }
-      return Optional.of(requeueWithin(tx, job.get(), task, reason, nodeAtFault, now));
+      return Optional.of(requeueWithin(tx, job.get(), task, reason, code, nodeAtFault, now));
     });
     requeued.ifPresent(done -> {
       log.info("task {} of job {} taken from node {}: {} ({})", done.taskId(), jobId, done.nodeId(), reason,
@@ -327,26 +339,22 @@ public final class JobLifecycle {
   private record Requeued(UUID taskId, UUID nodeId, boolean deadLettered, List<UUID> others) {
   }
 
-  private Requeued requeueWithin(DSLContext tx, EndingJob job, JobTasksRecord task, String reason, boolean nodeAtFault,
-      OffsetDateTime now) {
+  /**
+   * The task failed on its node ({@code code}): back to the queue after its backoff, avoiding
+   * that node, or FAILED with RETRIES_EXHAUSTED (failing the job) once its retries are used up.
+   */
+  private Requeued requeueWithin(DSLContext tx, EndingJob job, JobTasksRecord task, String reason, ErrorCode code,
+      boolean nodeAtFault, OffsetDateTime now) {
     boolean deadLetter = task.getRetryCount() >= config.maxRetries();
     List<UUID> others = List.of();
     if (deadLetter) {
       String message = errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason);
-      endTask(tx, task, JobStatus.FAILED, ErrorCode.RETRIES_EXHAUSTED, message, "DEAD_LETTERED", now);
+      exitTask(tx, task, TaskExit.DEAD_LETTERED, ErrorCode.RETRIES_EXHAUSTED, message, now);
       events.record(tx, taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED)
           .withError(ErrorCode.RETRIES_EXHAUSTED, message));
     } else {
-      tx.update(JOB_TASKS)
-          .set(JOB_TASKS.STATUS, JobStatus.QUEUED.name())
-          .setNull(JOB_TASKS.ASSIGNMENT_ID)
-          .setNull(JOB_TASKS.DEADLINE)
-          .setNull(JOB_TASKS.STARTED_AT)
-          .set(JOB_TASKS.RETRY_COUNT, JOB_TASKS.RETRY_COUNT.plus(1))
-          .set(JOB_TASKS.QUEUED_AT, now)
-          .where(JOB_TASKS.ID.eq(task.getId()))
-          .execute();
-      JobTaskStore.endAssignment(tx, task.getAssignmentId(), "REQUEUED", now);
+      JobTaskStore.exit(tx, task.getId(), task.getAssignmentId(), TaskExit.REQUEUED, code, errorText(reason),
+          task.getNodeId(), RetryBackoff.notBefore(config, task.getRetryCount(), now), now);
       events.record(tx, taskEvent(JobEvents.Type.TASK_RETRYING, task, JobStatus.QUEUED).withMessage(errorText(reason)));
     }
     if (deadLetter) {
@@ -374,7 +382,7 @@ public final class JobLifecycle {
           accepted(nodeId, held.jobId(), held.assignmentId());
         }
       } else if (held.status() == JobStatus.RUNNING) {
-        requeue(held.jobId(), held.assignmentId(), "the node restarted without the task", false);
+        requeue(held.jobId(), held.assignmentId(), "the node restarted without the task", ErrorCode.NODE_LOST, false);
       }
     }
     return withdrawn;
@@ -404,18 +412,10 @@ public final class JobLifecycle {
     return JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId).and(JOB_TASKS.NODE_ID.eq(nodeId)).and(JOB_TASKS.JOB_ID.eq(jobId));
   }
 
-  /** Ends the task ({@code status} COMPLETED or FAILED) and its assignment with {@code assignmentOutcome}. */
-  private static void endTask(DSLContext tx, JobTasksRecord task, JobStatus status, ErrorCode code, String message,
-      String assignmentOutcome, OffsetDateTime now) {
-    tx.update(JOB_TASKS)
-        .set(JOB_TASKS.STATUS, status.name())
-        .set(JOB_TASKS.STARTED_AT, DSL.coalesce(JOB_TASKS.STARTED_AT, DSL.val(now)))
-        .set(JOB_TASKS.COMPLETED_AT, now)
-        .set(JOB_TASKS.ERROR_CODE, code == null ? null : code.name())
-        .set(JOB_TASKS.ERROR_MESSAGE, message)
-        .where(JOB_TASKS.ID.eq(task.getId()))
-        .execute();
-    JobTaskStore.endAssignment(tx, task.getAssignmentId(), assignmentOutcome, now);
+  /** Ends the task (COMPLETED, FAILED or DEAD_LETTERED) and its assignment. */
+  private static void exitTask(DSLContext tx, JobTasksRecord task, TaskExit exit, ErrorCode code, String message,
+      OffsetDateTime now) {
+    JobTaskStore.exit(tx, task.getId(), task.getAssignmentId(), exit, code, message, null, null, now);
   }
 
   private static JobEvents.Event taskEvent(JobEvents.Type type, JobTasksRecord task, JobStatus status) {

@@ -43,6 +43,8 @@ final class JobRows {
         Optional.ofNullable(row.getErrorCode()),
         Optional.ofNullable(row.getInputId()),
         row.getReportedProgress(),
-        row.getReportedFrames());
+        row.getReportedFrames(),
+        Tier.fromWireName(row.getTier()),
+        Optional.ofNullable(row.getCharged()));
   }
 }

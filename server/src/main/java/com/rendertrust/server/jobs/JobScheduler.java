@@ -1,6 +1,5 @@
 package com.rendertrust.server.jobs;
 
-import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
@@ -14,11 +13,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record4;
 import org.jooq.impl.DSL;
 
 /**
@@ -72,14 +71,23 @@ public final class JobScheduler {
 
   /**
    * Within {@code tx}: up to {@code count} slots for the tasks of a new submission, least-loaded
-   * first, unless older queued work of its type at its priority or higher waits; the new tasks
+   * first, unless older queued work of its type at its tier and priority or higher waits; the new tasks
    * then queue behind it instead of overtaking it (FIFO within priority). Empty when they queue.
    */
-  List<UUID> claimSlotsUnlessQueued(DSLContext tx, String jobType, boolean gpuRequired, short rank, int count) {
+  List<UUID> claimSlotsUnlessQueued(DSLContext tx, UUID userId, String jobType, boolean gpuRequired, short tierRank,
+      short rank, int count) {
+    int cap = config.maxRunningTasksPerUser();
+    if (cap > 0) { // RT_MAX_RUNNING_TASKS_PER_USER: the rest of the job's tasks queue
+      count = Math.min(count, Math.max(0, cap - tx.fetchCount(JOB_TASKS, JOB_TASKS.USER_ID.eq(userId)
+          .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))));
+      if (count == 0) {
+        return List.of();
+      }
+    }
     Condition queueAhead = DSL.exists(DSL.selectOne().from(JOB_TASKS).where(
         JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name())
             .and(JOB_TASKS.JOB_TYPE.eq(jobType))
-            .and(JOB_TASKS.PRIORITY_RANK.ge(rank))));
+            .and(DSL.row(JOB_TASKS.TIER_RANK, JOB_TASKS.PRIORITY_RANK).ge(DSL.row(DSL.val(tierRank), DSL.val(rank))))));
     return SlotClaims.claim(tx, eligibleIgnoringSlots(jobType, gpuRequired), DSL.not(queueAhead), count);
   }
 
@@ -104,16 +112,26 @@ public final class JobScheduler {
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
-        var queued = lockQueued(tx, JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name()), QUEUE_BATCH);
+        List<QueuedTask> queued = lockQueued(tx, DSL.noCondition(), QUEUE_BATCH);
         seen[0] = queued.size();
-        // one claim per kind of task (type, GPU), kinds in the order the queue first names them
-        Map<String, List<Record4<UUID, UUID, String, Boolean>>> byKind = new LinkedHashMap<>();
-        for (var task : queued) {
-          byKind.computeIfAbsent(task.value3() + (task.value4() ? "+gpu" : ""), kind -> new ArrayList<>()).add(task);
+        // one claim per kind of task (type, GPU), kinds in the order the queue first names them;
+        // a task that failed somewhere claims alone, avoiding the nodes it failed on
+        Map<String, List<QueuedTask>> byKind = new LinkedHashMap<>();
+        List<QueuedTask> avoiding = new ArrayList<>();
+        for (QueuedTask task : queued) {
+          if (task.failedNodes().length > 0) {
+            avoiding.add(task);
+          } else {
+            byKind.computeIfAbsent(task.jobType() + (task.gpuRequired() ? "+gpu" : ""), kind -> new ArrayList<>())
+                .add(task);
+          }
+        }
+        for (QueuedTask task : avoiding) {
+          claimAvoiding(tx, task).ifPresent(node -> placed.add(placement(task, node)));
         }
         for (var tasks : byKind.values()) {
           var first = tasks.get(0);
-          List<UUID> nodes = SlotClaims.claim(tx, eligibleIgnoringSlots(first.value3(), first.value4()),
+          List<UUID> nodes = SlotClaims.claim(tx, eligibleIgnoringSlots(first.jobType(), first.gpuRequired()),
               DSL.noCondition(), tasks.size());
           for (int i = 0; i < nodes.size(); i++) {
             placed.add(placement(tasks.get(i), nodes.get(i)));
@@ -155,7 +173,7 @@ public final class JobScheduler {
     if (node.freeSlots() == 0) {
       return 0;
     }
-    Condition fits = JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name()).and(JOB_TASKS.JOB_TYPE.in(node.capabilities()));
+    Condition fits = JOB_TASKS.JOB_TYPE.in(node.capabilities()).and(notFailedOn(nodeId));
     if (!node.hasGpu()) {
       fits = fits.and(JOB_TASKS.GPU_REQUIRED.isFalse());
     }
@@ -177,20 +195,72 @@ public final class JobScheduler {
     return placed.size();
   }
 
-  private Placement placement(Record4<UUID, UUID, String, Boolean> task, UUID nodeId) {
-    return new Placement(task.value1(), task.value2(), nodeId, UUID.randomUUID(), maxRuntimeMillis(task.value3()));
+  private Placement placement(QueuedTask task, UUID nodeId) {
+    return new Placement(task.taskId(), task.jobId(), nodeId, UUID.randomUUID(), maxRuntimeMillis(task.jobType()));
   }
 
-  /** Queued tasks matching {@code condition}, queue order, locked with their jobs; locked ones are skipped. */
-  private static List<Record4<UUID, UUID, String, Boolean>> lockQueued(DSLContext tx, Condition condition, int limit) {
-    return tx.select(JOB_TASKS.ID, JOB_TASKS.JOB_ID, JOB_TASKS.JOB_TYPE, JOB_TASKS.GPU_REQUIRED)
-        .from(JOB_TASKS).join(JOBS).on(JOBS.ID.eq(JOB_TASKS.JOB_ID))
-        .where(condition)
-        .orderBy(JOB_TASKS.PRIORITY_RANK.desc(), JOB_TASKS.QUEUED_AT.asc(), JOB_TASKS.JOB_ID.asc(),
-            JOB_TASKS.TASK_INDEX.asc())
-        .limit(limit)
-        .forUpdate().of(JOB_TASKS, JOBS).skipLocked()
-        .fetch();
+  /** A queued task as a queue pass sees it. */
+  private record QueuedTask(UUID taskId, UUID jobId, String jobType, boolean gpuRequired, UUID[] failedNodes) {
+  }
+
+  /**
+   * A slot for a task that failed on some nodes: on another eligible node; on one it failed on
+   * only when no other eligible node exists (busy or not). Empty: it waits for another node.
+   */
+  private static Optional<UUID> claimAvoiding(DSLContext tx, QueuedTask task) {
+    Condition eligible = eligibleIgnoringSlots(task.jobType(), task.gpuRequired());
+    Condition elsewhere = DSL.not(NODES.ID.eq(DSL.any(DSL.val(task.failedNodes()))));
+    List<UUID> node = SlotClaims.claim(tx, eligible, elsewhere, 1);
+    if (node.isEmpty() && !tx.fetchExists(NODES, eligible.and(elsewhere))) {
+      node = SlotClaims.claim(tx, eligible, DSL.noCondition(), 1);
+    }
+    return node.stream().findFirst();
+  }
+
+  /** The queued task did not fail on {@code nodeId}, or no other eligible node exists for it. */
+  private static Condition notFailedOn(UUID nodeId) {
+    return DSL.condition("""
+        (NOT ({0} = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
+          SELECT 1 FROM nodes n
+           WHERE n.status = 'HEALTHY' AND n.verified AND n.stream_session IS NOT NULL
+             AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
+             AND n.id <> ALL(job_tasks.failed_nodes)))""", DSL.val(nodeId));
+  }
+
+  /**
+   * Queued tasks matching {@code condition} that are due (past their retry backoff), locked with
+   * their jobs (locked ones are skipped), in queue order: tier, then the job's priority, then
+   * fair share across creators, then first in, first out. Fair share is a round-robin weighted
+   * by what each creator already runs: a creator's n-th queued task in a tier and priority ranks
+   * n + its running tasks, so a creator with a long backlog cannot starve one who submits later.
+   * With {@code RT_MAX_RUNNING_TASKS_PER_USER}, a creator's tasks beyond the limit wait.
+   */
+  private List<QueuedTask> lockQueued(DSLContext tx, Condition condition, int limit) {
+    int cap = config.maxRunningTasksPerUser();
+    return tx.fetch("""
+            WITH running AS (
+              SELECT user_id, count(*) AS n FROM job_tasks WHERE status IN ('DISPATCHED', 'RUNNING') GROUP BY user_id),
+            ranked AS (
+              SELECT job_tasks.id,
+                     COALESCE(r.n, 0) + row_number() OVER (
+                       PARTITION BY job_tasks.tier_rank, job_tasks.priority_rank, job_tasks.user_id
+                       ORDER BY job_tasks.queued_at, job_tasks.job_id, job_tasks.task_index) AS fair,
+                     COALESCE(r.n, 0) + row_number() OVER (
+                       PARTITION BY job_tasks.user_id
+                       ORDER BY job_tasks.tier_rank DESC, job_tasks.priority_rank DESC, job_tasks.queued_at,
+                                job_tasks.job_id, job_tasks.task_index) AS per_user
+                FROM job_tasks LEFT JOIN running r ON r.user_id = job_tasks.user_id
+               WHERE job_tasks.status = 'QUEUED' AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= {1})
+                 AND {0})
+            SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes
+              FROM job_tasks t JOIN jobs j ON j.id = t.job_id JOIN ranked q ON q.id = t.id
+             WHERE t.status = 'QUEUED' AND ({2} = 0 OR q.per_user <= {2})
+             ORDER BY t.tier_rank DESC, t.priority_rank DESC, q.fair, t.queued_at, t.job_id, t.task_index
+             LIMIT {3}
+               FOR UPDATE OF t, j SKIP LOCKED""",
+            condition, DSL.val(Timestamps.toDb(clock.instant())), DSL.val(cap), DSL.val(limit))
+        .map(row -> new QueuedTask(row.get(0, UUID.class), row.get(1, UUID.class), row.get(2, String.class),
+            row.get(3, Boolean.class), row.get(4, UUID[].class)));
   }
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */

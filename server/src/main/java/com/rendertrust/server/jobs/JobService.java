@@ -61,6 +61,7 @@ public final class JobService {
   private final JobInputs inputs;
   private final SignedRoutes archives;
   private final JobEvents events;
+  private final JobEndings endings;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
@@ -101,6 +102,7 @@ public final class JobService {
     this.gate = gate;
     this.inputUrls = new InputUrlPolicy(config.allowPrivateInputUrls());
     this.archives = archives;
+    this.endings = new JobEndings(billing, events);
   }
 
   /**
@@ -120,7 +122,7 @@ public final class JobService {
     if (earlier.isPresent()) {
       return replay(earlier.get(), valid);
     }
-    long price = config.prices().forType(valid.jobType()) * Math.max(1, frames.frameCount());
+    long price = Prices.of(config, valid.jobType(), frames.frameCount(), valid.tier());
     UUID jobId = UUID.randomUUID();
     try {
       return announce(transactions.transactionResult(cfg -> submitWithin(cfg.dsl(), jobId, userId, valid, frames,
@@ -151,8 +153,8 @@ public final class JobService {
         throw DomainException.unavailable("billing is unavailable; retry later");
       }
     }
-    List<UUID> nodes = scheduler.claimSlotsUnlessQueued(tx, valid.jobType(), valid.gpuRequired(),
-        valid.priority().rank(), frames.taskCount());
+    List<UUID> nodes = scheduler.claimSlotsUnlessQueued(tx, userId, valid.jobType(), valid.gpuRequired(),
+        valid.tier().rank(), valid.priority().rank(), frames.taskCount());
     if (nodes.isEmpty()) {
       requireHealthyNode(tx, valid);
     }
@@ -162,7 +164,7 @@ public final class JobService {
     if (raced.isPresent()) {
       throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slots
     }
-    JobTaskStore.insertTasks(tx, jobId, valid, frames, nodes, assignments,
+    JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes, assignments,
         scheduler.maxRuntimeMillis(valid.jobType()), now);
     events.record(tx, JobEventDrafts.created(tx, jobId, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
     return new DispatchOutcome(jobId, nodes.stream().findFirst(),
@@ -213,34 +215,45 @@ public final class JobService {
     return JobRows.toJob(transactions.repeatable(dsl -> owned(dsl, userId, jobId, false)));
   }
 
-  /** QUEUED or DISPATCHED -> CANCELLED with every task; releases the hold and withdraws the tasks from their nodes. */
+  /**
+   * QUEUED, DISPATCHED or RUNNING -> CANCELLED with every unfinished task: the frames already
+   * delivered are charged, the rest of the hold released, and the nodes told to stop.
+   */
   public Job cancel(UUID userId, String jobId) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
     List<UUID> withdrawnFrom = new java.util.ArrayList<>();
-    JobsRecord cancelled = transactions.transactionResult(cfg -> {
-      withdrawnFrom.clear(); // a retried attempt starts over
-      DSLContext tx = cfg.dsl();
-      JobsRecord job = owned(tx, userId, jobId, true); // lock order: job, then its tasks
-      JobStatus status = JobStatus.valueOf(job.getStatus());
-      if (!status.isCancellable() || Settlement.valueOf(job.getSettlement()) == Settlement.HOLD_PENDING) {
-        throw new DomainException(Reason.JOB_NOT_CANCELLABLE,
-            "cannot cancel a job in " + status + " state; only QUEUED or DISPATCHED jobs can be cancelled");
-      }
-      withdrawnFrom.addAll(JobTaskStore.cancelUnfinished(tx, job.getId(), now));
-      job.setStatus(JobStatus.CANCELLED.name());
-      job.setCompletedAt(now);
-      job.setUpdatedAt(now);
-      job.setSettlement((job.getPrice() > 0 ? Settlement.RELEASE_PENDING : Settlement.NONE).name());
-      job.update();
-      events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_CANCELLED, job.getId(), JobStatus.CANCELLED));
-      return job;
-    });
-    settlements.settle(cancelled.getId());
+    JobsRecord cancelled;
+    boolean settled = true;
+    try {
+      cancelled = transactions.transactionResult(cfg -> cancelWithin(cfg.dsl(), userId, jobId, true, now, withdrawnFrom));
+    } catch (JobEndings.SettlementFailed failed) {
+      log.warn("settling cancelled job {} failed; the sweeper settles it", jobId, failed.getCause());
+      cancelled = transactions.transactionResult(cfg -> cancelWithin(cfg.dsl(), userId, jobId, false, now, withdrawnFrom));
+      settled = false;
+    }
+    if (!settled) {
+      settlements.settle(cancelled.getId());
+    }
     if (!withdrawnFrom.isEmpty()) {
       withdrawnFrom.forEach(notifier::jobsChanged);
       scheduler.requestQueuePass();
     }
     return JobRows.toJob(cancelled);
+  }
+
+  private JobsRecord cancelWithin(DSLContext tx, UUID userId, String jobId, boolean settleNow, OffsetDateTime now,
+      List<UUID> withdrawnFrom) {
+    withdrawnFrom.clear(); // a retried attempt starts over
+    JobsRecord job = owned(tx, userId, jobId, true); // lock order: job, then its tasks
+    JobStatus status = JobStatus.valueOf(job.getStatus());
+    Settlement settlement = Settlement.valueOf(job.getSettlement());
+    if (!status.isCancellable() || settlement == Settlement.HOLD_PENDING) {
+      throw new DomainException(Reason.JOB_NOT_CANCELLABLE,
+          "cannot cancel a job in " + status + " state; it has already ended");
+    }
+    withdrawnFrom.addAll(endings.cancel(tx, new JobEndings.EndingJob(job.getId(), job.getUserId(), job.getPrice(),
+        settlement, Optional.empty()), settleNow, now));
+    return tx.selectFrom(JOBS).where(JOBS.ID.eq(job.getId())).fetchSingle();
   }
 
   public ResultLink result(UUID userId, String jobId) {
@@ -294,6 +307,9 @@ public final class JobService {
         .set(JOBS.GPU_REQUIRED, valid.gpuRequired())
         .set(JOBS.STATUS, status.name())
         .set(JOBS.PRICE, price)
+        .set(JOBS.TIER, valid.tier().wireName())
+        .set(JOBS.ROUND_PRICE, price)
+        .set(JOBS.ROUND_UNITS, Math.max(frames.frameCount(), frames.taskCount()))
         .set(JOBS.SETTLEMENT, (price > 0 ? Settlement.HELD : Settlement.NONE).name())
         .set(JOBS.IDEMPOTENCY_KEY, valid.idempotencyKey().orElse(null))
         .set(JOBS.REQUEST_HASH, valid.requestHash())

@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * QUEUED -> DISPATCHED -> RUNNING -> COMPLETED | FAILED; CANCELLED from QUEUED or DISPATCHED.
+ * QUEUED -> DISPATCHED -> RUNNING -> COMPLETED | FAILED; CANCELLED from any unfinished status;
+ * a manual retry takes a FAILED job back to QUEUED.
  * A task goes through the same statuses (back to QUEUED when its node is lost or times out, until
  * its retries run out; CANCELLED with its job); a job's status is derived from its tasks'.
  */
@@ -26,8 +27,9 @@ public enum JobStatus {
     return this == COMPLETED || this == FAILED || this == CANCELLED;
   }
 
+  /** Not ended yet: QUEUED, DISPATCHED or RUNNING (running tasks get {@code cancel}). */
   public boolean isCancellable() {
-    return this == QUEUED || this == DISPATCHED;
+    return !isTerminal();
   }
 
   /** The status named by a list filter, exactly as the contract spells it; 422 otherwise. */

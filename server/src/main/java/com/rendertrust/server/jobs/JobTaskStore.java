@@ -1,6 +1,7 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
+import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
 import java.time.OffsetDateTime;
@@ -38,13 +39,14 @@ final class JobTaskStore {
    * Writes all tasks of a new job in one statement: task {@code i < nodes.size()} dispatched to
    * {@code nodes[i]} under {@code assignments[i]} (with its assignment row), the rest QUEUED.
    */
-  static void insertTasks(DSLContext tx, UUID jobId, ValidSubmission valid, RenderFrames frames, List<UUID> nodes,
+  static void insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames,
+      List<UUID> nodes,
       List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
     tx.execute("""
             WITH inserted AS (
               INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
                                      frame_end, frame_step, status, node_id, assignment_id, attempts, retry_count,
-                                     queued_at, dispatched_at, deadline)
+                                     queued_at, dispatched_at, deadline, tier_rank, user_id)
               SELECT gen_random_uuid(), {0}, i, {1}, {2}, {3},
                      CASE WHEN {4} THEN ({5}::bigint + i::bigint * {6} * {7})::int END,
                      CASE WHEN {4} THEN LEAST({5}::bigint + ((i + 1)::bigint * {6} - 1) * {7}, {8})::int END,
@@ -53,7 +55,7 @@ final class JobTaskStore {
                      ({10}::uuid[])[i + 1], ({11}::uuid[])[i + 1],
                      CASE WHEN i < {9} THEN 1 ELSE 0 END, 0, {12},
                      CASE WHEN i < {9} THEN {12} END,
-                     CASE WHEN i < {9} THEN {12} + {13} * interval '1 millisecond' END
+                     CASE WHEN i < {9} THEN {12} + {13} * interval '1 millisecond' END, {15}, {16}
                 FROM generate_series(0, {14} - 1) AS i
               RETURNING id, job_id, node_id, assignment_id)
             INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
@@ -61,7 +63,7 @@ final class JobTaskStore {
         DSL.val(jobId), DSL.val(valid.jobType()), DSL.val(valid.gpuRequired()), DSL.val(valid.priority().rank()),
         DSL.val(frames.hasFrames()), DSL.val(frames.start()), DSL.val(frames.perTask()), DSL.val(frames.step()),
         DSL.val(frames.end()), DSL.val(nodes.size()), uuids(nodes), uuids(assignments), DSL.val(now),
-        DSL.val(maxRuntimeMillis), DSL.val(frames.taskCount()));
+        DSL.val(maxRuntimeMillis), DSL.val(frames.taskCount()), DSL.val(valid.tier().rank()), DSL.val(userId));
   }
 
   /** Hands QUEUED tasks (locked by the caller) to the nodes whose slots the caller claimed. */
@@ -159,6 +161,38 @@ final class JobTaskStore {
     slotsByNode.forEach((node, slots) -> tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(slots))
         .where(NODES.ID.eq(node)).execute());
     return List.copyOf(slotsByNode.keySet());
+  }
+
+  /**
+   * The task held under its current assignment leaves its node: {@code exit} says how (see
+   * {@link TaskExit}), and its assignment ends with the same outcome. A requeued task keeps the
+   * failure as its last error, counts a retry, waits until {@code notBefore} (null: due at once)
+   * and remembers {@code failedNode} to avoid it.
+   */
+  static void exit(DSLContext tx, UUID taskId, UUID assignmentId, TaskExit exit, ErrorCode code, String message,
+      UUID failedNode, OffsetDateTime notBefore, OffsetDateTime now) {
+    var update = tx.update(JOB_TASKS)
+        .set(JOB_TASKS.STATUS, exit.next().name())
+        .set(JOB_TASKS.ERROR_CODE, code == null ? null : code.name())
+        .set(JOB_TASKS.ERROR_MESSAGE, message);
+    if (exit == TaskExit.REQUEUED) {
+      update = update
+          .setNull(JOB_TASKS.ASSIGNMENT_ID)
+          .setNull(JOB_TASKS.DEADLINE)
+          .setNull(JOB_TASKS.STARTED_AT)
+          .set(JOB_TASKS.RETRY_COUNT, JOB_TASKS.RETRY_COUNT.plus(1))
+          .set(JOB_TASKS.QUEUED_AT, now)
+          .set(JOB_TASKS.NOT_BEFORE, notBefore)
+          .set(JOB_TASKS.FAILED_NODES, failedNode == null ? JOB_TASKS.FAILED_NODES
+              : DSL.field("array_append({0}, {1})", JOB_TASKS.FAILED_NODES.getDataType(), JOB_TASKS.FAILED_NODES,
+                  DSL.val(failedNode)));
+    } else {
+      update = update
+          .set(JOB_TASKS.STARTED_AT, DSL.coalesce(JOB_TASKS.STARTED_AT, DSL.val(now)))
+          .set(JOB_TASKS.COMPLETED_AT, now);
+    }
+    update.where(JOB_TASKS.ID.eq(taskId)).execute();
+    endAssignment(tx, assignmentId, exit.name(), now);
   }
 
   static void endAssignment(DSLContext tx, UUID assignmentId, String outcome, OffsetDateTime now) {

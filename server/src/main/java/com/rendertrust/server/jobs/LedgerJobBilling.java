@@ -54,6 +54,23 @@ public final class LedgerJobBilling implements JobBilling {
     holds.captureSplitWithin(tx, jobId, userId, work);
   }
 
+  @Override
+  public long settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, long capture) {
+    try {
+      return holds.settleWithin(tx, holdKey, userId, work, new CreditAmount(capture)).amount().units();
+    } catch (DomainException e) {
+      if (e.reason() != Reason.NOT_FOUND) { // a job that never got a hold has nothing to settle
+        throw e;
+      }
+      return 0;
+    }
+  }
+
+  @Override
+  public long availableWithin(DSLContext tx, UUID userId) {
+    return holds.available(tx, userId).units();
+  }
+
   /** Like {@link #release}; a missing hold is found before anything is written, so {@code tx} stays usable. */
   @Override
   public void releaseWithin(DSLContext tx, UUID jobId) {

@@ -9,7 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jooq.Record2;
+import com.rendertrust.server.platform.db.Transactions;
+import org.jooq.Record3;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,40 +28,43 @@ public final class Settlements {
 
   private final Database database;
   private final JobBilling billing;
+  private final Transactions transactions;
 
   public Settlements(Database database, JobBilling billing) {
     this.database = database;
     this.billing = billing;
+    this.transactions = new Transactions(database.dsl());
   }
 
-  /** Settles the job if it awaits settlement; returns false when billing failed (retried later). */
+  /**
+   * Settles the job if it awaits settlement, in one transaction with the job's row locked (the
+   * amount comes from the job's rows, {@link JobCharges}); returns false when billing failed
+   * (retried later).
+   */
   public boolean settle(UUID jobId) {
-    Record2<String, UUID> row = database.dsl()
-        .select(JOBS.SETTLEMENT, NODES.OPERATOR_USER_ID)
-        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
-        .where(JOBS.ID.eq(jobId))
-        .fetchOne();
-    if (row == null) {
-      return true;
-    }
-    Settlement settlement = Settlement.valueOf(row.value1());
     try {
-      switch (settlement) {
-        case CAPTURE_PENDING -> {
-          billing.captureSplit(jobId, TaskWork.of(database.dsl(), jobId, Optional.ofNullable(row.value2())));
-          mark(jobId, Settlement.CAPTURE_PENDING, Settlement.CAPTURED);
+      transactions.inTransaction(tx -> {
+        Record3<String, String, UUID> row = tx.select(JOBS.SETTLEMENT, JOBS.STATUS, NODES.OPERATOR_USER_ID)
+            .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(JOBS.NODE_ID))
+            .where(JOBS.ID.eq(jobId))
+            .forUpdate().of(JOBS)
+            .fetchOne();
+        if (row == null) {
+          return null;
         }
-        case RELEASE_PENDING -> {
-          billing.release(jobId);
-          mark(jobId, Settlement.RELEASE_PENDING, Settlement.RELEASED);
+        Settlement settlement = Settlement.valueOf(row.value1());
+        if (settlement != Settlement.CAPTURE_PENDING && settlement != Settlement.RELEASE_PENDING) {
+          return null; // nothing to do: not yet ended, free, or already settled
         }
-        default -> {
-          // nothing to do: not yet ended, free, or already settled
-        }
-      }
+        boolean completed = JobStatus.valueOf(row.value2()) == JobStatus.COMPLETED;
+        Settlement reached = JobCharges.settleWithin(tx, billing, jobId, completed, Optional.ofNullable(row.value3()));
+        tx.update(JOBS).set(JOBS.SETTLEMENT, reached.name())
+            .where(JOBS.ID.eq(jobId)).execute();
+        return reached;
+      });
       return true;
     } catch (RuntimeException e) {
-      log.warn("settling job {} ({}) failed; the sweeper retries it", jobId, settlement, e);
+      log.warn("settling job {} failed; the sweeper retries it", jobId, e);
       return false;
     }
   }
@@ -82,10 +86,4 @@ public final class Settlements {
     return settled;
   }
 
-  private void mark(UUID jobId, Settlement from, Settlement to) {
-    database.dsl().update(JOBS)
-        .set(JOBS.SETTLEMENT, to.name())
-        .where(JOBS.ID.eq(jobId).and(JOBS.SETTLEMENT.eq(from.name())))
-        .execute();
-  }
 }

@@ -42,6 +42,7 @@ final class SubmissionRules {
     } catch (DomainException e) {
       throw invalid("priority", e.detail());
     }
+    Tier tier = Tier.parse(submission.tier());
     Optional<String> key = submission.idempotencyKey();
     key.ifPresent(value -> {
       if (value.isEmpty() || value.length() > MAX_IDEMPOTENCY_KEY || !printableAscii(value)) {
@@ -51,9 +52,9 @@ final class SubmissionRules {
     });
     Optional<UUID> inputId = inputId(submission, payloadRef);
     String hash = fingerprint(submission.jobType(), payloadRef, submission.payloadJson(), priority,
-        submission.gpuRequired(), inputId);
+        submission.gpuRequired(), inputId, tier);
     return new ValidSubmission(submission.jobType(), payloadRef, submission.payloadJson(), priority,
-        submission.gpuRequired(), key, hash, inputId);
+        submission.gpuRequired(), key, hash, inputId, tier);
   }
 
   /** An upload as input, never together with a payload_ref (422); a malformed id names no upload (404). */
@@ -69,15 +70,17 @@ final class SubmissionRules {
   }
 
   private static String fingerprint(String jobType, Optional<String> payloadRef, Optional<String> payloadJson,
-      Priority priority, boolean gpuRequired, Optional<UUID> inputId) {
+      Priority priority, boolean gpuRequired, Optional<UUID> inputId, Tier tier) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      // an input adds a part only when present, so fingerprints of submissions without one are unchanged
-      String[] parts = inputId.isPresent()
-          ? new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"), priority.wireName(),
-              Boolean.toString(gpuRequired), "input:" + inputId.get()}
-          : new String[] {jobType, payloadRef.orElse("\0none"), payloadJson.orElse("\0none"), priority.wireName(),
-              Boolean.toString(gpuRequired)};
+      // an input and a tier other than standard add a part only when present, so fingerprints of
+      // submissions without them are unchanged
+      java.util.List<String> parts = new java.util.ArrayList<>(java.util.List.of(jobType, payloadRef.orElse("\0none"),
+          payloadJson.orElse("\0none"), priority.wireName(), Boolean.toString(gpuRequired)));
+      inputId.ifPresent(input -> parts.add("input:" + input));
+      if (tier != Tier.STANDARD) {
+        parts.add("tier:" + tier.wireName());
+      }
       for (String part : parts) {
         byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
         digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));

@@ -12,5 +12,6 @@ record ValidSubmission(
     boolean gpuRequired,
     Optional<String> idempotencyKey,
     String requestHash,
-    Optional<UUID> inputId) {
+    Optional<UUID> inputId,
+    Tier tier) {
 }

@@ -6,7 +6,10 @@ import com.rendertrust.server.jobs.JobDetails;
 import com.rendertrust.server.jobs.JobEventStreams;
 import com.rendertrust.server.jobs.JobEvents;
 import com.rendertrust.server.jobs.JobBilling;
+import com.rendertrust.server.jobs.JobEstimates;
 import com.rendertrust.server.jobs.JobGrpcService;
+import com.rendertrust.server.jobs.JobPricingGrpcService;
+import com.rendertrust.server.jobs.JobRetries;
 import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
 import com.rendertrust.server.jobs.JobScheduler;
@@ -116,7 +119,9 @@ public final class JobNetwork implements AutoCloseable {
         timers, workers, inputs);
     List<BindableService> services = List.of(
         new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage), eventStreams).withHeaderSupport(),
-        new NodeGrpcService(nodes, streams, admitRegistration));
+        new NodeGrpcService(nodes, streams, admitRegistration),
+        new JobPricingGrpcService(new JobEstimates(database, config, clock, billing, scheduler, inputs),
+            new JobRetries(database, clock, billing, scheduler, settlements)));
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
   }

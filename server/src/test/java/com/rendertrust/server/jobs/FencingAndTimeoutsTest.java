@@ -288,9 +288,9 @@ class FencingAndTimeoutsTest {
       String jobId = submit(user, type);
       JobDispatch dispatch = node.dispatch();
       node.accept(dispatch);
-      node.fail(dispatch, "CUDA out of memory");
+      node.fail(dispatch, "the scene cannot be opened", "INVALID_INPUT"); // fails the job at once, no retry
       eventually("failed", () -> job(jobId).getStatus().equals("FAILED"));
-      assertThat(job(jobId).getErrorMessage()).isEqualTo("CUDA out of memory");
+      assertThat(job(jobId).getErrorMessage()).isEqualTo("the scene cannot be opened");
       eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
     }
     assertThat(node(node).getStatus()).isEqualTo("UNHEALTHY");

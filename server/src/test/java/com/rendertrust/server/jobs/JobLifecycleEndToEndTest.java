@@ -125,21 +125,24 @@ class JobLifecycleEndToEndTest {
     String jobId = Json.parse(submitted.body()).get("job_id").asText();
 
     JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body());
-    assertThat(job.size()).isEqualTo(23);
+    assertThat(job.size()).isEqualTo(26);
     for (String field : List.of("id", "node_id", "job_type", "payload_ref", "status", "result_ref", "error_message",
         "retry_count", "queued_at", "dispatched_at", "completed_at", "created_at", "updated_at", "priority",
-        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id",
-        "node_progress", "frames_rendered")) {
+        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id", "tier", "price",
+        "charged", "node_progress", "frames_rendered")) {
       assertThat(job.has(field)).as(field).isTrue();
     }
     assertThat(job.get("payload_ref").isNull()).isTrue();
     assertThat(job.get("result_ref").isNull()).isTrue();
+    assertThat(job.get("charged").isNull()).as("not settled yet").isTrue();
+    assertThat(job.get("tier").asText()).isEqualTo("standard");
+    assertThat(job.get("price").asText()).isEqualTo("0.0000");
     assertThat(job.get("completed_at").isNull()).isTrue();
     assertThat(job.get("dispatched_at").isTextual()).isTrue();
 
     JsonNode listed = Json.parse(server.get("/api/v1/jobs", "Authorization", userBearer(server, creator)).body()).get("jobs").get(0);
     assertThat(listed.get("result_ref").isNull()).isTrue();
-    assertThat(listed.size()).isEqualTo(23);
+    assertThat(listed.size()).isEqualTo(26);
     assertThat(job.get("error_code").isNull()).isTrue();
     assertThat(job.get("input_id").isNull()).isTrue();
     assertThat(job.get("tasks_total").asInt()).isEqualTo(1);

@@ -281,17 +281,25 @@ class JobsApiTest {
   }
 
   @Test
-  void onlyQueuedOrDispatchedJobsCanBeCancelled() {
+  void aRunningJobIsCancelledItsNodeToldAndAnEndedJobIsNotCancellable() {
     String type = newType();
     TestNode.Stream node = readyNode(type, 1, false);
     UUID user = funded(100_000);
     String jobId = Json.parse(dispatch(user, "{\"job_type\":\"" + type + "\"}").body()).get("job_id").asText();
-    node.accept(node.dispatch());
+    JobDispatch running = node.dispatch();
+    node.accept(running);
     eventually("running", () -> jobStatus(user, jobId).equals("RUNNING"));
-    HttpResponse<String> refused = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "", "Authorization", userBearer(server, user));
+    HttpResponse<String> cancelled = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "", "Authorization",
+        userBearer(server, user));
+    assertThat(cancelled.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(cancelled.body()).get("status").asText()).isEqualTo("CANCELLED");
+    assertThat(Json.parse(cancelled.body()).get("charged").asText()).as("nothing delivered").isEqualTo("0.0000");
+    assertThat(node.cancel().getCancel().getAssignmentId()).isEqualTo(running.getAssignmentId());
+    HttpResponse<String> refused = server.postJson("/api/v1/jobs/" + jobId + "/cancel", "", "Authorization",
+        userBearer(server, user));
     assertThat(refused.statusCode()).isEqualTo(400);
-    assertThat(Json.parse(refused.body()).get("detail").asText()).contains("RUNNING");
-    assertThat(jobStatus(user, jobId)).isEqualTo("RUNNING");
+    assertThat(Json.parse(refused.body()).get("detail").asText()).contains("CANCELLED");
+    assertThat(jobStatus(user, jobId)).isEqualTo("CANCELLED");
   }
 
   @Test

@@ -219,7 +219,7 @@ class OneCommitMoneyTest {
       lifecycle.accepted(job.getNodeId(), jobId, job.getAssignmentId());
     }
     return lifecycle.finished(job.getNodeId(), jobId, job.getAssignmentId(), completed,
-        completed ? null : "render crashed");
+        completed ? null : "the input cannot be read", completed ? "" : "INVALID_INPUT"); // fails at once
   }
 
   private static DispatchOutcome submit(UUID creator, String type) {

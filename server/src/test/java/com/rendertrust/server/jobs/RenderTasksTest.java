@@ -275,16 +275,19 @@ class RenderTasksTest {
     assertThat(second.getOutputs(0).getName()).isEqualTo("frame_0002.bmp");
     assertThat(status(creator, jobId)).isEqualTo("RUNNING");
     node.accept(second);
-    node.fail(second, "Blender ran out of memory", "OUT_OF_MEMORY");
+    node.fail(second, "blender cannot open the scene", "INVALID_INPUT"); // no node could do better
 
     eventually("FAILED", () -> status(creator, jobId).equals("FAILED"));
     JsonNode job = job(creator, jobId);
-    assertThat(job.get("error_code").asText()).isEqualTo("OUT_OF_MEMORY");
-    assertThat(job.get("error_message").asText()).isEqualTo("Blender ran out of memory");
+    assertThat(job.get("error_code").asText()).isEqualTo("INVALID_INPUT");
+    assertThat(job.get("error_message").asText()).isEqualTo("blender cannot open the scene");
     assertThat(taskStatuses(creator, jobId)).containsExactly("COMPLETED", "FAILED", "CANCELLED");
-    assertThat(tasks(creator, jobId).get("tasks").get(1).get("error_code").asText()).isEqualTo("OUT_OF_MEMORY");
-    eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
-    assertThat(ledger.balance(creator)).isEqualTo(1_000_000);
+    assertThat(tasks(creator, jobId).get("tasks").get(1).get("error_code").asText()).isEqualTo("INVALID_INPUT");
+    // pay for what was delivered: frame 1 of 3 is charged, the rest of the hold released
+    eventually("settled", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.CAPTURED);
+    assertThat(job(creator, jobId).get("charged").asText()).isEqualTo("10.0000");
+    assertThat(ledger.balance(creator)).isEqualTo(1_000_000 - 100_000);
+    assertThat(ledger.available(creator)).isEqualTo(1_000_000 - 100_000);
   }
 
   @Test

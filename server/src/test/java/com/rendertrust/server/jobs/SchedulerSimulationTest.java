@@ -1,5 +1,6 @@
 package com.rendertrust.server.jobs;
 
+import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.NODES;
@@ -49,7 +50,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>After every step: each node's slot count equals the jobs it holds, no job is held under two
  * assignments, every active job's assignment is its one open assignment, and no credit is created
  * or lost. After the faults stop: every job ends, every hold is resolved exactly as its job
- * ended (completed = captured, otherwise released).
+ * ended (completed = captured, otherwise released), in every billing round of a manually retried
+ * job, and each job's {@code charged} is exactly what its rounds captured. Failures are typed:
+ * INVALID_INPUT fails the job at once, the others are retried with the failed node avoided.
  */
 class SchedulerSimulationTest {
 
@@ -77,6 +80,7 @@ class SchedulerSimulationTest {
     private final JobService jobs;
     private final JobLifecycle lifecycle;
     private final Sweeper sweeper;
+    private final JobRetries retries;
     private final List<SimNode> fleet = new ArrayList<>();
     private final List<UUID> users = new ArrayList<>();
     private final List<UUID[]> seenAssignments = new ArrayList<>(); // {job, assignment, node}
@@ -107,6 +111,7 @@ class SchedulerSimulationTest {
           StorageConfig.defaults(), store.signedRoutes());
       this.nodes = new NodeService(database, config, clock, nodeId -> "token");
       this.sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
+      this.retries = new JobRetries(database, clock, billing, scheduler, settlements);
     }
 
     void run() {
@@ -145,8 +150,10 @@ class SchedulerSimulationTest {
         node.reconnect(random.nextBoolean());
       } else if (dice < 80) {
         node.heartbeat();
-      } else if (dice < 84) {
+      } else if (dice < 82) {
         cancel();
+      } else if (dice < 84) {
+        retry();
       } else if (dice < 87) {
         billing.failNext(1);
       } else {
@@ -162,8 +169,9 @@ class SchedulerSimulationTest {
       String priority = List.of("low", "normal", "high").get(random.nextInt(3));
       Optional<String> key = random.nextInt(5) == 0 ? Optional.of("key-" + random.nextInt(6)) : Optional.empty();
       try {
+        String tier = List.of("economy", "standard", "priority", "").get(random.nextInt(4));
         DispatchOutcome outcome = jobs.submit(user, new JobSubmission(type, Optional.empty(), Optional.empty(),
-            priority, random.nextInt(6) == 0, key));
+            priority, random.nextInt(6) == 0, key, Optional.empty(), tier));
         jobOwners.putIfAbsent(outcome.jobId(), user);
       } catch (DomainException expected) {
         // 400 no healthy node, 402 insufficient credits, 409 key reused with another body
@@ -182,6 +190,22 @@ class SchedulerSimulationTest {
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
       } catch (DomainException expected) {
         assertThat(expected.reason().name()).isEqualTo("JOB_NOT_CANCELLABLE");
+      }
+    }
+
+    /** The owner retries a job: a FAILED one reruns under a new hold, anything else is 400. */
+    private void retry() {
+      if (jobOwners.isEmpty()) {
+        return;
+      }
+      List<UUID> ids = new ArrayList<>(jobOwners.keySet());
+      UUID jobId = ids.get(random.nextInt(ids.size()));
+      try {
+        Job retried = retries.retry(jobOwners.get(jobId), jobId.toString());
+        assertThat(retried.status()).isIn(JobStatus.QUEUED, JobStatus.DISPATCHED);
+      } catch (DomainException expected) {
+        // not FAILED, credits short for the rerun, or its last settlement still pending (billing failing)
+        assertThat(expected.reason().name()).isIn("JOB_NOT_RETRYABLE", "INSUFFICIENT_CREDITS", "DEPENDENCY_UNAVAILABLE");
       }
     }
 
@@ -233,8 +257,19 @@ class SchedulerSimulationTest {
           continue;
         }
         assertThat(job.getSettlement()).isIn("CAPTURED", "RELEASED");
-        assertThat(hold.orElseThrow().status())
-            .isEqualTo(status == JobStatus.COMPLETED ? HoldStatus.CAPTURED : HoldStatus.RELEASED);
+        assertThat(hold).isPresent();
+        HoldStatus current = ledger.holdStatus(JobCharges.holdKey(job.getId(), job.getHoldRound()));
+        assertThat(current).isEqualTo(status == JobStatus.COMPLETED ? HoldStatus.CAPTURED : HoldStatus.RELEASED);
+        // one settlement per round, never twice: the job's charge is what its rounds' holds captured
+        long captured = 0;
+        for (int round = 0; round <= job.getHoldRound(); round++) {
+          UUID key = JobCharges.holdKey(job.getId(), round);
+          assertThat(ledger.holdStatus(key)).as("round " + round + " of job " + job.getId()).isNotEqualTo(HoldStatus.ACTIVE);
+          captured += dsl().select(org.jooq.impl.DSL.coalesce(CREDIT_HOLDS.CAPTURED,
+                  org.jooq.impl.DSL.when(CREDIT_HOLDS.STATUS.eq("CAPTURED"), CREDIT_HOLDS.AMOUNT).otherwise(0L)))
+              .from(CREDIT_HOLDS).where(CREDIT_HOLDS.JOB_ID.eq(key)).fetchSingle().value1();
+        }
+        assertThat(job.getCharged()).as("charged of job " + job.getId()).isEqualTo(captured);
       }
     }
 
@@ -264,7 +299,9 @@ class SchedulerSimulationTest {
       assertThat(dsl.fetchCount(JOB_ASSIGNMENTS, JOB_ASSIGNMENTS.ENDED_AT.isNull())).isEqualTo(active);
       for (UUID jobId : dsl.select(JOBS.ID).from(JOBS)
           .where(JOBS.STATUS.in("DISPATCHED", "RUNNING").and(JOBS.PRICE.gt(0L))).fetch(JOBS.ID)) {
-        assertThat(ledger.holdStatus(jobId)).as("hold of active job " + jobId).isEqualTo(HoldStatus.ACTIVE);
+        int round = job(jobId).getHoldRound();
+        assertThat(ledger.holdStatus(JobCharges.holdKey(jobId, round))).as("hold of active job " + jobId)
+            .isEqualTo(HoldStatus.ACTIVE);
       }
     }
 
@@ -365,8 +402,10 @@ class SchedulerSimulationTest {
       private void finish(ActiveAssignment assignment, boolean completed) {
         if (session != null) {
           remember(assignment);
-          assertThat(lifecycle.finished(id, assignment.jobId(), assignment.assignmentId(), completed, "sim failure"))
-              .isEqualTo(ReportOutcome.APPLIED);
+          String code = completed ? "" : List.of("INVALID_INPUT", "PLUGIN_ERROR", "OUT_OF_MEMORY", "")
+              .get(random.nextInt(4));
+          assertThat(lifecycle.finished(id, assignment.jobId(), assignment.assignmentId(), completed, "sim failure",
+              code)).isEqualTo(ReportOutcome.APPLIED);
         }
       }
 

@@ -58,6 +58,17 @@ public final class FlakyJobBilling implements JobBilling {
     real.releaseWithin(tx, jobId);
   }
 
+  @Override
+  public long settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, long capture) {
+    maybeFail();
+    return real.settleWithin(tx, holdKey, userId, work, capture);
+  }
+
+  @Override
+  public long availableWithin(DSLContext tx, UUID userId) {
+    return real.availableWithin(tx, userId);
+  }
+
   private void maybeFail() {
     if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new IllegalStateException("injected billing failure");

@@ -172,7 +172,10 @@ public final class ConfigLoader {
         millis("RT_SWEEPER_INTERVAL_MS", defaults.sweepInterval()),
         millis("RT_NODE_SYNC_INTERVAL_MS", defaults.syncInterval()),
         bool("RT_ALLOW_PRIVATE_INPUT_URLS", false),
-        integer("RT_JOB_MAX_FRAMES", defaults.maxFrames()));
+        integer("RT_JOB_MAX_FRAMES", defaults.maxFrames()),
+        optional("RT_TIER_MULTIPLIERS").map(TierMultipliers::parse).orElse(defaults.tiers()),
+        seconds("RT_TASK_RETRY_BASE_SECONDS", defaults.retryBase()),
+        integer("RT_MAX_RUNNING_TASKS_PER_USER", defaults.maxRunningTasksPerUser()));
   }
 
   private StorageConfig storage() {

@@ -26,6 +26,11 @@ import java.util.Objects;
  *     and metadata addresses ({@code RT_ALLOW_PRIVATE_INPUT_URLS}; off by default, also under
  *     {@code --dev}: for lab setups and tests that serve inputs on 127.0.0.1)
  * @param maxFrames most frames one render job may have ({@code RT_JOB_MAX_FRAMES})
+ * @param tiers what each tier multiplies the price by ({@code RT_TIER_MULTIPLIERS})
+ * @param retryBase first backoff of a retried task, doubling per retry up to {@link #MAX_RETRY_BACKOFF}
+ *     ({@code RT_TASK_RETRY_BASE_SECONDS}; zero: retried at once)
+ * @param maxRunningTasksPerUser most tasks of one creator running at once (0: no limit;
+ *     {@code RT_MAX_RUNNING_TASKS_PER_USER})
  */
 public record JobsConfig(
     PerJobType<Long> prices,
@@ -42,9 +47,14 @@ public record JobsConfig(
     Duration sweepInterval,
     Duration syncInterval,
     boolean allowPrivateInputUrls,
-    int maxFrames) {
+    int maxFrames,
+    TierMultipliers tiers,
+    Duration retryBase,
+    int maxRunningTasksPerUser) {
 
   public static final int DEFAULT_MAX_FRAMES = 10_000;
+  public static final Duration DEFAULT_RETRY_BASE = Duration.ofSeconds(5);
+  public static final Duration MAX_RETRY_BACKOFF = Duration.ofMinutes(5);
 
   public static final PerJobType<Long> DEFAULT_PRICES = new PerJobType<>(
       Map.of("render", 100_000L, "inference", 50_000L, "cpu_benchmark", 10_000L, "echo", 0L), 10_000L);
@@ -69,6 +79,14 @@ public record JobsConfig(
     if (maxRetries < 0) {
       throw new IllegalArgumentException("RT_JOB_MAX_RETRIES must be >= 0");
     }
+    Objects.requireNonNull(tiers, "tiers");
+    Objects.requireNonNull(retryBase, "retryBase");
+    if (retryBase.isNegative()) {
+      throw new IllegalArgumentException("RT_TASK_RETRY_BASE_SECONDS must be >= 0");
+    }
+    if (maxRunningTasksPerUser < 0) {
+      throw new IllegalArgumentException("RT_MAX_RUNNING_TASKS_PER_USER must be >= 0");
+    }
     if (maxFrames < 1) {
       throw new IllegalArgumentException("RT_JOB_MAX_FRAMES must be >= 1");
     }
@@ -82,6 +100,16 @@ public record JobsConfig(
     requireNonNegativePrice(prices.fallback());
     maxRuntimes.byType().values().forEach(d -> requirePositive("max run time", d));
     requirePositive("max run time", maxRuntimes.fallback());
+  }
+
+  /** Settings with the default tiers, retries at once (no backoff) and no per-user limit. */
+  public JobsConfig(PerJobType<Long> prices, PerJobType<Duration> maxRuntimes, Duration acceptTimeout, int maxRetries,
+      Duration heartbeatInterval, Duration heartbeatTimeout, Duration offlineAfter, Duration reconnectGrace,
+      int unhealthyAfterFailures, Duration unhealthyCooldown, Duration challengeTtl, Duration sweepInterval,
+      Duration syncInterval, boolean allowPrivateInputUrls, int maxFrames) {
+    this(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout, offlineAfter,
+        reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval, syncInterval,
+        allowPrivateInputUrls, maxFrames, TierMultipliers.DEFAULTS, Duration.ZERO, 0);
   }
 
   /** Settings with private input URLs refused and the default {@link #DEFAULT_MAX_FRAMES}. */
@@ -98,14 +126,29 @@ public record JobsConfig(
   public JobsConfig withPrivateInputUrls(boolean allowed) {
     return new JobsConfig(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout,
         offlineAfter, reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval,
-        syncInterval, allowed, maxFrames);
+        syncInterval, allowed, maxFrames, tiers, retryBase, maxRunningTasksPerUser);
+  }
+
+  /** A copy with another retry backoff base (zero: retried at once). */
+  public JobsConfig withRetryBase(Duration base) {
+    return new JobsConfig(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout,
+        offlineAfter, reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval,
+        syncInterval, allowPrivateInputUrls, maxFrames, tiers, base, maxRunningTasksPerUser);
+  }
+
+  /** A copy with another per-user limit of running tasks (0: none). */
+  public JobsConfig withMaxRunningTasksPerUser(int limit) {
+    return new JobsConfig(prices, maxRuntimes, acceptTimeout, maxRetries, heartbeatInterval, heartbeatTimeout,
+        offlineAfter, reconnectGrace, unhealthyAfterFailures, unhealthyCooldown, challengeTtl, sweepInterval,
+        syncInterval, allowPrivateInputUrls, maxFrames, tiers, retryBase, limit);
   }
 
   /** The production defaults: the numbers of docs/configuration.md and the node operator guide. */
   public static JobsConfig defaults() {
     return new JobsConfig(DEFAULT_PRICES, DEFAULT_MAX_RUNTIMES, Duration.ofMinutes(5), 3,
         Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofMinutes(5), Duration.ofSeconds(30),
-        3, Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        3, Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5))
+        .withRetryBase(DEFAULT_RETRY_BASE);
   }
 
   /** Parses a credit amount with at most 4 decimals ("10", "0.5") into ten-thousandths. */

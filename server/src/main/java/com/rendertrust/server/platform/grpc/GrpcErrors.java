@@ -66,6 +66,7 @@ public final class GrpcErrors {
     CODES.put(Reason.JOB_NOT_REFUNDABLE, Status.Code.FAILED_PRECONDITION);
     CODES.put(Reason.JOB_NOT_REQUEUEABLE, Status.Code.FAILED_PRECONDITION);
     CODES.put(Reason.WALLET_TAKEN, Status.Code.ALREADY_EXISTS);
+    CODES.put(Reason.JOB_NOT_RETRYABLE, Status.Code.FAILED_PRECONDITION);
     CODES.put(Reason.NOT_IMPLEMENTED, Status.Code.UNIMPLEMENTED);
     CODES.put(Reason.INTERNAL, Status.Code.INTERNAL);
   }
