@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConflictError, NotFoundError, RenderTrustClient, sha256Hex } from "../src/node.js";
-import { buyCredits, freshClient, serverUrl, waitForStatus, waitUntil } from "./support.js";
+import { buyCredits, freshClient, fundedClient, serverUrl, waitForStatus, waitUntil } from "./support.js";
 
 describe("jobs, uploads, credits and proofs", () => {
   it("an echo job submitted with an API key completes, and a retry with its key returns the same job", async () => {
@@ -47,7 +47,7 @@ describe("jobs, uploads, credits and proofs", () => {
   });
 
   it("a queued job can be cancelled, a running one not", async () => {
-    const { client } = await freshClient("cancel");
+    const { client } = await fundedClient("cancel");
     try {
       // the node has one slot: while it sleeps, the next job waits
       const sleeping = await client.submitJob({ jobType: "e2e_sleep", payload: { seconds: 4 } });
@@ -64,7 +64,7 @@ describe("jobs, uploads, credits and proofs", () => {
   });
 
   it("an upload is declared, PUT to its presigned URL, completed, used by a job and deleted", async () => {
-    const { client } = await freshClient("uploads");
+    const { client } = await fundedClient("uploads");
     try {
       const bytes = new TextEncoder().encode("a scene, byte for byte\n".repeat(100));
       const upload = await client.upload(bytes, { filename: "scene.txt", contentType: "text/plain" });

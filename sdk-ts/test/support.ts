@@ -81,3 +81,12 @@ export function waitForStatus(client: RenderTrustClient, jobId: string, status: 
     return job.status === status ? job : undefined;
   });
 }
+
+/** A fresh creator with 100 credits bought (command jobs such as e2e_sleep cost 1 credit). */
+export async function fundedClient(role: string): Promise<{ client: RenderTrustClient; email: string }> {
+  const created = await freshClient(role);
+  await buyCredits(created.client);
+  await waitUntil("the purchase", async () =>
+    (await created.client.getBalance()).balance === "100.0000" || undefined);
+  return created;
+}
