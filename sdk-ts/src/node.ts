@@ -6,7 +6,7 @@
  *     const client = new RenderTrustClient({ baseUrl: "http://localhost:8000" });
  */
 import { basename, dirname, join } from "node:path";
-import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   type CallOptions, RenderTrustClient as BaseClient, type RenderTrustClientOptions,
@@ -49,6 +49,26 @@ export class RenderTrustClient extends BaseClient {
       await rm(work, { recursive: true, force: true });
     }
     return target;
+  }
+
+  /**
+   * Downloads every delivered output of a job (a render: one file per frame) into `directory`
+   * (created if missing) under its listed name, each checked against its SHA-256 before it is
+   * written; resolves to the paths in frame order. For one ZIP of all frames: downloadResult.
+   */
+  async downloadFrames(jobId: string, directory: string, options?: CallOptions): Promise<string[]> {
+    const { outputs } = await this.listJobOutputs(jobId, options);
+    await mkdir(directory, { recursive: true });
+    const paths: string[] = [];
+    for (const output of outputs) {
+      if (!output.name || output.name !== basename(output.name) || output.name === "..") {
+        throw new Error(`the server listed an output name that is not a file name: ${output.name}`);
+      }
+      const target = join(directory, output.name);
+      await writeFile(target, await this.downloadOutput(output, options));
+      paths.push(target);
+    }
+    return paths;
   }
 
   /** Uploads a file (see {@link BaseClient.upload}); resolves to the READY upload. */

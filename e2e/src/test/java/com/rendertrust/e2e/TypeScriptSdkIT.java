@@ -23,18 +23,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TypeScript SDK (sdk-ts/) against the real server: {@code ServerMain --dev} and one node
- * agent offering echo, cpu_benchmark and a sleeping command, each in a process of its own. Builds
- * the SDK with the system npm ({@code tools/build-sdk-ts.sh}: npm ci, tsc), runs its
+ * agent offering echo, cpu_benchmark, render (the real Blender) and a sleeping command, each in a
+ * process of its own. Builds the SDK with the system npm ({@code tools/build-sdk-ts.sh}: npm ci,
+ * tsc), runs its
  * {@code node --test} suite (gRPC and gRPC-Web, every typed error, API keys, refresh, uploads,
- * cancel, a purchase proven on chain) and {@code ./rendertrust sdk-example ts URL}.
+ * cancel, a purchase proven on chain, a render's frames) and {@code ./rendertrust sdk-example ts URL}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TypeScriptSdkIT {
 
+  private static final String BLENDER = "blender";
   private static final String WEBHOOK_SECRET = "whsec_e2e_typescript";
   /** Tests in sdk-ts/test; the run must report exactly this many passing. */
-  private static final int NODE_TESTS = 19;
+  private static final int NODE_TESTS = 20;
   private static final String SLEEP_JOB = "e2e_sleep";
   private static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
       "sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}", "{output}");
@@ -79,7 +81,8 @@ class TypeScriptSdkIT {
     agent = new AgentProcess(settings, processes, "ts-node", runDir.resolve("ts-node"), runDir.resolve("ts-node.log"));
     // One slot: while a sleeping job runs, the next one waits in the queue (to be cancelled).
     agent.configure(Map.of("slots", 1, "commands", Map.of(SLEEP_JOB, SLEEP_COMMAND)));
-    agent.register(server.baseUrl(), List.of("echo", "cpu_benchmark", SLEEP_JOB), operatorToken);
+    agent.environment(Map.of("RT_AGENT_BLENDER", BLENDER));
+    agent.register(server.baseUrl(), List.of("echo", "cpu_benchmark", "render", SLEEP_JOB), operatorToken);
     agent.run();
   }
 
@@ -104,7 +107,7 @@ class TypeScriptSdkIT {
     try (Stream<Path> files = Files.list(sdk.resolve("dist/test"))) {
       files.map(Path::toString).filter(name -> name.endsWith(".test.js")).sorted().forEach(command::add);
     }
-    String output = run("sdk-ts-tests", command, sdk, Duration.ofMinutes(8));
+    String output = run("sdk-ts-tests", command, sdk, Duration.ofMinutes(12));
     assertThat(output).contains("# pass " + NODE_TESTS).contains("# fail 0");
   }
 
@@ -120,6 +123,7 @@ class TypeScriptSdkIT {
   private String run(String name, List<String> command, Path dir, Duration timeout) throws Exception {
     ManagedProcess process = processes.track(ManagedProcess.start(name, command, Map.of(
         "TMPDIR", runDir.toString(),
+        "RENDERTRUST_TEST_BLENDER", BLENDER,
         "RENDERTRUST_TEST_URL", server == null ? "" : server.baseUrl().toString(),
         "RENDERTRUST_TEST_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET), dir, runDir.resolve(name + ".log")));
     int exitCode = process.awaitExit(timeout);
