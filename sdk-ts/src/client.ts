@@ -2,11 +2,13 @@
  * RenderTrustClient: the TypeScript client of the RenderTrust control plane over any Connect
  * transport (gRPC on Node: `@rendertrust/sdk/node`; gRPC-Web in browsers: `@rendertrust/sdk/web`).
  */
-import type { JsonObject } from "@bufbuild/protobuf";
-import { type CallOptions as ConnectCallOptions, type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type CallOptions as ConnectCallOptions, type Client, createClient } from "@connectrpc/connect";
 import { Credentials, type Tokens } from "./credentials.js";
 import { NotAnchoredError, RenderTrustError, UnavailableError, toRenderTrustError } from "./errors.js";
 import { proofVerifiesLocally, sha256Hex, type MerklePath } from "./hashing.js";
+import { required, sleep, Transfers } from "./transfers.js";
+import type { CallOptions, RenderTrustClientOptions, SubmitJobRequest, SubmittedJob, UploadOptions,
+  WaitOptions } from "./types.js";
 import { AuthService, type ApiKey, type CreateApiKeyResponse, type LoginResponse, type RefreshResponse,
   type RegisterResponse } from "./gen/rendertrust/v1/auth_service_pb.js";
 import { CreditService, type CreateCheckoutResponse, type CreditPackage, type GetBalanceResponse,
@@ -25,60 +27,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** The access token is refreshed this long before it expires. */
 const REFRESH_MARGIN_MS = 60_000;
 
-export interface RenderTrustClientOptions {
-  /** How calls travel: createGrpcTransport (Node) or createGrpcWebTransport (browsers). */
-  transport: Transport;
-  /** Authenticate with an API key (`x-api-key`) instead of a session. */
-  apiKey?: string | undefined;
-  /** The deadline of every call in ms (default 30 000). */
-  timeoutMs?: number | undefined;
-  /** The fetch used for presigned upload and download URLs (default: the global fetch). */
-  fetch?: typeof fetch | undefined;
-  /** Told whenever the session's tokens change (login, refresh) or end (logout): undefined. */
-  onTokens?: ((tokens: Tokens | undefined) => void) | undefined;
-}
-
-/** Options every call takes: its own deadline and an AbortSignal. */
-export interface CallOptions {
-  timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-export interface SubmitJobRequest {
-  /** e.g. "echo", "render", "cpu_benchmark", "inference". */
-  jobType: string;
-  /** The job's JSON payload (not together with payloadRef). */
-  payload?: JsonObject | undefined;
-  /** An opaque reference such as "s3://bucket/scene.blend". */
-  payloadRef?: string | undefined;
-  /** The id of a READY upload the job reads (renders). */
-  inputId?: string | undefined;
-  /** "low", "normal" (default) or "high". */
-  priority?: string | undefined;
-  gpuRequired?: boolean | undefined;
-  /** Sent with the request; a fresh UUID unless given. The same key always answers the same job. */
-  idempotencyKey?: string | undefined;
-}
-
-export interface SubmittedJob {
-  jobId: string;
-  /** The node it went to; undefined while QUEUED. */
-  nodeId?: string | undefined;
-  status: string;
-  /** The key sent, to submit the very same job again safely. */
-  idempotencyKey: string;
-}
-
-export interface WaitOptions extends CallOptions {
-  /** Give up (UnavailableError DEADLINE_EXCEEDED) after this long; default 120 000 ms. */
-  waitMs?: number | undefined;
-}
-
-export interface UploadOptions extends CallOptions {
-  filename: string;
-  /** Default application/octet-stream. */
-  contentType?: string | undefined;
-}
+export type { CallOptions, RenderTrustClientOptions, SubmitJobRequest, SubmittedJob, UploadOptions, WaitOptions };
 
 /**
  * A creator's client. Every call has a deadline (`timeoutMs`, default 30 s) and rejects with a
@@ -91,7 +40,7 @@ export interface UploadOptions extends CallOptions {
 export class RenderTrustClient {
   readonly timeoutMs: number;
   readonly #credentials = new Credentials();
-  readonly #fetch: typeof fetch;
+  readonly #transfers: Transfers;
   readonly #onTokens: ((tokens: Tokens | undefined) => void) | undefined;
   readonly #auth: Client<typeof AuthService>;
   readonly #credits: Client<typeof CreditService>;
@@ -102,7 +51,7 @@ export class RenderTrustClient {
 
   constructor(options: RenderTrustClientOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#transfers = new Transfers(options.fetch ?? ((input, init) => globalThis.fetch(input, init)));
     this.#onTokens = options.onTokens;
     this.#auth = createClient(AuthService, options.transport);
     this.#credits = createClient(CreditService, options.transport);
@@ -315,7 +264,8 @@ export class RenderTrustClient {
   /** The bytes of a COMPLETED job's result (a render's: one ZIP of all its frames). */
   async downloadResultBytes(jobId: string, options?: CallOptions): Promise<Uint8Array> {
     const result = await this.getJobResult(jobId, options);
-    return this.#download(result.downloadUrl, `the result of job ${jobId}`, options);
+    return this.#transfers.download(result.downloadUrl, `the result of job ${jobId}`, this.#transferMs(options, 4),
+      options?.signal);
   }
 
   /** A job's tasks (a render: one per frame range), in index order. */
@@ -330,7 +280,8 @@ export class RenderTrustClient {
 
   /** One output's bytes, checked against its SHA-256 (a mismatch rejects with UnavailableError OUTPUT_MISMATCH). */
   async downloadOutput(output: JobOutput, options?: CallOptions): Promise<Uint8Array> {
-    const bytes = await this.#download(output.downloadUrl, `output ${output.name}`, options);
+    const bytes = await this.#transfers.download(output.downloadUrl, `output ${output.name}`,
+      this.#transferMs(options, 4), options?.signal);
     const actual = await sha256Hex(bytes);
     if (output.sha256 && actual !== output.sha256.toLowerCase()) {
       throw new UnavailableError("OUTPUT_MISMATCH", "DATA_LOSS",
@@ -353,19 +304,8 @@ export class RenderTrustClient {
       filename: options.filename, sizeBytes: BigInt(bytes.length), sha256,
       contentType: options.contentType ?? "application/octet-stream",
     }, o), options);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(created.uploadHeaders)) {
-      if (!["host", "content-length", "connection", "expect"].includes(name.toLowerCase())) {
-        headers.set(name, value);
-      }
-    }
-    const response = await this.#transfer(created.uploadUrl, {
-      method: created.uploadMethod || "PUT", headers, body: bytes as Uint8Array<ArrayBuffer>,
-    }, "the upload PUT", options, 20);
-    if (!response.ok) {
-      throw new UnavailableError(response.status === 413 ? "PAYLOAD_TOO_LARGE" : "UPLOAD_FAILED", "UNAVAILABLE",
-        `the upload PUT answered HTTP ${response.status}`);
-    }
+    await this.#transfers.upload(created.uploadUrl, created.uploadMethod, created.uploadHeaders, bytes,
+      this.#transferMs(options, 20), options.signal);
     const uploadId = required(created.upload, "upload").id;
     return required((await this.#call((o) => this.#uploads.completeUpload({ uploadId }, o), options)).upload,
       "upload");
@@ -433,6 +373,11 @@ export class RenderTrustClient {
   /** Releases the client's connections (the Node client's HTTP/2 session); the base client holds none. */
   close(): void {}
 
+  /** A presigned transfer's time limit: `factor` times the call deadline. */
+  #transferMs(options: CallOptions | undefined, factor: number): number {
+    return (options?.timeoutMs ?? this.timeoutMs) * factor;
+  }
+
   #keep(accessToken: string, refreshToken: string | undefined): void {
     this.#credentials.useTokens(accessToken, refreshToken || undefined);
     this.#onTokens?.(this.#credentials.tokens);
@@ -474,63 +419,4 @@ export class RenderTrustClient {
       throw toRenderTrustError(error);
     }
   }
-
-  async #download(url: string, what: string, options: CallOptions | undefined): Promise<Uint8Array> {
-    const response = await this.#transfer(url, { method: "GET" }, `downloading ${what}`, options, 4);
-    if (!response.ok) {
-      throw new UnavailableError("RESULT_DOWNLOAD_FAILED", "UNAVAILABLE",
-        `downloading ${what} answered HTTP ${response.status}`);
-    }
-    return new Uint8Array(await response.arrayBuffer());
-  }
-
-  /** A presigned-URL transfer under `factor` times the call deadline; network failures are UnavailableError. */
-  async #transfer(url: string, init: RequestInit, what: string, options: CallOptions | undefined,
-                  factor: number): Promise<Response> {
-    const timeout = AbortSignal.timeout((options?.timeoutMs ?? this.timeoutMs) * factor);
-    const signal = options?.signal ? anySignal([options.signal, timeout]) : timeout;
-    try {
-      return await this.#fetch(url, { ...init, signal });
-    } catch (error) {
-      throw new UnavailableError("UNAVAILABLE", "UNAVAILABLE", `${what} failed: ${String(error)}`, {},
-        { cause: error });
-    }
-  }
-}
-
-function required<T>(value: T | undefined, field: string): T {
-  if (value === undefined) {
-    throw new RenderTrustError("INTERNAL", "INTERNAL", `the server's answer lacks ${field}`);
-  }
-  return value;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  }
-  return controller.signal;
 }
