@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from rendertrust.v1 import job_pb2 as rendertrust_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n rendertrust/v1/job_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18rendertrust/v1/job.proto\"\xfd\x01\n\x12\x44ispatchJobRequest\x12\x15\n\x08job_type\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x18\n\x0bpayload_ref\x18\x02 \x01(\tH\x00\x88\x01\x01\x12(\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08priority\x18\x04 \x01(\t\x12\x14\n\x0cgpu_required\x18\x05 \x01(\x08\x12\x1c\n\x0fidempotency_key\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08input_id\x18\x07 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_payload_refB\x12\n\x10_idempotency_keyB\x0b\n\t_input_id\"W\n\x13\x44ispatchJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x07node_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06status\x18\x03 \x01(\tB\n\n\x08_node_id\"O\n\x0fListJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x05\x42\x08\n\x06_limit\"D\n\x10ListJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"$\n\rGetJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"2\n\x0eGetJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"\'\n\x10\x43\x61ncelJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"5\n\x11\x43\x61ncelJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"*\n\x13GetJobResultRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"P\n\x14GetJobResultResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\"*\n\x13ListJobTasksRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"\xe2\x02\n\x07JobTask\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\x18\n\x0b\x66rame_start\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\tframe_end\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x14\n\x07node_id\x18\x06 \x01(\tH\x02\x88\x01\x01\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x17\n\nstarted_at\x18\x08 \x01(\tH\x03\x88\x01\x01\x12\x19\n\x0c\x63ompleted_at\x18\t \x01(\tH\x04\x88\x01\x01\x12\x17\n\nerror_code\x18\n \x01(\tH\x05\x88\x01\x01\x12\x1a\n\rerror_message\x18\x0b \x01(\tH\x06\x88\x01\x01\x42\x0e\n\x0c_frame_startB\x0c\n\n_frame_endB\n\n\x08_node_idB\r\n\x0b_started_atB\x0f\n\r_completed_atB\r\n\x0b_error_codeB\x10\n\x0e_error_message\"M\n\x14ListJobTasksResponse\x12&\n\x05tasks\x18\x01 \x03(\x0b\x32\x17.rendertrust.v1.JobTask\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\",\n\x15ListJobOutputsRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"x\n\tJobOutput\x12\r\n\x05\x66rame\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x05 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x06 \x01(\t\"g\n\x16ListJobOutputsResponse\x12*\n\x07outputs\x18\x01 \x03(\x0b\x32\x19.rendertrust.v1.JobOutput\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x32\xdf\x06\n\nJobService\x12x\n\x0b\x44ispatchJob\x12\".rendertrust.v1.DispatchJobRequest\x1a#.rendertrust.v1.DispatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/jobs/dispatch:\x01*\x12\x63\n\x08ListJobs\x12\x1f.rendertrust.v1.ListJobsRequest\x1a .rendertrust.v1.ListJobsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/api/v1/jobs\x12k\n\x06GetJob\x12\x1d.rendertrust.v1.GetJobRequest\x1a\x1e.rendertrust.v1.GetJobResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x15/api/v1/jobs/{job_id}b\x03job\x12{\n\tCancelJob\x12 .rendertrust.v1.CancelJobRequest\x1a!.rendertrust.v1.CancelJobResponse\")\x82\xd3\xe4\x93\x02#\"\x1c/api/v1/jobs/{job_id}/cancelb\x03job\x12\x7f\n\x0cGetJobResult\x12#.rendertrust.v1.GetJobResultRequest\x1a$.rendertrust.v1.GetJobResultResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/api/v1/jobs/{job_id}/result\x12~\n\x0cListJobTasks\x12#.rendertrust.v1.ListJobTasksRequest\x1a$.rendertrust.v1.ListJobTasksResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/api/v1/jobs/{job_id}/tasks\x12\x86\x01\n\x0eListJobOutputs\x12%.rendertrust.v1.ListJobOutputsRequest\x1a&.rendertrust.v1.ListJobOutputsResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/jobs/{job_id}/outputsB+\n\x16\x63om.rendertrust.api.v1B\x0fJobServiceProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n rendertrust/v1/job_service.proto\x12\x0erendertrust.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18rendertrust/v1/job.proto\"\xb9\x02\n\x08JobEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x14\n\x07task_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07node_id\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x15\n\x08progress\x18\x07 \x01(\x01H\x02\x88\x01\x01\x12\x18\n\x0b\x66rames_done\x18\x08 \x01(\x05H\x03\x88\x01\x01\x12\x17\n\nerror_code\x18\t \x01(\tH\x04\x88\x01\x01\x12\x14\n\x07message\x18\n \x01(\tH\x05\x88\x01\x01\x12\n\n\x02\x61t\x18\x0b \x01(\t\x12\n\n\x02id\x18\x0c \x01(\x03\x42\n\n\x08_task_idB\n\n\x08_node_idB\x0b\n\t_progressB\x0e\n\x0c_frames_doneB\r\n\x0b_error_codeB\n\n\x08_message\"\\\n\x14ListJobEventsRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x12\n\x05limit\x18\x03 \x01(\x05H\x00\x88\x01\x01\x42\x08\n\x06_limit\"P\n\x15ListJobEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.rendertrust.v1.JobEvent\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"L\n\x0fWatchJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x16\n\tafter_seq\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0c\n\n_after_seq\"0\n\x10WatchJobsRequest\x12\x12\n\x05\x61\x66ter\x18\x01 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"\xfd\x01\n\x12\x44ispatchJobRequest\x12\x15\n\x08job_type\x18\x01 \x01(\tB\x03\xe0\x41\x02\x12\x18\n\x0bpayload_ref\x18\x02 \x01(\tH\x00\x88\x01\x01\x12(\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08priority\x18\x04 \x01(\t\x12\x14\n\x0cgpu_required\x18\x05 \x01(\x08\x12\x1c\n\x0fidempotency_key\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08input_id\x18\x07 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_payload_refB\x12\n\x10_idempotency_keyB\x0b\n\t_input_id\"W\n\x13\x44ispatchJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x07node_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06status\x18\x03 \x01(\tB\n\n\x08_node_id\"O\n\x0fListJobsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x05\x42\x08\n\x06_limit\"D\n\x10ListJobsResponse\x12!\n\x04jobs\x18\x01 \x03(\x0b\x32\x13.rendertrust.v1.Job\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"$\n\rGetJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"2\n\x0eGetJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"\'\n\x10\x43\x61ncelJobRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"5\n\x11\x43\x61ncelJobResponse\x12 \n\x03job\x18\x01 \x01(\x0b\x32\x13.rendertrust.v1.Job\"*\n\x13GetJobResultRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"P\n\x14GetJobResultResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\"*\n\x13ListJobTasksRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"\xe2\x02\n\x07JobTask\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\x18\n\x0b\x66rame_start\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\tframe_end\x18\x04 \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x14\n\x07node_id\x18\x06 \x01(\tH\x02\x88\x01\x01\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x17\n\nstarted_at\x18\x08 \x01(\tH\x03\x88\x01\x01\x12\x19\n\x0c\x63ompleted_at\x18\t \x01(\tH\x04\x88\x01\x01\x12\x17\n\nerror_code\x18\n \x01(\tH\x05\x88\x01\x01\x12\x1a\n\rerror_message\x18\x0b \x01(\tH\x06\x88\x01\x01\x42\x0e\n\x0c_frame_startB\x0c\n\n_frame_endB\n\n\x08_node_idB\r\n\x0b_started_atB\x0f\n\r_completed_atB\r\n\x0b_error_codeB\x10\n\x0e_error_message\"M\n\x14ListJobTasksResponse\x12&\n\x05tasks\x18\x01 \x03(\x0b\x32\x17.rendertrust.v1.JobTask\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\",\n\x15ListJobOutputsRequest\x12\x13\n\x06job_id\x18\x01 \x01(\tB\x03\xe0\x41\x02\"x\n\tJobOutput\x12\r\n\x05\x66rame\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x05 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\x06 \x01(\t\"g\n\x16ListJobOutputsResponse\x12*\n\x07outputs\x18\x01 \x03(\x0b\x32\x19.rendertrust.v1.JobOutput\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x32\xf8\x08\n\nJobService\x12x\n\x0b\x44ispatchJob\x12\".rendertrust.v1.DispatchJobRequest\x1a#.rendertrust.v1.DispatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/jobs/dispatch:\x01*\x12\x63\n\x08ListJobs\x12\x1f.rendertrust.v1.ListJobsRequest\x1a .rendertrust.v1.ListJobsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/api/v1/jobs\x12k\n\x06GetJob\x12\x1d.rendertrust.v1.GetJobRequest\x1a\x1e.rendertrust.v1.GetJobResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x15/api/v1/jobs/{job_id}b\x03job\x12{\n\tCancelJob\x12 .rendertrust.v1.CancelJobRequest\x1a!.rendertrust.v1.CancelJobResponse\")\x82\xd3\xe4\x93\x02#\"\x1c/api/v1/jobs/{job_id}/cancelb\x03job\x12\x7f\n\x0cGetJobResult\x12#.rendertrust.v1.GetJobResultRequest\x1a$.rendertrust.v1.GetJobResultResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/api/v1/jobs/{job_id}/result\x12~\n\x0cListJobTasks\x12#.rendertrust.v1.ListJobTasksRequest\x1a$.rendertrust.v1.ListJobTasksResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/api/v1/jobs/{job_id}/tasks\x12\x86\x01\n\x0eListJobOutputs\x12%.rendertrust.v1.ListJobOutputsRequest\x1a&.rendertrust.v1.ListJobOutputsResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/jobs/{job_id}/outputs\x12\x82\x01\n\rListJobEvents\x12$.rendertrust.v1.ListJobEventsRequest\x1a%.rendertrust.v1.ListJobEventsResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/api/v1/jobs/{job_id}/events\x12G\n\x08WatchJob\x12\x1f.rendertrust.v1.WatchJobRequest\x1a\x18.rendertrust.v1.JobEvent0\x01\x12I\n\tWatchJobs\x12 .rendertrust.v1.WatchJobsRequest\x1a\x18.rendertrust.v1.JobEvent0\x01\x42+\n\x16\x63om.rendertrust.api.v1B\x0fJobServiceProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rendertrust.v1.job_service_pb2', globals())
@@ -25,6 +25,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\026com.rendertrust.api.v1B\017JobServiceProtoP\001'
+  _LISTJOBEVENTSREQUEST.fields_by_name['job_id']._options = None
+  _LISTJOBEVENTSREQUEST.fields_by_name['job_id']._serialized_options = b'\340A\002'
+  _WATCHJOBREQUEST.fields_by_name['job_id']._options = None
+  _WATCHJOBREQUEST.fields_by_name['job_id']._serialized_options = b'\340A\002'
   _DISPATCHJOBREQUEST.fields_by_name['job_type']._options = None
   _DISPATCHJOBREQUEST.fields_by_name['job_type']._serialized_options = b'\340A\002'
   _GETJOBREQUEST.fields_by_name['job_id']._options = None
@@ -51,38 +55,50 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _JOBSERVICE.methods_by_name['ListJobTasks']._serialized_options = b'\202\323\344\223\002\035\022\033/api/v1/jobs/{job_id}/tasks'
   _JOBSERVICE.methods_by_name['ListJobOutputs']._options = None
   _JOBSERVICE.methods_by_name['ListJobOutputs']._serialized_options = b'\202\323\344\223\002\037\022\035/api/v1/jobs/{job_id}/outputs'
-  _DISPATCHJOBREQUEST._serialized_start=172
-  _DISPATCHJOBREQUEST._serialized_end=425
-  _DISPATCHJOBRESPONSE._serialized_start=427
-  _DISPATCHJOBRESPONSE._serialized_end=514
-  _LISTJOBSREQUEST._serialized_start=516
-  _LISTJOBSREQUEST._serialized_end=595
-  _LISTJOBSRESPONSE._serialized_start=597
-  _LISTJOBSRESPONSE._serialized_end=665
-  _GETJOBREQUEST._serialized_start=667
-  _GETJOBREQUEST._serialized_end=703
-  _GETJOBRESPONSE._serialized_start=705
-  _GETJOBRESPONSE._serialized_end=755
-  _CANCELJOBREQUEST._serialized_start=757
-  _CANCELJOBREQUEST._serialized_end=796
-  _CANCELJOBRESPONSE._serialized_start=798
-  _CANCELJOBRESPONSE._serialized_end=851
-  _GETJOBRESULTREQUEST._serialized_start=853
-  _GETJOBRESULTREQUEST._serialized_end=895
-  _GETJOBRESULTRESPONSE._serialized_start=897
-  _GETJOBRESULTRESPONSE._serialized_end=977
-  _LISTJOBTASKSREQUEST._serialized_start=979
-  _LISTJOBTASKSREQUEST._serialized_end=1021
-  _JOBTASK._serialized_start=1024
-  _JOBTASK._serialized_end=1378
-  _LISTJOBTASKSRESPONSE._serialized_start=1380
-  _LISTJOBTASKSRESPONSE._serialized_end=1457
-  _LISTJOBOUTPUTSREQUEST._serialized_start=1459
-  _LISTJOBOUTPUTSREQUEST._serialized_end=1503
-  _JOBOUTPUT._serialized_start=1505
-  _JOBOUTPUT._serialized_end=1625
-  _LISTJOBOUTPUTSRESPONSE._serialized_start=1627
-  _LISTJOBOUTPUTSRESPONSE._serialized_end=1730
-  _JOBSERVICE._serialized_start=1733
-  _JOBSERVICE._serialized_end=2596
+  _JOBSERVICE.methods_by_name['ListJobEvents']._options = None
+  _JOBSERVICE.methods_by_name['ListJobEvents']._serialized_options = b'\202\323\344\223\002\036\022\034/api/v1/jobs/{job_id}/events'
+  _JOBEVENT._serialized_start=172
+  _JOBEVENT._serialized_end=485
+  _LISTJOBEVENTSREQUEST._serialized_start=487
+  _LISTJOBEVENTSREQUEST._serialized_end=579
+  _LISTJOBEVENTSRESPONSE._serialized_start=581
+  _LISTJOBEVENTSRESPONSE._serialized_end=661
+  _WATCHJOBREQUEST._serialized_start=663
+  _WATCHJOBREQUEST._serialized_end=739
+  _WATCHJOBSREQUEST._serialized_start=741
+  _WATCHJOBSREQUEST._serialized_end=789
+  _DISPATCHJOBREQUEST._serialized_start=792
+  _DISPATCHJOBREQUEST._serialized_end=1045
+  _DISPATCHJOBRESPONSE._serialized_start=1047
+  _DISPATCHJOBRESPONSE._serialized_end=1134
+  _LISTJOBSREQUEST._serialized_start=1136
+  _LISTJOBSREQUEST._serialized_end=1215
+  _LISTJOBSRESPONSE._serialized_start=1217
+  _LISTJOBSRESPONSE._serialized_end=1285
+  _GETJOBREQUEST._serialized_start=1287
+  _GETJOBREQUEST._serialized_end=1323
+  _GETJOBRESPONSE._serialized_start=1325
+  _GETJOBRESPONSE._serialized_end=1375
+  _CANCELJOBREQUEST._serialized_start=1377
+  _CANCELJOBREQUEST._serialized_end=1416
+  _CANCELJOBRESPONSE._serialized_start=1418
+  _CANCELJOBRESPONSE._serialized_end=1471
+  _GETJOBRESULTREQUEST._serialized_start=1473
+  _GETJOBRESULTREQUEST._serialized_end=1515
+  _GETJOBRESULTRESPONSE._serialized_start=1517
+  _GETJOBRESULTRESPONSE._serialized_end=1597
+  _LISTJOBTASKSREQUEST._serialized_start=1599
+  _LISTJOBTASKSREQUEST._serialized_end=1641
+  _JOBTASK._serialized_start=1644
+  _JOBTASK._serialized_end=1998
+  _LISTJOBTASKSRESPONSE._serialized_start=2000
+  _LISTJOBTASKSRESPONSE._serialized_end=2077
+  _LISTJOBOUTPUTSREQUEST._serialized_start=2079
+  _LISTJOBOUTPUTSREQUEST._serialized_end=2123
+  _JOBOUTPUT._serialized_start=2125
+  _JOBOUTPUT._serialized_end=2245
+  _LISTJOBOUTPUTSRESPONSE._serialized_start=2247
+  _LISTJOBOUTPUTSRESPONSE._serialized_end=2350
+  _JOBSERVICE._serialized_start=2353
+  _JOBSERVICE._serialized_end=3497
 # @@protoc_insertion_point(module_scope)

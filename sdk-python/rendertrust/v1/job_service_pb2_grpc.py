@@ -51,6 +51,21 @@ class JobServiceStub(object):
                 request_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.SerializeToString,
                 response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.FromString,
                 )
+        self.ListJobEvents = channel.unary_unary(
+                '/rendertrust.v1.JobService/ListJobEvents',
+                request_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsResponse.FromString,
+                )
+        self.WatchJob = channel.unary_stream(
+                '/rendertrust.v1.JobService/WatchJob',
+                request_serializer=rendertrust_dot_v1_dot_job__service__pb2.WatchJobRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.JobEvent.FromString,
+                )
+        self.WatchJobs = channel.unary_stream(
+                '/rendertrust.v1.JobService/WatchJobs',
+                request_serializer=rendertrust_dot_v1_dot_job__service__pb2.WatchJobsRequest.SerializeToString,
+                response_deserializer=rendertrust_dot_v1_dot_job__service__pb2.JobEvent.FromString,
+                )
 
 
 class JobServiceServicer(object):
@@ -152,6 +167,48 @@ class JobServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobEvents(self, request, context):
+        """Lists the stored events of a job after `after_seq`, oldest first (see docs/events.md).
+        The same path with `Accept: text/event-stream` serves the events as Server-Sent Events (a
+        plain route of the server over WatchJob; Envoy passes it through untranscoded).
+        Query: `?after_seq=0&limit=500`.
+        Caller: user (owner).
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+        another user's job), 422 VALIDATION_FAILED (negative after_seq, limit outside 1..1000).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchJob(self, request, context):
+        """Streams the events of one job: first the stored ones after `after_seq` (from seq 1 when it
+        is absent), then live ones as they are committed, with no gap and no duplicate; the stream
+        ends (OK) after a terminal event (job.completed, job.failed, job.cancelled), at once when the
+        job already ended. gRPC only (REST: the SSE form of /api/v1/jobs/{job_id}/events). Live
+        events reach every replica over Redis pub/sub; with Redis down, within a second by polling.
+        The stream has no deadline of its own (the client's applies); the server pings idle
+        connections like node streams.
+        Caller: user (owner).
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+        another user's job), 422 VALIDATION_FAILED (negative after_seq).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchJobs(self, request, context):
+        """Streams every event of the caller's jobs as they are committed: with `after` (an event `id`
+        seen before) first the caller's stored events after it, then live ones; without, live ones
+        from now. Events of one job arrive in seq order without gaps. Never ends by itself.
+        gRPC only.
+        Caller: user.
+        Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 422 VALIDATION_FAILED
+        (negative after).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +246,21 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.ListJobOutputs,
                     request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.FromString,
                     response_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.SerializeToString,
+            ),
+            'ListJobEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobEvents,
+                    request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsResponse.SerializeToString,
+            ),
+            'WatchJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchJob,
+                    request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.WatchJobRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_job__service__pb2.JobEvent.SerializeToString,
+            ),
+            'WatchJobs': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchJobs,
+                    request_deserializer=rendertrust_dot_v1_dot_job__service__pb2.WatchJobsRequest.FromString,
+                    response_serializer=rendertrust_dot_v1_dot_job__service__pb2.JobEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -318,5 +390,56 @@ class JobService(object):
         return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.JobService/ListJobOutputs',
             rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsRequest.SerializeToString,
             rendertrust_dot_v1_dot_job__service__pb2.ListJobOutputsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListJobEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/rendertrust.v1.JobService/ListJobEvents',
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsRequest.SerializeToString,
+            rendertrust_dot_v1_dot_job__service__pb2.ListJobEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/rendertrust.v1.JobService/WatchJob',
+            rendertrust_dot_v1_dot_job__service__pb2.WatchJobRequest.SerializeToString,
+            rendertrust_dot_v1_dot_job__service__pb2.JobEvent.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/rendertrust.v1.JobService/WatchJobs',
+            rendertrust_dot_v1_dot_job__service__pb2.WatchJobsRequest.SerializeToString,
+            rendertrust_dot_v1_dot_job__service__pb2.JobEvent.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -121,6 +121,8 @@ public final class JobsBenchmark {
       double settledP50Ms, double settledP99Ms) {
   }
 
+  private static final StatementProfile STATEMENTS = StatementProfile.fromEnvironment();
+
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
     double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -128,6 +130,7 @@ public final class JobsBenchmark {
     EmbeddedPostgres.Builder postgresBuilder = EmbeddedPostgres.builder()
         .setServerConfig("max_connections", "300")
         .setServerConfig("shared_buffers", "256MB");
+    STATEMENTS.configure(postgresBuilder);
     if (options.durable()) {
       postgresBuilder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }
@@ -307,6 +310,7 @@ public final class JobsBenchmark {
         options.seconds());
     JobClients.ClosedLoop loop = clients.startClosedLoop();
     Thread.sleep(TimeUnit.SECONDS.toMillis(options.warmup()));
+    STATEMENTS.reset(db);
     long windowStart = databaseNow(db);
     long nodeResultsAtStart = tracker.completedByNodes();
     CpuUse.Reading cpuAtStart = cpu.read();
@@ -321,6 +325,7 @@ public final class JobsBenchmark {
         SELECT count(*) FROM credit_holds h JOIN jobs j ON j.id = h.job_id
          WHERE h.status = 'CAPTURED' AND j.status = 'COMPLETED' AND h.usage_entry_id IS NOT NULL
            AND h.resolved_at >= to_timestamp(? / 1e6) AND h.resolved_at < to_timestamp(? / 1e6)""", windowStart, windowEnd);
+    STATEMENTS.print(db, lifecycles);
     double seconds = (windowEnd - windowStart) / 1e6;
     return new Throughput(lifecycles, seconds, nodeResults, cpuUse);
   }

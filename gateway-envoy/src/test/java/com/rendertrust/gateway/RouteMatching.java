@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Envoy's first-match route selection for the RouteMatch features envoy.yaml uses (path, prefix,
- * grpc, header presence/exact/prefix); anything else fails loudly so this model cannot silently
+ * safe_regex, grpc, header presence/exact/prefix/contains); anything else fails loudly so this model cannot silently
  * drift from the config. Also used for jwt_authn rules, which are RouteMatches too.
  */
 final class RouteMatching {
@@ -46,6 +46,8 @@ final class RouteMatching {
     boolean path = switch (match.getPathSpecifierCase()) {
       case PREFIX -> request.path().startsWith(match.getPrefix());
       case PATH -> request.path().equals(match.getPath());
+      // RE2 and java.util.regex agree on the simple patterns envoy.yaml uses (classes, +, ?)
+      case SAFE_REGEX -> request.path().matches(match.getSafeRegex().getRegex());
       default -> throw new UnsupportedOperationException("path specifier not modelled: " + match);
     };
     if (!path) {
@@ -64,14 +66,22 @@ final class RouteMatching {
     String value = headers.get(header.getName().toLowerCase(java.util.Locale.ROOT));
     boolean result = switch (header.getHeaderMatchSpecifierCase()) {
       case PRESENT_MATCH -> (value != null) == header.getPresentMatch();
-      case STRING_MATCH -> value != null && switch (header.getStringMatch().getMatchPatternCase()) {
-        case EXACT -> value.equals(header.getStringMatch().getExact());
-        case PREFIX -> value.startsWith(header.getStringMatch().getPrefix());
-        default -> throw new UnsupportedOperationException("string match not modelled: " + header);
-      };
+      case STRING_MATCH -> value != null && matches(header.getStringMatch(), value);
       default -> throw new UnsupportedOperationException("header match not modelled: " + header);
     };
     return header.getInvertMatch() != result;
+  }
+
+  private static boolean matches(io.envoyproxy.envoy.type.matcher.v3.StringMatcher matcher, String value) {
+    java.util.function.UnaryOperator<String> fold = matcher.getIgnoreCase()
+        ? text -> text.toLowerCase(java.util.Locale.ROOT) : text -> text;
+    String actual = fold.apply(value);
+    return switch (matcher.getMatchPatternCase()) {
+      case EXACT -> actual.equals(fold.apply(matcher.getExact()));
+      case PREFIX -> actual.startsWith(fold.apply(matcher.getPrefix()));
+      case CONTAINS -> actual.contains(fold.apply(matcher.getContains()));
+      default -> throw new UnsupportedOperationException("string match not modelled: " + matcher);
+    };
   }
 
   static List<VirtualHost> virtualHosts(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager manager) {

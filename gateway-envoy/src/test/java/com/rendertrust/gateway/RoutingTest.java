@@ -141,6 +141,50 @@ class RoutingTest {
   }
 
   @Test
+  void jobEventsPassThroughAsServerSentEventsAndTheJsonFormIsTranscoded() {
+    String events = "/api/v1/jobs/0b9e6c1e/events";
+    Route sse = RouteMatching.route(host, new Request(events, java.util.Map.of("accept", "text/event-stream")))
+        .orElseThrow();
+    assertThat(sse.getName()).isEqualTo("job-events-sse");
+    assertThat(sse.getRoute().getCluster()).isEqualTo(SERVER_CLUSTER);
+    assertThat(disabled(sse, "envoy.filters.http.grpc_json_transcoder")).as("not transcoded").isTrue();
+    assertThat(EnvoyConfig.unpack(sse.getTypedPerFilterConfigOrThrow("envoy.filters.http.buffer"), BufferPerRoute.class)
+        .getDisabled()).as("never buffered").isTrue();
+    assertThat(Durations.toNanos(sse.getRoute().getTimeout())).as("no deadline on the whole stream").isZero();
+    assertThat(Durations.toSeconds(sse.getRoute().getIdleTimeout())).as("idle timeout above the 15 s keepalive")
+        .isGreaterThanOrEqualTo(60);
+    // browsers send a list; the media type is case-insensitive
+    assertThat(RouteMatching.route(host, new Request(events, java.util.Map.of("accept", "Text/Event-Stream, */*")))
+        .orElseThrow().getName()).isEqualTo("job-events-sse");
+
+    Route json = RouteMatching.route(host, Request.rest(events).with("accept", "application/json")).orElseThrow();
+    assertThat(json.getName()).isEqualTo("api");
+    assertThat(disabled(json, "envoy.filters.http.grpc_json_transcoder")).isFalse();
+    assertThat(rpcsServing("GET", events)).extracting(MethodDescriptor::getName).containsExactly("ListJobEvents");
+    // only the events path of a job streams
+    for (String other : List.of("/api/v1/jobs/0b9e6c1e", "/api/v1/jobs/0b9e6c1e/events/x", "/api/v1/jobs//events")) {
+      assertThat(RouteMatching.route(host, new Request(other, java.util.Map.of("accept", "text/event-stream")))
+          .orElseThrow().getName()).as(other).isEqualTo("api");
+    }
+  }
+
+  @Test
+  void jobWatchesArePlainGrpcStreamsWithoutDeadlines() {
+    for (String method : List.of("WatchJob", "WatchJobs")) {
+      MethodDescriptor rpc = ApiDescriptors.packaged().service("rendertrust.v1.JobService").orElseThrow()
+          .findMethodByName(method);
+      assertThat(rpc.isServerStreaming()).isTrue();
+      Route route = RouteMatching.route(host, Request.grpc("/rendertrust.v1.JobService/" + method)).orElseThrow();
+      assertThat(route.getName()).isEqualTo("job-watch-streams");
+      assertThat(Durations.toNanos(route.getRoute().getTimeout())).isZero();
+      assertThat(Durations.toNanos(route.getRoute().getIdleTimeout())).isZero();
+      assertThat(disabled(route, "envoy.filters.http.grpc_json_transcoder")).isTrue();
+    }
+    Route unary = RouteMatching.route(host, Request.grpc("/rendertrust.v1.JobService/ListJobEvents")).orElseThrow();
+    assertThat(unary.getName()).isEqualTo("api");
+  }
+
+  @Test
   void reflectionIsNotReachableThroughTheEdge() {
     Route reflection = RouteMatching.route(host, Request.grpc("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"))
         .orElseThrow();

@@ -300,21 +300,28 @@ public final class RenderTrustClient implements AutoCloseable {
         .getJob());
   }
 
-  /** Polls until the job is COMPLETED, FAILED or CANCELLED, or {@code timeout} passes (then UnavailableException). */
+  /**
+   * Waits (on the job's events, {@link #watchJob}; polling an older server) until the job is
+   * COMPLETED, FAILED or CANCELLED; after {@code timeout}: UnavailableException (DEADLINE_EXCEEDED).
+   */
   public Job awaitCompletion(String jobId, Duration timeout) {
-    Instant giveUp = clock.instant().plus(timeout);
-    long pauseMillis = 100;
-    while (true) {
-      Job job = getJob(jobId);
-      if (job.isTerminal()) {
-        return job;
-      }
-      if (clock.instant().isAfter(giveUp)) {
-        throw new UnavailableException("DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED",
-            "job " + jobId + " still " + job.status() + " after " + timeout, java.util.Map.of(), null);
-      }
-      sleep(pauseMillis);
-      pauseMillis = Math.min(pauseMillis * 2, 2_000);
+    return JobWaits.awaitCompletion(jobId, timeout, this::getJob,
+        () -> new JobWatch(channel, jobId, 0, timeout, this::refreshIfExpiring), clock);
+  }
+
+  /** The job's events from seq 1 until its terminal event ({@link JobWatch}; no deadline; close to stop). */
+  public JobWatch watchJob(String jobId) {
+    return watchJob(jobId, 0);
+  }
+
+  /** As {@link #watchJob(String)}, resuming after {@code afterSeq}. */
+  public JobWatch watchJob(String jobId, long afterSeq) {
+    return new JobWatch(channel, jobId, afterSeq, null, this::refreshIfExpiring);
+  }
+
+  private void refreshIfExpiring() {
+    if (credentials.canRefresh() && credentials.accessExpiresWithin(REFRESH_MARGIN_SECONDS, clock.instant())) {
+      refresh();
     }
   }
 
@@ -425,9 +432,8 @@ public final class RenderTrustClient implements AutoCloseable {
    * UNAUTHENTICATED answer, so a token that expired in flight costs one retry, not an error.
    */
   private <T> T call(Supplier<T> rpc, boolean authenticated) {
-    if (authenticated && credentials.canRefresh()
-        && credentials.accessExpiresWithin(REFRESH_MARGIN_SECONDS, clock.instant())) {
-      refresh();
+    if (authenticated) {
+      refreshIfExpiring();
     }
     try {
       return rpc.get();

@@ -1,6 +1,7 @@
 package com.rendertrust.server;
 
 import com.rendertrust.api.v1.AuthServiceGrpc;
+import com.rendertrust.api.v1.JobServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
@@ -13,6 +14,8 @@ import com.rendertrust.server.ledger.anchor.AnchorQueryService;
 import com.rendertrust.server.ledger.anchor.AnchorRepository;
 import com.rendertrust.server.ledger.anchor.Anchoring;
 import com.rendertrust.server.credits.CreditGrpcService;
+import com.rendertrust.server.events.Events;
+import com.rendertrust.server.events.JobEventStreamRoute;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.payments.CheckoutRateLimiter;
@@ -105,11 +108,13 @@ public final class ControlPlane implements AutoCloseable {
   private final ResultStore results;
   private final Uploads uploads;
   private final Duration shutdownGrace;
+  private final Events events;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, Duration shutdownGrace) {
+      ResultStore results, Uploads uploads, Duration shutdownGrace, Events events) {
+    this.events = events;
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -186,9 +191,11 @@ public final class ControlPlane implements AutoCloseable {
           JobInputUsage::isInUse, jobsClock));
       SignedRoutes archives = results instanceof LocalResultStore local ? local.signedRoutes()
           : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
+      Events events = closer.register(Events.start(database, redis, redisKeyPrefix, clock));
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
-          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs(),
+          events.log(), events.streams()));
 
       // ZIPs of outputs are streamed for as long as a download of results may take
       routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
@@ -212,10 +219,31 @@ public final class ControlPlane implements AutoCloseable {
       services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
       services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
 
+      // The SSE form of a job's events is served over WatchJob, called in-process with the
+      // client's credentials, so it passes the very same interceptors as any RPC.
+      String loopbackName = "rt-loopback-" + java.util.UUID.randomUUID();
+      io.grpc.inprocess.InProcessServerBuilder loopbackServer =
+          io.grpc.inprocess.InProcessServerBuilder.forName(loopbackName);
+      services.forEach(loopbackServer::addService);
+      io.grpc.Server loopback = loopbackServer.build();
+      try {
+        loopback.start();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("starting the in-process gRPC server failed", e);
+      }
+      closer.register(loopback::shutdownNow);
+      io.grpc.ManagedChannel loopbackChannel =
+          io.grpc.inprocess.InProcessChannelBuilder.forName(loopbackName).build();
+      closer.register(loopbackChannel::shutdownNow);
+      HttpEdge.StreamRoute jobEventStream = new JobEventStreamRoute(loopbackChannel).streamRoute();
+
       HttpEdge edge = closer.register(HttpEdge.start(
           new HttpEdge.Settings(config.httpPort(), config.maxRequestBytes(), config.requestTimeout(),
               config.shutdownGrace(), Set.of("/api/v1/webhooks/stripe"),
-              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName()), routes),
+              Set.of("/" + NodeServiceGrpc.getConnectMethod().getFullMethodName(),
+                  "/" + JobServiceGrpc.getWatchJobMethod().getFullMethodName(),
+                  "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes,
+              List.of(jobEventStream)),
           services, metrics, List.of(identity.jwksRoute())));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
@@ -225,7 +253,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace());
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace(), events);
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -353,6 +381,11 @@ public final class ControlPlane implements AutoCloseable {
     return results;
   }
 
+  /** Job events: the log (read API for consumers such as webhooks) and the live hub. */
+  public Events events() {
+    return events;
+  }
+
   /** Creators' uploaded inputs. */
   public Uploads uploads() {
     return uploads;
@@ -401,6 +434,7 @@ public final class ControlPlane implements AutoCloseable {
     health.startDraining();
     grpcHealth.enterTerminalState();
     jobNetwork.drain(shutdownGrace);
+    events.drain();
     closer.close();
     log.info("stopped");
   }

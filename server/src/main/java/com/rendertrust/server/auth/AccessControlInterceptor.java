@@ -1,20 +1,18 @@
 package com.rendertrust.server.auth;
 
-import com.linecorp.armeria.server.ServiceRequestContext;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.auth.ClientAddressResolver;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.platform.grpc.CallPeers;
 import io.grpc.Context;
 import io.grpc.Contexts;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +59,7 @@ public final class AccessControlInterceptor implements ServerInterceptor {
       throw new DomainException(Reason.PERMISSION_DENIED, "this method is not open to any caller");
     }
     Context context = Context.current()
-        .withValue(CallerContext.CLIENT_ADDRESS, clientAddresses.resolve(peer(call), forwardedFor(headers)));
+        .withValue(CallerContext.CLIENT_ADDRESS, clientAddresses.resolve(CallPeers.remoteAddress(call), forwardedFor(headers)));
     Optional<Authentication> authentication = authorize(access, headers);
     if (authentication.isPresent()) {
       context = context
@@ -156,14 +154,6 @@ public final class AccessControlInterceptor implements ServerInterceptor {
       throw new DomainException(Reason.TOKEN_INVALID, key.name() + " header too large");
     }
     return value;
-  }
-
-  private static SocketAddress peer(ServerCall<?, ?> call) {
-    ServiceRequestContext http = ServiceRequestContext.currentOrNull();
-    if (http != null) {
-      return http.remoteAddress();
-    }
-    return call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
   }
 
   private static List<String> forwardedFor(Metadata headers) {

@@ -57,6 +57,9 @@ public final class AccessPolicy {
     put(table, JobServiceGrpc.getGetJobResultMethod(), USER);
     put(table, JobServiceGrpc.getListJobTasksMethod(), USER);
     put(table, JobServiceGrpc.getListJobOutputsMethod(), USER);
+    put(table, JobServiceGrpc.getListJobEventsMethod(), USER);
+    put(table, JobServiceGrpc.getWatchJobMethod(), USER);
+    put(table, JobServiceGrpc.getWatchJobsMethod(), USER);
 
     put(table, LedgerServiceGrpc.getGetProofMethod(), USER);
     put(table, LedgerServiceGrpc.getVerifyEntryMethod(), USER);

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.API_KEYS;
 import static com.rendertrust.server.db.Tables.USERS;
 
 import com.rendertrust.server.db.tables.records.ApiKeysRecord;
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -93,7 +94,7 @@ public final class ApiKeyService {
 
   /** Revokes one of the caller's keys (idempotent); NOT_FOUND for unknown and foreign ids alike. */
   public ApiKey revoke(UUID userId, String keyId) {
-    UUID id = parseId(keyId).orElseThrow(() -> DomainException.notFound("API key"));
+    UUID id = Ids.parse(keyId).orElseThrow(() -> DomainException.notFound("API key"));
     return database.dsl().transactionResult(cfg -> {
       ApiKeysRecord row = cfg.dsl().selectFrom(API_KEYS)
           .where(API_KEYS.ID.eq(id).and(API_KEYS.USER_ID.eq(userId)))
@@ -139,16 +140,6 @@ public final class ApiKeyService {
     return new DomainException(Reason.TOKEN_INVALID, "invalid API key");
   }
 
-  private static Optional<UUID> parseId(String value) {
-    if (value == null || value.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(value));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
 
   private static ApiKey toApiKey(ApiKeysRecord row) {
     return new ApiKey(row.getId(), row.getName(), row.getPrefix(), row.getCreatedAt().toInstant(),

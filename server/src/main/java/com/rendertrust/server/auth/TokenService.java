@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -234,14 +235,7 @@ public final class TokenService {
   }
 
   private static UUID uuid(String value) {
-    if (value == null || value.length() != 36) {
-      throw invalid();
-    }
-    try {
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
-      throw invalid();
-    }
+    return Ids.parse(value).orElseThrow(TokenService::invalid);
   }
 
   private static Role role(String value) {

@@ -13,22 +13,21 @@ import com.rendertrust.api.v1.ListHistoryRequest;
 import com.rendertrust.api.v1.ListHistoryResponse;
 import com.rendertrust.api.v1.ListPackagesRequest;
 import com.rendertrust.api.v1.ListPackagesResponse;
-import com.rendertrust.server.payments.CheckoutService;
 import com.rendertrust.server.platform.auth.CallerContext;
 import io.grpc.stub.StreamObserver;
 import java.util.UUID;
 
 /**
- * gRPC adapter of {@link CreditService} and {@link CheckoutService}. Every RPC acts on the
+ * gRPC adapter of {@link CreditService} and {@link CreditShop}. Every RPC acts on the
  * authenticated caller's own account: the user id comes from {@link CallerContext}, never from
  * the request, and is required before the request is even validated.
  */
 public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImplBase {
 
   private final CreditService credits;
-  private final CheckoutService checkout;
+  private final CreditShop checkout;
 
-  public CreditGrpcService(CreditService credits, CheckoutService checkout) {
+  public CreditGrpcService(CreditService credits, CreditShop checkout) {
     this.credits = credits;
     this.checkout = checkout;
   }
@@ -67,7 +66,7 @@ public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImpl
   public void listPackages(ListPackagesRequest request, StreamObserver<ListPackagesResponse> responses) {
     CallerContext.requireUser();
     ListPackagesResponse.Builder response = ListPackagesResponse.newBuilder();
-    for (com.rendertrust.server.payments.CreditPackage pkg : checkout.packages()) {
+    for (CreditShop.Offer pkg : checkout.packages()) {
       response.addPackages(CreditPackage.newBuilder()
           .setId(pkg.id())
           .setName(pkg.name())
@@ -82,7 +81,7 @@ public final class CreditGrpcService extends CreditServiceGrpc.CreditServiceImpl
   @Override
   public void createCheckout(CreateCheckoutRequest request, StreamObserver<CreateCheckoutResponse> responses) {
     UUID userId = CallerContext.requireUser();
-    CheckoutService.Checkout started = checkout.start(userId, request.getPackageId());
+    CreditShop.Checkout started = checkout.start(userId, request.getPackageId());
     responses.onNext(CreateCheckoutResponse.newBuilder()
         .setCheckoutUrl(started.checkoutUrl())
         .setSessionId(started.sessionId())

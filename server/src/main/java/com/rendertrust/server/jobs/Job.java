@@ -32,13 +32,19 @@ public record Job(
     int tasksTotal,
     int tasksDone,
     Optional<String> errorCode,
-    Optional<UUID> inputId) {
+    Optional<UUID> inputId,
+    double reportedProgress,
+    int reportedFrames) {
 
-  /** Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise. */
+  /**
+   * Completion, 0..1: delivered frames of a job with frames, completed tasks otherwise; while the
+   * job runs, the nodes' latest progress reports when they say more.
+   */
   public double progress() {
     if (status == JobStatus.COMPLETED) {
       return 1.0;
     }
-    return framesTotal > 0 ? (double) framesDone / framesTotal : (double) tasksDone / tasksTotal;
+    double delivered = framesTotal > 0 ? (double) framesDone / framesTotal : (double) tasksDone / tasksTotal;
+    return status.isTerminal() ? delivered : Math.max(delivered, Math.min(1.0, reportedProgress));
   }
 }

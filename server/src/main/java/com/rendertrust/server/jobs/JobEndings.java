@@ -18,9 +18,11 @@ import org.jooq.DSLContext;
 final class JobEndings {
 
   private final JobBilling billing;
+  private final JobEvents events;
 
-  JobEndings(JobBilling billing) {
+  JobEndings(JobBilling billing, JobEvents events) {
     this.billing = billing;
+    this.events = events;
   }
 
   /** The job as its end needs it: owner, price, settlement, and the operator of the node that ends it. */
@@ -48,6 +50,12 @@ final class JobEndings {
         .set(JOBS.SETTLEMENT, settlement.name())
         .where(JOBS.ID.eq(job.id()))
         .execute();
+    events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED)
+        .withProgress(1.0, framesTotal(tx, job.id())));
+  }
+
+  private static int framesTotal(DSLContext tx, UUID jobId) {
+    return tx.select(JOBS.FRAMES_TOTAL).from(JOBS).where(JOBS.ID.eq(jobId)).fetchSingle(JOBS.FRAMES_TOTAL);
   }
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */
@@ -63,6 +71,8 @@ final class JobEndings {
         .set(JOBS.SETTLEMENT, settlement.name())
         .where(JOBS.ID.eq(job.id()))
         .execute();
+    events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_FAILED, job.id(), JobStatus.FAILED)
+        .withError(code, message));
     return nodes;
   }
 

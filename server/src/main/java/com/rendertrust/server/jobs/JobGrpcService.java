@@ -12,7 +12,12 @@ import com.rendertrust.api.v1.GetJobRequest;
 import com.rendertrust.api.v1.GetJobResponse;
 import com.rendertrust.api.v1.GetJobResultRequest;
 import com.rendertrust.api.v1.GetJobResultResponse;
+import com.rendertrust.api.v1.JobEvent;
 import com.rendertrust.api.v1.JobServiceGrpc;
+import com.rendertrust.api.v1.ListJobEventsRequest;
+import com.rendertrust.api.v1.ListJobEventsResponse;
+import com.rendertrust.api.v1.WatchJobRequest;
+import com.rendertrust.api.v1.WatchJobsRequest;
 import com.rendertrust.api.v1.ListJobOutputsRequest;
 import com.rendertrust.api.v1.ListJobOutputsResponse;
 import com.rendertrust.api.v1.ListJobTasksRequest;
@@ -30,6 +35,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** gRPC adapter of {@link JobService}: proto in, domain records through, proto out. */
 public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
@@ -39,10 +45,16 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
 
   private final JobService jobs;
   private final JobDetails details;
+  private final JobEventStreams events;
 
   public JobGrpcService(JobService jobs, JobDetails details) {
+    this(jobs, details, JobEventStreams.NONE);
+  }
+
+  public JobGrpcService(JobService jobs, JobDetails details, JobEventStreams events) {
     this.jobs = jobs;
     this.details = details;
+    this.events = events;
   }
 
   /** The service with the interceptor that lifts the {@code Idempotency-Key} header. */
@@ -151,6 +163,43 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
     responses.onCompleted();
   }
 
+  private static final int MAX_EVENTS_PAGE = 1000;
+  private static final int DEFAULT_EVENTS_PAGE = 500;
+
+  @Override
+  public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> responses) {
+    var userId = CallerContext.requireUser();
+    long afterSeq = nonNegative("after_seq", request.getAfterSeq());
+    int limit = request.hasLimit() ? request.getLimit() : DEFAULT_EVENTS_PAGE;
+    if (limit < 1 || limit > MAX_EVENTS_PAGE) {
+      throw new DomainException(Reason.VALIDATION_FAILED, "limit must be between 1 and " + MAX_EVENTS_PAGE,
+          Map.of("field", "limit"));
+    }
+    responses.onNext(events.list(jobs.get(userId, request.getJobId()), afterSeq, limit));
+    responses.onCompleted();
+  }
+
+  @Override
+  public void watchJob(WatchJobRequest request, StreamObserver<JobEvent> responses) {
+    var userId = CallerContext.requireUser();
+    long afterSeq = nonNegative("after_seq", request.getAfterSeq());
+    events.watchJob(jobs.get(userId, request.getJobId()), afterSeq, responses);
+  }
+
+  @Override
+  public void watchJobs(WatchJobsRequest request, StreamObserver<JobEvent> responses) {
+    var userId = CallerContext.requireUser();
+    events.watchJobs(userId, request.hasAfter() ? OptionalLong.of(nonNegative("after", request.getAfter()))
+        : OptionalLong.empty(), responses);
+  }
+
+  private static long nonNegative(String field, long value) {
+    if (value < 0) {
+      throw new DomainException(Reason.VALIDATION_FAILED, field + " must not be negative", Map.of("field", field));
+    }
+    return value;
+  }
+
   static com.rendertrust.api.v1.Job toProto(Job job) {
     com.rendertrust.api.v1.Job.Builder proto = com.rendertrust.api.v1.Job.newBuilder()
         .setId(job.id().toString())
@@ -164,7 +213,9 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
         .setFramesDone(job.framesDone())
         .setTasksTotal(job.tasksTotal())
         .setTasksDone(job.tasksDone())
-        .setProgress(job.progress());
+        .setProgress(job.progress())
+        .setNodeProgress(Math.min(1.0, job.reportedProgress()))
+        .setFramesRendered(job.reportedFrames());
     job.errorCode().ifPresent(proto::setErrorCode);
     job.inputId().ifPresent(input -> proto.setInputId(input.toString()));
     job.nodeId().ifPresent(node -> proto.setNodeId(node.toString()));

@@ -51,16 +51,26 @@ public final class JobLifecycle {
   private final Settlements settlements;
   private final JobEndings endings;
   private final NodeNotifier notifier;
+  private final JobEvents events;
+  private final TaskProgress progress;
 
   public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
       Settlements settlements, JobBilling billing, NodeNotifier notifier) {
+    this(database, config, clock, scheduler, settlements, billing, notifier, JobEvents.NONE);
+  }
+
+  /** As above, recording each change of a task or job with {@code events}. */
+  public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
+      Settlements settlements, JobBilling billing, NodeNotifier notifier, JobEvents events) {
+    this.events = events;
+    this.progress = new TaskProgress(transactions(database), events);
     this.database = database;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
     this.scheduler = scheduler;
     this.settlements = settlements;
-    this.endings = new JobEndings(billing);
+    this.endings = new JobEndings(billing, events);
     this.notifier = notifier;
   }
 
@@ -103,10 +113,15 @@ public final class JobLifecycle {
             WITH j AS (SELECT id FROM jobs WHERE id = {0} FOR UPDATE),
             t AS (UPDATE job_tasks SET status = 'RUNNING', started_at = {3}
                    WHERE assignment_id = {2} AND node_id = {1} AND job_id = (SELECT id FROM j) AND status = 'DISPATCHED'
-                  RETURNING job_id)
+                  RETURNING job_id, id)
             UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, {3}), updated_at = {3}
               FROM t WHERE jobs.id = t.job_id
-            RETURNING jobs.id""", DSL.val(jobId), DSL.val(nodeId), DSL.val(assignmentId), DSL.val(now)).isPresent());
+            RETURNING t.id""", DSL.val(jobId), DSL.val(nodeId), DSL.val(assignmentId), DSL.val(now))
+        .map(started -> {
+          events.record(cfg.dsl(), JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, jobId,
+              started.get(0, UUID.class), nodeId, JobStatus.RUNNING));
+          return true;
+        }).orElse(false));
     if (applied) {
       return ReportOutcome.APPLIED;
     }
@@ -115,10 +130,21 @@ public final class JobLifecycle {
     return alreadyRunning ? ReportOutcome.DUPLICATE : stale(nodeId, jobId, assignmentId, "accepted");
   }
 
-  /** Progress is not stored; it only has to come from the current holder to count. */
+  /** Progress without figures: it only has to come from the current holder to count. */
   public ReportOutcome progress(UUID nodeId, UUID jobId, UUID assignmentId) {
     boolean current = database.dsl().fetchExists(JOB_TASKS, current(nodeId, jobId, assignmentId)
         .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())));
+    return current ? ReportOutcome.APPLIED : stale(nodeId, jobId, assignmentId, "progress");
+  }
+
+  /**
+   * The holder's progress report of a task (percent 0..100, frames rendered so far): stored, with
+   * a task.progress event, at most once a second per task (more frequent reports count as
+   * APPLIED and are dropped); the job shows the aggregate of its tasks' latest reports.
+   */
+  public ReportOutcome progress(UUID nodeId, UUID jobId, UUID assignmentId, int percent, int framesDone,
+      String message) {
+    boolean current = progress.store(nodeId, jobId, assignmentId, percent, framesDone, message, now());
     return current ? ReportOutcome.APPLIED : stale(nodeId, jobId, assignmentId, "progress");
   }
 
@@ -206,8 +232,9 @@ public final class JobLifecycle {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
       endTask(tx, task, JobStatus.FAILED, code, message, "FAILED", now);
-      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
+      events.record(tx, taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED).withError(code, message));
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
+      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
       return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
           false, false);
     }
@@ -219,7 +246,7 @@ public final class JobLifecycle {
           requeued.deadLettered());
     }
     endTask(tx, task, JobStatus.COMPLETED, null, null, "COMPLETED", now);
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
+    events.record(tx, taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED));
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
         .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
@@ -227,6 +254,10 @@ public final class JobLifecycle {
     } else {
       JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);
     }
+    // The node's row is locked last, after the money moved: every dispatch to this node waits
+    // for that lock, so holding it across a capture (which queues on the platform account's row)
+    // would stall the node's dispatches behind every other capture.
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
     return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), List.of(),
         false, false);
   }
@@ -303,6 +334,8 @@ public final class JobLifecycle {
     if (deadLetter) {
       String message = errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason);
       endTask(tx, task, JobStatus.FAILED, ErrorCode.RETRIES_EXHAUSTED, message, "DEAD_LETTERED", now);
+      events.record(tx, taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED)
+          .withError(ErrorCode.RETRIES_EXHAUSTED, message));
     } else {
       tx.update(JOB_TASKS)
           .set(JOB_TASKS.STATUS, JobStatus.QUEUED.name())
@@ -314,14 +347,15 @@ public final class JobLifecycle {
           .where(JOB_TASKS.ID.eq(task.getId()))
           .execute();
       JobTaskStore.endAssignment(tx, task.getAssignmentId(), "REQUEUED", now);
+      events.record(tx, taskEvent(JobEvents.Type.TASK_RETRYING, task, JobStatus.QUEUED).withMessage(errorText(reason)));
     }
-    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
     if (deadLetter) {
       others = endings.fail(tx, job, ErrorCode.RETRIES_EXHAUSTED,
           errorText("gave up after " + task.getRetryCount() + " retries; last attempt: " + reason), false, now);
     } else {
       JobTaskStore.deriveJobs(tx, List.of(job.id()), now);
     }
+    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
     return new Requeued(task.getId(), task.getNodeId(), deadLetter, others);
   }
 
@@ -382,6 +416,14 @@ public final class JobLifecycle {
         .where(JOB_TASKS.ID.eq(task.getId()))
         .execute();
     JobTaskStore.endAssignment(tx, task.getAssignmentId(), assignmentOutcome, now);
+  }
+
+  private static JobEvents.Event taskEvent(JobEvents.Type type, JobTasksRecord task, JobStatus status) {
+    return JobEvents.Event.ofTask(type, task.getJobId(), task.getId(), task.getNodeId(), status);
+  }
+
+  private static Transactions transactions(Database database) {
+    return new Transactions(database.dsl());
   }
 
   private enum SlotRelease { SUCCESS, FAILURE, NEUTRAL }

@@ -41,6 +41,8 @@ final class JobRows {
         row.getTasksTotal(),
         row.getTasksDone(),
         Optional.ofNullable(row.getErrorCode()),
-        Optional.ofNullable(row.getInputId()));
+        Optional.ofNullable(row.getInputId()),
+        row.getReportedProgress(),
+        row.getReportedFrames());
   }
 }

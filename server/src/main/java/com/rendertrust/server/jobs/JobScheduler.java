@@ -43,7 +43,16 @@ public final class JobScheduler {
   private final NodeNotifier notifier;
   private final CoalescingTask queuePass;
 
+  private final JobEvents events;
+
   public JobScheduler(Database database, JobsConfig config, Clock clock, NodeNotifier notifier, Executor executor) {
+    this(database, config, clock, notifier, executor, JobEvents.NONE);
+  }
+
+  /** As above, recording each dispatch with {@code events}. */
+  public JobScheduler(Database database, JobsConfig config, Clock clock, NodeNotifier notifier, Executor executor,
+      JobEvents events) {
+    this.events = events;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
     this.clock = clock;
@@ -110,6 +119,7 @@ public final class JobScheduler {
           }
         }
         JobTaskStore.dispatch(tx, placed, Timestamps.toDb(clock.instant()));
+        events.record(tx, JobEventDrafts.dispatched(placed));
         return placed.size();
       });
       placed.stream().map(Placement::nodeId).distinct().forEach(notifier::jobsChanged);
@@ -162,6 +172,7 @@ public final class JobScheduler {
       placed.add(placement(queued.get(i), nodeId));
     }
     JobTaskStore.dispatch(tx, placed, Timestamps.toDb(clock.instant()));
+    events.record(tx, JobEventDrafts.dispatched(placed));
     return placed.size();
   }
 

@@ -60,6 +60,7 @@ public final class JobService {
   private final InputUrlPolicy inputUrls;
   private final JobInputs inputs;
   private final SignedRoutes archives;
+  private final JobEvents events;
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
@@ -70,14 +71,23 @@ public final class JobService {
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
       SignedRoutes archives, JobInputs inputs) {
+    this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives, inputs,
+        JobEvents.NONE);
+  }
+
+  /** As above, recording each job's changes with {@code events}. */
+  public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
+      Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
+      SignedRoutes archives, JobInputs inputs, JobEvents events) {
     this(database, config, clock, billing, scheduler, settlements, notifier, results, storage, archives,
-        SubmissionGate.forPool(database.poolSize()), inputs);
+        SubmissionGate.forPool(database.poolSize()), inputs, events);
   }
 
   private JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage, SignedRoutes archives,
-      SubmissionGate gate, JobInputs inputs) {
+      SubmissionGate gate, JobInputs inputs, JobEvents events) {
     this.inputs = inputs;
+    this.events = events;
     this.database = database;
     this.transactions = new Transactions(database.dsl());
     this.config = config;
@@ -154,6 +164,7 @@ public final class JobService {
     }
     JobTaskStore.insertTasks(tx, jobId, valid, frames, nodes, assignments,
         scheduler.maxRuntimeMillis(valid.jobType()), now);
+    events.record(tx, JobEventDrafts.created(tx, jobId, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
     return new DispatchOutcome(jobId, nodes.stream().findFirst(),
         nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED, nodes.stream().distinct().toList());
   }
@@ -221,6 +232,7 @@ public final class JobService {
       job.setUpdatedAt(now);
       job.setSettlement((job.getPrice() > 0 ? Settlement.RELEASE_PENDING : Settlement.NONE).name());
       job.update();
+      events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_CANCELLED, job.getId(), JobStatus.CANCELLED));
       return job;
     });
     settlements.settle(cancelled.getId());
@@ -331,15 +343,23 @@ public final class JobService {
    */
   void abandonSubmission(UUID jobId) {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
-    int updated = database.dsl().update(JOBS)
-        .set(JOBS.STATUS, JobStatus.FAILED.name())
-        .set(JOBS.ERROR_MESSAGE, "submission interrupted before its credit hold was confirmed")
-        .set(JOBS.SETTLEMENT, Settlement.RELEASE_PENDING.name())
-        .set(JOBS.FIRST_STATUS, JobStatus.FAILED.name())
-        .set(JOBS.COMPLETED_AT, now)
-        .set(JOBS.UPDATED_AT, now)
-        .where(JOBS.ID.eq(jobId).and(JOBS.SETTLEMENT.eq(Settlement.HOLD_PENDING.name())))
-        .execute();
+    String reason = "submission interrupted before its credit hold was confirmed";
+    int updated = transactions.transactionResult(cfg -> {
+      int changed = cfg.dsl().update(JOBS)
+          .set(JOBS.STATUS, JobStatus.FAILED.name())
+          .set(JOBS.ERROR_MESSAGE, reason)
+          .set(JOBS.SETTLEMENT, Settlement.RELEASE_PENDING.name())
+          .set(JOBS.FIRST_STATUS, JobStatus.FAILED.name())
+          .set(JOBS.COMPLETED_AT, now)
+          .set(JOBS.UPDATED_AT, now)
+          .where(JOBS.ID.eq(jobId).and(JOBS.SETTLEMENT.eq(Settlement.HOLD_PENDING.name())))
+          .execute();
+      if (changed == 1) {
+        events.record(cfg.dsl(), JobEvents.Event.ofJob(JobEvents.Type.JOB_FAILED, jobId, JobStatus.FAILED)
+            .withMessage(reason));
+      }
+      return changed;
+    });
     if (updated == 1) {
       settlements.settle(jobId);
     }

@@ -13,6 +13,7 @@ import com.rendertrust.server.ledger.anchor.ChainUnavailableException;
 import com.rendertrust.server.ledger.merkle.InclusionProof;
 import com.rendertrust.server.ledger.merkle.MerkleTree;
 import com.rendertrust.server.ledger.merkle.MerkleVerifier;
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import java.util.Arrays;
@@ -100,7 +101,7 @@ public final class LedgerProofService {
   }
 
   private Located locate(UUID caller, String entryId) {
-    UUID id = parse(entryId).orElseThrow(LedgerProofService::notFound);
+    UUID id = Ids.parse(entryId).orElseThrow(LedgerProofService::notFound);
     Record row = LedgerLeafRows.select(dsl, List.of(LEDGER_ENTRY_BATCHES.BATCH_ID, LEDGER_ENTRY_BATCHES.LEAF_INDEX))
         .leftJoin(LEDGER_ENTRY_BATCHES).on(LEDGER_ENTRY_BATCHES.ENTRY_ID.eq(CREDIT_ENTRIES.ID))
         .where(CREDIT_ENTRIES.ID.eq(id).and(CREDIT_ACCOUNTS.OWNER_ID.eq(caller)))
@@ -136,14 +137,6 @@ public final class LedgerProofService {
       trees.put(batch.id(), tree);
     }
     return tree;
-  }
-
-  private static Optional<UUID> parse(String id) {
-    try {
-      return Optional.of(UUID.fromString(id));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return Optional.empty();
-    }
   }
 
   private static DomainException notFound() {

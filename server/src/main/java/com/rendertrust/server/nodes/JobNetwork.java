@@ -3,6 +3,8 @@ package com.rendertrust.server.nodes;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobArchiveRoute;
 import com.rendertrust.server.jobs.JobDetails;
+import com.rendertrust.server.jobs.JobEventStreams;
+import com.rendertrust.server.jobs.JobEvents;
 import com.rendertrust.server.jobs.JobBilling;
 import com.rendertrust.server.jobs.JobGrpcService;
 import com.rendertrust.server.jobs.JobInputs;
@@ -83,24 +85,37 @@ public final class JobNetwork implements AutoCloseable {
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
       ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
       Consumer<String> admitRegistration, Clock clock, JobInputs inputs) {
+    return start(database, redis, config, storage, results, archives, billing, tokens, admitRegistration, clock,
+        inputs, JobEvents.NONE, JobEventStreams.NONE);
+  }
+
+  /**
+   * As above, recording every change of a job with {@code events} and serving JobService's
+   * events RPCs with {@code eventStreams} (both from the events feature).
+   */
+  public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
+      ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
+      Consumer<String> admitRegistration, Clock clock, JobInputs inputs, JobEvents events,
+      JobEventStreams eventStreams) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
     timers.setRemoveOnCancelPolicy(true);
     NodeSessions sessions = new NodeSessions(redis, UUID.randomUUID(),
         config.heartbeatTimeout().plus(config.heartbeatInterval()), workers);
-    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers);
+    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers, events);
     Settlements settlements = new Settlements(database, billing);
-    JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
+    JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions,
+        events);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
-        archives, inputs);
+        archives, inputs, events);
     TaskOutputs outputs = new TaskOutputs(database, results, clock);
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
         timers, workers, inputs);
     List<BindableService> services = List.of(
-        new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage)).withHeaderSupport(),
+        new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage), eventStreams).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration));
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));

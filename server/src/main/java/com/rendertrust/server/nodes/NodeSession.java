@@ -9,6 +9,7 @@ import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.Drain;
 import com.rendertrust.api.v1.Hello;
 import com.rendertrust.api.v1.JobOutcome;
+import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
@@ -68,6 +69,9 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   /** Guards the session's state and serialises frame handling with sync. */
   private final ReentrantLock work = new ReentrantLock();
   private final Map<UUID, UUID> known = new HashMap<>();
+  /** When progress of an assignment was last stored (System.nanoTime), to store at most once a second. */
+  private final Map<UUID, Long> progressStoredNanos = new HashMap<>();
+  private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private boolean established;
   private boolean draining;
 
@@ -110,7 +114,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         case HELLO -> onHello(frame.getHello());
         case HEARTBEAT -> onHeartbeat(requireEstablished(frame.getHeartbeat()));
         case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
-        case PROGRESS -> onProgress(requireEstablished(frame.getProgress()).getJobId(), frame.getProgress().getAssignmentId());
+        case PROGRESS -> onProgress(requireEstablished(frame.getProgress()));
         case RESULT -> onResult(requireEstablished(frame.getResult()));
         case OUTPUT_READY -> onOutputReady(requireEstablished(frame.getOutputReady()));
         case KIND_NOT_SET -> log.debug("node {} sent a frame of an unknown kind; ignored", nodeId);
@@ -209,11 +213,21 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
-  private void onProgress(String jobText, String assignmentText) {
+  private void onProgress(JobProgress progress) {
+    String jobText = progress.getJobId();
+    String assignmentText = progress.getAssignmentId();
     Optional<UUID> jobId = uuid(jobText);
     Optional<UUID> assignmentId = uuid(assignmentText);
     if (jobId.isPresent() && assignmentId.isPresent() && jobId.get().equals(known.get(assignmentId.get()))) {
-      return; // progress is advisory: nothing is stored, the holder's report is simply accepted
+      // stored at most once a second per task (the lifecycle enforces it; this spares the database)
+      long now = System.nanoTime();
+      Long last = progressStoredNanos.get(assignmentId.get());
+      if (last == null || now - last >= PROGRESS_INTERVAL_NANOS) {
+        progressStoredNanos.put(assignmentId.get(), now);
+        context.lifecycle().progress(nodeId, jobId.get(), assignmentId.get(), progress.getPercent(),
+            progress.getFramesDone(), progress.getMessage());
+      }
+      return;
     }
     log.warn("STALE_ASSIGNMENT: node {} reported progress for job {} under assignment {} it does not hold; discarded",
         nodeId, jobText, assignmentText);
@@ -290,6 +304,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       Map<UUID, JobStatus> statuses = context.lifecycle().statuses(withdrawn.stream().map(known::get).toList());
       for (UUID assignmentId : withdrawn) {
         UUID jobId = known.remove(assignmentId);
+        progressStoredNanos.remove(assignmentId);
         JobStatus status = statuses.get(jobId);
         // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
         sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
@@ -328,6 +343,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private void forget(UUID jobId, UUID assignmentId) {
     known.remove(assignmentId, jobId);
+    progressStoredNanos.remove(assignmentId);
   }
 
   // ---- drain / supersede / end ----

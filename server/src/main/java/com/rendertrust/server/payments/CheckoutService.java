@@ -2,6 +2,7 @@ package com.rendertrust.server.payments;
 
 import static com.rendertrust.server.db.Tables.CREDIT_CHECKOUTS;
 
+import com.rendertrust.server.credits.CreditShop;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -19,13 +20,9 @@ import org.slf4j.LoggerFactory;
  * and package it was for, even if recording its id afterwards fails. The webhook credits a paid
  * session from this record only.
  */
-public final class CheckoutService {
+public final class CheckoutService implements CreditShop {
 
   private static final Logger log = LoggerFactory.getLogger(CheckoutService.class);
-
-  /** What the client needs to send the user to the payment page. */
-  public record Checkout(String checkoutUrl, String sessionId) {
-  }
 
   private final Transactions transactions;
   private final Optional<CheckoutGateway> gateway;
@@ -38,8 +35,11 @@ public final class CheckoutService {
     this.rateLimiter = rateLimiter;
   }
 
-  public List<CreditPackage> packages() {
-    return CreditPackages.ALL;
+  @Override
+  public List<Offer> packages() {
+    return CreditPackages.ALL.stream()
+        .map(pkg -> new Offer(pkg.id(), pkg.name(), pkg.credits(), pkg.priceCents(), pkg.currency()))
+        .toList();
   }
 
   /**
@@ -47,6 +47,7 @@ public final class CheckoutService {
    * reaches Stripe: 422 UNKNOWN_PACKAGE, 503 PAYMENTS_NOT_CONFIGURED, 429 RATE_LIMITED; then
    * 503 DEPENDENCY_UNAVAILABLE when Stripe fails.
    */
+  @Override
   public Checkout start(UUID userId, String packageId) {
     CreditPackage pkg = CreditPackages.require(packageId);
     CheckoutGateway stripe = gateway.orElseThrow(() -> new DomainException(Reason.PAYMENTS_NOT_CONFIGURED,

@@ -7,6 +7,7 @@ import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.LedgerEntry;
 import com.rendertrust.server.db.tables.records.CreditCheckoutsRecord;
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -179,7 +180,7 @@ public final class StripeWebhookProcessor {
     if (bySession.isPresent() || session.checkoutId().isEmpty()) {
       return bySession;
     }
-    Optional<UUID> checkoutId = parseUuid(session.checkoutId().get());
+    Optional<UUID> checkoutId = Ids.parse(session.checkoutId().get());
     if (checkoutId.isEmpty()) {
       return Optional.empty();
     }
@@ -228,11 +229,4 @@ public final class StripeWebhookProcessor {
         .orElse(new CreditAmount(checkout.getCredits()).toWire() + " credits");
   }
 
-  private static Optional<UUID> parseUuid(String text) {
-    try {
-      return Optional.of(UUID.fromString(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
 }

@@ -125,10 +125,11 @@ class JobLifecycleEndToEndTest {
     String jobId = Json.parse(submitted.body()).get("job_id").asText();
 
     JsonNode job = Json.parse(server.get("/api/v1/jobs/" + jobId, "Authorization", userBearer(server, creator)).body());
-    assertThat(job.size()).isEqualTo(21);
+    assertThat(job.size()).isEqualTo(23);
     for (String field : List.of("id", "node_id", "job_type", "payload_ref", "status", "result_ref", "error_message",
         "retry_count", "queued_at", "dispatched_at", "completed_at", "created_at", "updated_at", "priority",
-        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id")) {
+        "frames_total", "frames_done", "tasks_total", "tasks_done", "progress", "error_code", "input_id",
+        "node_progress", "frames_rendered")) {
       assertThat(job.has(field)).as(field).isTrue();
     }
     assertThat(job.get("payload_ref").isNull()).isTrue();
@@ -138,7 +139,7 @@ class JobLifecycleEndToEndTest {
 
     JsonNode listed = Json.parse(server.get("/api/v1/jobs", "Authorization", userBearer(server, creator)).body()).get("jobs").get(0);
     assertThat(listed.get("result_ref").isNull()).isTrue();
-    assertThat(listed.size()).isEqualTo(21);
+    assertThat(listed.size()).isEqualTo(23);
     assertThat(job.get("error_code").isNull()).isTrue();
     assertThat(job.get("input_id").isNull()).isTrue();
     assertThat(job.get("tasks_total").asInt()).isEqualTo(1);

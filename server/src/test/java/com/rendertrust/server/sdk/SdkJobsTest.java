@@ -9,6 +9,8 @@ import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.sdk.AnchorInfo;
 import com.rendertrust.sdk.InsufficientCreditsException;
 import com.rendertrust.sdk.Job;
+import com.rendertrust.sdk.JobEvent;
+import com.rendertrust.sdk.JobWatch;
 import com.rendertrust.sdk.JobNotCancellableException;
 import com.rendertrust.sdk.JobRequest;
 import com.rendertrust.sdk.LedgerEntry;
@@ -105,6 +107,18 @@ class SdkJobsTest {
     Job done = client.awaitCompletion(submitted.id(), Duration.ofSeconds(30));
     assertThat(done.status()).isEqualTo("COMPLETED");
     assertThat(done.nodeId()).isEqualTo(worker.nodeId().toString());
+    try (JobWatch watch = client.watchJob(submitted.id())) {
+      List<JobEvent> events = watch.stream().toList(); // ends by itself after job.completed
+      assertThat(events).extracting(JobEvent::type).startsWith("job.created", "task.dispatched")
+          .contains("task.started", "task.completed").endsWith("job.completed");
+      assertThat(events).extracting(JobEvent::seq)
+          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, events.size()).boxed().toList());
+      assertThat(events.get(events.size() - 1).isTerminal()).isTrue();
+      assertThat(watch.lastSeq()).isEqualTo(events.size());
+    }
+    try (JobWatch resumed = client.watchJob(submitted.id(), 1)) {
+      assertThat(resumed.next().type()).isEqualTo("task.dispatched");
+    }
     assertThat(done.completedAt()).isNotNull();
     assertThat(done.errorMessage()).isNull();
 

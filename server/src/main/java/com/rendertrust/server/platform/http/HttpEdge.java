@@ -48,11 +48,35 @@ public final class HttpEdge implements AutoCloseable {
    * @param extraRoutes plain HTTP services served next to the gRPC/REST ones
    */
   public record Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
-      Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes) {
+      Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes,
+      List<StreamRoute> streamRoutes) {
+
+    public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
+        Set<String> rawBodyPaths, Set<String> longLivedGrpcPaths, List<Route> extraRoutes) {
+      this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, longLivedGrpcPaths, extraRoutes,
+          List.of());
+    }
 
     public Settings(int port, long maxRequestBytes, Duration requestTimeout, Duration shutdownGrace,
         Set<String> rawBodyPaths) {
       this(port, maxRequestBytes, requestTimeout, shutdownGrace, rawBodyPaths, Set.of(), List.of());
+    }
+  }
+
+  /**
+   * A plain HTTP service that takes over a transcoded REST path when the request accepts
+   * {@code mediaType} (e.g. Server-Sent Events for {@code text/event-stream}); other requests of
+   * the path stay with the transcoded RPC. Served without a request timeout.
+   */
+  public record StreamRoute(java.util.regex.Pattern path, MediaType mediaType, HttpService service) {
+
+    boolean matches(com.linecorp.armeria.server.ServiceRequestContext ctx,
+        com.linecorp.armeria.common.HttpRequest req) {
+      if (!path.matcher(ctx.path()).matches()) {
+        return false;
+      }
+      String accept = req.headers().get(com.linecorp.armeria.common.HttpHeaderNames.ACCEPT);
+      return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains(mediaType.nameWithoutParameters());
     }
   }
 
@@ -108,6 +132,15 @@ public final class HttpEdge implements AutoCloseable {
               if (longLived.contains(ctx.path())) {
                 ctx.clearRequestTimeout();
                 ctx.setMaxRequestLength(0);
+              }
+              return service.serve(ctx, req);
+            }),
+            delegate -> delegate.decorate((service, ctx, req) -> {
+              for (StreamRoute route : settings.streamRoutes()) {
+                if (route.matches(ctx, req)) {
+                  ctx.clearRequestTimeout();
+                  return route.service().serve(ctx, req);
+                }
               }
               return service.serve(ctx, req);
             }))

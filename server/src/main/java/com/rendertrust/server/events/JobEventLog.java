@@ -1,0 +1,226 @@
+package com.rendertrust.server.events;
+
+import static com.rendertrust.server.db.Tables.JOB_EVENTS;
+
+import com.rendertrust.server.db.tables.records.JobEventsRecord;
+import com.rendertrust.server.jobs.JobEvents;
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Timestamps;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.WeakHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.jooq.Configuration;
+import org.jooq.DSLContext;
+import org.jooq.Record2;
+import org.jooq.TransactionContext;
+import org.jooq.TransactionListener;
+import org.jooq.TransactionListenerProvider;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only log of job events ({@code job_events}), and its read API.
+ *
+ * <p>Writing ({@link #record}, the jobs feature's {@link JobEvents}): within the transaction of
+ * the change, a job's next seqs are taken from its {@code job_event_heads} row (an upsert that
+ * row-locks it until the commit, so a job's seqs are gapless and commit in seq order), then the
+ * rows are inserted. After the commit, the events go to {@code afterCommit} (the live fan-out);
+ * events of a transaction that rolls back are never seen.
+ *
+ * <p>Reading every event with a cursor ({@link #readAfter}, for consumers such as webhooks):
+ * {@code id} is a bigserial handed out at insert, not at commit, so a slow transaction can still
+ * commit id 41 after id 42 is visible. readAfter therefore only returns ids up to a horizon below
+ * which nothing can appear any more (the technique of credits.LedgerSealHorizon: read the
+ * sequence's last value L, take an own transaction id X, wait until the oldest running
+ * transaction is at least X; every writer took its transaction id before its number, because it
+ * wrote its job row and the head row first). A consumer that stores {@link EventBatch#nextCursor}
+ * and calls again sees every committed event exactly once, in id order, and never an event that
+ * rolled back. Each call takes one transaction id.
+ */
+public final class JobEventLog implements JobEvents {
+
+  private static final Logger log = LoggerFactory.getLogger(JobEventLog.class);
+  private static final int MAX_MESSAGE = 1000;
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(5);
+
+  private final DSLContext dsl;
+  private final Clock clock;
+  private final Consumer<List<StoredEvent>> afterCommit;
+  /** Events recorded by transactions still open, by their jOOQ configuration (one per transaction). */
+  private final Map<Configuration, List<StoredEvent>> pending = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** {@code afterCommit} gets each committed transaction's events; it must not block. */
+  public JobEventLog(Database database, Clock clock, Consumer<List<StoredEvent>> afterCommit) {
+    this.dsl = database.dsl();
+    this.clock = clock;
+    this.afterCommit = afterCommit;
+    TransactionListenerProvider[] existing = dsl.configuration().transactionListenerProviders();
+    TransactionListenerProvider[] providers = java.util.Arrays.copyOf(existing, existing.length + 1);
+    TransactionListener listener = new TransactionListener() {
+      @Override
+      public void commitEnd(TransactionContext ctx) {
+        List<StoredEvent> committed = pending.remove(ctx.configuration());
+        if (committed != null) {
+          publish(committed);
+        }
+      }
+
+      @Override
+      public void rollbackEnd(TransactionContext ctx) {
+        pending.remove(ctx.configuration());
+      }
+    };
+    providers[existing.length] = () -> listener;
+    dsl.configuration().set(providers);
+  }
+
+  @Override
+  public void record(DSLContext tx, List<Event> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    Map<UUID, List<Event>> byJob = new LinkedHashMap<>();
+    events.forEach(event -> byJob.computeIfAbsent(event.jobId(), job -> new ArrayList<>()).add(event));
+    OffsetDateTime now = Timestamps.toDb(clock.instant());
+    List<StoredEvent> stored = new ArrayList<>();
+    byJob.forEach((jobId, ofJob) -> stored.addAll(insert(tx, jobId, ofJob, now)));
+    if (inAutocommit(tx)) {
+      publish(stored); // a statement outside a transaction: already committed
+    } else {
+      pending.computeIfAbsent(tx.configuration(), cfg -> Collections.synchronizedList(new ArrayList<>()))
+          .addAll(stored);
+    }
+  }
+
+  private List<StoredEvent> insert(DSLContext tx, UUID jobId, List<Event> events, OffsetDateTime now) {
+    Optional<Record2<Integer, UUID>> head = tx.resultQuery("""
+            INSERT INTO job_event_heads AS h (job_id, user_id, last_seq)
+            SELECT id, user_id, {1} FROM jobs WHERE id = {0}
+            ON CONFLICT (job_id) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
+            RETURNING last_seq, user_id""", DSL.val(jobId), DSL.val(events.size()))
+        .coerce(DSL.field("last_seq", Integer.class), DSL.field("user_id", UUID.class))
+        .fetchOptional();
+    if (head.isEmpty()) {
+      log.warn("no job {} to record {} events of; skipped", jobId, events.size());
+      return List.of();
+    }
+    int firstSeq = head.get().value1() - events.size() + 1;
+    UUID userId = head.get().value2();
+    var insert = tx.insertInto(JOB_EVENTS, JOB_EVENTS.JOB_ID, JOB_EVENTS.USER_ID, JOB_EVENTS.SEQ, JOB_EVENTS.TYPE,
+        JOB_EVENTS.TASK_ID, JOB_EVENTS.NODE_ID, JOB_EVENTS.STATUS, JOB_EVENTS.PROGRESS, JOB_EVENTS.FRAMES_DONE,
+        JOB_EVENTS.ERROR_CODE, JOB_EVENTS.MESSAGE, JOB_EVENTS.CREATED_AT);
+    for (int i = 0; i < events.size(); i++) {
+      Event event = events.get(i);
+      insert = insert.values(jobId, userId, firstSeq + i, event.type().wireName(), event.taskId().orElse(null),
+          event.nodeId().orElse(null), event.status().name(), event.progress().orElse(null),
+          event.framesDone().orElse(null), event.errorCode().orElse(null),
+          event.message().map(JobEventLog::clip).orElse(null), now);
+    }
+    return insert.returning().fetch().stream().map(JobEventLog::toEvent).toList();
+  }
+
+  private static String clip(String text) {
+    return text.length() <= MAX_MESSAGE ? text : text.substring(0, MAX_MESSAGE);
+  }
+
+  private static boolean inAutocommit(DSLContext tx) {
+    return tx.connectionResult(Connection::getAutoCommit);
+  }
+
+  private void publish(List<StoredEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    try {
+      afterCommit.accept(List.copyOf(events));
+    } catch (RuntimeException e) {
+      log.warn("fanning out {} committed job events failed; watchers catch up by polling", events.size(), e);
+    }
+  }
+
+  // ---- reading ----
+
+  /** The stored events of a job with seq > {@code afterSeq}, in seq order, at most {@code limit}. */
+  public List<StoredEvent> forJob(UUID jobId, long afterSeq, int limit) {
+    return dsl.selectFrom(JOB_EVENTS)
+        .where(JOB_EVENTS.JOB_ID.eq(jobId).and(JOB_EVENTS.SEQ.gt((int) Math.min(afterSeq, Integer.MAX_VALUE))))
+        .orderBy(JOB_EVENTS.SEQ).limit(limit)
+        .fetch(JobEventLog::toEvent);
+  }
+
+  /** The stored events of a user's jobs with id > {@code afterId}, in id order, at most {@code limit}. */
+  public List<StoredEvent> forUser(UUID userId, long afterId, int limit) {
+    return dsl.selectFrom(JOB_EVENTS)
+        .where(JOB_EVENTS.USER_ID.eq(userId).and(JOB_EVENTS.ID.gt(afterId)))
+        .orderBy(JOB_EVENTS.ID).limit(limit)
+        .fetch(JobEventLog::toEvent);
+  }
+
+  /** Events with id > {@code afterId} as far as committed now (may skip late commits: for polling watchers). */
+  List<StoredEvent> tail(long afterId, int limit) {
+    return dsl.selectFrom(JOB_EVENTS).where(JOB_EVENTS.ID.gt(afterId)).orderBy(JOB_EVENTS.ID).limit(limit)
+        .fetch(JobEventLog::toEvent);
+  }
+
+  /** The greatest event id committed so far; 0 when none. */
+  long lastId() {
+    Long max = dsl.select(DSL.max(JOB_EVENTS.ID)).from(JOB_EVENTS).fetchOne(0, Long.class);
+    return max == null ? 0 : max;
+  }
+
+  /** One read of {@link #readAfter}: the events, and the cursor to pass next time. */
+  public record EventBatch(List<StoredEvent> events, long nextCursor) {
+  }
+
+  /**
+   * Every job event (all users) with id > {@code cursor}, in id order, at most {@code limit}, up
+   * to the horizon described in the class comment; each carries user_id, job_id, type and its
+   * JSON ({@link StoredEvent#toJson}). Pass {@link EventBatch#nextCursor} next time (start with 0,
+   * or with the id of the last event handled). Waits at most {@code maxWait} for transactions
+   * still running to end; if they do not, answers no events and the same cursor (call again).
+   */
+  public EventBatch readAfter(long cursor, int limit, Duration maxWait) {
+    long horizon = dsl.fetchSingle(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM job_events_id_seq").get(0, Long.class);
+    String ownId = dsl.fetchSingle("SELECT pg_current_xact_id()::text").get(0, String.class);
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    while (!dsl.fetchSingle("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ?::xid8", ownId)
+        .get(0, Boolean.class)) {
+      if (System.nanoTime() >= deadline) {
+        return new EventBatch(List.of(), cursor);
+      }
+      LockSupport.parkNanos(POLL_INTERVAL.toNanos());
+    }
+    List<StoredEvent> events = dsl.selectFrom(JOB_EVENTS)
+        .where(JOB_EVENTS.ID.gt(cursor).and(JOB_EVENTS.ID.le(horizon)))
+        .orderBy(JOB_EVENTS.ID).limit(limit)
+        .fetch(JobEventLog::toEvent);
+    long next = events.size() == limit ? events.get(events.size() - 1).id() : Math.max(cursor, horizon);
+    return new EventBatch(events, next);
+  }
+
+  /** {@link #readAfter(long, int, Duration)} waiting at most one second. */
+  public EventBatch readAfter(long cursor, int limit) {
+    return readAfter(cursor, limit, Duration.ofSeconds(1));
+  }
+
+  private static StoredEvent toEvent(JobEventsRecord row) {
+    return new StoredEvent(row.getId(), row.getJobId(), row.getUserId(), row.getSeq(), row.getType(),
+        Optional.ofNullable(row.getTaskId()), Optional.ofNullable(row.getNodeId()), row.getStatus(),
+        Optional.ofNullable(row.getProgress()), Optional.ofNullable(row.getFramesDone()),
+        Optional.ofNullable(row.getErrorCode()), Optional.ofNullable(row.getMessage()),
+        Timestamps.fromDb(row.getCreatedAt()));
+  }
+}
