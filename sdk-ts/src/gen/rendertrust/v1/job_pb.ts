@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file rendertrust/v1/job.proto.
  */
 export const file_rendertrust_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChhyZW5kZXJ0cnVzdC92MS9qb2IucHJvdG8SDnJlbmRlcnRydXN0LnYxItYECgNKb2ISCgoCaWQYASABKAkSFAoHbm9kZV9pZBgCIAEoCUgAiAEBEhAKCGpvYl90eXBlGAMgASgJEhgKC3BheWxvYWRfcmVmGAQgASgJSAGIAQESDgoGc3RhdHVzGAUgASgJEhcKCnJlc3VsdF9yZWYYBiABKAlIAogBARIaCg1lcnJvcl9tZXNzYWdlGAcgASgJSAOIAQESEwoLcmV0cnlfY291bnQYCCABKAUSFgoJcXVldWVkX2F0GAkgASgJSASIAQESGgoNZGlzcGF0Y2hlZF9hdBgKIAEoCUgFiAEBEhkKDGNvbXBsZXRlZF9hdBgLIAEoCUgGiAEBEhIKCmNyZWF0ZWRfYXQYDCABKAkSEgoKdXBkYXRlZF9hdBgNIAEoCRIQCghwcmlvcml0eRgOIAEoCRIUCgxmcmFtZXNfdG90YWwYDyABKAUSEwoLZnJhbWVzX2RvbmUYECABKAUSEwoLdGFza3NfdG90YWwYESABKAUSEgoKdGFza3NfZG9uZRgSIAEoBRIQCghwcm9ncmVzcxgTIAEoARIXCgplcnJvcl9jb2RlGBQgASgJSAeIAQESFQoIaW5wdXRfaWQYFSABKAlICIgBAUIKCghfbm9kZV9pZEIOCgxfcGF5bG9hZF9yZWZCDQoLX3Jlc3VsdF9yZWZCEAoOX2Vycm9yX21lc3NhZ2VCDAoKX3F1ZXVlZF9hdEIQCg5fZGlzcGF0Y2hlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg0KC19lcnJvcl9jb2RlQgsKCV9pbnB1dF9pZEIkChZjb20ucmVuZGVydHJ1c3QuYXBpLnYxQghKb2JQcm90b1ABYgZwcm90bzM");
+  fileDesc("ChhyZW5kZXJ0cnVzdC92MS9qb2IucHJvdG8SDnJlbmRlcnRydXN0LnYxIoYFCgNKb2ISCgoCaWQYASABKAkSFAoHbm9kZV9pZBgCIAEoCUgAiAEBEhAKCGpvYl90eXBlGAMgASgJEhgKC3BheWxvYWRfcmVmGAQgASgJSAGIAQESDgoGc3RhdHVzGAUgASgJEhcKCnJlc3VsdF9yZWYYBiABKAlIAogBARIaCg1lcnJvcl9tZXNzYWdlGAcgASgJSAOIAQESEwoLcmV0cnlfY291bnQYCCABKAUSFgoJcXVldWVkX2F0GAkgASgJSASIAQESGgoNZGlzcGF0Y2hlZF9hdBgKIAEoCUgFiAEBEhkKDGNvbXBsZXRlZF9hdBgLIAEoCUgGiAEBEhIKCmNyZWF0ZWRfYXQYDCABKAkSEgoKdXBkYXRlZF9hdBgNIAEoCRIQCghwcmlvcml0eRgOIAEoCRIUCgxmcmFtZXNfdG90YWwYDyABKAUSEwoLZnJhbWVzX2RvbmUYECABKAUSEwoLdGFza3NfdG90YWwYESABKAUSEgoKdGFza3NfZG9uZRgSIAEoBRIQCghwcm9ncmVzcxgTIAEoARIXCgplcnJvcl9jb2RlGBQgASgJSAeIAQESFQoIaW5wdXRfaWQYFSABKAlICIgBARIVCg1ub2RlX3Byb2dyZXNzGB4gASgBEhcKD2ZyYW1lc19yZW5kZXJlZBgfIAEoBUIKCghfbm9kZV9pZEIOCgxfcGF5bG9hZF9yZWZCDQoLX3Jlc3VsdF9yZWZCEAoOX2Vycm9yX21lc3NhZ2VCDAoKX3F1ZXVlZF9hdEIQCg5fZGlzcGF0Y2hlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg0KC19lcnJvcl9jb2RlQgsKCV9pbnB1dF9pZEIkChZjb20ucmVuZGVydHJ1c3QuYXBpLnYxQghKb2JQcm90b1ABYgZwcm90bzM");
 
 /**
  * A compute job submitted by a creator, as shown to its owner.
@@ -177,6 +177,22 @@ export type Job = Message<"rendertrust.v1.Job"> & {
    * @generated from field: optional string input_id = 21;
    */
   inputId?: string | undefined;
+
+  /**
+   * Completion 0..1 as the nodes last reported it (stored at most once a second per task; a
+   * completed task counts 1); `progress` already includes it while the job runs.
+   *
+   * @generated from field: double node_progress = 30;
+   */
+  nodeProgress: number;
+
+  /**
+   * Frames the nodes report rendered so far (a completed task counts all its frames); may run
+   * ahead of `frames_done`, which counts delivered frames.
+   *
+   * @generated from field: int32 frames_rendered = 31;
+   */
+  framesRendered: number;
 };
 
 /**

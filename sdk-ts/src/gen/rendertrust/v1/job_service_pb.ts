@@ -15,7 +15,218 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file rendertrust/v1/job_service.proto.
  */
 export const file_rendertrust_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("CiByZW5kZXJ0cnVzdC92MS9qb2Jfc2VydmljZS5wcm90bxIOcmVuZGVydHJ1c3QudjEi/gEKEkRpc3BhdGNoSm9iUmVxdWVzdBIWCghqb2JfdHlwZRgBIAEoCUIE4kEBAhIYCgtwYXlsb2FkX3JlZhgCIAEoCUgAiAEBEigKB3BheWxvYWQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCHByaW9yaXR5GAQgASgJEhQKDGdwdV9yZXF1aXJlZBgFIAEoCBIcCg9pZGVtcG90ZW5jeV9rZXkYBiABKAlIAYgBARIVCghpbnB1dF9pZBgHIAEoCUgCiAEBQg4KDF9wYXlsb2FkX3JlZkISChBfaWRlbXBvdGVuY3lfa2V5QgsKCV9pbnB1dF9pZCJXChNEaXNwYXRjaEpvYlJlc3BvbnNlEg4KBmpvYl9pZBgBIAEoCRIUCgdub2RlX2lkGAIgASgJSACIAQESDgoGc3RhdHVzGAMgASgJQgoKCF9ub2RlX2lkIk8KD0xpc3RKb2JzUmVxdWVzdBIOCgZzdGF0dXMYASABKAkSEgoFbGltaXQYAiABKAVIAIgBARIOCgZvZmZzZXQYAyABKAVCCAoGX2xpbWl0IkQKEExpc3RKb2JzUmVzcG9uc2USIQoEam9icxgBIAMoCzITLnJlbmRlcnRydXN0LnYxLkpvYhINCgVjb3VudBgCIAEoBSIlCg1HZXRKb2JSZXF1ZXN0EhQKBmpvYl9pZBgBIAEoCUIE4kEBAiIyCg5HZXRKb2JSZXNwb25zZRIgCgNqb2IYASABKAsyEy5yZW5kZXJ0cnVzdC52MS5Kb2IiKAoQQ2FuY2VsSm9iUmVxdWVzdBIUCgZqb2JfaWQYASABKAlCBOJBAQIiNQoRQ2FuY2VsSm9iUmVzcG9uc2USIAoDam9iGAEgASgLMhMucmVuZGVydHJ1c3QudjEuSm9iIisKE0dldEpvYlJlc3VsdFJlcXVlc3QSFAoGam9iX2lkGAEgASgJQgTiQQECIlAKFEdldEpvYlJlc3VsdFJlc3BvbnNlEg4KBmpvYl9pZBgBIAEoCRIUCgxkb3dubG9hZF91cmwYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBSIrChNMaXN0Sm9iVGFza3NSZXF1ZXN0EhQKBmpvYl9pZBgBIAEoCUIE4kEBAiLiAgoHSm9iVGFzaxIKCgJpZBgBIAEoCRINCgVpbmRleBgCIAEoBRIYCgtmcmFtZV9zdGFydBgDIAEoBUgAiAEBEhYKCWZyYW1lX2VuZBgEIAEoBUgBiAEBEg4KBnN0YXR1cxgFIAEoCRIUCgdub2RlX2lkGAYgASgJSAKIAQESEAoIYXR0ZW1wdHMYByABKAUSFwoKc3RhcnRlZF9hdBgIIAEoCUgDiAEBEhkKDGNvbXBsZXRlZF9hdBgJIAEoCUgEiAEBEhcKCmVycm9yX2NvZGUYCiABKAlIBYgBARIaCg1lcnJvcl9tZXNzYWdlGAsgASgJSAaIAQFCDgoMX2ZyYW1lX3N0YXJ0QgwKCl9mcmFtZV9lbmRCCgoIX25vZGVfaWRCDQoLX3N0YXJ0ZWRfYXRCDwoNX2NvbXBsZXRlZF9hdEINCgtfZXJyb3JfY29kZUIQCg5fZXJyb3JfbWVzc2FnZSJNChRMaXN0Sm9iVGFza3NSZXNwb25zZRImCgV0YXNrcxgBIAMoCzIXLnJlbmRlcnRydXN0LnYxLkpvYlRhc2sSDQoFY291bnQYAiABKAUiLQoVTGlzdEpvYk91dHB1dHNSZXF1ZXN0EhQKBmpvYl9pZBgBIAEoCUIE4kEBAiJ4CglKb2JPdXRwdXQSDQoFZnJhbWUYASABKAUSDAoEbmFtZRgCIAEoCRISCgpzaXplX2J5dGVzGAMgASgDEg4KBnNoYTI1NhgEIAEoCRIUCgxjb250ZW50X3R5cGUYBSABKAkSFAoMZG93bmxvYWRfdXJsGAYgASgJImcKFkxpc3RKb2JPdXRwdXRzUmVzcG9uc2USKgoHb3V0cHV0cxgBIAMoCzIZLnJlbmRlcnRydXN0LnYxLkpvYk91dHB1dBINCgVjb3VudBgCIAEoBRISCgpleHBpcmVzX2luGAMgASgFMt8GCgpKb2JTZXJ2aWNlEngKC0Rpc3BhdGNoSm9iEiIucmVuZGVydHJ1c3QudjEuRGlzcGF0Y2hKb2JSZXF1ZXN0GiMucmVuZGVydHJ1c3QudjEuRGlzcGF0Y2hKb2JSZXNwb25zZSIggtPkkwIaOgEqIhUvYXBpL3YxL2pvYnMvZGlzcGF0Y2gSYwoITGlzdEpvYnMSHy5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9ic1JlcXVlc3QaIC5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9ic1Jlc3BvbnNlIhSC0+STAg4SDC9hcGkvdjEvam9icxJrCgZHZXRKb2ISHS5yZW5kZXJ0cnVzdC52MS5HZXRKb2JSZXF1ZXN0Gh4ucmVuZGVydHJ1c3QudjEuR2V0Sm9iUmVzcG9uc2UiIoLT5JMCHGIDam9iEhUvYXBpL3YxL2pvYnMve2pvYl9pZH0SewoJQ2FuY2VsSm9iEiAucmVuZGVydHJ1c3QudjEuQ2FuY2VsSm9iUmVxdWVzdBohLnJlbmRlcnRydXN0LnYxLkNhbmNlbEpvYlJlc3BvbnNlIimC0+STAiNiA2pvYiIcL2FwaS92MS9qb2JzL3tqb2JfaWR9L2NhbmNlbBJ/CgxHZXRKb2JSZXN1bHQSIy5yZW5kZXJ0cnVzdC52MS5HZXRKb2JSZXN1bHRSZXF1ZXN0GiQucmVuZGVydHJ1c3QudjEuR2V0Sm9iUmVzdWx0UmVzcG9uc2UiJILT5JMCHhIcL2FwaS92MS9qb2JzL3tqb2JfaWR9L3Jlc3VsdBJ+CgxMaXN0Sm9iVGFza3MSIy5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9iVGFza3NSZXF1ZXN0GiQucmVuZGVydHJ1c3QudjEuTGlzdEpvYlRhc2tzUmVzcG9uc2UiI4LT5JMCHRIbL2FwaS92MS9qb2JzL3tqb2JfaWR9L3Rhc2tzEoYBCg5MaXN0Sm9iT3V0cHV0cxIlLnJlbmRlcnRydXN0LnYxLkxpc3RKb2JPdXRwdXRzUmVxdWVzdBomLnJlbmRlcnRydXN0LnYxLkxpc3RKb2JPdXRwdXRzUmVzcG9uc2UiJYLT5JMCHxIdL2FwaS92MS9qb2JzL3tqb2JfaWR9L291dHB1dHNCKwoWY29tLnJlbmRlcnRydXN0LmFwaS52MUIPSm9iU2VydmljZVByb3RvUAFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_struct, file_rendertrust_v1_job]);
+  fileDesc("CiByZW5kZXJ0cnVzdC92MS9qb2Jfc2VydmljZS5wcm90bxIOcmVuZGVydHJ1c3QudjEiuQIKCEpvYkV2ZW50EgsKA3NlcRgBIAEoAxIMCgR0eXBlGAIgASgJEg4KBmpvYl9pZBgDIAEoCRIUCgd0YXNrX2lkGAQgASgJSACIAQESFAoHbm9kZV9pZBgFIAEoCUgBiAEBEg4KBnN0YXR1cxgGIAEoCRIVCghwcm9ncmVzcxgHIAEoAUgCiAEBEhgKC2ZyYW1lc19kb25lGAggASgFSAOIAQESFwoKZXJyb3JfY29kZRgJIAEoCUgEiAEBEhQKB21lc3NhZ2UYCiABKAlIBYgBARIKCgJhdBgLIAEoCRIKCgJpZBgMIAEoA0IKCghfdGFza19pZEIKCghfbm9kZV9pZEILCglfcHJvZ3Jlc3NCDgoMX2ZyYW1lc19kb25lQg0KC19lcnJvcl9jb2RlQgoKCF9tZXNzYWdlIl0KFExpc3RKb2JFdmVudHNSZXF1ZXN0EhQKBmpvYl9pZBgBIAEoCUIE4kEBAhIRCglhZnRlcl9zZXEYAiABKAMSEgoFbGltaXQYAyABKAVIAIgBAUIICgZfbGltaXQiUAoVTGlzdEpvYkV2ZW50c1Jlc3BvbnNlEigKBmV2ZW50cxgBIAMoCzIYLnJlbmRlcnRydXN0LnYxLkpvYkV2ZW50Eg0KBWNvdW50GAIgASgFIk0KD1dhdGNoSm9iUmVxdWVzdBIUCgZqb2JfaWQYASABKAlCBOJBAQISFgoJYWZ0ZXJfc2VxGAIgASgDSACIAQFCDAoKX2FmdGVyX3NlcSIwChBXYXRjaEpvYnNSZXF1ZXN0EhIKBWFmdGVyGAEgASgDSACIAQFCCAoGX2FmdGVyIv4BChJEaXNwYXRjaEpvYlJlcXVlc3QSFgoIam9iX3R5cGUYASABKAlCBOJBAQISGAoLcGF5bG9hZF9yZWYYAiABKAlIAIgBARIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIQCghwcmlvcml0eRgEIAEoCRIUCgxncHVfcmVxdWlyZWQYBSABKAgSHAoPaWRlbXBvdGVuY3lfa2V5GAYgASgJSAGIAQESFQoIaW5wdXRfaWQYByABKAlIAogBAUIOCgxfcGF5bG9hZF9yZWZCEgoQX2lkZW1wb3RlbmN5X2tleUILCglfaW5wdXRfaWQiVwoTRGlzcGF0Y2hKb2JSZXNwb25zZRIOCgZqb2JfaWQYASABKAkSFAoHbm9kZV9pZBgCIAEoCUgAiAEBEg4KBnN0YXR1cxgDIAEoCUIKCghfbm9kZV9pZCJPCg9MaXN0Sm9ic1JlcXVlc3QSDgoGc3RhdHVzGAEgASgJEhIKBWxpbWl0GAIgASgFSACIAQESDgoGb2Zmc2V0GAMgASgFQggKBl9saW1pdCJEChBMaXN0Sm9ic1Jlc3BvbnNlEiEKBGpvYnMYASADKAsyEy5yZW5kZXJ0cnVzdC52MS5Kb2ISDQoFY291bnQYAiABKAUiJQoNR2V0Sm9iUmVxdWVzdBIUCgZqb2JfaWQYASABKAlCBOJBAQIiMgoOR2V0Sm9iUmVzcG9uc2USIAoDam9iGAEgASgLMhMucmVuZGVydHJ1c3QudjEuSm9iIigKEENhbmNlbEpvYlJlcXVlc3QSFAoGam9iX2lkGAEgASgJQgTiQQECIjUKEUNhbmNlbEpvYlJlc3BvbnNlEiAKA2pvYhgBIAEoCzITLnJlbmRlcnRydXN0LnYxLkpvYiIrChNHZXRKb2JSZXN1bHRSZXF1ZXN0EhQKBmpvYl9pZBgBIAEoCUIE4kEBAiJQChRHZXRKb2JSZXN1bHRSZXNwb25zZRIOCgZqb2JfaWQYASABKAkSFAoMZG93bmxvYWRfdXJsGAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUiKwoTTGlzdEpvYlRhc2tzUmVxdWVzdBIUCgZqb2JfaWQYASABKAlCBOJBAQIi4gIKB0pvYlRhc2sSCgoCaWQYASABKAkSDQoFaW5kZXgYAiABKAUSGAoLZnJhbWVfc3RhcnQYAyABKAVIAIgBARIWCglmcmFtZV9lbmQYBCABKAVIAYgBARIOCgZzdGF0dXMYBSABKAkSFAoHbm9kZV9pZBgGIAEoCUgCiAEBEhAKCGF0dGVtcHRzGAcgASgFEhcKCnN0YXJ0ZWRfYXQYCCABKAlIA4gBARIZCgxjb21wbGV0ZWRfYXQYCSABKAlIBIgBARIXCgplcnJvcl9jb2RlGAogASgJSAWIAQESGgoNZXJyb3JfbWVzc2FnZRgLIAEoCUgGiAEBQg4KDF9mcmFtZV9zdGFydEIMCgpfZnJhbWVfZW5kQgoKCF9ub2RlX2lkQg0KC19zdGFydGVkX2F0Qg8KDV9jb21wbGV0ZWRfYXRCDQoLX2Vycm9yX2NvZGVCEAoOX2Vycm9yX21lc3NhZ2UiTQoUTGlzdEpvYlRhc2tzUmVzcG9uc2USJgoFdGFza3MYASADKAsyFy5yZW5kZXJ0cnVzdC52MS5Kb2JUYXNrEg0KBWNvdW50GAIgASgFIi0KFUxpc3RKb2JPdXRwdXRzUmVxdWVzdBIUCgZqb2JfaWQYASABKAlCBOJBAQIieAoJSm9iT3V0cHV0Eg0KBWZyYW1lGAEgASgFEgwKBG5hbWUYAiABKAkSEgoKc2l6ZV9ieXRlcxgDIAEoAxIOCgZzaGEyNTYYBCABKAkSFAoMY29udGVudF90eXBlGAUgASgJEhQKDGRvd25sb2FkX3VybBgGIAEoCSJnChZMaXN0Sm9iT3V0cHV0c1Jlc3BvbnNlEioKB291dHB1dHMYASADKAsyGS5yZW5kZXJ0cnVzdC52MS5Kb2JPdXRwdXQSDQoFY291bnQYAiABKAUSEgoKZXhwaXJlc19pbhgDIAEoBTL4CAoKSm9iU2VydmljZRJ4CgtEaXNwYXRjaEpvYhIiLnJlbmRlcnRydXN0LnYxLkRpc3BhdGNoSm9iUmVxdWVzdBojLnJlbmRlcnRydXN0LnYxLkRpc3BhdGNoSm9iUmVzcG9uc2UiIILT5JMCGjoBKiIVL2FwaS92MS9qb2JzL2Rpc3BhdGNoEmMKCExpc3RKb2JzEh8ucmVuZGVydHJ1c3QudjEuTGlzdEpvYnNSZXF1ZXN0GiAucmVuZGVydHJ1c3QudjEuTGlzdEpvYnNSZXNwb25zZSIUgtPkkwIOEgwvYXBpL3YxL2pvYnMSawoGR2V0Sm9iEh0ucmVuZGVydHJ1c3QudjEuR2V0Sm9iUmVxdWVzdBoeLnJlbmRlcnRydXN0LnYxLkdldEpvYlJlc3BvbnNlIiKC0+STAhxiA2pvYhIVL2FwaS92MS9qb2JzL3tqb2JfaWR9EnsKCUNhbmNlbEpvYhIgLnJlbmRlcnRydXN0LnYxLkNhbmNlbEpvYlJlcXVlc3QaIS5yZW5kZXJ0cnVzdC52MS5DYW5jZWxKb2JSZXNwb25zZSIpgtPkkwIjYgNqb2IiHC9hcGkvdjEvam9icy97am9iX2lkfS9jYW5jZWwSfwoMR2V0Sm9iUmVzdWx0EiMucmVuZGVydHJ1c3QudjEuR2V0Sm9iUmVzdWx0UmVxdWVzdBokLnJlbmRlcnRydXN0LnYxLkdldEpvYlJlc3VsdFJlc3BvbnNlIiSC0+STAh4SHC9hcGkvdjEvam9icy97am9iX2lkfS9yZXN1bHQSfgoMTGlzdEpvYlRhc2tzEiMucmVuZGVydHJ1c3QudjEuTGlzdEpvYlRhc2tzUmVxdWVzdBokLnJlbmRlcnRydXN0LnYxLkxpc3RKb2JUYXNrc1Jlc3BvbnNlIiOC0+STAh0SGy9hcGkvdjEvam9icy97am9iX2lkfS90YXNrcxKGAQoOTGlzdEpvYk91dHB1dHMSJS5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9iT3V0cHV0c1JlcXVlc3QaJi5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9iT3V0cHV0c1Jlc3BvbnNlIiWC0+STAh8SHS9hcGkvdjEvam9icy97am9iX2lkfS9vdXRwdXRzEoIBCg1MaXN0Sm9iRXZlbnRzEiQucmVuZGVydHJ1c3QudjEuTGlzdEpvYkV2ZW50c1JlcXVlc3QaJS5yZW5kZXJ0cnVzdC52MS5MaXN0Sm9iRXZlbnRzUmVzcG9uc2UiJILT5JMCHhIcL2FwaS92MS9qb2JzL3tqb2JfaWR9L2V2ZW50cxJHCghXYXRjaEpvYhIfLnJlbmRlcnRydXN0LnYxLldhdGNoSm9iUmVxdWVzdBoYLnJlbmRlcnRydXN0LnYxLkpvYkV2ZW50MAESSQoJV2F0Y2hKb2JzEiAucmVuZGVydHJ1c3QudjEuV2F0Y2hKb2JzUmVxdWVzdBoYLnJlbmRlcnRydXN0LnYxLkpvYkV2ZW50MAFCKwoWY29tLnJlbmRlcnRydXN0LmFwaS52MUIPSm9iU2VydmljZVByb3RvUAFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_struct, file_rendertrust_v1_job]);
+
+/**
+ * One change of a job or of one of its tasks.
+ *
+ * @generated from message rendertrust.v1.JobEvent
+ */
+export type JobEvent = Message<"rendertrust.v1.JobEvent"> & {
+  /**
+   * Position in the job's events: from 1, without gaps.
+   *
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * "job.created" | "task.dispatched" | "task.started" | "task.progress" | "task.completed" |
+   * "task.failed" | "task.retrying" | "job.completed" | "job.failed" | "job.cancelled".
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * The job (UUID).
+   *
+   * @generated from field: string job_id = 3;
+   */
+  jobId: string;
+
+  /**
+   * The task of a task.* event (UUID); null for job.* events.
+   *
+   * @generated from field: optional string task_id = 4;
+   */
+  taskId?: string | undefined;
+
+  /**
+   * The node of a task.* event, when the task has one (UUID); null otherwise.
+   *
+   * @generated from field: optional string node_id = 5;
+   */
+  nodeId?: string | undefined;
+
+  /**
+   * The task's status after a task.* event, the job's after a job.* event.
+   *
+   * @generated from field: string status = 6;
+   */
+  status: string;
+
+  /**
+   * Completion 0..1 (task.progress: of the task; job.completed: 1); null otherwise.
+   *
+   * @generated from field: optional double progress = 7;
+   */
+  progress?: number | undefined;
+
+  /**
+   * Frames rendered so far (task.progress), or the job's frames (job.completed); null otherwise.
+   *
+   * @generated from field: optional int32 frames_done = 8;
+   */
+  framesDone?: number | undefined;
+
+  /**
+   * Typed failure of task.failed and job.failed (see Job.error_code); null otherwise.
+   *
+   * @generated from field: optional string error_code = 9;
+   */
+  errorCode?: string | undefined;
+
+  /**
+   * Why it failed or was retried, or the node's progress note; null when none.
+   *
+   * @generated from field: optional string message = 10;
+   */
+  message?: string | undefined;
+
+  /**
+   * When the change committed (RFC 3339).
+   *
+   * @generated from field: string at = 11;
+   */
+  at: string;
+
+  /**
+   * Global event id, increasing across all jobs: the `after` cursor of WatchJobs.
+   *
+   * @generated from field: int64 id = 12;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message rendertrust.v1.JobEvent.
+ * Use `create(JobEventSchema)` to create a new message.
+ */
+export const JobEventSchema: GenMessage<JobEvent> = /*@__PURE__*/
+  messageDesc(file_rendertrust_v1_job_service, 0);
+
+/**
+ * Request of JobService.ListJobEvents.
+ *
+ * @generated from message rendertrust.v1.ListJobEventsRequest
+ */
+export type ListJobEventsRequest = Message<"rendertrust.v1.ListJobEventsRequest"> & {
+  /**
+   * Job id (path parameter).
+   *
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * Only events with a greater seq, >= 0; default 0 (all).
+   *
+   * @generated from field: int64 after_seq = 2;
+   */
+  afterSeq: bigint;
+
+  /**
+   * Page size, 1..1000; absent means 500.
+   *
+   * @generated from field: optional int32 limit = 3;
+   */
+  limit?: number | undefined;
+};
+
+/**
+ * Describes the message rendertrust.v1.ListJobEventsRequest.
+ * Use `create(ListJobEventsRequestSchema)` to create a new message.
+ */
+export const ListJobEventsRequestSchema: GenMessage<ListJobEventsRequest> = /*@__PURE__*/
+  messageDesc(file_rendertrust_v1_job_service, 1);
+
+/**
+ * Response of JobService.ListJobEvents.
+ *
+ * @generated from message rendertrust.v1.ListJobEventsResponse
+ */
+export type ListJobEventsResponse = Message<"rendertrust.v1.ListJobEventsResponse"> & {
+  /**
+   * The events after `after_seq`, oldest first.
+   *
+   * @generated from field: repeated rendertrust.v1.JobEvent events = 1;
+   */
+  events: JobEvent[];
+
+  /**
+   * Number of events in `events`.
+   *
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message rendertrust.v1.ListJobEventsResponse.
+ * Use `create(ListJobEventsResponseSchema)` to create a new message.
+ */
+export const ListJobEventsResponseSchema: GenMessage<ListJobEventsResponse> = /*@__PURE__*/
+  messageDesc(file_rendertrust_v1_job_service, 2);
+
+/**
+ * Request of JobService.WatchJob.
+ *
+ * @generated from message rendertrust.v1.WatchJobRequest
+ */
+export type WatchJobRequest = Message<"rendertrust.v1.WatchJobRequest"> & {
+  /**
+   * Job id.
+   *
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * Replay the stored events after this seq, >= 0; absent means 0 (from seq 1).
+   *
+   * @generated from field: optional int64 after_seq = 2;
+   */
+  afterSeq?: bigint | undefined;
+};
+
+/**
+ * Describes the message rendertrust.v1.WatchJobRequest.
+ * Use `create(WatchJobRequestSchema)` to create a new message.
+ */
+export const WatchJobRequestSchema: GenMessage<WatchJobRequest> = /*@__PURE__*/
+  messageDesc(file_rendertrust_v1_job_service, 3);
+
+/**
+ * Request of JobService.WatchJobs.
+ *
+ * @generated from message rendertrust.v1.WatchJobsRequest
+ */
+export type WatchJobsRequest = Message<"rendertrust.v1.WatchJobsRequest"> & {
+  /**
+   * Replay the caller's stored events with a greater `id`, >= 0; absent means live only.
+   *
+   * @generated from field: optional int64 after = 1;
+   */
+  after?: bigint | undefined;
+};
+
+/**
+ * Describes the message rendertrust.v1.WatchJobsRequest.
+ * Use `create(WatchJobsRequestSchema)` to create a new message.
+ */
+export const WatchJobsRequestSchema: GenMessage<WatchJobsRequest> = /*@__PURE__*/
+  messageDesc(file_rendertrust_v1_job_service, 4);
 
 /**
  * Request of JobService.DispatchJob, e.g.
@@ -80,7 +291,7 @@ export type DispatchJobRequest = Message<"rendertrust.v1.DispatchJobRequest"> & 
  * Use `create(DispatchJobRequestSchema)` to create a new message.
  */
 export const DispatchJobRequestSchema: GenMessage<DispatchJobRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 0);
+  messageDesc(file_rendertrust_v1_job_service, 5);
 
 /**
  * Response of JobService.DispatchJob, e.g. `{"job_id":"...","node_id":"...","status":"DISPATCHED"}`.
@@ -115,7 +326,7 @@ export type DispatchJobResponse = Message<"rendertrust.v1.DispatchJobResponse"> 
  * Use `create(DispatchJobResponseSchema)` to create a new message.
  */
 export const DispatchJobResponseSchema: GenMessage<DispatchJobResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 1);
+  messageDesc(file_rendertrust_v1_job_service, 6);
 
 /**
  * Request of JobService.ListJobs (query parameters).
@@ -151,7 +362,7 @@ export type ListJobsRequest = Message<"rendertrust.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 2);
+  messageDesc(file_rendertrust_v1_job_service, 7);
 
 /**
  * Response of JobService.ListJobs.
@@ -179,7 +390,7 @@ export type ListJobsResponse = Message<"rendertrust.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 3);
+  messageDesc(file_rendertrust_v1_job_service, 8);
 
 /**
  * Request of JobService.GetJob.
@@ -200,7 +411,7 @@ export type GetJobRequest = Message<"rendertrust.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 4);
+  messageDesc(file_rendertrust_v1_job_service, 9);
 
 /**
  * Response of JobService.GetJob. REST returns only `job`.
@@ -221,7 +432,7 @@ export type GetJobResponse = Message<"rendertrust.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 5);
+  messageDesc(file_rendertrust_v1_job_service, 10);
 
 /**
  * Request of JobService.CancelJob.
@@ -242,7 +453,7 @@ export type CancelJobRequest = Message<"rendertrust.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 6);
+  messageDesc(file_rendertrust_v1_job_service, 11);
 
 /**
  * Response of JobService.CancelJob. REST returns only `job`.
@@ -263,7 +474,7 @@ export type CancelJobResponse = Message<"rendertrust.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 7);
+  messageDesc(file_rendertrust_v1_job_service, 12);
 
 /**
  * Request of JobService.GetJobResult.
@@ -284,7 +495,7 @@ export type GetJobResultRequest = Message<"rendertrust.v1.GetJobResultRequest"> 
  * Use `create(GetJobResultRequestSchema)` to create a new message.
  */
 export const GetJobResultRequestSchema: GenMessage<GetJobResultRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 8);
+  messageDesc(file_rendertrust_v1_job_service, 13);
 
 /**
  * Response of JobService.GetJobResult.
@@ -319,7 +530,7 @@ export type GetJobResultResponse = Message<"rendertrust.v1.GetJobResultResponse"
  * Use `create(GetJobResultResponseSchema)` to create a new message.
  */
 export const GetJobResultResponseSchema: GenMessage<GetJobResultResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 9);
+  messageDesc(file_rendertrust_v1_job_service, 14);
 
 /**
  * Request of JobService.ListJobTasks.
@@ -340,7 +551,7 @@ export type ListJobTasksRequest = Message<"rendertrust.v1.ListJobTasksRequest"> 
  * Use `create(ListJobTasksRequestSchema)` to create a new message.
  */
 export const ListJobTasksRequestSchema: GenMessage<ListJobTasksRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 10);
+  messageDesc(file_rendertrust_v1_job_service, 15);
 
 /**
  * One task of a job.
@@ -431,7 +642,7 @@ export type JobTask = Message<"rendertrust.v1.JobTask"> & {
  * Use `create(JobTaskSchema)` to create a new message.
  */
 export const JobTaskSchema: GenMessage<JobTask> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 11);
+  messageDesc(file_rendertrust_v1_job_service, 16);
 
 /**
  * Response of JobService.ListJobTasks.
@@ -459,7 +670,7 @@ export type ListJobTasksResponse = Message<"rendertrust.v1.ListJobTasksResponse"
  * Use `create(ListJobTasksResponseSchema)` to create a new message.
  */
 export const ListJobTasksResponseSchema: GenMessage<ListJobTasksResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 12);
+  messageDesc(file_rendertrust_v1_job_service, 17);
 
 /**
  * Request of JobService.ListJobOutputs.
@@ -480,7 +691,7 @@ export type ListJobOutputsRequest = Message<"rendertrust.v1.ListJobOutputsReques
  * Use `create(ListJobOutputsRequestSchema)` to create a new message.
  */
 export const ListJobOutputsRequestSchema: GenMessage<ListJobOutputsRequest> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 13);
+  messageDesc(file_rendertrust_v1_job_service, 18);
 
 /**
  * One delivered output of a job.
@@ -536,7 +747,7 @@ export type JobOutput = Message<"rendertrust.v1.JobOutput"> & {
  * Use `create(JobOutputSchema)` to create a new message.
  */
 export const JobOutputSchema: GenMessage<JobOutput> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 14);
+  messageDesc(file_rendertrust_v1_job_service, 19);
 
 /**
  * Response of JobService.ListJobOutputs.
@@ -571,7 +782,7 @@ export type ListJobOutputsResponse = Message<"rendertrust.v1.ListJobOutputsRespo
  * Use `create(ListJobOutputsResponseSchema)` to create a new message.
  */
 export const ListJobOutputsResponseSchema: GenMessage<ListJobOutputsResponse> = /*@__PURE__*/
-  messageDesc(file_rendertrust_v1_job_service, 15);
+  messageDesc(file_rendertrust_v1_job_service, 20);
 
 /**
  * JobService lets creators submit compute jobs, follow them, cancel them and fetch results.
@@ -694,6 +905,57 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof ListJobOutputsRequestSchema;
     output: typeof ListJobOutputsResponseSchema;
+  },
+  /**
+   * Lists the stored events of a job after `after_seq`, oldest first (see docs/events.md).
+   * The same path with `Accept: text/event-stream` serves the events as Server-Sent Events (a
+   * plain route of the server over WatchJob; Envoy passes it through untranscoded).
+   * Query: `?after_seq=0&limit=500`.
+   * Caller: user (owner).
+   * Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+   * another user's job), 422 VALIDATION_FAILED (negative after_seq, limit outside 1..1000).
+   *
+   * @generated from rpc rendertrust.v1.JobService.ListJobEvents
+   */
+  listJobEvents: {
+    methodKind: "unary";
+    input: typeof ListJobEventsRequestSchema;
+    output: typeof ListJobEventsResponseSchema;
+  },
+  /**
+   * Streams the events of one job: first the stored ones after `after_seq` (from seq 1 when it
+   * is absent), then live ones as they are committed, with no gap and no duplicate; the stream
+   * ends (OK) after a terminal event (job.completed, job.failed, job.cancelled), at once when the
+   * job already ended. gRPC only (REST: the SSE form of /api/v1/jobs/{job_id}/events). Live
+   * events reach every replica over Redis pub/sub; with Redis down, within a second by polling.
+   * The stream has no deadline of its own (the client's applies); the server pings idle
+   * connections like node streams.
+   * Caller: user (owner).
+   * Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 404 NOT_FOUND (unknown job or
+   * another user's job), 422 VALIDATION_FAILED (negative after_seq).
+   *
+   * @generated from rpc rendertrust.v1.JobService.WatchJob
+   */
+  watchJob: {
+    methodKind: "server_streaming";
+    input: typeof WatchJobRequestSchema;
+    output: typeof JobEventSchema;
+  },
+  /**
+   * Streams every event of the caller's jobs as they are committed: with `after` (an event `id`
+   * seen before) first the caller's stored events after it, then live ones; without, live ones
+   * from now. Events of one job arrive in seq order without gaps. Never ends by itself.
+   * gRPC only.
+   * Caller: user.
+   * Errors: 401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_REVOKED, 422 VALIDATION_FAILED
+   * (negative after).
+   *
+   * @generated from rpc rendertrust.v1.JobService.WatchJobs
+   */
+  watchJobs: {
+    methodKind: "server_streaming";
+    input: typeof WatchJobsRequestSchema;
+    output: typeof JobEventSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_rendertrust_v1_job_service, 0);
