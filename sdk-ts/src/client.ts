@@ -14,7 +14,7 @@ import { AuthService, type ApiKey, type CreateApiKeyResponse, type LoginResponse
 import { CreditService, type CreateCheckoutResponse, type CreditPackage, type GetBalanceResponse,
   type ListHistoryResponse } from "./gen/rendertrust/v1/credit_service_pb.js";
 import type { Job } from "./gen/rendertrust/v1/job_pb.js";
-import { JobService, type GetJobResultResponse, type JobOutput, type ListJobOutputsResponse, type ListJobsResponse,
+import { JobService, type GetJobResultResponse, type JobEvent, type JobOutput, type ListJobOutputsResponse, type ListJobsResponse,
   type JobTask } from "./gen/rendertrust/v1/job_service_pb.js";
 import { LedgerService, type ListAnchorsResponse, type GetProofResponse,
   type VerifyEntryResponse } from "./gen/rendertrust/v1/ledger_service_pb.js";
@@ -230,7 +230,7 @@ export class RenderTrustClient {
    * The job as it changes: yields it now and again whenever its status or progress changes
    * (polled, 100 ms doubling to 2 s), and ends after it reaches COMPLETED, FAILED or CANCELLED.
    * Rejects with UnavailableError (DEADLINE_EXCEEDED) after `waitMs` (default 2 min).
-   * (The contracts have no streaming WatchJob yet; when they do, this is where it goes.)
+   * Polls, so it works through any proxy; {@link watchJob} streams every event instead.
    */
   async *jobUpdates(jobId: string, options: WaitOptions = {}): AsyncGenerator<Job, void, undefined> {
     const waitMs = options.waitMs ?? 120_000;
@@ -253,6 +253,27 @@ export class RenderTrustClient {
       }
       await sleep(pauseMs, options.signal);
       pauseMs = Math.min(pauseMs * 2, 2_000);
+    }
+  }
+
+  /**
+   * The job's events as they happen, over the WatchJob stream: the stored ones after `afterSeq`
+   * (from seq 1 when absent) first, then live ones, with no gap and no duplicate; it ends after a
+   * terminal event (job.completed, job.failed, job.cancelled), at once when the job already ended.
+   * The stream has no deadline unless `timeoutMs` is given; stop it with `signal` or by leaving
+   * the `for await` loop. Another user's job rejects with NotFoundError.
+   */
+  async *watchJob(jobId: string, options: CallOptions & { afterSeq?: bigint | undefined } = {}):
+      AsyncGenerator<JobEvent, void, undefined> {
+    await this.#freshen(true);
+    const events = this.#jobs.watchJob({ jobId, afterSeq: options.afterSeq },
+      { timeoutMs: options.timeoutMs, signal: options.signal, headers: this.#credentials.headers() });
+    try {
+      for await (const event of events) {
+        yield event;
+      }
+    } catch (error) {
+      throw toRenderTrustError(error);
     }
   }
 
@@ -383,6 +404,15 @@ export class RenderTrustClient {
     this.#onTokens?.(this.#credentials.tokens);
   }
 
+  /** Refreshes an access token about to expire; true when the session can be refreshed at all. */
+  async #freshen(authenticated: boolean): Promise<boolean> {
+    const canRefresh = authenticated && this.#credentials.refreshToken !== undefined;
+    if (canRefresh && this.#credentials.expiresWithin(REFRESH_MARGIN_MS)) {
+      await this.refresh();
+    }
+    return canRefresh;
+  }
+
   /**
    * One call with the deadline and the credentials: refreshes an access token about to expire
    * first, and once more after an UNAUTHENTICATED answer, so a token that expired in flight costs
@@ -390,10 +420,7 @@ export class RenderTrustClient {
    */
   async #call<T>(rpc: (options: ConnectCallOptions) => Promise<T>, options: CallOptions | undefined,
                  authenticated = true): Promise<T> {
-    const canRefresh = authenticated && this.#credentials.refreshToken !== undefined;
-    if (canRefresh && this.#credentials.expiresWithin(REFRESH_MARGIN_MS)) {
-      await this.refresh();
-    }
+    const canRefresh = await this.#freshen(authenticated);
     const attempt = () => rpc({
       timeoutMs: options?.timeoutMs ?? this.timeoutMs,
       signal: options?.signal,

@@ -21,7 +21,7 @@ export type { CreditPackage, GetBalanceResponse, ListHistoryResponse, CreateChec
   from "./gen/rendertrust/v1/credit_service_pb.js";
 export type { LedgerEntry } from "./gen/rendertrust/v1/ledger_entry_pb.js";
 export type { Job } from "./gen/rendertrust/v1/job_pb.js";
-export type { JobTask, JobOutput, ListJobsResponse, ListJobOutputsResponse, GetJobResultResponse }
+export type { JobEvent, JobTask, JobOutput, ListJobsResponse, ListJobOutputsResponse, GetJobResultResponse }
   from "./gen/rendertrust/v1/job_service_pb.js";
 export type { Upload, ListUploadsResponse } from "./gen/rendertrust/v1/upload_service_pb.js";
 export type { GetProofResponse, VerifyEntryResponse, Anchor, ListAnchorsResponse }

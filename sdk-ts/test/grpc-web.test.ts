@@ -1,7 +1,7 @@
 /**
  * The browser client (`@rendertrust/sdk/web`: gRPC-Web over fetch) against the real server, run
- * from Node, whose fetch is the same API: sessions, calls and typed errors read from the
- * ErrorInfo details of gRPC-Web trailers.
+ * from Node, whose fetch is the same API: sessions, calls, the WatchJob server stream and
+ * typed errors read from the ErrorInfo details of gRPC-Web trailers.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -18,6 +18,11 @@ describe("gRPC-Web (the browser transport)", () => {
     assert.equal((await client.listPackages()).length, 3);
 
     const submitted = await client.submitJob({ jobType: "echo", payload: { message: "over gRPC-Web" } });
+    const streamed: string[] = [];
+    for await (const event of client.watchJob(submitted.jobId, { timeoutMs: 90_000 })) {
+      streamed.push(event.type);
+    }
+    assert.equal(streamed.at(-1), "job.completed", `the WatchJob stream over gRPC-Web: ${streamed.join(", ")}`);
     const job = await client.waitForJob(submitted.jobId, { waitMs: 90_000 });
     assert.equal(job.status, "COMPLETED");
     assert.equal(new TextDecoder().decode(await client.downloadResultBytes(job.id)), "over gRPC-Web");

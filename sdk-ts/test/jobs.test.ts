@@ -46,6 +46,42 @@ describe("jobs, uploads, credits and proofs", () => {
     }
   });
 
+  it("watchJob streams a job's events until it ends, and another user's job answers NotFoundError", async () => {
+    const { client } = await freshClient("watch");
+    try {
+      const submitted = await client.submitJob({ jobType: "echo", payload: { message: "watched" } });
+      const events = [];
+      for await (const event of client.watchJob(submitted.jobId)) {
+        events.push(event);
+      }
+      assert.deepEqual(events.map((event) => event.seq), events.map((_, i) => BigInt(i + 1)), "seq 1.. without gaps");
+      assert.equal(events[0]!.type, "job.created");
+      assert.deepEqual([events.at(-1)!.type, events.at(-1)!.status], ["job.completed", "COMPLETED"]);
+      assert.ok(events.every((event) => event.jobId === submitted.jobId));
+
+      // replay after a seq: only what came later; an ended job's stream ends at once
+      const replayed = [];
+      for await (const event of client.watchJob(submitted.jobId, { afterSeq: events.at(-2)!.seq })) {
+        replayed.push(event.type);
+      }
+      assert.deepEqual(replayed, ["job.completed"]);
+
+      const { client: other } = await freshClient("watch-other");
+      try {
+        const foreign = await (async () => {
+          for await (const event of other.watchJob(submitted.jobId)) {
+            assert.fail(`another user saw ${event.type}`);
+          }
+        })().catch((e: unknown) => e);
+        assert.ok(foreign instanceof NotFoundError && foreign.httpStatus === 404, String(foreign));
+      } finally {
+        other.close();
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   it("a queued job can be cancelled, a running one not", async () => {
     const { client } = await fundedClient("cancel");
     try {

@@ -1,6 +1,6 @@
 /**
  * The TypeScript SDK quickstart (docs/sdk-ts.md) as a program: a new creator registers, logs in,
- * creates an API key, submits an `echo` job with that key, waits for it, downloads the result and
+ * creates an API key, submits an `echo` job with that key, watches it to the end, downloads the result and
  * checks it. Run it against a server with a node that offers `echo`:
  * `./rendertrust sdk-example ts [http://localhost:8000]`. Exit code 0 only when the job completed
  * and its result is the message sent; 2 when no node offers echo.
@@ -42,7 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       throw error;
     }
     console.log(`submitted job ${submitted.jobId}: ${submitted.status}`);
-    const job = await client.waitForJob(submitted.jobId, { waitMs: 120_000 });
+    // watch its events (the WatchJob stream) until it ends
+    for await (const event of client.watchJob(submitted.jobId, { timeoutMs: 120_000 })) {
+      console.log(`  ${event.seq} ${event.type} ${event.status}`);
+    }
+    const job = await client.getJob(submitted.jobId);
     console.log(`job ${job.id}: ${job.status} on node ${job.nodeId}`);
     if (job.status !== "COMPLETED") {
       console.error(`the job did not complete: ${job.errorMessage}`);

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * agent offering echo, cpu_benchmark, render (the real Blender) and a sleeping command, each in a
  * process of its own. Builds the SDK with the system npm ({@code tools/build-sdk-ts.sh}: npm ci,
  * tsc), runs its
- * {@code node --test} suite (gRPC and gRPC-Web, every typed error, API keys, refresh, uploads,
+ * {@code node --test} suite (gRPC and gRPC-Web, WatchJob, every typed error, API keys, refresh, uploads,
  * cancel, a purchase proven on chain, a render's frames) and {@code ./rendertrust sdk-example ts URL}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,7 +36,7 @@ class TypeScriptSdkIT {
   private static final String BLENDER = "blender";
   private static final String WEBHOOK_SECRET = "whsec_e2e_typescript";
   /** Tests in sdk-ts/test; the run must report exactly this many passing. */
-  private static final int NODE_TESTS = 20;
+  private static final int NODE_TESTS = 21;
   private static final String SLEEP_JOB = "e2e_sleep";
   private static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
       "sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}", "{output}");
