@@ -3,6 +3,7 @@ package com.rendertrust.server;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WebhookEndpointServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
@@ -55,6 +56,7 @@ import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
 import com.rendertrust.server.uploads.Uploads;
+import com.rendertrust.server.webhooks.Webhooks;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
@@ -104,12 +106,13 @@ public final class ControlPlane implements AutoCloseable {
   private final JobNetwork jobNetwork;
   private final ResultStore results;
   private final Uploads uploads;
+  private final Webhooks webhooks;
   private final Duration shutdownGrace;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, Duration shutdownGrace) {
+      ResultStore results, Uploads uploads, Webhooks webhooks, Duration shutdownGrace) {
     this.closer = closer;
     this.database = database;
     this.redis = redis;
@@ -124,6 +127,7 @@ public final class ControlPlane implements AutoCloseable {
     this.jobNetwork = jobNetwork;
     this.results = results;
     this.uploads = uploads;
+    this.webhooks = webhooks;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -206,6 +210,9 @@ public final class ControlPlane implements AutoCloseable {
       features.add(WebhookGrpcService.bindable(stripeWebhooks));
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
+      // Webhooks to creators: every replica delivers; job events enter through webhooks.sink().
+      Webhooks webhooks = closer.register(Webhooks.start(database.dsl(), config.webhooks(), jobsClock));
+      features.add(webhooks.grpcService());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -225,7 +232,7 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, config.shutdownGrace());
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, webhooks, config.shutdownGrace());
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -246,7 +253,10 @@ public final class ControlPlane implements AutoCloseable {
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
             AuthServiceGrpc.getCreateApiKeyMethod().getFullMethodName(), 201,
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
-            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201)),
+            UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201,
+            WebhookEndpointServiceGrpc.getCreateWebhookEndpointMethod().getFullMethodName(), 201,
+            WebhookEndpointServiceGrpc.getSendTestWebhookMethod().getFullMethodName(), 202,
+            WebhookEndpointServiceGrpc.getRedeliverWebhookMethod().getFullMethodName(), 202)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
@@ -356,6 +366,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Creators' uploaded inputs. */
   public Uploads uploads() {
     return uploads;
+  }
+
+  /** Webhooks to creators: endpoints, the outbox and its worker, and the sink job events enter through. */
+  public Webhooks webhooks() {
+    return webhooks;
   }
 
   public Database database() {

@@ -13,6 +13,7 @@ import com.rendertrust.api.v1.LedgerServiceGrpc;
 import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
+import com.rendertrust.api.v1.WebhookEndpointServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -76,6 +77,8 @@ public final class AccessPolicy {
     put(table, UploadServiceGrpc.getGetUploadMethod(), USER);
     put(table, UploadServiceGrpc.getListUploadsMethod(), USER);
     put(table, UploadServiceGrpc.getDeleteUploadMethod(), USER);
+
+    putAll(table, WebhookEndpointServiceGrpc.getServiceDescriptor(), USER);
 
     // Stripe authenticates itself with the signature over the raw body, checked by the handler.
     put(table, WebhookServiceGrpc.getStripeWebhookMethod(), PUBLIC);

@@ -43,7 +43,24 @@ public final class ConfigLoader {
         credits(),
         jobs(),
         storage(),
-        uploads());
+        uploads(),
+        webhooks(dev));
+  }
+
+  /** {@code --dev} allows http and private addresses, so a receiver on localhost works in development. */
+  private WebhooksConfig webhooks(boolean dev) {
+    WebhooksConfig defaults = WebhooksConfig.defaults();
+    return new WebhooksConfig(
+        bool("RT_WEBHOOK_ALLOW_HTTP", dev),
+        bool("RT_WEBHOOK_ALLOW_PRIVATE", dev),
+        seconds("RT_WEBHOOK_RETRY_BASE_SECONDS", defaults.retryBase()),
+        defaults.retryCap(),
+        defaults.retryWindow(),
+        optional("RT_WEBHOOK_DISABLE_AFTER_HOURS").map(value -> Duration.ofHours(parseLong(
+            "RT_WEBHOOK_DISABLE_AFTER_HOURS", value))).orElse(defaults.disableAfter()),
+        defaults.requestTimeout(),
+        defaults.pollInterval(),
+        integer("RT_WEBHOOK_CONCURRENCY", defaults.concurrency()));
   }
 
   private UploadsConfig uploads() {

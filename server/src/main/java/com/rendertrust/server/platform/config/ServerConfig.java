@@ -26,7 +26,8 @@ public record ServerConfig(
     CreditsConfig credits,
     JobsConfig jobs,
     StorageConfig storage,
-    UploadsConfig uploads) {
+    UploadsConfig uploads,
+    WebhooksConfig webhooks) {
 
   /** With the default upload settings. */
   public ServerConfig(String environment, int httpPort, Path dataDir, Optional<String> databaseUrl,
@@ -35,6 +36,16 @@ public record ServerConfig(
       CreditsConfig credits, JobsConfig jobs, StorageConfig storage) {
     this(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, redisUrl,
         maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, UploadsConfig.defaults());
+  }
+
+  /** With the default webhook settings. */
+  public ServerConfig(String environment, int httpPort, Path dataDir, Optional<String> databaseUrl,
+      Optional<String> databaseUser, Optional<String> databasePassword, int databasePoolSize, Optional<String> redisUrl,
+      int maxRequestBytes, Duration requestTimeout, Duration shutdownGrace, AuthConfig auth, ChainConfig chain,
+      CreditsConfig credits, JobsConfig jobs, StorageConfig storage, UploadsConfig uploads) {
+    this(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, redisUrl,
+        maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads,
+        WebhooksConfig.defaults());
   }
 
   public ServerConfig {
@@ -46,6 +57,7 @@ public record ServerConfig(
     Objects.requireNonNull(jobs, "jobs");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(uploads, "uploads");
+    Objects.requireNonNull(webhooks, "webhooks");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -72,55 +84,62 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage,
+        uploads, webhooks);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain, credits, jobs, storage, uploads);
+        auth, chain, credits, jobs, storage, uploads, webhooks);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits,
-        jobs, storage, uploads);
+        jobs, storage, uploads, webhooks);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits, jobs,
-        storage, uploads);
+        storage, uploads, webhooks);
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits, jobs,
-        storage, uploads);
+        storage, uploads, webhooks);
   }
 
   public ServerConfig withCredits(CreditsConfig newCredits) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits, jobs,
-        storage, uploads);
+        storage, uploads, webhooks);
   }
 
   public ServerConfig withJobs(JobsConfig newJobs) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, newJobs,
-        storage, uploads);
+        storage, uploads, webhooks);
   }
 
   public ServerConfig withStorage(StorageConfig newStorage) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        newStorage, uploads);
+        newStorage, uploads, webhooks);
   }
 
   public ServerConfig withUploads(UploadsConfig newUploads) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, newUploads);
+        storage, newUploads, webhooks);
+  }
+
+  public ServerConfig withWebhooks(WebhooksConfig newWebhooks) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
+        storage, uploads, newWebhooks);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -134,7 +153,7 @@ public record ServerConfig(
         + ", redisUrl=" + redisUrl.map(ServerConfig::redactUrl).orElse("<embedded>")
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
         + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + ", credits=" + credits
-        + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + "]";
+        + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + ", webhooks=" + webhooks + "]";
   }
 
   private static String redactUrl(String url) {
