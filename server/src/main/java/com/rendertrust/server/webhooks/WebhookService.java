@@ -73,7 +73,7 @@ public final class WebhookService implements JobEventSink {
     Endpoint endpoint = new Endpoint(UUID.randomUUID(), userId, checkedUrl, List.copyOf(types), text,
         WebhookSignatures.newSecret(), Optional.empty(), Optional.empty(), true, Optional.empty(), Optional.empty(),
         now());
-    transactions.repeatable(tx -> {
+    transactions.inTransaction(tx -> {
       EndpointRows.insert(tx, endpoint);
       return null;
     });
