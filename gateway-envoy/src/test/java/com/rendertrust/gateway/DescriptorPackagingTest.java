@@ -29,7 +29,8 @@ class DescriptorPackagingTest {
       assertThat(services).containsExactlyInAnyOrder(
           "rendertrust.v1.SystemService", "rendertrust.v1.AuthService", "rendertrust.v1.CreditService",
           "rendertrust.v1.JobService", "rendertrust.v1.NodeService", "rendertrust.v1.LedgerService",
-          "rendertrust.v1.WebhookService", "rendertrust.v1.UploadService");
+          "rendertrust.v1.WebhookService", "rendertrust.v1.UploadService",
+          "rendertrust.v1.WebhookEndpointService");
     }
   }
 }

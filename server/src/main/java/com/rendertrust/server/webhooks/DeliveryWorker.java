@@ -49,6 +49,9 @@ final class DeliveryWorker implements AutoCloseable {
   private final Thread loop;
   private volatile boolean running = true;
   private boolean woken;
+  /** The last lease got all it asked for: more are due, so lease again once enough slots are free. */
+  private boolean backlog;
+  private final int batchThreshold;
 
   DeliveryWorker(DSLContext dsl, PinnedPoster poster, WebhooksConfig config, Clock clock) {
     this.dsl = dsl;
@@ -57,6 +60,7 @@ final class DeliveryWorker implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.slots = new Semaphore(config.concurrency());
+    this.batchThreshold = Math.max(1, config.concurrency() / 4);
     this.loop = Thread.ofPlatform().daemon().name("rt-webhook-deliveries").unstarted(this::run);
   }
 
@@ -80,9 +84,11 @@ final class DeliveryWorker implements AutoCloseable {
       boolean full = false;
       try {
         int free = slots.availablePermits();
-        if (free > 0) {
+        // with a backlog, lease in batches (a quarter of the slots at least), not one per finished attempt
+        if (free > 0 && (!backlog || free >= batchThreshold)) {
           List<Lease> leased = lease(free);
           full = leased.size() == free;
+          backlog = full;
           for (Lease lease : leased) {
             slots.acquireUninterruptibly();
             attempts.execute(() -> {
@@ -123,8 +129,7 @@ final class DeliveryWorker implements AutoCloseable {
   List<Lease> lease(int limit) {
     Instant now = clock.instant();
     Instant leaseUntil = now.plus(config.requestTimeout()).plus(LEASE_MARGIN);
-    List<UUID> ids = transactions.singleStatement(tx -> DeliveryRows.lease(tx, now, leaseUntil, limit));
-    return transactions.repeatable(tx -> DeliveryRows.leases(tx, ids));
+    return transactions.singleStatement(tx -> DeliveryRows.lease(tx, now, leaseUntil, limit));
   }
 
   /** Makes one attempt and records its outcome. */
@@ -150,12 +155,15 @@ final class DeliveryWorker implements AutoCloseable {
     UUID endpoint = lease.endpoint().id();
     Integer status = outcome.status() == 0 ? null : outcome.status();
     if (outcome.succeeded()) {
-      transactions.inTransaction(tx -> {
-        if (DeliveryRows.finish(tx, lease, DeliveryStatus.SUCCEEDED, now, status, null, now)) {
+      // one statement in the common case; the endpoint row is written only when it was failing
+      boolean recorded = transactions.singleStatement(
+          tx -> DeliveryRows.finish(tx, lease, DeliveryStatus.SUCCEEDED, now, status, null, now));
+      if (recorded && lease.endpoint().failingSince().isPresent()) {
+        transactions.singleStatement(tx -> {
           EndpointRows.succeeded(tx, endpoint);
-        }
-        return null;
-      });
+          return null;
+        });
+      }
       return;
     }
     boolean retry = now.isBefore(lease.retryUntil());
