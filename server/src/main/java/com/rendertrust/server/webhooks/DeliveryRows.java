@@ -78,7 +78,7 @@ final class DeliveryRows {
               ev.body AS event_body, e.*""",
             DSL.val(Timestamps.toDb(now)), DSL.val(limit), DSL.val(Timestamps.toDb(leaseUntil)))
         .fetch(row -> new Lease(row.get("delivery_id", UUID.class), row.get("attempt", Integer.class),
-            Timestamps.fromDb(row.get("retry_until", java.time.OffsetDateTime.class)),
+            Timestamps.fromDb(row.get("retry_until", java.time.OffsetDateTime.class)), leaseUntil,
             EndpointRows.toEndpoint(row.into(WEBHOOK_ENDPOINTS)), row.get("event_id", String.class),
             row.get("event_body", String.class)));
   }

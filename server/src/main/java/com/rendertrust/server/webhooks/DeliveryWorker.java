@@ -42,12 +42,14 @@ final class DeliveryWorker implements AutoCloseable {
   private final PinnedPoster poster;
   private final WebhooksConfig config;
   private final Clock clock;
-  private final Semaphore slots;
+  /** Attempts leased and not yet finished (twice the concurrency), and attempts under way. */
+  private final Semaphore leased;
+  private final Semaphore running;
   private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private final Thread loop;
-  private volatile boolean running = true;
+  private volatile boolean open = true;
   private boolean woken;
   /** The last lease got all it asked for: more are due, so lease again once enough slots are free. */
   private boolean backlog;
@@ -59,8 +61,9 @@ final class DeliveryWorker implements AutoCloseable {
     this.poster = poster;
     this.config = config;
     this.clock = clock;
-    this.slots = new Semaphore(config.concurrency());
-    this.batchThreshold = Math.max(1, config.concurrency() / 4);
+    this.leased = new Semaphore(2 * config.concurrency());
+    this.running = new Semaphore(config.concurrency());
+    this.batchThreshold = Math.max(1, config.concurrency() / 2);
     this.loop = Thread.ofPlatform().daemon().name("rt-webhook-deliveries").unstarted(this::run);
   }
 
@@ -80,22 +83,28 @@ final class DeliveryWorker implements AutoCloseable {
   }
 
   private void run() {
-    while (running) {
+    while (open) {
       boolean full = false;
       try {
-        int free = slots.availablePermits();
-        // with a backlog, lease in batches (a quarter of the slots at least), not one per finished attempt
+        int free = leased.availablePermits();
+        // with a backlog, lease in batches (half the concurrency at least), not one per finished
+        // attempt; up to twice the concurrency is leased, so the next batch waits while one runs
         if (free > 0 && (!backlog || free >= batchThreshold)) {
-          List<Lease> leased = lease(free);
-          full = leased.size() == free;
+          List<Lease> batch = lease(free);
+          full = batch.size() == free;
           backlog = full;
-          for (Lease lease : leased) {
-            slots.acquireUninterruptibly();
+          for (Lease lease : batch) {
+            leased.acquireUninterruptibly();
             attempts.execute(() -> {
               try {
-                attempt(lease);
+                running.acquireUninterruptibly();
+                try {
+                  attempt(lease);
+                } finally {
+                  running.release();
+                }
               } finally {
-                slots.release();
+                leased.release();
                 wake();
               }
             });
@@ -113,13 +122,13 @@ final class DeliveryWorker implements AutoCloseable {
   private void await() {
     lock.lock();
     try {
-      if (!woken && running) {
+      if (!woken && open) {
         signal.await(config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
       }
       woken = false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      running = false;
+      open = false;
     } finally {
       lock.unlock();
     }
@@ -136,6 +145,11 @@ final class DeliveryWorker implements AutoCloseable {
   void attempt(Lease lease) {
     try {
       Instant sentAt = clock.instant();
+      if (sentAt.plus(config.requestTimeout()).isAfter(lease.leaseUntil())) {
+        // waited too long for a slot: the lease could run out mid-request and another replica
+        // make the next attempt at the same time; left to run out, the delivery is due again
+        return;
+      }
       byte[] body = lease.body().getBytes(StandardCharsets.UTF_8);
       Map<String, String> headers = new LinkedHashMap<>();
       headers.put("Content-Type", "application/json");
@@ -198,7 +212,7 @@ final class DeliveryWorker implements AutoCloseable {
   /** Stops leasing and lets the attempts under way finish (each within its timeout), so no lease is left behind. */
   @Override
   public void close() {
-    running = false;
+    open = false;
     wake();
     try {
       loop.join(config.requestTimeout().toMillis() + 1000);
