@@ -30,7 +30,8 @@ class DescriptorPackagingTest {
           "rendertrust.v1.SystemService", "rendertrust.v1.AuthService", "rendertrust.v1.CreditService",
           "rendertrust.v1.JobService", "rendertrust.v1.NodeService", "rendertrust.v1.LedgerService",
           "rendertrust.v1.WebhookService", "rendertrust.v1.UploadService", "rendertrust.v1.WalletService",
-          "rendertrust.v1.DepositService", "rendertrust.v1.PayoutService", "rendertrust.v1.JobPricingService");
+          "rendertrust.v1.DepositService", "rendertrust.v1.PayoutService", "rendertrust.v1.JobPricingService",
+          "rendertrust.v1.WebhookEndpointService");
     }
   }
 }

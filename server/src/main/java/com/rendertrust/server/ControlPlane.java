@@ -6,6 +6,7 @@ import com.rendertrust.api.v1.NodeServiceGrpc;
 import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WalletServiceGrpc;
+import com.rendertrust.api.v1.WebhookEndpointServiceGrpc;
 import com.rendertrust.server.auth.AccessControlInterceptor;
 import com.rendertrust.server.auth.Identity;
 import com.rendertrust.server.ledger.LedgerGrpcService;
@@ -74,6 +75,7 @@ import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
 import com.rendertrust.server.tokens.ChainMoney;
 import com.rendertrust.server.uploads.Uploads;
+import com.rendertrust.server.webhooks.Webhooks;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
@@ -104,6 +106,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane implements AutoCloseable {
 
+  /** How often the webhooks follow the job events log (besides the log's own settle time). */
+  private static final Duration WEBHOOK_FEED_INTERVAL = Duration.ofMillis(500);
+
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
   /** Uploads and downloads of results may take longer than an API call. */
   private static final Duration BLOB_TRANSFER_TIMEOUT = Duration.ofMinutes(10);
@@ -124,13 +129,15 @@ public final class ControlPlane implements AutoCloseable {
   private final ResultStore results;
   private final Uploads uploads;
   private final ChainMoney chainMoney;
+  private final Webhooks webhooks;
   private final Duration shutdownGrace;
   private final Events events;
 
   private ControlPlane(Closer closer, Database database, RedisConnector redis, Identity identity,
       HealthService health, HealthStatusManager grpcHealth, List<ServerServiceDefinition> services, HttpEdge edge,
       Optional<Anchoring> anchoring, CreditService credits, JobHolds jobHolds, JobNetwork jobNetwork,
-      ResultStore results, Uploads uploads, ChainMoney chainMoney, Duration shutdownGrace, Events events) {
+      ResultStore results, Uploads uploads, ChainMoney chainMoney, Webhooks webhooks, Duration shutdownGrace,
+      Events events) {
     this.events = events;
     this.closer = closer;
     this.database = database;
@@ -147,6 +154,7 @@ public final class ControlPlane implements AutoCloseable {
     this.results = results;
     this.uploads = uploads;
     this.chainMoney = chainMoney;
+    this.webhooks = webhooks;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -240,6 +248,11 @@ public final class ControlPlane implements AutoCloseable {
       ChainMoney chainMoney = closer.register(ChainMoney.start(config, database, identity, anchoring, credits,
           () -> publicBaseUrl(config.storage(), boundPort), clock));
       features.addAll(chainMoney.services());
+      // Webhooks to creators: every replica delivers (the outbox is leased), fed by the job events log.
+      Webhooks webhooks = closer.register(Webhooks.start(database.dsl(), config.webhooks(), jobsClock));
+      // every job event becomes a delivery to the endpoints of its owner that subscribed to its type
+      webhooks.follow(new JobEventWebhookFeed(events.log(), jobNetwork.jobs()), 0, WEBHOOK_FEED_INTERVAL);
+      features.add(webhooks.grpcService());
 
       ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
@@ -280,7 +293,8 @@ public final class ControlPlane implements AutoCloseable {
       }
       grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return new ControlPlane(closer, database, redis, identity, health, grpcHealth, List.copyOf(services), edge,
-          anchoring, credits, jobHolds, jobNetwork, results, uploads, chainMoney, config.shutdownGrace(), events);
+          anchoring, credits, jobHolds, jobNetwork, results, uploads, chainMoney, webhooks, config.shutdownGrace(),
+          events);
     } catch (RuntimeException | Error e) {
       // an Error too (a class missing from the classpath): PostgreSQL, Redis and anvil are
       // processes of their own and would outlive this JVM
@@ -303,7 +317,10 @@ public final class ControlPlane implements AutoCloseable {
             NodeServiceGrpc.getRegisterNodeMethod().getFullMethodName(), 201,
             UploadServiceGrpc.getCreateUploadMethod().getFullMethodName(), 201,
             WalletServiceGrpc.getLinkWalletMethod().getFullMethodName(), 201,
-            PayoutServiceGrpc.getCreatePayoutMethod().getFullMethodName(), 201)),
+            PayoutServiceGrpc.getCreatePayoutMethod().getFullMethodName(), 201,
+            WebhookEndpointServiceGrpc.getCreateWebhookEndpointMethod().getFullMethodName(), 201,
+            WebhookEndpointServiceGrpc.getSendTestWebhookMethod().getFullMethodName(), 202,
+            WebhookEndpointServiceGrpc.getRedeliverWebhookMethod().getFullMethodName(), 202)),
         new InputRulesInterceptor(),
         accessControl,
         new ResponseShapeInterceptor(),
@@ -431,6 +448,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Wallet sign-in, token deposits and payouts. */
   public ChainMoney chainMoney() {
     return chainMoney;
+  }
+
+  /** Webhooks to creators: endpoints, the outbox and its worker, and the sink job events enter through. */
+  public Webhooks webhooks() {
+    return webhooks;
   }
 
   public Database database() {

@@ -20,6 +20,7 @@ import com.rendertrust.api.v1.PayoutServiceGrpc;
 import com.rendertrust.api.v1.SystemServiceGrpc;
 import com.rendertrust.api.v1.UploadServiceGrpc;
 import com.rendertrust.api.v1.WalletServiceGrpc;
+import com.rendertrust.api.v1.WebhookEndpointServiceGrpc;
 import com.rendertrust.api.v1.WebhookServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -126,6 +127,8 @@ public final class AccessPolicy {
     put(table, UploadServiceGrpc.getGetUploadMethod(), USER);
     put(table, UploadServiceGrpc.getListUploadsMethod(), USER);
     put(table, UploadServiceGrpc.getDeleteUploadMethod(), USER);
+
+    putAll(table, WebhookEndpointServiceGrpc.getServiceDescriptor(), USER);
 
     // Stripe authenticates itself with the signature over the raw body, checked by the handler.
     put(table, WebhookServiceGrpc.getStripeWebhookMethod(), PUBLIC);

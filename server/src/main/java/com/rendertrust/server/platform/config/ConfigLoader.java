@@ -46,7 +46,8 @@ public final class ConfigLoader {
         uploads(),
         // --dev: a browser front end on its own dev server (any http://localhost port) may call the API
         CorsConfig.parse(env.get("RT_CORS_ORIGINS"), dev),
-        tokens());
+        tokens(),
+        webhooks(dev));
   }
 
   private TokensConfig tokens() {
@@ -67,6 +68,22 @@ public final class ConfigLoader {
         integer("RT_DEPOSIT_CONFIRMATIONS", defaults.confirmations()),
         Duration.ofMillis(integer("RT_DEPOSIT_POLL_MS", (int) defaults.pollInterval().toMillis())),
         integer("RT_DEPOSIT_BLOCK_RANGE", defaults.blockRange()));
+  }
+
+  /** {@code --dev} allows http and private addresses, so a receiver on localhost works in development. */
+  private WebhooksConfig webhooks(boolean dev) {
+    WebhooksConfig defaults = WebhooksConfig.defaults();
+    return new WebhooksConfig(
+        bool("RT_WEBHOOK_ALLOW_HTTP", dev),
+        bool("RT_WEBHOOK_ALLOW_PRIVATE", dev),
+        seconds("RT_WEBHOOK_RETRY_BASE_SECONDS", defaults.retryBase()),
+        defaults.retryCap(),
+        defaults.retryWindow(),
+        optional("RT_WEBHOOK_DISABLE_AFTER_HOURS").map(value -> Duration.ofHours(parseLong(
+            "RT_WEBHOOK_DISABLE_AFTER_HOURS", value))).orElse(defaults.disableAfter()),
+        defaults.requestTimeout(),
+        defaults.pollInterval(),
+        integer("RT_WEBHOOK_CONCURRENCY", defaults.concurrency()));
   }
 
   private UploadsConfig uploads() {

@@ -28,16 +28,17 @@ public record ServerConfig(
     StorageConfig storage,
     UploadsConfig uploads,
     CorsConfig cors,
-    TokensConfig tokens) {
+    TokensConfig tokens,
+    WebhooksConfig webhooks) {
 
-  /** With no browser (CORS) access and the default token settings. */
+  /** With no browser (CORS) access and the default token and webhook settings. */
   public ServerConfig(String environment, int httpPort, Path dataDir, Optional<String> databaseUrl,
       Optional<String> databaseUser, Optional<String> databasePassword, int databasePoolSize, Optional<String> redisUrl,
       int maxRequestBytes, Duration requestTimeout, Duration shutdownGrace, AuthConfig auth, ChainConfig chain,
       CreditsConfig credits, JobsConfig jobs, StorageConfig storage, UploadsConfig uploads) {
     this(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword, databasePoolSize, redisUrl,
         maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, CorsConfig.none(),
-        TokensConfig.defaults());
+        TokensConfig.defaults(), WebhooksConfig.defaults());
   }
 
   /** With the default upload settings. */
@@ -60,6 +61,7 @@ public record ServerConfig(
     Objects.requireNonNull(uploads, "uploads");
     Objects.requireNonNull(cors, "cors");
     Objects.requireNonNull(tokens, "tokens");
+    Objects.requireNonNull(webhooks, "webhooks");
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("RT_HTTP_PORT must be 0..65535, got " + httpPort);
     }
@@ -86,67 +88,73 @@ public record ServerConfig(
 
   public ServerConfig withHttpPort(int port) {
     return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, cors, tokens);
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
     return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
         Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain, credits, jobs, storage, uploads, cors, tokens);
+        auth, chain, credits, jobs, storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withRedis(String url) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits,
-        jobs, storage, uploads, cors, tokens);
+        jobs, storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits, jobs,
-        storage, uploads, cors, tokens);
+        storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits, jobs,
-        storage, uploads, cors, tokens);
+        storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withCredits(CreditsConfig newCredits) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits, jobs,
-        storage, uploads, cors, tokens);
+        storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withJobs(JobsConfig newJobs) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, newJobs,
-        storage, uploads, cors, tokens);
+        storage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withStorage(StorageConfig newStorage) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        newStorage, uploads, cors, tokens);
+        newStorage, uploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withUploads(UploadsConfig newUploads) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, newUploads, cors, tokens);
+        storage, newUploads, cors, tokens, webhooks);
   }
 
   public ServerConfig withCors(CorsConfig newCors) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, newCors, tokens);
+        storage, uploads, newCors, tokens, webhooks);
   }
 
   public ServerConfig withTokens(TokensConfig newTokens) {
     return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
         databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, cors, newTokens);
+        storage, uploads, cors, newTokens, webhooks);
+  }
+
+  public ServerConfig withWebhooks(WebhooksConfig newWebhooks) {
+    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
+        storage, uploads, cors, tokens, newWebhooks);
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */
@@ -161,7 +169,7 @@ public record ServerConfig(
         + ", maxRequestBytes=" + maxRequestBytes + ", requestTimeout=" + requestTimeout
         + ", shutdownGrace=" + shutdownGrace + ", auth=" + auth + ", chain=" + chain + ", credits=" + credits
         + ", jobs=" + jobs + ", storage=" + storage + ", uploads=" + uploads + ", cors=" + cors
-        + ", tokens=" + tokens + "]";
+        + ", tokens=" + tokens + ", webhooks=" + webhooks + "]";
   }
 
   private static String redactUrl(String url) {

@@ -1,0 +1,48 @@
+package com.rendertrust.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.rendertrust.server.events.JobEventLog;
+import com.rendertrust.server.events.StoredEvent;
+import com.rendertrust.server.jobs.JobGrpcService;
+import com.rendertrust.server.jobs.JobService;
+import com.rendertrust.server.webhooks.JobEventFeed;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job events log as the webhooks' feed: each stored event, with the job as clients see it
+ * (the REST Job object) when the delivery is created. The composition root connects the two
+ * features here, so neither imports the other. The log only returns events below the point
+ * where nothing can still commit late, as the feed requires.
+ */
+final class JobEventWebhookFeed implements JobEventFeed {
+
+  private static final JsonFormat.Printer JOB_JSON = JsonFormat.printer().preservingProtoFieldNames()
+      .alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+
+  private final JobEventLog log;
+  private final JobService jobs;
+
+  JobEventWebhookFeed(JobEventLog log, JobService jobs) {
+    this.log = log;
+    this.jobs = jobs;
+  }
+
+  @Override
+  public List<FeedEvent> readAfter(long cursor, int limit) {
+    List<FeedEvent> feed = new ArrayList<>();
+    for (StoredEvent event : log.readAfter(cursor, limit).events()) {
+      feed.add(new FeedEvent(event.id(), event.userId(), event.type(), jobJson(event), event.at()));
+    }
+    return feed;
+  }
+
+  private String jobJson(StoredEvent event) {
+    try {
+      return JOB_JSON.print(JobGrpcService.toProto(jobs.get(event.userId(), event.jobId().toString())));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the Job message of job " + event.jobId() + " does not print as JSON", e);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package com.rendertrust.server.webhooks;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The job events table as webhooks read it: events in the order of their global id. The events
+ * feature provides the one implementation (an adapter over its table); {@link FeedFollower}
+ * follows it with a persisted cursor.
+ */
+@FunctionalInterface
+public interface JobEventFeed {
+
+  /**
+   * Up to {@code limit} events with a global id greater than {@code cursor}, ascending. An
+   * implementation must not return an event while one with a smaller id may still commit (e.g.
+   * only events older than a short settle time, or below the oldest open transaction's id), or
+   * the follower's cursor would pass it.
+   */
+  List<FeedEvent> readAfter(long cursor, int limit);
+
+  /** One job event: its global id, the job's owner, its type, the job as JSON, and when it happened. */
+  record FeedEvent(long id, UUID userId, String type, String jobJson, Instant at) {
+  }
+}
