@@ -37,6 +37,8 @@ import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.metrics.ScrapedRegistry;
+import com.rendertrust.server.platform.telemetry.Telemetry;
 import com.rendertrust.server.platform.process.DataDirOwner;
 import com.rendertrust.server.platform.process.PidFile;
 import com.rendertrust.server.platform.chain.AnvilProcess;
@@ -62,8 +64,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -145,7 +147,10 @@ public final class ControlPlane implements AutoCloseable {
       String redisUrl = config.redisUrl().orElseGet(() -> closer.register(EmbeddedRedisProcess.start(
           pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
-      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
+      ScrapedRegistry metrics = new ScrapedRegistry();
+      database.bindMetrics(metrics);
+      Telemetry telemetry = new Telemetry(metrics, OpenTelemetry.noop());
       Clock clock = Clock.systemUTC();
       // Replicas of one installation share Redis keys; other installations on the same Redis do not.
       String redisKeyPrefix = "rt:" + database.installationId() + ":";
@@ -188,7 +193,10 @@ public final class ControlPlane implements AutoCloseable {
           : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
-          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs()));
+          address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs(),
+          telemetry));
+      // outbound webhooks: operatorMetrics.webhookBacklog(() -> pending deliveries) feeds rt_webhooks_backlog
+      OperatorMetrics operatorMetrics = OperatorMetrics.register(metrics, database, jobNetwork, anchoring);
 
       // ZIPs of outputs are streamed for as long as a download of results may take
       routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
@@ -197,9 +205,11 @@ public final class ControlPlane implements AutoCloseable {
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
       AnchorRepository anchorRepository = new AnchorRepository(database.dsl());
+      Timer sealDuration = Timer.builder("rt.ledger.batch.seal.duration")
+          .description("Sealing one ledger batch into its Merkle tree").publishPercentileHistogram().register(metrics);
       anchoring.ifPresent(running -> closer.register(new LedgerSealer(database.dsl(),
           new MerkleBatchSealer(anchorRepository, clock), config.chain().sealInterval(),
-          config.chain().sealMaxEntries(), clock).start()));
+          config.chain().sealMaxEntries(), clock, sealDuration).start()));
       features.add(new LedgerGrpcService(new AnchorQueryService(anchorRepository),
           new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
       features.add(new CreditGrpcService(credits, checkout));

@@ -5,6 +5,8 @@ import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -27,10 +29,17 @@ public final class Settlements {
 
   private final Database database;
   private final JobBilling billing;
+  private final Timer duration;
 
   public Settlements(Database database, JobBilling billing) {
+    this(database, billing, Timer.builder("rt.jobs.settlement.duration").register(new SimpleMeterRegistry()));
+  }
+
+  /** {@code duration}: each capture or release, ledger transfer included ({@code rt_jobs_settlement_duration_seconds}). */
+  public Settlements(Database database, JobBilling billing, Timer duration) {
     this.database = database;
     this.billing = billing;
+    this.duration = duration;
   }
 
   /** Settles the job if it awaits settlement; returns false when billing failed (retried later). */
@@ -46,14 +55,14 @@ public final class Settlements {
     Settlement settlement = Settlement.valueOf(row.value1());
     try {
       switch (settlement) {
-        case CAPTURE_PENDING -> {
+        case CAPTURE_PENDING -> duration.record(() -> {
           billing.captureSplit(jobId, TaskWork.of(database.dsl(), jobId, Optional.ofNullable(row.value2())));
           mark(jobId, Settlement.CAPTURE_PENDING, Settlement.CAPTURED);
-        }
-        case RELEASE_PENDING -> {
+        });
+        case RELEASE_PENDING -> duration.record(() -> {
           billing.release(jobId);
           mark(jobId, Settlement.RELEASE_PENDING, Settlement.RELEASED);
-        }
+        });
         default -> {
           // nothing to do: not yet ended, free, or already settled
         }

@@ -21,6 +21,8 @@ import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.SignedRoutes;
 import io.grpc.BindableService;
+import com.rendertrust.server.platform.telemetry.Telemetry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,14 +85,26 @@ public final class JobNetwork implements AutoCloseable {
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
       ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
       Consumer<String> admitRegistration, Clock clock, JobInputs inputs) {
+    return start(database, redis, config, storage, results, archives, billing, tokens, admitRegistration, clock,
+        inputs, Telemetry.none());
+  }
+
+  /** As above, recording dispatch and settlement latencies, queue, task and node gauges in {@code telemetry}. */
+  public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
+      ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
+      Consumer<String> admitRegistration, Clock clock, JobInputs inputs, Telemetry telemetry) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
     timers.setRemoveOnCancelPolicy(true);
     NodeSessions sessions = new NodeSessions(redis, UUID.randomUUID(),
         config.heartbeatTimeout().plus(config.heartbeatInterval()), workers);
-    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers);
-    Settlements settlements = new Settlements(database, billing);
+    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers,
+        Timer.builder("rt.jobs.dispatch.latency").description("How long tasks waited in the queue before dispatch")
+            .publishPercentileHistogram().register(telemetry.meters()));
+    Settlements settlements = new Settlements(database, billing,
+        Timer.builder("rt.jobs.settlement.duration").description("Capture or release of a job's hold, ledger included")
+            .publishPercentileHistogram().register(telemetry.meters()));
     JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
         archives, inputs);

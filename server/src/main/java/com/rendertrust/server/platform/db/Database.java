@@ -2,6 +2,8 @@ package com.rendertrust.server.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -58,6 +60,11 @@ public final class Database implements AutoCloseable {
       dataSource.close();
       throw e;
     }
+  }
+
+  /** The pool's own meters ({@code hikaricp_*}: connections active, idle, pending, timeouts, usage). Once. */
+  public void bindMetrics(MeterRegistry registry) {
+    dataSource.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
   }
 
   public DSLContext dsl() {
