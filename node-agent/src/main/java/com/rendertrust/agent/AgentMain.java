@@ -9,6 +9,7 @@ import com.rendertrust.agent.cli.Usage;
 import com.rendertrust.agent.config.AgentConfig;
 import com.rendertrust.agent.config.AgentConfigLoader;
 import com.rendertrust.agent.config.ConfigException;
+import com.rendertrust.agent.health.AgentMetrics;
 import com.rendertrust.agent.health.HealthServer;
 import com.rendertrust.agent.identity.IdentityStore;
 import com.rendertrust.agent.identity.NodeIdentity;
@@ -195,9 +196,11 @@ public final class AgentMain {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
       ReportOutbox outbox = new ReportOutbox(clock);
-      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()), outbox,
-          new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
-          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW),
+      AgentMetrics metrics = new AgentMetrics();
+      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()),
+          metrics.timing(outbox), new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
+          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW,
+              metrics.uploadedBytes()),
           workDirs, config.jobTimeout(), timer, clock);
       JobDesk desk = new JobDesk(executor, outbox, plan.advertised(), version);
       channel = address.openChannel(config.keepAlive());
@@ -216,7 +219,9 @@ public final class AgentMain {
           channel, clock);
       HealthServer health;
       try {
-        health = new HealthServer(config.healthBind(), config.healthPort(), agent::health, agent::status);
+        metrics.watch(executor, connection);
+        health = new HealthServer(config.healthBind(), config.healthPort(), agent::health, agent::status,
+            metrics::scrape);
       } catch (BindException e) {
         executor.close();
         throw new IOException("the health port " + config.healthBind() + ":" + config.healthPort()

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +41,16 @@ public final class ResultUploader {
   private final Duration requestTimeout;
   private final Duration retryDelay;
   private final Duration retryWindow;
+  private final LongConsumer uploaded;
 
   public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay, Duration retryWindow) {
+    this(http, requestTimeout, retryDelay, retryWindow, bytes -> { });
+  }
+
+  /** {@code uploaded}: told the size of each file once its upload succeeded (the agent's upload-bytes counter). */
+  public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay, Duration retryWindow,
+      LongConsumer uploaded) {
+    this.uploaded = uploaded;
     this.http = http;
     this.requestTimeout = requestTimeout;
     this.retryDelay = retryDelay;
@@ -102,6 +111,7 @@ public final class ResultUploader {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         int status = response.statusCode();
         if (status / 100 == 2) {
+          uploaded.accept(java.nio.file.Files.size(file));
           if (attempt > 1) {
             log.info("{}: {} uploaded at attempt {}", context.job().label(), what, attempt);
           }
