@@ -38,7 +38,10 @@ import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
 import com.rendertrust.server.platform.metrics.ScrapedRegistry;
+import com.rendertrust.server.platform.telemetry.RpcTracingInterceptor;
 import com.rendertrust.server.platform.telemetry.Telemetry;
+import com.rendertrust.server.platform.telemetry.TransactionSpans;
+import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.platform.process.DataDirOwner;
 import com.rendertrust.server.platform.process.PidFile;
 import com.rendertrust.server.platform.chain.AnvilProcess;
@@ -66,6 +69,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -139,8 +143,19 @@ public final class ControlPlane implements AutoCloseable {
    * issued for a test stay valid however far it moves.
    */
   public static ControlPlane start(ServerConfig config, Clock jobsClock) {
+    return start(config, jobsClock, null);
+  }
+
+  /**
+   * As above, with traces recorded by {@code openTelemetry} (tests: the SDK with an in-memory
+   * exporter); {@code null}: as the standard {@code OTEL_*} variables say (off without an endpoint).
+   */
+  public static ControlPlane start(ServerConfig config, Clock jobsClock, OpenTelemetry openTelemetry) {
     Closer closer = new Closer();
     try {
+      // closed last: spans still buffered are flushed after everything else stopped
+      OpenTelemetry tracing = openTelemetry != null ? openTelemetry
+          : Tracing.orNoop(Tracing.fromEnvironment(System.getenv(), "rendertrust-server").map(closer::register));
       // first in, last out: the data directory is released after everything started here stopped
       Optional<DataDirOwner> owner = claimDataDir(config, closer);
       Database database = closer.register(openDatabase(config, closer));
@@ -150,7 +165,8 @@ public final class ControlPlane implements AutoCloseable {
       // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
       ScrapedRegistry metrics = new ScrapedRegistry();
       database.bindMetrics(metrics);
-      Telemetry telemetry = new Telemetry(metrics, OpenTelemetry.noop());
+      Telemetry telemetry = new Telemetry(metrics, tracing);
+      database.bindTracing(new TransactionSpans(telemetry.tracer()));
       Clock clock = Clock.systemUTC();
       // Replicas of one installation share Redis keys; other installations on the same Redis do not.
       String redisKeyPrefix = "rt:" + database.installationId() + ":";
@@ -164,6 +180,7 @@ public final class ControlPlane implements AutoCloseable {
       Optional<Anchoring> anchoring = startAnchoring(config, database,
           pidFile(owner, "anvil", AnvilProcess.EXECUTABLE_NAME), closer);
       anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
+      anchoring.ifPresent(running -> running.chain().traced(telemetry.tracer()));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
@@ -217,7 +234,7 @@ public final class ControlPlane implements AutoCloseable {
       features.addAll(jobNetwork.services());
       features.add(uploads.grpcService());
 
-      ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
+      ServicePipeline pipeline = pipeline(metrics, identity.accessControl(), telemetry.tracer());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
       services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
       services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
@@ -251,6 +268,11 @@ public final class ControlPlane implements AutoCloseable {
    * failures, then metrics, so metrics see the final (mapped) status of every call.
    */
   public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl) {
+    return pipeline(metrics, accessControl, OpenTelemetry.noop().getTracer(Telemetry.INSTRUMENTATION));
+  }
+
+  /** As above, outermost a span per call (its context current for everything inside). */
+  public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl, Tracer tracer) {
     return new ServicePipeline(List.of(
         new SuccessStatusInterceptor(Map.of(
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
@@ -261,7 +283,8 @@ public final class ControlPlane implements AutoCloseable {
         accessControl,
         new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),
-        new RpcMetricsInterceptor(metrics)));
+        new RpcMetricsInterceptor(metrics),
+        new RpcTracingInterceptor(tracer)));
   }
 
   /** The one object store of a replica, seen as the results' and the inputs' store. */

@@ -40,6 +40,18 @@ class AgentMetricsTest extends RunningAgentTestBase {
     stream.drop(Status.UNAVAILABLE);
     server.awaitStream(1, WAIT);
     Await.until(() -> scrape().get("rt_agent_reconnects_total") == 1.0, WAIT, "a reconnect counted");
+
+    // the Grafana dashboard's agent panels query only what this serves
+    String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "grafana", "rendertrust.json"));
+    java.util.regex.Matcher queried = java.util.regex.Pattern.compile("\\b(rt_agent_[a-z0-9_]+)\\b").matcher(dashboard);
+    java.util.Set<String> served = new java.util.TreeSet<>();
+    scrape().keySet().forEach(series -> served.add(series.replaceAll("\\{.*", "")));
+    int checked = 0;
+    while (queried.find()) {
+      assertThat(served).as("dashboard query " + queried.group(1)).contains(queried.group(1));
+      checked++;
+    }
+    assertThat(checked).isPositive();
   }
 
   private Map<String, Double> scrape() {

@@ -5,8 +5,13 @@ import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.platform.telemetry.Telemetry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -30,13 +35,16 @@ public final class Settlements {
   private final Database database;
   private final JobBilling billing;
   private final Timer duration;
+  private final Tracer tracer;
 
   public Settlements(Database database, JobBilling billing) {
-    this(database, billing, Timer.builder("rt.jobs.settlement.duration").register(new SimpleMeterRegistry()));
+    this(database, billing, Timer.builder("rt.jobs.settlement.duration").register(new SimpleMeterRegistry()),
+        OpenTelemetry.noop().getTracer(Telemetry.INSTRUMENTATION));
   }
 
   /** {@code duration}: each capture or release, ledger transfer included ({@code rt_jobs_settlement_duration_seconds}). */
-  public Settlements(Database database, JobBilling billing, Timer duration) {
+  public Settlements(Database database, JobBilling billing, Timer duration, Tracer tracer) {
+    this.tracer = tracer;
     this.database = database;
     this.billing = billing;
     this.duration = duration;
@@ -53,6 +61,20 @@ public final class Settlements {
       return true;
     }
     Settlement settlement = Settlement.valueOf(row.value1());
+    if (settlement != Settlement.CAPTURE_PENDING && settlement != Settlement.RELEASE_PENDING) {
+      return true; // nothing to do: not yet ended, free, or already settled
+    }
+    // a span of the job's trace when the caller made its context current (the node's result)
+    Span span = tracer.spanBuilder("settle job").setAttribute("job.id", jobId.toString())
+        .setAttribute("job.settlement", settlement.name()).startSpan();
+    try (Scope scope = span.makeCurrent()) {
+      return settle(jobId, row, settlement);
+    } finally {
+      span.end();
+    }
+  }
+
+  private boolean settle(UUID jobId, Record2<String, UUID> row, Settlement settlement) {
     try {
       switch (settlement) {
         case CAPTURE_PENDING -> duration.record(() -> {

@@ -104,7 +104,7 @@ public final class JobNetwork implements AutoCloseable {
             .publishPercentileHistogram().register(telemetry.meters()));
     Settlements settlements = new Settlements(database, billing,
         Timer.builder("rt.jobs.settlement.duration").description("Capture or release of a job's hold, ledger included")
-            .publishPercentileHistogram().register(telemetry.meters()));
+            .publishPercentileHistogram().register(telemetry.meters()), telemetry.tracer());
     JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
         archives, inputs);
@@ -112,7 +112,7 @@ public final class JobNetwork implements AutoCloseable {
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
-        timers, workers, inputs);
+        timers, workers, inputs, telemetry.tracer());
     List<BindableService> services = List.of(
         new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage)).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration));

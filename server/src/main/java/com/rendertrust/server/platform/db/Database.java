@@ -67,6 +67,14 @@ public final class Database implements AutoCloseable {
     dataSource.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
   }
 
+  /**
+   * Every transaction run through {@link #dsl()} from now on opens a span of {@code listener}'s
+   * ({@code db.transaction}); the composition root calls this once, before any feature runs.
+   */
+  public void bindTracing(org.jooq.TransactionListener listener) {
+    dsl.configuration().set(listener);
+  }
+
   public DSLContext dsl() {
     return dsl;
   }
