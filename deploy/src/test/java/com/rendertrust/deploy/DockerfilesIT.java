@@ -80,13 +80,14 @@ class DockerfilesIT {
 
   @Test
   void composeBuildsFromTheDockerfilesAndGivesTheServerTimeToDrain() throws IOException {
-    JsonNode compose = Manifests.tree(Manifests.deploy().resolve("compose.yaml"));
+    JsonNode compose = merged(Manifests.tree(Manifests.deploy().resolve("compose.yaml")));
     JsonNode services = compose.path("services");
     for (String name : List.of("postgres", "redis", "server-1", "server-2", "envoy", "agent")) {
       assertThat(services.has(name)).as(name).isTrue();
     }
     for (String name : List.of("server-1", "server-2", "agent")) {
       String dockerfile = services.path(name).path("build").path("dockerfile").asText();
+      assertThat(dockerfile).as(name + " builds from a Dockerfile").startsWith("deploy/docker/");
       assertThat(Files.exists(root().resolve(dockerfile))).as(dockerfile).isTrue();
     }
     JsonNode env = services.path("server-1").path("environment");
@@ -102,6 +103,31 @@ class DockerfilesIT {
     String stop = services.path("server-1").path("stop_grace_period").asText();
     assertThat(Long.parseLong(stop.replace("s", ""))).isGreaterThan(grace);
     assertThat(services.path("envoy").path("volumes").get(0).asText()).startsWith("./envoy-config:/etc/envoy");
+  }
+
+  /** YAML merge keys ({@code <<: *anchor}) resolved, as compose reads them: the local keys win. */
+  private static JsonNode merged(JsonNode node) {
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode array = Manifests.YAML.createArrayNode();
+      node.forEach(item -> array.add(merged(item)));
+      return array;
+    }
+    if (!node.isObject()) {
+      return node;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode result = Manifests.YAML.createObjectNode();
+    JsonNode base = node.get("<<");
+    if (base != null) {
+      for (JsonNode one : base.isArray() ? base : Manifests.YAML.createArrayNode().add(base)) {
+        merged(one).properties().forEach(entry -> result.set(entry.getKey(), entry.getValue()));
+      }
+    }
+    node.properties().forEach(entry -> {
+      if (!entry.getKey().equals("<<")) {
+        result.set(entry.getKey(), merged(entry.getValue()));
+      }
+    });
+    return result;
   }
 
   private static List<String> copiedJars(String dockerfile) {

@@ -164,6 +164,7 @@ public final class ControlPlane implements AutoCloseable {
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
       // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
       ScrapedRegistry metrics = new ScrapedRegistry();
+      closer.register((AutoCloseable) metrics::close); // its JVM GC listener goes with it
       database.bindMetrics(metrics);
       Telemetry telemetry = new Telemetry(metrics, tracing);
       database.bindTracing(new TransactionSpans(telemetry.tracer()));
