@@ -80,7 +80,9 @@ class DockerfilesIT {
 
   @Test
   void composeBuildsFromTheDockerfilesAndGivesTheServerTimeToDrain() throws IOException {
-    JsonNode compose = merged(Manifests.tree(Manifests.deploy().resolve("compose.yaml")));
+    // SnakeYAML resolves anchors and merge keys (<<: *server) as compose does
+    Object loaded = new org.yaml.snakeyaml.Yaml().load(Files.readString(Manifests.deploy().resolve("compose.yaml")));
+    JsonNode compose = merged(Manifests.YAML.valueToTree(loaded));
     JsonNode services = compose.path("services");
     for (String name : List.of("postgres", "redis", "server-1", "server-2", "envoy", "agent")) {
       assertThat(services.has(name)).as(name).isTrue();
