@@ -9,7 +9,11 @@ import com.rendertrust.agent.cli.Usage;
 import com.rendertrust.agent.config.AgentConfig;
 import com.rendertrust.agent.config.AgentConfigLoader;
 import com.rendertrust.agent.config.ConfigException;
+import com.rendertrust.agent.health.AgentMetrics;
 import com.rendertrust.agent.health.HealthServer;
+import com.rendertrust.agent.telemetry.AgentTracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import com.rendertrust.agent.identity.IdentityStore;
 import com.rendertrust.agent.identity.NodeIdentity;
 import com.rendertrust.agent.identity.NodeKeys;
@@ -53,6 +57,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
@@ -80,6 +85,8 @@ public final class AgentMain {
   private static final Duration UPLOAD_RETRY_WINDOW = Duration.ofMinutes(10);
 
   private final Map<String, String> environment;
+  /** The agent's OpenTelemetry SDK while it runs with OTEL_EXPORTER_OTLP_ENDPOINT set. */
+  private volatile Optional<OpenTelemetrySdk> tracingSdk = Optional.empty();
   private final Path userHome;
   private final PrintStream out;
   private final PrintStream err;
@@ -146,7 +153,10 @@ public final class AgentMain {
 
   private int run(AgentConfig config) throws IOException {
     NodeAgent agent = startAgent(config);
-    Thread hook = new Thread(() -> agent.shutdown(config.drainGrace()), "agent-shutdown");
+    Thread hook = new Thread(() -> {
+      agent.shutdown(config.drainGrace());
+      tracingSdk.ifPresent(OpenTelemetrySdk::close); // flushes the last spans
+    }, "agent-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     agent.awaitStopped();
     return OK;
@@ -195,9 +205,13 @@ public final class AgentMain {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
       ReportOutbox outbox = new ReportOutbox(clock);
-      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()), outbox,
-          new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
-          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW),
+      AgentMetrics metrics = new AgentMetrics();
+      tracingSdk = AgentTracing.sdkFromEnvironment(environment);
+      AgentTracing tracing = new AgentTracing(tracingSdk.<OpenTelemetry>map(sdk -> sdk).orElse(OpenTelemetry.noop()));
+      JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()),
+          metrics.timing(tracing.traced(outbox)), new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
+          new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW,
+              metrics.uploadedBytes(), (job, what) -> tracing.upload(job, what)::end),
           workDirs, config.jobTimeout(), timer, clock);
       JobDesk desk = new JobDesk(executor, outbox, plan.advertised(), version);
       channel = address.openChannel(config.keepAlive());
@@ -216,7 +230,9 @@ public final class AgentMain {
           channel, clock);
       HealthServer health;
       try {
-        health = new HealthServer(config.healthBind(), config.healthPort(), agent::health, agent::status);
+        metrics.watch(executor, connection);
+        health = new HealthServer(config.healthBind(), config.healthPort(), agent::health, agent::status,
+            metrics::scrape);
       } catch (BindException e) {
         executor.close();
         throw new IOException("the health port " + config.healthBind() + ":" + config.healthPort()

@@ -55,6 +55,11 @@ import com.rendertrust.server.platform.http.PlainRoute;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
 import com.rendertrust.server.platform.http.SuccessStatusInterceptor;
 import com.rendertrust.server.platform.metrics.RpcMetricsInterceptor;
+import com.rendertrust.server.platform.metrics.ScrapedRegistry;
+import com.rendertrust.server.platform.telemetry.RpcTracingInterceptor;
+import com.rendertrust.server.platform.telemetry.Telemetry;
+import com.rendertrust.server.platform.telemetry.TransactionSpans;
+import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.platform.process.DataDirOwner;
 import com.rendertrust.server.platform.process.PidFile;
 import com.rendertrust.server.platform.chain.AnvilProcess;
@@ -83,8 +88,9 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -168,15 +174,31 @@ public final class ControlPlane implements AutoCloseable {
    * issued for a test stay valid however far it moves.
    */
   public static ControlPlane start(ServerConfig config, Clock jobsClock) {
+    return start(config, jobsClock, null);
+  }
+
+  /**
+   * As above, with traces recorded by {@code openTelemetry} (tests: the SDK with an in-memory
+   * exporter); {@code null}: as the standard {@code OTEL_*} variables say (off without an endpoint).
+   */
+  public static ControlPlane start(ServerConfig config, Clock jobsClock, OpenTelemetry openTelemetry) {
     Closer closer = new Closer();
     try {
+      // closed last: spans still buffered are flushed after everything else stopped
+      OpenTelemetry tracing = openTelemetry != null ? openTelemetry
+          : Tracing.orNoop(Tracing.fromEnvironment(System.getenv(), "rendertrust-server").map(closer::register));
       // first in, last out: the data directory is released after everything started here stopped
       Optional<DataDirOwner> owner = claimDataDir(config, closer);
       Database database = closer.register(openDatabase(config, closer));
       String redisUrl = config.redisUrl().orElseGet(() -> closer.register(EmbeddedRedisProcess.start(
           pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
-      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
+      ScrapedRegistry metrics = new ScrapedRegistry();
+      closer.register((AutoCloseable) metrics::close); // its JVM GC listener goes with it
+      database.bindMetrics(metrics);
+      Telemetry telemetry = new Telemetry(metrics, tracing);
+      database.bindTracing(new TransactionSpans(telemetry.tracer()));
       Clock clock = Clock.systemUTC();
       // Replicas of one installation share Redis keys; other installations on the same Redis do not.
       String redisKeyPrefix = "rt:" + database.installationId() + ":";
@@ -190,6 +212,7 @@ public final class ControlPlane implements AutoCloseable {
       Optional<Anchoring> anchoring = startAnchoring(config, database,
           pidFile(owner, "anvil", AnvilProcess.EXECUTABLE_NAME), closer);
       anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
+      anchoring.ifPresent(running -> running.chain().traced(telemetry.tracer()));
       HealthService health = new HealthService(checks);
       HealthStatusManager grpcHealth = new HealthStatusManager();
 
@@ -221,7 +244,8 @@ public final class ControlPlane implements AutoCloseable {
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
           address -> identity.rateLimiter().acquire(nodeRegistrations, address), jobsClock, uploads.inputs(),
-          events.log(), events.streams()));
+          events.log(), events.streams(), telemetry));
+      OperatorMetrics operatorMetrics = OperatorMetrics.register(metrics, database, jobNetwork, anchoring);
 
       // ZIPs of outputs are streamed for as long as a download of results may take
       routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
@@ -230,9 +254,11 @@ public final class ControlPlane implements AutoCloseable {
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
       features.add(identity.grpcService());
       AnchorRepository anchorRepository = new AnchorRepository(database.dsl());
+      Timer sealDuration = Timer.builder("rt.ledger.batch.seal.duration")
+          .description("Sealing one ledger batch into its Merkle tree").publishPercentileHistogram().register(metrics);
       anchoring.ifPresent(running -> closer.register(new LedgerSealer(database.dsl(),
           new MerkleBatchSealer(anchorRepository, clock), config.chain().sealInterval(),
-          config.chain().sealMaxEntries(), clock).start()));
+          config.chain().sealMaxEntries(), clock, sealDuration).start()));
       features.add(new LedgerGrpcService(new AnchorQueryService(anchorRepository),
           new LedgerProofService(database.dsl(), anchorRepository, anchoring.map(Anchoring::chain))));
       features.add(new CreditGrpcService(credits, checkout, new UsageReport(database.dsl(), clock)));
@@ -253,8 +279,9 @@ public final class ControlPlane implements AutoCloseable {
       // every job event becomes a delivery to the endpoints of its owner that subscribed to its type
       webhooks.follow(new JobEventWebhookFeed(events.log(), jobNetwork.jobs()), 0, WEBHOOK_FEED_INTERVAL);
       features.add(webhooks.grpcService());
+      operatorMetrics.webhookBacklog(webhooks::pendingDeliveries);
 
-      ServicePipeline pipeline = pipeline(metrics, identity.accessControl());
+      ServicePipeline pipeline = pipeline(metrics, identity.accessControl(), telemetry.tracer());
       List<ServerServiceDefinition> services = new ArrayList<>(pipeline.wrapAll(features));
       services.add(pipeline.wrap(grpcHealth.getHealthService().bindService()));
       services.add(pipeline.wrap(ProtoReflectionServiceV1.newInstance().bindService()));
@@ -310,6 +337,11 @@ public final class ControlPlane implements AutoCloseable {
    * failures, then metrics, so metrics see the final (mapped) status of every call.
    */
   public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl) {
+    return pipeline(metrics, accessControl, OpenTelemetry.noop().getTracer(Telemetry.INSTRUMENTATION));
+  }
+
+  /** As above, outermost a span per call (its context current for everything inside). */
+  public static ServicePipeline pipeline(MeterRegistry metrics, AccessControlInterceptor accessControl, Tracer tracer) {
     return new ServicePipeline(List.of(
         new SuccessStatusInterceptor(Map.of(
             AuthServiceGrpc.getRegisterMethod().getFullMethodName(), 201,
@@ -325,7 +357,8 @@ public final class ControlPlane implements AutoCloseable {
         accessControl,
         new ResponseShapeInterceptor(),
         new ErrorMappingInterceptor(),
-        new RpcMetricsInterceptor(metrics)));
+        new RpcMetricsInterceptor(metrics),
+        new RpcTracingInterceptor(tracer)));
   }
 
   /** Documents served next to the RPCs: the JWKS, the OpenAPI document and Swagger UI. */

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,7 +16,8 @@ import java.util.function.Supplier;
  * The agent's local HTTP endpoint for probes and {@code status}:
  * {@code GET /health} → {@code {"status","relay_connected","uptime_seconds","running_jobs"}} (always
  * 200 while the process works; {@code status} is "healthy", or "draining" during shutdown), and
- * {@code GET /status} → identity, connection and running jobs in detail.
+ * {@code GET /status} → identity, connection and running jobs in detail; {@code GET /metrics} → the
+ * agent's meters as Prometheus text ({@link AgentMetrics}).
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -25,6 +27,12 @@ public final class HealthServer implements AutoCloseable {
 
   public HealthServer(String bindAddress, int port, Supplier<Map<String, Object>> health,
       Supplier<Map<String, Object>> status) throws IOException {
+    this(bindAddress, port, health, status, () -> "");
+  }
+
+  /** As above, with {@code GET /metrics} answering {@code metrics} (Prometheus text). */
+  public HealthServer(String bindAddress, int port, Supplier<Map<String, Object>> health,
+      Supplier<Map<String, Object>> status, Supplier<String> metrics) throws IOException {
     server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
     executor = Executors.newFixedThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "health-http");
@@ -35,6 +43,15 @@ public final class HealthServer implements AutoCloseable {
     server.createContext("/", exchange -> {
       try (exchange) {
         String path = exchange.getRequestURI().getPath();
+        if (path.equals("/metrics") && exchange.getRequestMethod().equals("GET")) {
+          byte[] text = metrics.get().getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          exchange.sendResponseHeaders(200, text.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(text);
+          }
+          return;
+        }
         Supplier<Map<String, Object>> source = switch (path) {
           case "/health", "/healthz" -> health;
           case "/status" -> status;

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param inputUrl a presigned GET of the job's input that the server issued (trusted, unlike the
  *     user-chosen {@code payloadRef}); empty if none
  * @param inputSha256 the SHA-256 (lowercase hex) the downloaded input must have; empty if unknown
+ * @param traceparent the W3C trace context reports about the job carry (the dispatch's, then the
+ *     agent's execution span's); empty when not traced
  */
 public record JobSpec(
     String jobId,
@@ -37,7 +39,8 @@ public record JobSpec(
     Optional<FrameRange> frames,
     List<OutputTarget> outputs,
     String inputUrl,
-    String inputSha256) {
+    String inputSha256,
+    String traceparent) {
 
   public JobSpec {
     Objects.requireNonNull(jobId, "jobId");
@@ -51,6 +54,21 @@ public record JobSpec(
     outputs = List.copyOf(outputs);
     Objects.requireNonNull(inputUrl, "inputUrl");
     Objects.requireNonNull(inputSha256, "inputSha256");
+    Objects.requireNonNull(traceparent, "traceparent");
+  }
+
+  /** A job whose reports are not traced. */
+  public JobSpec(String jobId, String assignmentId, String jobType, String payloadRef, String payloadJson,
+      String uploadUrl, Optional<Instant> deadline, Duration maxRuntime, String taskId, Optional<FrameRange> frames,
+      List<OutputTarget> outputs, String inputUrl, String inputSha256) {
+    this(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, taskId, frames,
+        outputs, inputUrl, inputSha256, "");
+  }
+
+  /** The same job, its reports carrying {@code context} ("00-trace-span-flags"). */
+  public JobSpec withTraceparent(String context) {
+    return new JobSpec(jobId, assignmentId, jobType, payloadRef, payloadJson, uploadUrl, deadline, maxRuntime, taskId,
+        frames, outputs, inputUrl, inputSha256, context);
   }
 
   /** A single-task, single-output job (every job type but a framed render). */

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +42,21 @@ public final class ResultUploader {
   private final Duration requestTimeout;
   private final Duration retryDelay;
   private final Duration retryWindow;
+  private final LongConsumer uploaded;
+  private final BiFunction<JobSpec, String, Runnable> traced;
 
   public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay, Duration retryWindow) {
+    this(http, requestTimeout, retryDelay, retryWindow, bytes -> { }, (job, what) -> () -> { });
+  }
+
+  /**
+   * {@code uploaded}: told the size of each file once its upload succeeded (the agent's upload-bytes
+   * counter); {@code traced}: starts a span for one upload of a job and answers what ends it.
+   */
+  public ResultUploader(HttpClient http, Duration requestTimeout, Duration retryDelay, Duration retryWindow,
+      LongConsumer uploaded, BiFunction<JobSpec, String, Runnable> traced) {
+    this.uploaded = uploaded;
+    this.traced = traced;
     this.http = http;
     this.requestTimeout = requestTimeout;
     this.retryDelay = retryDelay;
@@ -88,6 +103,16 @@ public final class ResultUploader {
     } catch (IllegalArgumentException e) {
       throw new PluginFailure("the upload URL of the " + what + " is not a valid URL");
     }
+    Runnable endSpan = traced.apply(context.job(), what);
+    try {
+      putTraced(uri, url, headers, file, what, context);
+    } finally {
+      endSpan.run();
+    }
+  }
+
+  private void putTraced(URI uri, String url, Map<String, String> headers, Path file, String what, JobContext context)
+      throws PluginFailure, JobStoppedException, InterruptedException {
     String shownUrl = UrlText.withoutQuery(url);
     String lastProblem = "";
     long giveUpAt = System.nanoTime() + retryWindow.toNanos();
@@ -102,6 +127,7 @@ public final class ResultUploader {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         int status = response.statusCode();
         if (status / 100 == 2) {
+          uploaded.accept(java.nio.file.Files.size(file));
           if (attempt > 1) {
             log.info("{}: {} uploaded at attempt {}", context.job().label(), what, attempt);
           }

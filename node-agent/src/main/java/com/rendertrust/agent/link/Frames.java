@@ -33,7 +33,8 @@ final class Frames {
     }
     return new JobSpec(dispatch.getJobId(), dispatch.getAssignmentId(), dispatch.getJobType(), dispatch.getPayloadRef(),
         payload, dispatch.getUploadUrl(), deadline(dispatch), Duration.ofSeconds(Math.max(0, dispatch.getMaxRuntimeSeconds())),
-        dispatch.getTaskId(), frames(dispatch), outputs(dispatch), dispatch.getInputUrl(), dispatch.getInputSha256());
+        dispatch.getTaskId(), frames(dispatch), outputs(dispatch), dispatch.getInputUrl(), dispatch.getInputSha256(),
+        dispatch.getTraceparent());
   }
 
   /** The task's frames; none when the dispatch carries no step (a job without frames, or an older server). */

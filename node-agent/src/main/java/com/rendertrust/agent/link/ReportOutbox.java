@@ -134,14 +134,15 @@ public final class ReportOutbox implements JobReports {
   @Override
   public synchronized void completed(JobSpec job, String resultRef, Duration runtime) {
     storeResult(job, JobResult.newBuilder().setJobId(job.jobId()).setAssignmentId(job.assignmentId())
-        .setOutcome(JobOutcome.JOB_OUTCOME_COMPLETED).setResultRef(resultRef).setRuntimeMs(runtime.toMillis()).build());
+        .setOutcome(JobOutcome.JOB_OUTCOME_COMPLETED).setResultRef(resultRef).setRuntimeMs(runtime.toMillis())
+        .setTraceparent(job.traceparent()).build());
   }
 
   @Override
   public synchronized void failed(JobSpec job, ErrorCode code, String errorMessage, Duration runtime) {
     storeResult(job, JobResult.newBuilder().setJobId(job.jobId()).setAssignmentId(job.assignmentId())
         .setOutcome(JobOutcome.JOB_OUTCOME_FAILED).setErrorCode(code.name()).setErrorMessage(storable(errorMessage))
-        .setRuntimeMs(runtime.toMillis()).build());
+        .setRuntimeMs(runtime.toMillis()).setTraceparent(job.traceparent()).build());
   }
 
   /**

@@ -1,6 +1,5 @@
 package com.rendertrust.server.credits;
 
-import com.rendertrust.server.platform.input.InputRules;
 import com.rendertrust.api.v1.CreateCheckoutRequest;
 import com.rendertrust.api.v1.CreateCheckoutResponse;
 import com.rendertrust.api.v1.CreditPackage;
@@ -11,12 +10,13 @@ import com.rendertrust.api.v1.GetBalanceRequest;
 import com.rendertrust.api.v1.GetBalanceResponse;
 import com.rendertrust.api.v1.GetUsageRequest;
 import com.rendertrust.api.v1.GetUsageResponse;
-import com.rendertrust.api.v1.UsageDay;
 import com.rendertrust.api.v1.ListHistoryRequest;
 import com.rendertrust.api.v1.ListHistoryResponse;
 import com.rendertrust.api.v1.ListPackagesRequest;
 import com.rendertrust.api.v1.ListPackagesResponse;
+import com.rendertrust.api.v1.UsageDay;
 import com.rendertrust.server.platform.auth.CallerContext;
+import com.rendertrust.server.platform.input.InputRules;
 import io.grpc.stub.StreamObserver;
 import java.util.UUID;
 

@@ -19,7 +19,8 @@ public record ActiveAssignment(
     UUID userId,
     Optional<UUID> inputId,
     UUID taskId,
-    Optional<TaskFrames> frames) {
+    Optional<TaskFrames> frames,
+    Optional<String> traceParent) {
 
   /** The frames of a render task and the format its outputs are written in. */
   public record TaskFrames(int start, int end, int step, OutputFormat format) {

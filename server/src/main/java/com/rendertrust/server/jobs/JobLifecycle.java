@@ -79,7 +79,7 @@ public final class JobLifecycle {
     return database.dsl()
         .select(JOB_TASKS.ID, JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID, JOB_TASKS.STATUS, JOB_TASKS.DEADLINE,
             JOB_TASKS.FRAME_START, JOB_TASKS.FRAME_END, JOB_TASKS.FRAME_STEP, JOBS.JOB_TYPE, JOBS.PAYLOAD_REF,
-            JOBS.PAYLOAD, JOBS.USER_ID, JOBS.INPUT_ID)
+            JOBS.PAYLOAD, JOBS.USER_ID, JOBS.INPUT_ID, JOBS.TRACE_PARENT)
         .from(JOB_TASKS).join(JOBS).on(JOBS.ID.eq(JOB_TASKS.JOB_ID))
         .where(JOB_TASKS.NODE_ID.eq(nodeId)
             .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
@@ -92,7 +92,8 @@ public final class JobLifecycle {
           return new ActiveAssignment(row.get(JOB_TASKS.JOB_ID), row.get(JOB_TASKS.ASSIGNMENT_ID),
               JobStatus.valueOf(row.get(JOB_TASKS.STATUS)), row.get(JOBS.JOB_TYPE),
               Optional.ofNullable(row.get(JOBS.PAYLOAD_REF)), payload, Timestamps.fromDb(row.get(JOB_TASKS.DEADLINE)),
-              row.get(JOBS.USER_ID), Optional.ofNullable(row.get(JOBS.INPUT_ID)), row.get(JOB_TASKS.ID), frames);
+              row.get(JOBS.USER_ID), Optional.ofNullable(row.get(JOBS.INPUT_ID)), row.get(JOB_TASKS.ID), frames,
+              Optional.ofNullable(row.get(JOBS.TRACE_PARENT)));
         });
   }
 

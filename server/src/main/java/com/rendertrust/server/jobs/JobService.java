@@ -5,6 +5,7 @@ import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.db.tables.records.JobsRecord;
+import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
@@ -167,6 +168,11 @@ public final class JobService {
     JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes, assignments,
         scheduler.maxRuntimeMillis(valid.jobType()), now);
     events.record(tx, JobEventDrafts.created(tx, jobId, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
+    // the submitting call's trace: dispatch, execution and settlement join it, on any replica
+    String traceParent = Tracing.traceparent(io.opentelemetry.context.Context.current());
+    if (!traceParent.isEmpty()) {
+      tx.update(JOBS).set(JOBS.TRACE_PARENT, traceParent).where(JOBS.ID.eq(jobId)).execute();
+    }
     return new DispatchOutcome(jobId, nodes.stream().findFirst(),
         nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED, nodes.stream().distinct().toList());
   }

@@ -66,12 +66,15 @@ final class JobTaskStore {
         DSL.val(maxRuntimeMillis), DSL.val(frames.taskCount()), DSL.val(valid.tier().rank()), DSL.val(userId));
   }
 
-  /** Hands QUEUED tasks (locked by the caller) to the nodes whose slots the caller claimed. */
-  static void dispatch(DSLContext tx, List<Placement> placements, OffsetDateTime now) {
+  /**
+   * Hands QUEUED tasks (locked by the caller) to the nodes whose slots the caller claimed; returns
+   * when each of them had been queued (for the dispatch latency).
+   */
+  static List<OffsetDateTime> dispatch(DSLContext tx, List<Placement> placements, OffsetDateTime now) {
     if (placements.isEmpty()) {
-      return;
+      return List.of();
     }
-    int moved = tx.execute("""
+    List<OffsetDateTime> queuedAt = tx.fetch("""
             WITH picked AS (
               SELECT * FROM unnest({0}::uuid[], {1}::uuid[], {2}::uuid[], {3}::bigint[])
                          AS p(task_id, node_id, assignment_id, runtime_ms)),
@@ -82,18 +85,22 @@ final class JobTaskStore {
                      deadline = {4} + p.runtime_ms * interval '1 millisecond'
                 FROM picked p
                WHERE t.id = p.task_id AND t.status = 'QUEUED'
-              RETURNING t.id, t.job_id, t.node_id, t.assignment_id)
-            INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
-            SELECT assignment_id, job_id, id, node_id, {4} FROM moved""",
+              RETURNING t.id, t.job_id, t.node_id, t.assignment_id, t.queued_at),
+            assigned AS (
+              INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
+              SELECT assignment_id, job_id, id, node_id, {4} FROM moved)
+            SELECT queued_at FROM moved""",
         uuids(placements.stream().map(Placement::taskId).toList()),
         uuids(placements.stream().map(Placement::nodeId).toList()),
         uuids(placements.stream().map(Placement::assignmentId).toList()),
         DSL.val(placements.stream().map(Placement::maxRuntimeMillis).toArray(Long[]::new), SQLDataType.BIGINT.array()),
-        DSL.val(now));
-    if (moved != placements.size()) {
-      throw new IllegalStateException("only " + moved + " of " + placements.size() + " tasks were QUEUED when assigned");
+        DSL.val(now)).map(row -> row.get(0, OffsetDateTime.class));
+    if (queuedAt.size() != placements.size()) {
+      throw new IllegalStateException("only " + queuedAt.size() + " of " + placements.size()
+          + " tasks were QUEUED when assigned");
     }
     deriveJobs(tx, placements.stream().map(Placement::jobId).distinct().toList(), now);
+    return queuedAt;
   }
 
   /** Re-derives the status, counters and mirrored fields of the given unfinished jobs from their tasks. */

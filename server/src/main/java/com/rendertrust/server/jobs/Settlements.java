@@ -5,11 +5,18 @@ import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.telemetry.Telemetry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import com.rendertrust.server.platform.db.Transactions;
 import org.jooq.Record3;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +36,21 @@ public final class Settlements {
   private final Database database;
   private final JobBilling billing;
   private final Transactions transactions;
+  private final Timer duration;
+  private final Tracer tracer;
 
   public Settlements(Database database, JobBilling billing) {
+    this(database, billing, Timer.builder("rt.jobs.settlement.duration").register(new SimpleMeterRegistry()),
+        OpenTelemetry.noop().getTracer(Telemetry.INSTRUMENTATION));
+  }
+
+  /** {@code duration}: each capture or release, ledger transfer included ({@code rt_jobs_settlement_duration_seconds}). */
+  public Settlements(Database database, JobBilling billing, Timer duration, Tracer tracer) {
     this.database = database;
     this.billing = billing;
     this.transactions = new Transactions(database.dsl());
+    this.duration = duration;
+    this.tracer = tracer;
   }
 
   /**
@@ -42,6 +59,16 @@ public final class Settlements {
    * (retried later).
    */
   public boolean settle(UUID jobId) {
+    // a span of the job's trace when the caller made its context current (the node's result)
+    Span span = tracer.spanBuilder("settle job").setAttribute("job.id", jobId.toString()).startSpan();
+    try (Scope scope = span.makeCurrent()) {
+      return duration.record(() -> settleNow(jobId));
+    } finally {
+      span.end();
+    }
+  }
+
+  private boolean settleNow(UUID jobId) {
     try {
       transactions.inTransaction(tx -> {
         Record3<String, String, UUID> row = tx.select(JOBS.SETTLEMENT, JOBS.STATUS, NODES.OPERATOR_USER_ID)

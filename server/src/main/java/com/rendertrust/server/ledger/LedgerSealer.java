@@ -7,6 +7,8 @@ import static com.rendertrust.server.db.Tables.LEDGER_ENTRY_BATCHES;
 import com.rendertrust.server.credits.LedgerSealHorizon;
 import com.rendertrust.server.ledger.anchor.BatchSealer;
 import com.rendertrust.server.ledger.anchor.BatchSealer.SealedBatch;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,8 +56,17 @@ public final class LedgerSealer implements AutoCloseable {
   private final int maxEntries;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  private final Timer batchDuration;
 
   public LedgerSealer(DSLContext dsl, BatchSealer batches, Duration interval, int maxEntries, Clock clock) {
+    this(dsl, batches, interval, maxEntries, clock,
+        Timer.builder("rt.ledger.batch.seal.duration").register(new SimpleMeterRegistry()));
+  }
+
+  /** {@code batchDuration}: how long sealing each batch took ({@code rt_ledger_batch_seal_duration_seconds}). */
+  public LedgerSealer(DSLContext dsl, BatchSealer batches, Duration interval, int maxEntries, Clock clock,
+      Timer batchDuration) {
+    this.batchDuration = batchDuration;
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be >= 1");
     }
@@ -101,6 +112,13 @@ public final class LedgerSealer implements AutoCloseable {
   }
 
   private Optional<SealedBatch> seal(boolean force) {
+    long startedNanos = System.nanoTime();
+    Optional<SealedBatch> sealed = sealUntimed(force);
+    sealed.ifPresent(batch -> batchDuration.record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS));
+    return sealed;
+  }
+
+  private Optional<SealedBatch> sealUntimed(boolean force) {
     // Outside the sealing transaction, which has no transaction id of its own then anyway.
     OptionalLong through = horizon.sealableThrough(HORIZON_WAIT);
     if (through.isEmpty()) {

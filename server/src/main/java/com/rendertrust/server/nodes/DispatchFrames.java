@@ -7,7 +7,11 @@ import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.server.jobs.ActiveAssignment;
+import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.storage.ResultStore;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
@@ -52,6 +56,16 @@ final class DispatchFrames {
             .putUploadHeaders("content-type", frames.format().contentType()));
       }
     });
+    // the job's trace (the submitting call's, stored with the job) continues at the node
+    Span span = context.tracer().spanBuilder("dispatch " + assignment.jobType())
+        .setParent(Tracing.fromTraceparent(assignment.traceParent().orElse("")))
+        .setSpanKind(SpanKind.PRODUCER)
+        .setAttribute("job.id", assignment.jobId().toString())
+        .setAttribute("job.task_id", assignment.taskId().toString())
+        .setAttribute("job.assignment_id", assignment.assignmentId().toString())
+        .startSpan();
+    dispatch.setTraceparent(Tracing.traceparent(Context.root().with(span)));
+    span.end();
     return ConnectResponse.newBuilder().setDispatch(dispatch).build();
   }
 

@@ -26,6 +26,8 @@ import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.SignedRoutes;
 import io.grpc.BindableService;
+import com.rendertrust.server.platform.telemetry.Telemetry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,25 +91,30 @@ public final class JobNetwork implements AutoCloseable {
       ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
       Consumer<String> admitRegistration, Clock clock, JobInputs inputs) {
     return start(database, redis, config, storage, results, archives, billing, tokens, admitRegistration, clock,
-        inputs, JobEvents.NONE, JobEventStreams.NONE);
+        inputs, JobEvents.NONE, JobEventStreams.NONE, Telemetry.none());
   }
 
   /**
-   * As above, recording every change of a job with {@code events} and serving JobService's
-   * events RPCs with {@code eventStreams} (both from the events feature).
+   * As above, recording every change of a job with {@code events}, serving JobService's events
+   * RPCs with {@code eventStreams} (both from the events feature), and recording dispatch and
+   * settlement latencies, queue, task and node gauges in {@code telemetry}.
    */
   public static JobNetwork start(Database database, RedisConnector redis, JobsConfig config, StorageConfig storage,
       ResultStore results, SignedRoutes archives, JobBilling billing, NodeTokens tokens,
       Consumer<String> admitRegistration, Clock clock, JobInputs inputs, JobEvents events,
-      JobEventStreams eventStreams) {
+      JobEventStreams eventStreams, Telemetry telemetry) {
     ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rt-jobs-", 0).factory());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
         .name("rt-jobs-timer").factory());
     timers.setRemoveOnCancelPolicy(true);
     NodeSessions sessions = new NodeSessions(redis, UUID.randomUUID(),
         config.heartbeatTimeout().plus(config.heartbeatInterval()), workers);
-    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers, events);
-    Settlements settlements = new Settlements(database, billing);
+    JobScheduler scheduler = new JobScheduler(database, config, clock, sessions, workers, events,
+        Timer.builder("rt.jobs.dispatch.latency").description("How long tasks waited in the queue before dispatch")
+            .publishPercentileHistogram().register(telemetry.meters()));
+    Settlements settlements = new Settlements(database, billing,
+        Timer.builder("rt.jobs.settlement.duration").description("Capture or release of a job's hold, ledger included")
+            .publishPercentileHistogram().register(telemetry.meters()), telemetry.tracer());
     JobLifecycle lifecycle = new JobLifecycle(database, config, clock, scheduler, settlements, billing, sessions,
         events);
     JobService jobs = new JobService(database, config, clock, billing, scheduler, settlements, sessions, results, storage,
@@ -116,7 +123,7 @@ public final class JobNetwork implements AutoCloseable {
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
-        timers, workers, inputs);
+        timers, workers, inputs, telemetry.tracer());
     List<BindableService> services = List.of(
         new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage), eventStreams).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration),

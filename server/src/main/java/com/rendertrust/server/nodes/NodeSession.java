@@ -25,6 +25,10 @@ import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import com.rendertrust.server.platform.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -242,8 +246,21 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       return;
     }
     boolean completed = result.getOutcome() == JobOutcome.JOB_OUTCOME_COMPLETED;
-    ReportOutcome outcome = context.lifecycle().finished(nodeId, jobId.get(), assignmentId.get(), completed,
-        result.getErrorMessage(), result.getErrorCode());
+    ReportOutcome outcome;
+    // under the node's execution span (when it traces): the task's end and, in the same commit,
+    // the job's settlement (capture or release) join the job's trace
+    Span span = context.tracer().spanBuilder("settle job")
+        .setParent(result.getTraceparent().isEmpty() ? Context.current() : Tracing.fromTraceparent(result.getTraceparent()))
+        .setAttribute("job.id", jobId.get().toString())
+        .setAttribute("job.outcome", completed ? "COMPLETED" : "FAILED")
+        .startSpan();
+    try (Scope scope = span.makeCurrent()) {
+      outcome = context.lifecycle().finished(nodeId, jobId.get(), assignmentId.get(), completed,
+          result.getErrorMessage(), result.getErrorCode());
+      span.setAttribute("job.report", outcome.name());
+    } finally {
+      span.end();
+    }
     if (outcome != ReportOutcome.STALE) {
       forget(jobId.get(), assignmentId.get());
     }

@@ -1,5 +1,6 @@
 package com.rendertrust.server.nodes;
 
+import io.opentelemetry.api.trace.Tracer;
 import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
 import com.rendertrust.server.jobs.TaskOutputs;
@@ -22,5 +23,6 @@ record StreamContext(
     Clock clock,
     ScheduledExecutorService timers,
     Executor workers,
-    JobInputs inputs) {
+    JobInputs inputs,
+    Tracer tracer) {
 }

@@ -1,5 +1,7 @@
 package com.rendertrust.server.webhooks;
 
+import static com.rendertrust.server.db.Tables.WEBHOOK_DELIVERIES;
+
 import com.rendertrust.server.platform.config.WebhooksConfig;
 import com.rendertrust.server.platform.net.InputUrlPolicy;
 import io.grpc.BindableService;
@@ -64,6 +66,11 @@ public final class Webhooks implements AutoCloseable {
   }
 
   /** Where job events enter (the events feature calls it, or a {@link FeedFollower}). */
+  /** Deliveries waiting to be sent (PENDING), for the {@code rt_webhooks_backlog} gauge. */
+  public long pendingDeliveries() {
+    return dsl.fetchCount(WEBHOOK_DELIVERIES, WEBHOOK_DELIVERIES.STATUS.eq("PENDING"));
+  }
+
   public JobEventSink sink() {
     return service;
   }

@@ -73,7 +73,15 @@ public final class TestServer implements AutoCloseable {
 
   /** As above, with the clock jobs, nodes and result URLs read (see {@link ControlPlane#start(ServerConfig, Clock)}). */
   public static TestServer start(ServerConfig config, Clock jobsClock, ServerInterceptor... inProcessInterceptors) {
-    ControlPlane controlPlane = ControlPlane.start(config, jobsClock);
+    return start(ControlPlane.start(config, jobsClock), config, inProcessInterceptors);
+  }
+
+  /** As {@link #start(ServerConfig)}, its traces recorded by {@code openTelemetry} (e.g. an in-memory exporter). */
+  public static TestServer traced(ServerConfig config, io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    return start(ControlPlane.start(config, Clock.systemUTC(), openTelemetry), config);
+  }
+
+  private static TestServer start(ControlPlane controlPlane, ServerConfig config, ServerInterceptor... inProcessInterceptors) {
     String name = InProcessServerBuilder.generateName();
     try {
       InProcessServerBuilder builder = InProcessServerBuilder.forName(name)

@@ -1,5 +1,12 @@
 package com.rendertrust.server.ledger.anchor;
 
+import com.rendertrust.server.platform.telemetry.Telemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -73,6 +80,8 @@ public final class ChainClient implements AutoCloseable {
   private final Credentials credentials;
   private final ScheduledExecutorService web3Executor;
   private volatile Long chainId;
+  /** Spans of every JSON-RPC call ({@code chain <method>}); a no-op until {@link #traced}. */
+  private volatile Tracer tracer = OpenTelemetry.noop().getTracer(Telemetry.INSTRUMENTATION);
 
   private ChainClient(Web3j web3, Credentials credentials, ScheduledExecutorService web3Executor) {
     this.web3 = web3;
@@ -271,10 +280,14 @@ public final class ChainClient implements AutoCloseable {
   /** Sends exactly these signed bytes. Node-side refusals are outcomes, not exceptions. */
   public Broadcast broadcast(byte[] raw) {
     EthSendTransaction response;
+    Span span = tracer.spanBuilder("chain eth_sendRawTransaction").setSpanKind(SpanKind.CLIENT)
+        .setAttribute("rpc.system", "jsonrpc").startSpan();
     try {
       response = web3.ethSendRawTransaction(Numeric.toHexString(raw)).send();
     } catch (IOException | RuntimeException e) {
       throw new ChainUnavailableException("eth_sendRawTransaction: " + e.getMessage(), e);
+    } finally {
+      span.end();
     }
     if (!response.hasError()) {
       return new Broadcast(BroadcastOutcome.ACCEPTED, "");
@@ -291,17 +304,31 @@ public final class ChainClient implements AutoCloseable {
     return new Broadcast(BroadcastOutcome.REJECTED, message);
   }
 
-  private static <T extends Response<?>> T call(String method, Request<?, T> request) {
-    T response;
-    try {
-      response = request.send();
-    } catch (IOException | RuntimeException e) {
-      throw new ChainUnavailableException(method + ": " + e.getMessage(), e);
+  /** This client, its calls traced by {@code tracer} from now on. */
+  public ChainClient traced(Tracer tracer) {
+    this.tracer = tracer;
+    return this;
+  }
+
+  private <T extends Response<?>> T call(String method, Request<?, T> request) {
+    Span span = tracer.spanBuilder("chain " + method).setSpanKind(SpanKind.CLIENT)
+        .setAttribute("rpc.system", "jsonrpc").setAttribute("rpc.method", method).startSpan();
+    try (Scope scope = span.makeCurrent()) {
+      T response;
+      try {
+        response = request.send();
+      } catch (IOException | RuntimeException e) {
+        span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+        throw new ChainUnavailableException(method + ": " + e.getMessage(), e);
+      }
+      if (response.hasError()) {
+        span.setStatus(StatusCode.ERROR, "JSON-RPC error");
+        throw new ChainRpcException(method, response.getError().getMessage());
+      }
+      return response;
+    } finally {
+      span.end();
     }
-    if (response.hasError()) {
-      throw new ChainRpcException(method, response.getError().getMessage());
-    }
-    return response;
   }
 
   @Override

@@ -2,6 +2,8 @@ package com.rendertrust.server.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -58,6 +60,19 @@ public final class Database implements AutoCloseable {
       dataSource.close();
       throw e;
     }
+  }
+
+  /** The pool's own meters ({@code hikaricp_*}: connections active, idle, pending, timeouts, usage). Once. */
+  public void bindMetrics(MeterRegistry registry) {
+    dataSource.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+  }
+
+  /**
+   * Every transaction run through {@link #dsl()} from now on opens a span of {@code listener}'s
+   * ({@code db.transaction}); the composition root calls this once, before any feature runs.
+   */
+  public void bindTracing(org.jooq.TransactionListener listener) {
+    dsl.configuration().set(listener);
   }
 
   public DSLContext dsl() {
