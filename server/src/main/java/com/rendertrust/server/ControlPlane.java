@@ -43,13 +43,11 @@ import com.rendertrust.server.platform.config.CreditsConfig;
 import com.rendertrust.server.platform.config.StripeConfig;
 import com.rendertrust.server.platform.config.ServerConfig;
 import com.rendertrust.server.platform.db.Database;
-import com.rendertrust.server.platform.db.EmbeddedPostgresProcess;
 import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
 import com.rendertrust.server.platform.grpc.InputRulesInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
 import com.rendertrust.server.jobs.LedgerJobBilling;
 import com.rendertrust.server.nodes.JobNetwork;
-import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.platform.http.PlainRoute;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;
@@ -61,19 +59,15 @@ import com.rendertrust.server.platform.telemetry.Telemetry;
 import com.rendertrust.server.platform.telemetry.TransactionSpans;
 import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.platform.process.DataDirOwner;
-import com.rendertrust.server.platform.process.PidFile;
 import com.rendertrust.server.platform.chain.AnvilProcess;
 import com.rendertrust.server.platform.ratelimit.RateLimit;
 import com.rendertrust.server.platform.redis.EmbeddedRedisProcess;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.jobs.JobInputUsage;
-import com.rendertrust.server.storage.InputStore;
 import com.rendertrust.server.jobs.JobArchiveRoute;
-import com.rendertrust.server.storage.LocalBlobService;
 import com.rendertrust.server.storage.SignedRoutes;
 import com.rendertrust.server.storage.LocalResultStore;
 import com.rendertrust.server.storage.ResultStore;
-import com.rendertrust.server.storage.S3ResultStore;
 import com.rendertrust.server.system.ApiDocs;
 import com.rendertrust.server.system.HealthService;
 import com.rendertrust.server.system.SystemGrpcService;
@@ -91,7 +85,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,8 +109,6 @@ public final class ControlPlane implements AutoCloseable {
   private static final Duration WEBHOOK_FEED_INTERVAL = Duration.ofMillis(500);
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
-  /** Uploads and downloads of results may take longer than an API call. */
-  private static final Duration BLOB_TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
   private final Closer closer;
   private final Database database;
@@ -188,10 +179,10 @@ public final class ControlPlane implements AutoCloseable {
       OpenTelemetry tracing = openTelemetry != null ? openTelemetry
           : Tracing.orNoop(Tracing.fromEnvironment(System.getenv(), "rendertrust-server").map(closer::register));
       // first in, last out: the data directory is released after everything started here stopped
-      Optional<DataDirOwner> owner = claimDataDir(config, closer);
-      Database database = closer.register(openDatabase(config, closer));
+      Optional<DataDirOwner> owner = Infrastructure.claimDataDir(config, closer);
+      Database database = closer.register(Infrastructure.openDatabase(config, closer));
       String redisUrl = config.redisUrl().orElseGet(() -> closer.register(EmbeddedRedisProcess.start(
-          pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
+          Infrastructure.pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
       RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
       // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
       ScrapedRegistry metrics = new ScrapedRegistry();
@@ -209,8 +200,8 @@ public final class ControlPlane implements AutoCloseable {
       Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
       checks.put("database", database::ping);
       checks.put("redis", redis::ping);
-      Optional<Anchoring> anchoring = startAnchoring(config, database,
-          pidFile(owner, "anvil", AnvilProcess.EXECUTABLE_NAME), closer);
+      Optional<Anchoring> anchoring = Infrastructure.startAnchoring(config, database,
+          Infrastructure.pidFile(owner, "anvil", AnvilProcess.EXECUTABLE_NAME), closer);
       anchoring.ifPresent(running -> checks.put("chain", running::chainReady));
       anchoring.ifPresent(running -> running.chain().traced(telemetry.tracer()));
       HealthService health = new HealthService(checks);
@@ -234,12 +225,12 @@ public final class ControlPlane implements AutoCloseable {
       RateLimit nodeRegistrations = RateLimit.perMinute("node-register:ip", config.auth().rateLimits().registerPerMinute());
       AtomicInteger boundPort = new AtomicInteger(config.httpPort());
       List<HttpEdge.Route> routes = new ArrayList<>();
-      ObjectStores stores = openObjectStores(config, jobsClock, boundPort, routes, closer);
+      Infrastructure.ObjectStores stores = Infrastructure.openObjectStores(config, jobsClock, boundPort, routes, closer);
       ResultStore results = stores.results();
       Uploads uploads = closer.register(Uploads.start(database, stores.inputs(), config.uploads(),
           JobInputUsage::isInUse, jobsClock));
       SignedRoutes archives = results instanceof LocalResultStore local ? local.signedRoutes()
-          : SignedRoutes.withKey(config.storage().signingKey(), () -> publicBaseUrl(config.storage(), boundPort), jobsClock);
+          : SignedRoutes.withKey(config.storage().signingKey(), () -> Infrastructure.publicBaseUrl(config.storage(), boundPort), jobsClock);
       Events events = closer.register(Events.start(database, redis, redisKeyPrefix, clock));
       JobNetwork jobNetwork = closer.register(JobNetwork.start(database, redis, config.jobs(), config.storage(),
           results, archives, new LedgerJobBilling(jobHolds), claims -> identity.tokens().issueNodeToken(claims).value(),
@@ -248,7 +239,8 @@ public final class ControlPlane implements AutoCloseable {
       OperatorMetrics operatorMetrics = OperatorMetrics.register(metrics, database, jobNetwork, anchoring);
 
       // ZIPs of outputs are streamed for as long as a download of results may take
-      routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024, BLOB_TRANSFER_TIMEOUT));
+      routes.add(new HttpEdge.Route(JobArchiveRoute.PREFIX, jobNetwork.archiveRoute(), 1024,
+          Infrastructure.BLOB_TRANSFER_TIMEOUT));
 
       List<BindableService> features = new ArrayList<>();
       features.add(new SystemGrpcService(health, VersionInfo.of(config.environment())));
@@ -272,7 +264,7 @@ public final class ControlPlane implements AutoCloseable {
           new JobDirectory(database.dsl()), jobNetwork.jobs(), nodeDirectory, jobNetwork.administration(nodeDirectory),
           identity.sessions(), new AdminAudit(database.dsl(), clock))));
       ChainMoney chainMoney = closer.register(ChainMoney.start(config, database, identity, anchoring, credits,
-          () -> publicBaseUrl(config.storage(), boundPort), clock));
+          () -> Infrastructure.publicBaseUrl(config.storage(), boundPort), clock));
       features.addAll(chainMoney.services());
       // Webhooks to creators: every replica delivers (the outbox is leased), fed by the job events log.
       Webhooks webhooks = closer.register(Webhooks.start(database.dsl(), config.webhooks(), jobsClock));
@@ -367,85 +359,6 @@ public final class ControlPlane implements AutoCloseable {
     routes.add(identity.jwksRoute());
     routes.addAll(ApiDocs.routes());
     return routes;
-  }
-
-  /** The one object store of a replica, seen as the results' and the inputs' store. */
-  private record ObjectStores(ResultStore results, InputStore inputs) {
-  }
-
-  /**
-   * S3 when configured; otherwise the local store, whose upload/download routes join the edge
-   * and whose URLs name this replica's port once it is bound.
-   */
-  private static ObjectStores openObjectStores(ServerConfig config, Clock clock, AtomicInteger boundPort,
-      List<HttpEdge.Route> routes, Closer closer) {
-    StorageConfig storage = config.storage();
-    if (storage.s3().isPresent()) {
-      S3ResultStore s3 = closer.register(S3ResultStore.create(storage.s3().get(), clock));
-      return new ObjectStores(s3, s3);
-    }
-    LocalResultStore local = LocalResultStore.open(
-        storage.localDirectory().orElse(config.dataDir().resolve("blobs")),
-        storage.signingKey(),
-        () -> publicBaseUrl(storage, boundPort),
-        clock, storage.maxObjectBytes());
-    // the route admits the larger of the two limits; each PUT is then held to its own (a result's
-    // to the object limit, an upload's to its signed size)
-    routes.add(new HttpEdge.Route(LocalResultStore.ROUTE_PREFIX, new LocalBlobService(local),
-        Math.max(storage.maxObjectBytes(), config.uploads().maxBytes()), BLOB_TRANSFER_TIMEOUT));
-    return new ObjectStores(local, local);
-  }
-
-  /** How nodes and creators reach this replica: the configured base URL, or localhost at the bound port. */
-  private static URI publicBaseUrl(StorageConfig storage, AtomicInteger boundPort) {
-    return storage.publicBaseUrl().orElseGet(() -> URI.create("http://localhost:" + boundPort.get()));
-  }
-
-  /**
-   * A server that starts processes of its own (embedded PostgreSQL, Redis, anvil) owns its data
-   * directory while it runs: a second one on it fails at once, and one that finds processes a
-   * crashed owner left behind stops them first (see {@link DataDirOwner}).
-   */
-  private static Optional<DataDirOwner> claimDataDir(ServerConfig config, Closer closer) {
-    boolean embeddedAnvil = config.chain().rpcUrl().isEmpty() && config.chain().embeddedAnvil().isPresent();
-    if (!config.embeddedDatabase() && !config.embeddedRedis() && !embeddedAnvil) {
-      return Optional.empty();
-    }
-    return Optional.of(closer.register(DataDirOwner.claim(config.dataDir(), postgresDataDir(config))));
-  }
-
-  private static PidFile pidFile(Optional<DataDirOwner> owner, String name, String executableName) {
-    return owner.map(claimed -> claimed.pidFile(name, executableName)).orElseGet(() -> PidFile.none(executableName));
-  }
-
-  private static java.nio.file.Path postgresDataDir(ServerConfig config) {
-    return config.dataDir().resolve("postgres");
-  }
-
-  private static Database openDatabase(ServerConfig config, Closer closer) {
-    if (config.embeddedDatabase()) {
-      EmbeddedPostgresProcess postgres =
-          closer.register(EmbeddedPostgresProcess.start(postgresDataDir(config), config.durableEmbeddedDatabase()));
-      return Database.open(postgres.jdbcUrl(), postgres.user(), null, config.databasePoolSize());
-    }
-    return Database.open(config.databaseUrl().orElseThrow(), config.databaseUser().orElse(null),
-        config.databasePassword().orElse(null), config.databasePoolSize());
-  }
-
-  /**
-   * Ledger anchoring runs when a chain is configured, or in development when the pinned anvil is
-   * installed (the server then starts it, like embedded PostgreSQL); otherwise the server runs
-   * without it and readiness has no {@code chain} check.
-   */
-  private static Optional<Anchoring> startAnchoring(ServerConfig config, Database database, PidFile anvilPidFile,
-      Closer closer) {
-    if (!config.chain().enabled()) {
-      log.info("ledger anchoring disabled: no RT_CHAIN_RPC_URL{}", "development".equals(config.environment())
-          ? " and no anvil binary (npm install in tools/, or RT_ANVIL_BIN)" : "");
-      return Optional.empty();
-    }
-    return Optional.of(closer.register(Anchoring.start(config.chain(), database, config.dataDir(), anvilPidFile,
-        Clock.systemUTC())));
   }
 
   /** Adds every service (with the same interceptors) to another gRPC server, e.g. an in-process one. */
