@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.PresignedStore;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.JobOutcome;
@@ -47,7 +48,7 @@ class StandaloneJarIT {
 
       Process run = start(jar, home.resolve("run.log"), "run", "--config-dir", configDir.toString(), "--health-port", "0");
       try {
-        FakeControlPlane.NodeStream stream = server.awaitStream(0, Duration.ofSeconds(60));
+        FakeNodeStream stream = server.awaitStream(0, Duration.ofSeconds(60));
         stream.dispatch(FakeControlPlane.dispatch("jar-1", "echo", "{\"message\":\"standalone\"}", store.uploadUrl("jar-1")).build());
         ConnectRequest result = FakeControlPlane.awaitFrame(stream, ConnectRequest::hasResult, Duration.ofSeconds(30), "a result");
         assertThat(result.getResult().getOutcome()).isEqualTo(JobOutcome.JOB_OUTCOME_COMPLETED);

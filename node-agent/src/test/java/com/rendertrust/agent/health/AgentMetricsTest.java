@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import io.grpc.Status;
 import java.net.URI;
@@ -20,7 +21,7 @@ class AgentMetricsTest extends RunningAgentTestBase {
   @Test
   void aFinishedJobItsUploadAndAReconnectShowInTheMetrics() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     Await.until(() -> fixture.agent().connection().connected(), WAIT, "connected");
 
     Map<String, Double> idle = scrape();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.JobResult;
 import com.sun.net.httpserver.HttpServer;
@@ -78,7 +79,7 @@ class AgentTracingTest extends RunningAgentTestBase {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("t1", "echo", "{\"message\":\"traced\"}", store.uploadUrl("t1"))
         .setTraceparent("00-" + TRACE_ID + "-" + DISPATCH_SPAN + "-01").build());
     JobResult result = awaitResult(stream, "t1");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ class CredentialRenewalTest extends RunningAgentTestBase {
     String tokenBefore = json.readTree(fixture.configDir().resolve("node.json").toFile()).path("token").asText();
     int registrations = node.registrations.get();
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
 
     Await.until(() -> node.registrations.get() > registrations, WAIT, "a renewal");
     Await.until(() -> node.proofsVerified.get() >= registrations + 1, WAIT, "the renewed key proof");
@@ -34,7 +35,7 @@ class CredentialRenewalTest extends RunningAgentTestBase {
     Await.until(() -> java.time.Instant.now().isAfter(firstExpiry.plusMillis(100)), WAIT, "the first token to expire");
     assertThat(server.streams()).hasSize(1);
     first.drop(Status.UNAVAILABLE);
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     second.dispatch(dispatch("n1", "echo", "{\"message\":\"renewed\"}", store.uploadUrl("n1")).build());
     assertCompleted(awaitResult(second, "n1"));
   }
@@ -45,12 +46,12 @@ class CredentialRenewalTest extends RunningAgentTestBase {
     assertThat(fixture.register(server, "echo")).isZero();
     FakeControlPlane.FakeNode node = server.nodes().get(0);
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     assertThat(first.hello.hasSignature()).isFalse();
     int proofs = node.proofsVerified.get();
 
     server.failNextProofs(1);
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
 
     assertThat(second.hello.hasSignature()).as("the renewed challenge is proven in Hello").isTrue();
     assertThat(node.verified).isTrue();
@@ -62,14 +63,14 @@ class CredentialRenewalTest extends RunningAgentTestBase {
   @Test
   void aRejectedTokenIsRenewedAndTheStreamReopened() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     FakeControlPlane.FakeNode node = server.nodes().get(0);
     int registrations = node.registrations.get();
 
     server.revokeAllTokens();
     first.drop(Status.UNAVAILABLE.withDescription("server restarted with a new signing key"));
 
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     assertThat(node.registrations.get()).isEqualTo(registrations + 1);
     assertThat(node.verified).isTrue();
     second.dispatch(dispatch("n2", "echo", "{\"message\":\"back\"}", store.uploadUrl("n2")).build());
@@ -79,14 +80,14 @@ class CredentialRenewalTest extends RunningAgentTestBase {
   @Test
   void aNodeTheServerNoLongerConsidersVerifiedProvesItsKeyAgain() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     FakeControlPlane.FakeNode node = server.nodes().get(0);
     int proofs = node.proofsVerified.get();
 
     node.verified = false;
     first.drop(Status.UNAVAILABLE);
 
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     assertThat(node.proofsVerified.get()).isGreaterThan(proofs);
     assertThat(second.nodeId).isEqualTo(node.nodeId);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +16,7 @@ class DrainTest extends RunningAgentTestBase {
   @Test
   void shutdownStopsTakingJobsLetsRunningOnesFinishThenClosesTheStream() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("s1", "gated", null, store.uploadUrl("s1")).build());
     awaitPid("s1");
     awaitAccepted(stream, "s1");
@@ -39,7 +40,7 @@ class DrainTest extends RunningAgentTestBase {
   @Test
   void jobsThatOutlastTheGraceAreStoppedWithoutAReport() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("s3", "gated", null, store.uploadUrl("s3")).build());
     long pid = awaitPid("s3");
 
@@ -55,7 +56,7 @@ class DrainTest extends RunningAgentTestBase {
   @Test
   void shutdownWaitsWithinTheGraceForAResultThatNeverReachedTheServer() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("s4", "gated", null, store.uploadUrl("s4")).build());
     awaitPid("s4");
     server.rejectNextConnects(Integer.MAX_VALUE);
@@ -68,7 +69,7 @@ class DrainTest extends RunningAgentTestBase {
     assertThat(shutdown).isNotDone();
     server.rejectNextConnects(0);
 
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     assertCompleted(awaitResult(second, "s4"));
     shutdown.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
@@ -76,7 +77,7 @@ class DrainTest extends RunningAgentTestBase {
   @Test
   void aResultMerelyInDoubtDoesNotHoldUpShutdown() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("s5", "echo", "{}", store.uploadUrl("s5")).build());
     awaitResult(first, "s5");
     server.rejectNextConnects(Integer.MAX_VALUE);
@@ -100,7 +101,7 @@ class DrainTest extends RunningAgentTestBase {
   @Test
   void serverDrainTakesNoNewJobOnThatStreamButTheAgentStaysAndReconnects() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("d1", "gated", null, store.uploadUrl("d1")).build());
     awaitPid("d1");
 
@@ -111,7 +112,7 @@ class DrainTest extends RunningAgentTestBase {
     assertCompleted(awaitResult(first, "d1"));
     assertThat(hasAccepted(first, "d2")).isFalse();
     first.close();
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     second.dispatch(dispatch("d3", "echo", "{\"message\":\"yes\"}", store.uploadUrl("d3")).build());
     assertCompleted(awaitResult(second, "d3"));
     assertThat(fixture.agent().isStopped()).isFalse();

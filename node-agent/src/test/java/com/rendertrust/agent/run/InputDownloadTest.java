@@ -4,6 +4,7 @@ import static com.rendertrust.agent.testing.FakeControlPlane.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.JobOutcome;
 import com.rendertrust.api.v1.JobResult;
@@ -20,7 +21,7 @@ class InputDownloadTest extends RunningAgentTestBase {
     byte[] scene = bytes(200_000, 1);
     store.putInput("uploads/u/scene.blend", scene);
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     // echo without a message returns its input file
     stream.dispatch(dispatch("job-in", "echo", null, store.uploadUrl("job-in"))
@@ -35,7 +36,7 @@ class InputDownloadTest extends RunningAgentTestBase {
     byte[] scene = bytes(1000, 2);
     store.putInput("scene.blend", scene);
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-bad", "echo", null, store.uploadUrl("job-bad"))
         .setInputUrl(store.inputUrl("scene.blend")).setInputSha256(sha256(bytes(1000, 3))).build());
@@ -50,7 +51,7 @@ class InputDownloadTest extends RunningAgentTestBase {
   @Test
   void anInputThatCannotBeDownloadedFailsTheJobWithInputUnavailable() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-gone", "echo", null, store.uploadUrl("job-gone"))
         .setInputUrl(store.inputUrl("missing.blend") + "?signature=secret").setInputSha256(sha256(new byte[1])).build());

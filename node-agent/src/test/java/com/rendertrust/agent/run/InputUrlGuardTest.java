@@ -4,6 +4,7 @@ import static com.rendertrust.agent.testing.FakeControlPlane.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.JobOutcome;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class InputUrlGuardTest extends RunningAgentTestBase {
 
-  private FakeControlPlane.NodeStream stream;
+  private FakeNodeStream stream;
 
   @Test
   void aPayloadRefOnLoopbackFailsTheJobAsInvalidInputWithoutARequest() throws Exception {

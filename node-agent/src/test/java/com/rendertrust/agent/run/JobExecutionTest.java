@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.Hello;
@@ -25,7 +26,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void connectsWithHelloThenHeartbeatsAtTheWelcomeInterval() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     Hello hello = stream.hello;
     assertThat(hello.getCapabilitiesList()).containsExactly("echo", "cpu_benchmark", "copy", "gated", "fail", "silent", "missing");
@@ -45,7 +46,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void echoReturnsTheMessageAndUploadsItToThePresignedUrl() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-echo", "echo", "{\"message\":\"hello, render network ✓\"}", store.uploadUrl("job-echo")).build());
     JobResult result = awaitResult(stream, "job-echo");
@@ -64,7 +65,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void echoWithoutMessageReturnsThePayloadAsSortedJsonWithIntegersKept() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-json", "echo", "{\"b\":3,\"a\":[true,\"x\",1.5],\"c\":null}", store.uploadUrl("job-json")).build());
 
@@ -76,7 +77,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void echoWithAnEmptyPayloadReturnsAPayloadRefThatIsNoUrlAsItIs() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("ref-only", "echo", null, store.uploadUrl("ref-only"))
         .setPayloadRef("s3://scenes/castle.blend").build());
@@ -108,7 +109,7 @@ class JobExecutionTest extends RunningAgentTestBase {
     new Random(42).nextBytes(input);
     store.putInput("scene.bin", input);
     fixture.start("--allow-private-inputs"); // the store serves inputs on 127.0.0.1
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-bin", "echo", null, store.uploadUrl("job-bin")).setPayloadRef(store.inputUrl("scene.bin")).build());
 
@@ -119,7 +120,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void cpuBenchmarkReportsProgressAndItsTimingAsJson() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-cpu", "cpu_benchmark", "{\"limit\":2000000}", store.uploadUrl("job-cpu")).build());
     JobResult result = awaitResult(stream, "job-cpu");
@@ -142,7 +143,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void cpuBenchmarkWithABadLimitFailsWithAClearMessage() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("job-cpu-bad", "cpu_benchmark", "{\"limit\":\"lots\"}", store.uploadUrl("job-cpu-bad")).build());
     JobResult result = awaitResult(stream, "job-cpu-bad");
@@ -155,7 +156,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void jobsRunInParallelUpToTheSlotCountAndTheRestWait() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     for (String id : List.of("p1", "p2", "p3")) {
       stream.dispatch(dispatch(id, "gated", "{\"n\":\"" + id + "\"}", store.uploadUrl(id)).build());
@@ -185,7 +186,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void cancelKillsThePluginProcessSendsNoResultAndFreesTheSlot() throws Exception {
     fixture.start("--slots", "1");
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("c1", "gated", null, store.uploadUrl("c1")).build());
     long pid = awaitPid("c1");
@@ -212,7 +213,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void aCancelForAnotherAssignmentIsIgnored() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("c3", "gated", null, store.uploadUrl("c3")).build());
     long pid = awaitPid("c3");
 
@@ -226,7 +227,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void aJobPastItsTimeLimitIsKilledAndReportedFailed() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     long started = System.nanoTime();
     stream.dispatch(dispatch("t1", "gated", null, store.uploadUrl("t1")).setMaxRuntimeSeconds(1).build());
@@ -242,7 +243,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void pluginFailuresAreReportedWithAClearErrorAndTheAgentGoesOn() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("f1", "fail", null, store.uploadUrl("f1")).build());
     stream.dispatch(dispatch("f2", "silent", null, store.uploadUrl("f2")).build());
@@ -268,7 +269,7 @@ class JobExecutionTest extends RunningAgentTestBase {
         """.formatted());
     // Re-register is not needed: capabilities come from the run config.
     fixture.start("--capabilities", "quote");
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     String hostile = "x; touch " + marker + " $(touch " + marker + ") `touch " + marker + "`";
 
     stream.dispatch(dispatch("q1", "quote", null, store.uploadUrl("q1")).setPayloadRef(hostile).build());
@@ -281,7 +282,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void aRefusedUploadFailsTheJobAndAServerErrorIsRetried() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     store.failNextUploads(1, 503);
     stream.dispatch(dispatch("u1", "echo", "{\"message\":\"retry me\"}", store.uploadUrl("u1")).build());
@@ -299,7 +300,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void aDuplicateDispatchOfTheSameAssignmentRunsOnce() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("d1", "gated", null, store.uploadUrl("d1")).build());
     awaitPid("d1");
@@ -316,7 +317,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void aJobTypeTheOperatorDidNotOfferIsNeverRun() throws Exception {
     fixture.start("--capabilities", "echo");
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     assertThat(stream.hello.getCapabilitiesList()).containsExactly("echo");
 
     stream.dispatch(dispatch("n1", "cpu_benchmark", "{}", store.uploadUrl("n1")).build());
@@ -342,7 +343,7 @@ class JobExecutionTest extends RunningAgentTestBase {
   @Test
   void theWorkDirHoldsTheInlinePayloadForCommands() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     stream.dispatch(dispatch("w1", "copy", "{\"prompt\":\"a cat\",\"steps\":20}", store.uploadUrl("w1")).build());
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.RunningJob;
 import io.grpc.Status;
@@ -20,7 +21,7 @@ class ReconnectTest extends RunningAgentTestBase {
   @Test
   void aDroppedStreamIsReopenedWithGrowingDelaysAndTheRunningJobIsResumed() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("r1", "gated", "{\"keep\":\"going\"}", store.uploadUrl("r1")).build());
     awaitAccepted(first, "r1");
     awaitPid("r1");
@@ -28,7 +29,7 @@ class ReconnectTest extends RunningAgentTestBase {
     server.rejectNextConnects(3);
     Instant dropped = Instant.now();
     first.drop(Status.UNAVAILABLE.withDescription("server restarting"));
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
 
     List<Instant> attempts = server.connectAttempts().subList(1, 5);
     // After the drop: ~50 ms, then rejected attempts wait ~100, ~200 and ~400 ms (each minus up to 25 % jitter).
@@ -48,7 +49,7 @@ class ReconnectTest extends RunningAgentTestBase {
   @Test
   void aResultFinishedWhileDisconnectedIsDeliveredOnTheNextStream() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("r2", "gated", null, store.uploadUrl("r2")).build());
     awaitAccepted(first, "r2");
     awaitPid("r2");
@@ -62,7 +63,7 @@ class ReconnectTest extends RunningAgentTestBase {
     Await.until(() -> getJsonQuietly("/status").contains("\"jobs\":[]"), WAIT, "the job to finish");
 
     server.rejectNextConnects(0);
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
 
     assertThat(second.hello.getRunningList()).extracting(RunningJob::getJobId).containsExactly("r2");
     assertCompleted(awaitResult(second, "r2"));
@@ -71,12 +72,12 @@ class ReconnectTest extends RunningAgentTestBase {
   @Test
   void aResultSentJustBeforeTheStreamBrokeIsSentAgainAndDroppedWhenTheServerHadIt() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.dispatch(dispatch("r3", "echo", "{\"message\":\"once\"}", store.uploadUrl("r3")).build());
     awaitResult(first, "r3");
 
     first.drop(Status.UNAVAILABLE.withDescription("connection reset"));
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
 
     // The server cannot have acknowledged it (the contract has none): the job is listed and its result resent.
     assertThat(second.hello.getRunningList()).extracting(RunningJob::getJobId).containsExactly("r3");
@@ -85,7 +86,7 @@ class ReconnectTest extends RunningAgentTestBase {
     second.cancel("r3", "asg-r3", "job already completed");
     Await.until(() -> getJsonQuietly("/status").contains("\"jobs\":[]"), WAIT, "nothing held");
     second.drop(Status.UNAVAILABLE);
-    FakeControlPlane.NodeStream third = server.awaitStream(2, WAIT);
+    FakeNodeStream third = server.awaitStream(2, WAIT);
     assertThat(third.hello.getRunningList()).isEmpty();
   }
 
@@ -94,7 +95,7 @@ class ReconnectTest extends RunningAgentTestBase {
     server.rejectNextConnects(2);
     fixture.start();
 
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
 
     assertThat(server.connectAttempts()).hasSize(3);
     assertThat(stream.hello.getCapabilitiesList()).contains("echo");
@@ -114,17 +115,17 @@ class ReconnectTest extends RunningAgentTestBase {
     server.restartAfter(Duration.ofSeconds(10));
     Instant back = Instant.now();
 
-    FakeControlPlane.NodeStream stream = server.awaitStream(1, WAIT);
+    FakeNodeStream stream = server.awaitStream(1, WAIT);
     assertThat(Duration.between(back, stream.openedAt)).isLessThan(Duration.ofSeconds(2));
   }
 
   @Test
   void aNewerStreamForTheSameNodeReplacesTheOldOneAndTheAgentKeepsOne() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     first.drop(Status.ABORTED.withDescription("replaced by a newer stream"));
 
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     second.dispatch(dispatch("r4", "echo", "{\"message\":\"after replace\"}", store.uploadUrl("r4")).build());
 
     assertCompleted(awaitResult(second, "r4"));

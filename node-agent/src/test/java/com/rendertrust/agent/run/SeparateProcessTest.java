@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -47,7 +48,7 @@ class SeparateProcessTest extends RunningAgentTestBase {
     builder.environment().put("RT_AGENT_BLENDER", "off");
     process = builder.start();
 
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, Duration.ofSeconds(30));
+    FakeNodeStream stream = server.awaitStream(0, Duration.ofSeconds(30));
     stream.dispatch(dispatch("sp1", "echo", "{\"message\":\"from another JVM\"}", store.uploadUrl("sp1")).build());
     assertCompleted(awaitResult(stream, "sp1"));
     assertThat(new String(store.result("sp1").orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("from another JVM");

@@ -8,6 +8,7 @@ import com.rendertrust.agent.AgentMain;
 import com.rendertrust.agent.testing.AgentFixture;
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import io.grpc.Status;
 import java.net.URI;
@@ -38,7 +39,7 @@ class StatusAndHealthTest extends RunningAgentTestBase {
   @Test
   void healthShowsTheRelayDownWhileDisconnectedAndRejectsOtherMethods() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     server.rejectNextConnects(Integer.MAX_VALUE);
     stream.drop(Status.UNAVAILABLE);
 
@@ -59,7 +60,7 @@ class StatusAndHealthTest extends RunningAgentTestBase {
   @Test
   void statusShowsIdentityConnectionAndRunningJobsOfTheRunningAgent() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("st1", "gated", null, store.uploadUrl("st1")).build());
     awaitPid("st1");
     String nodeId = server.nodes().get(0).nodeId;

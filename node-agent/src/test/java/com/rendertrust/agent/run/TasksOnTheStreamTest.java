@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.RunningJob;
@@ -17,7 +18,7 @@ class TasksOnTheStreamTest extends RunningAgentTestBase {
   @Test
   void twoTasksOfOneJobAreHeldResumedAndCancelledByAssignment() throws Exception {
     fixture.start();
-    FakeControlPlane.NodeStream first = server.awaitStream(0, WAIT);
+    FakeNodeStream first = server.awaitStream(0, WAIT);
     // Both tasks wait on the same gate (the gated command's files are named by job id).
     first.dispatch(dispatch("shared", "gated", "{\"task\":1}", store.uploadUrl("shared-1"))
         .setAssignmentId("asg-1").setTaskId("task-1").build());
@@ -26,7 +27,7 @@ class TasksOnTheStreamTest extends RunningAgentTestBase {
     Await.until(() -> first.frames().stream().filter(ConnectRequest::hasAccepted).count() == 2, WAIT, "both tasks accepted");
 
     first.drop(Status.UNAVAILABLE.withDescription("server restarting"));
-    FakeControlPlane.NodeStream second = server.awaitStream(1, WAIT);
+    FakeNodeStream second = server.awaitStream(1, WAIT);
     assertThat(second.hello.getRunningList()).containsExactlyInAnyOrder(
         RunningJob.newBuilder().setJobId("shared").setAssignmentId("asg-1").setTaskId("task-1").build(),
         RunningJob.newBuilder().setJobId("shared").setAssignmentId("asg-2").setTaskId("task-2").build());

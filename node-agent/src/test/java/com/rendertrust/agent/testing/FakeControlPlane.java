@@ -4,10 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.ErrorInfo;
-import com.rendertrust.api.v1.CancelJob;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.ConnectResponse;
-import com.rendertrust.api.v1.Drain;
 import com.rendertrust.api.v1.Hello;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.NodeServiceGrpc;
@@ -87,71 +85,6 @@ public final class FakeControlPlane implements AutoCloseable {
     }
   }
 
-  /** One Connect stream as the fake sees it. */
-  public static final class NodeStream {
-    public final String nodeId;
-    public final Hello hello;
-    public final Instant openedAt = Instant.now();
-    private final ServerCallStreamObserver<ConnectResponse> responses;
-    private final List<ConnectRequest> frames = new CopyOnWriteArrayList<>();
-    private volatile boolean ended;
-    private volatile boolean endedByClient;
-
-    NodeStream(String nodeId, Hello hello, ServerCallStreamObserver<ConnectResponse> responses) {
-      this.nodeId = nodeId;
-      this.hello = hello;
-      this.responses = responses;
-    }
-
-    public List<ConnectRequest> frames() {
-      return List.copyOf(frames);
-    }
-
-    public boolean ended() {
-      return ended;
-    }
-
-    /** True when the agent half-closed the stream (a clean shutdown). */
-    public boolean endedByClient() {
-      return endedByClient;
-    }
-
-    public synchronized void send(ConnectResponse frame) {
-      if (!ended) {
-        responses.onNext(frame);
-      }
-    }
-
-    public void dispatch(JobDispatch dispatch) {
-      send(ConnectResponse.newBuilder().setDispatch(dispatch).build());
-    }
-
-    public void cancel(String jobId, String assignmentId, String reason) {
-      send(ConnectResponse.newBuilder().setCancel(CancelJob.newBuilder().setJobId(jobId).setAssignmentId(assignmentId)
-          .setReason(reason)).build());
-    }
-
-    public void drain(String reason, int graceSeconds) {
-      send(ConnectResponse.newBuilder().setDrain(Drain.newBuilder().setReason(reason).setGraceSeconds(graceSeconds)).build());
-    }
-
-    /** Ends the stream with an error, as a server restart or network failure would. */
-    public synchronized void drop(Status status) {
-      if (!ended) {
-        ended = true;
-        responses.onError(status.asRuntimeException());
-      }
-    }
-
-    /** Ends the stream cleanly from the server side (as after a drain grace). */
-    public synchronized void close() {
-      if (!ended) {
-        ended = true;
-        responses.onCompleted();
-      }
-    }
-  }
-
   private volatile Server server;
   private final ServerInterceptor captureAuthorization;
   private final SecureRandom random = new SecureRandom();
@@ -159,7 +92,7 @@ public final class FakeControlPlane implements AutoCloseable {
   private final Map<String, FakeNode> nodesById = new ConcurrentHashMap<>();
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
   private final Map<String, Instant> tokenExpiry = new ConcurrentHashMap<>();
-  private final List<NodeStream> streams = new CopyOnWriteArrayList<>();
+  private final List<FakeNodeStream> streams = new CopyOnWriteArrayList<>();
   private final List<Instant> connectAttempts = new CopyOnWriteArrayList<>();
   private final AtomicInteger connectsToReject = new AtomicInteger();
   private final AtomicInteger proofsToFail = new AtomicInteger();
@@ -244,7 +177,7 @@ public final class FakeControlPlane implements AutoCloseable {
     return List.copyOf(connectAttempts);
   }
 
-  public List<NodeStream> streams() {
+  public List<FakeNodeStream> streams() {
     return List.copyOf(streams);
   }
 
@@ -261,19 +194,19 @@ public final class FakeControlPlane implements AutoCloseable {
   }
 
   /** Waits for the {@code index}-th stream (0-based) to be established. */
-  public NodeStream awaitStream(int index, Duration timeout) {
+  public FakeNodeStream awaitStream(int index, Duration timeout) {
     return Await.until(() -> streams.size() > index ? Optional.of(streams.get(index)) : Optional.empty(), timeout,
         "stream #" + index + " to open");
   }
 
   /** Waits for a frame on the stream that matches. */
-  public static ConnectRequest awaitFrame(NodeStream stream, Predicate<ConnectRequest> match, Duration timeout, String what) {
+  public static ConnectRequest awaitFrame(FakeNodeStream stream, Predicate<ConnectRequest> match, Duration timeout, String what) {
     return Await.until(() -> stream.frames.stream().filter(match).findFirst(), timeout, what);
   }
 
   @Override
   public void close() {
-    for (NodeStream stream : streams) {
+    for (FakeNodeStream stream : streams) {
       stream.close();
     }
     server.shutdownNow();
@@ -409,7 +342,7 @@ public final class FakeControlPlane implements AutoCloseable {
       connectAttempts.add(Instant.now());
       String authorization = AUTHORIZATION.get();
       return new StreamObserver<>() {
-        private NodeStream stream;
+        private FakeNodeStream stream;
         private boolean failed;
 
         @Override
@@ -459,12 +392,12 @@ public final class FakeControlPlane implements AutoCloseable {
             node.proofsVerified.incrementAndGet();
           }
           // A node has at most one open stream: a new one replaces the previous.
-          for (NodeStream previous : streams) {
+          for (FakeNodeStream previous : streams) {
             if (previous.nodeId.equals(node.nodeId) && !previous.ended) {
               previous.drop(Status.ABORTED.withDescription("replaced by a newer stream"));
             }
           }
-          stream = new NodeStream(node.nodeId, hello, responses);
+          stream = new FakeNodeStream(node.nodeId, hello, responses);
           stream.send(ConnectResponse.newBuilder().setWelcome(Welcome.newBuilder().setNodeId(node.nodeId)
               .setHeartbeatIntervalSeconds(heartbeatIntervalSeconds).setHeartbeatTimeoutSeconds(90)).build());
           streams.add(stream);

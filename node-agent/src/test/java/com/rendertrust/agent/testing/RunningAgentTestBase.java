@@ -95,25 +95,25 @@ public abstract class RunningAgentTestBase {
     }, WAIT, "pid of job " + jobId);
   }
 
-  protected static JobResult awaitResult(FakeControlPlane.NodeStream stream, String jobId) {
+  protected static JobResult awaitResult(FakeNodeStream stream, String jobId) {
     return FakeControlPlane.awaitFrame(stream, f -> f.hasResult() && f.getResult().getJobId().equals(jobId), WAIT,
         "result of " + jobId).getResult();
   }
 
-  protected static void awaitAccepted(FakeControlPlane.NodeStream stream, String jobId) {
+  protected static void awaitAccepted(FakeNodeStream stream, String jobId) {
     FakeControlPlane.awaitFrame(stream, f -> f.hasAccepted() && f.getAccepted().getJobId().equals(jobId), WAIT,
         "JobAccepted of " + jobId);
   }
 
-  protected static boolean hasAccepted(FakeControlPlane.NodeStream stream, String jobId) {
+  protected static boolean hasAccepted(FakeNodeStream stream, String jobId) {
     return stream.frames().stream().anyMatch(f -> f.hasAccepted() && f.getAccepted().getJobId().equals(jobId));
   }
 
-  protected static boolean hasResult(FakeControlPlane.NodeStream stream, String jobId) {
+  protected static boolean hasResult(FakeNodeStream stream, String jobId) {
     return stream.frames().stream().anyMatch(f -> f.hasResult() && f.getResult().getJobId().equals(jobId));
   }
 
-  protected static List<ConnectRequest> heartbeats(FakeControlPlane.NodeStream stream) {
+  protected static List<ConnectRequest> heartbeats(FakeNodeStream stream) {
     return stream.frames().stream().filter(ConnectRequest::hasHeartbeat).toList();
   }
 

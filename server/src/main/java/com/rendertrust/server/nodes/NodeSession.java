@@ -20,6 +20,7 @@ import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobStatus;
 import com.rendertrust.server.jobs.OutputReport;
 import com.rendertrust.server.jobs.ReportOutcome;
+import com.rendertrust.server.platform.Ids;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -152,8 +153,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     Map<UUID, UUID> running = new LinkedHashMap<>(); // assignment id -> job id
     for (RunningJob job : hello.getRunningList()) {
-      Optional<UUID> jobId = uuid(job.getJobId());
-      Optional<UUID> assignmentId = uuid(job.getAssignmentId());
+      Optional<UUID> jobId = Ids.parse(job.getJobId());
+      Optional<UUID> assignmentId = Ids.parse(job.getAssignmentId());
       if (jobId.isPresent() && assignmentId.isPresent()) {
         running.put(assignmentId.get(), jobId.get());
       }
@@ -202,8 +203,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   private void onAccepted(String jobText, String assignmentText) {
-    Optional<UUID> jobId = uuid(jobText);
-    Optional<UUID> assignmentId = uuid(assignmentText);
+    Optional<UUID> jobId = Ids.parse(jobText);
+    Optional<UUID> assignmentId = Ids.parse(assignmentText);
     if (jobId.isEmpty() || assignmentId.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
       return;
@@ -220,8 +221,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private void onProgress(JobProgress progress) {
     String jobText = progress.getJobId();
     String assignmentText = progress.getAssignmentId();
-    Optional<UUID> jobId = uuid(jobText);
-    Optional<UUID> assignmentId = uuid(assignmentText);
+    Optional<UUID> jobId = Ids.parse(jobText);
+    Optional<UUID> assignmentId = Ids.parse(assignmentText);
     if (jobId.isPresent() && assignmentId.isPresent() && jobId.get().equals(known.get(assignmentId.get()))) {
       // stored at most once a second per task (the lifecycle enforces it; this spares the database)
       long now = System.nanoTime();
@@ -238,8 +239,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   private void onResult(JobResult result) {
-    Optional<UUID> jobId = uuid(result.getJobId());
-    Optional<UUID> assignmentId = uuid(result.getAssignmentId());
+    Optional<UUID> jobId = Ids.parse(result.getJobId());
+    Optional<UUID> assignmentId = Ids.parse(result.getAssignmentId());
     if (jobId.isEmpty() || assignmentId.isEmpty()
         || (result.getOutcome() != JobOutcome.JOB_OUTCOME_COMPLETED && result.getOutcome() != JobOutcome.JOB_OUTCOME_FAILED)) {
       log.warn("node {} sent a result without a valid job, assignment or outcome; discarded", nodeId);
@@ -271,8 +272,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   /** A frame was uploaded: the server checks the stored object before it counts as delivered. */
   private void onOutputReady(OutputReady output) {
-    Optional<UUID> jobId = uuid(output.getJobId());
-    Optional<UUID> assignmentId = uuid(output.getAssignmentId());
+    Optional<UUID> jobId = Ids.parse(output.getJobId());
+    Optional<UUID> assignmentId = Ids.parse(output.getAssignmentId());
     if (jobId.isEmpty() || assignmentId.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} reported an output with a malformed job/assignment id; discarded", nodeId);
       return;
@@ -482,14 +483,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static int seconds(Duration duration) {
     return DispatchFrames.seconds(duration);
-  }
-
-  private static Optional<UUID> uuid(String text) {
-    try {
-      return text.length() == 36 ? Optional.of(UUID.fromString(text)) : Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 
   private static String json(Struct struct) {

@@ -4,6 +4,7 @@ import static com.rendertrust.agent.testing.FakeControlPlane.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.agent.testing.FakeControlPlane;
+import com.rendertrust.agent.testing.FakeNodeStream;
 import com.rendertrust.agent.testing.PresignedStore;
 import com.rendertrust.agent.testing.RealBlender;
 import com.rendertrust.agent.testing.RunningAgentTestBase;
@@ -60,7 +61,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
 
   @Test
   void rendersTheFourFramesOfATaskInOneRunAndDeliversEachFrameToItsTarget() throws Exception {
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     var task = dispatch("anim", "render",
         "{\"resolution_x\":64,\"resolution_y\":48,\"samples\":1,\"engine\":\"CYCLES\",\"format\":\"PNG\"}", "")
         .setInputUrl(store.inputUrl("animation.blend"))
@@ -107,7 +108,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
 
   @Test
   void aSingleFramePayloadOfTheOlderKindRendersBmpToTheUploadUrl() throws Exception {
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("still", "render", "{\"frame\":2,\"format\":\"BMP\"}", store.uploadUrl("still"))
         .setInputUrl(store.inputUrl("still.blend")).build());
 
@@ -128,7 +129,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
     byte[] noise = new byte[4096];
     new Random(7).nextBytes(noise);
     store.putInput("noise.blend", noise);
-    FakeControlPlane.NodeStream stream = server.awaitStream(0, WAIT);
+    FakeNodeStream stream = server.awaitStream(0, WAIT);
     stream.dispatch(dispatch("noise", "render", "{\"frame\":1}", store.uploadUrl("noise"))
         .setInputUrl(store.inputUrl("noise.blend")).build());
 
@@ -139,7 +140,7 @@ class BlenderRenderTest extends RunningAgentTestBase {
     assertThat(store.uploads()).isEmpty();
   }
 
-  private static JobResult awaitRenderResult(FakeControlPlane.NodeStream stream, String jobId) {
+  private static JobResult awaitRenderResult(FakeNodeStream stream, String jobId) {
     return FakeControlPlane.awaitFrame(stream, f -> f.hasResult() && f.getResult().getJobId().equals(jobId), RENDER_WAIT,
         "result of " + jobId).getResult();
   }
