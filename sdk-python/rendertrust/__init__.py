@@ -2,7 +2,7 @@
 
 from rendertrust.client import TERMINAL_STATUSES, RenderTrustClient
 from rendertrust.errors import (AuthenticationError, ConflictError, InsufficientCreditsError, JobNotCancellableError,
-                                NoHealthyNodeError, NotAnchoredError, NotFoundError, OutputMismatchError,
+                                JobNotRetryableError, NoHealthyNodeError, NotAnchoredError, NotFoundError, OutputMismatchError,
                                 PayloadTooLargeError, PermissionDeniedError, RateLimitedError, RenderTrustError,
                                 UnavailableError, ValidationError)
 
@@ -11,6 +11,6 @@ __version__ = "0.1.0"
 __all__ = [
     "RenderTrustClient", "TERMINAL_STATUSES", "RenderTrustError", "AuthenticationError", "PermissionDeniedError",
     "InsufficientCreditsError", "NotFoundError", "ConflictError", "NotAnchoredError", "ValidationError",
-    "RateLimitedError", "NoHealthyNodeError", "JobNotCancellableError", "UnavailableError", "PayloadTooLargeError",
-    "OutputMismatchError",
+    "RateLimitedError", "NoHealthyNodeError", "JobNotCancellableError", "JobNotRetryableError", "UnavailableError",
+    "PayloadTooLargeError", "OutputMismatchError",
 ]

@@ -17,6 +17,7 @@ from rendertrust._credentials import Credentials
 from rendertrust._messages import proof_verifies, to_dict
 from rendertrust.v1 import (auth_service_pb2 as auth_pb, auth_service_pb2_grpc as auth_grpc,
                             credit_service_pb2 as credit_pb, credit_service_pb2_grpc as credit_grpc,
+                            job_pricing_service_pb2 as pricing_pb, job_pricing_service_pb2_grpc as pricing_grpc,
                             job_service_pb2 as job_pb, job_service_pb2_grpc as job_grpc,
                             ledger_service_pb2 as ledger_pb, ledger_service_pb2_grpc as ledger_grpc,
                             upload_service_pb2 as upload_pb, upload_service_pb2_grpc as upload_grpc)
@@ -48,6 +49,7 @@ class RenderTrustClient:
         self._auth = auth_grpc.AuthServiceStub(self._channel)
         self._credits = credit_grpc.CreditServiceStub(self._channel)
         self._jobs = job_grpc.JobServiceStub(self._channel)
+        self._pricing = pricing_grpc.JobPricingServiceStub(self._channel)
         self._ledger = ledger_grpc.LedgerServiceStub(self._channel)
         self._uploads = upload_grpc.UploadServiceStub(self._channel)
         if api_key:
@@ -130,28 +132,57 @@ class RenderTrustClient:
     # ---- jobs -----------------------------------------------------------------------------
 
     def submit_job(self, job_type, payload=None, payload_ref=None, priority="normal", gpu_required=False,
-                   idempotency_key=None, input_id=None):
+                   idempotency_key=None, input_id=None, tier=None):
         """Submits a job: ``{"job_id", "node_id", "status", "idempotency_key"}`` (``node_id`` None while
-        QUEUED). ``input_id`` names one of the caller's READY uploads (:meth:`upload`) as its input.
+        QUEUED). ``input_id`` names one of the caller's READY uploads (:meth:`upload`) as its input;
+        ``tier`` is "economy", "standard" (the default) or "priority".
         A fresh idempotency key is used unless one is given; the call is retried once with
         it when the server cannot be reached, and the same key always returns the same job.
         Raises InsufficientCreditsError (402) or NoHealthyNodeError when the job cannot run."""
         key = idempotency_key or str(uuid.uuid4())
-        request = job_pb.DispatchJobRequest(job_type=job_type, priority=priority, gpu_required=gpu_required,
-                                            idempotency_key=key)
-        if payload is not None:
-            struct = struct_pb2.Struct()
-            struct.update(payload)
-            request.payload.CopyFrom(struct)
-        if payload_ref is not None:
-            request.payload_ref = payload_ref
-        if input_id is not None:
-            request.input_id = input_id
+        request = _dispatch_request(job_type, payload, payload_ref, priority, gpu_required, input_id, tier)
+        request.idempotency_key = key
         try:
             response = self._call(self._jobs.DispatchJob, request)
         except errors.UnavailableError:
             response = self._call(self._jobs.DispatchJob, request)
         return dict(to_dict(response), idempotency_key=key)
+
+    def estimate_job(self, job_type, payload=None, payload_ref=None, priority="normal", gpu_required=False,
+                     input_id=None, tier=None):
+        """What :meth:`submit_job` with the same arguments would cost and when it could start, writing
+        nothing: ``{"price", "available", "sufficient", "frames", "tasks", "eligible_nodes", "free_slots",
+        "queued_ahead", "estimated_start_seconds", ...}``. Never raises 402 (``sufficient`` is False)."""
+        request = _dispatch_request(job_type, payload, payload_ref, priority, gpu_required, input_id, tier)
+        return to_dict(self._call(self._pricing.EstimateJob, request))
+
+    def retry_job(self, job_id):
+        """Runs a FAILED job's failed and unfinished tasks again under a new hold; returns the job
+        (QUEUED). Raises JobNotRetryableError unless the job FAILED, InsufficientCreditsError (402)."""
+        return to_dict(self._call(self._pricing.RetryJob, pricing_pb.RetryJobRequest(job_id=job_id)).job)
+
+    def watch_job(self, job_id, after_seq=0, resume_attempts=5):
+        """Yields the job's events as dicts (``{"seq", "type", "status", "progress", "frames_done", ...}``):
+        the stored ones after ``after_seq``, then live ones, ending after job.completed, job.failed or
+        job.cancelled. A dropped stream is resumed after the last seen ``seq`` (up to
+        ``resume_attempts`` times in a row), so no event is missed or repeated."""
+        last_seq, failures = after_seq, 0
+        while True:
+            request = job_pb.WatchJobRequest(job_id=job_id, after_seq=last_seq)
+            try:
+                for event in self._stream(self._jobs.WatchJob, request):
+                    failures = 0
+                    event = to_dict(event)
+                    last_seq = event["seq"]
+                    yield event
+                    if event["type"] in ("job.completed", "job.failed", "job.cancelled"):
+                        return
+                return
+            except errors.UnavailableError:
+                failures += 1
+                if failures > resume_attempts:
+                    raise
+                time.sleep(min(0.2 * 2 ** failures, 5.0))
 
     def get_job(self, job_id):
         """One of the caller's jobs (``job["status"]`` etc.); another user's job raises NotFoundError."""
@@ -309,6 +340,15 @@ class RenderTrustClient:
     def __exit__(self, *exc):
         self.close()
 
+    def _stream(self, rpc, request):
+        """A server stream without a deadline (it lasts as long as the job); errors are typed."""
+        if self._credentials.refresh_token is not None and self._credentials.expires_within(_REFRESH_MARGIN_SECONDS):
+            self.refresh()
+        try:
+            yield from rpc(request, metadata=self._credentials.metadata())
+        except grpc.RpcError as e:
+            raise errors.from_rpc_error(e) from None
+
     def _call(self, rpc, request, authenticated=True):
         """One call with the deadline: refreshes an access token about to expire first, and once more
         after an UNAUTHENTICATED answer, so a token that expired in flight costs a retry, not an error."""
@@ -329,6 +369,21 @@ class RenderTrustClient:
             return rpc(request, timeout=self.timeout, metadata=self._credentials.metadata())
         except grpc.RpcError as e:
             raise errors.from_rpc_error(e) from None
+
+
+def _dispatch_request(job_type, payload, payload_ref, priority, gpu_required, input_id, tier):
+    request = job_pb.DispatchJobRequest(job_type=job_type, priority=priority, gpu_required=gpu_required)
+    if payload is not None:
+        struct = struct_pb2.Struct()
+        struct.update(payload)
+        request.payload.CopyFrom(struct)
+    if payload_ref is not None:
+        request.payload_ref = payload_ref
+    if input_id is not None:
+        request.input_id = input_id
+    if tier is not None:
+        request.tier = tier
+    return request
 
 
 def _channel_for(base_url):

@@ -91,6 +91,10 @@ class JobNotCancellableError(RenderTrustError):
     """400 JOB_NOT_CANCELLABLE: only QUEUED or DISPATCHED jobs can be cancelled."""
 
 
+class JobNotRetryableError(RenderTrustError):
+    """400 JOB_NOT_RETRYABLE: only a FAILED job can be retried."""
+
+
 class PayloadTooLargeError(ValidationError):
     """413 PAYLOAD_TOO_LARGE: an upload over the server's RT_UPLOAD_MAX_BYTES (refused before any byte moves)."""
 
@@ -113,6 +117,7 @@ _BY_REASON = {
     "NO_HEALTHY_NODE": NoHealthyNodeError,
     "NOT_ANCHORED": NotAnchoredError,
     "JOB_NOT_CANCELLABLE": JobNotCancellableError,
+    "JOB_NOT_RETRYABLE": JobNotRetryableError,
     "EMAIL_TAKEN": ConflictError,
     "IDEMPOTENCY_CONFLICT": ConflictError,
     "VALIDATION_FAILED": ValidationError,

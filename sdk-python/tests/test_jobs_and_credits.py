@@ -4,7 +4,7 @@ import os
 import tempfile
 import unittest
 
-from rendertrust import NotAnchoredError, RenderTrustClient
+from rendertrust import JobNotRetryableError, NotAnchoredError, RenderTrustClient
 
 from tests import support
 
@@ -53,3 +53,27 @@ class JobsAndCreditsTest(unittest.TestCase):
             return client.get_proof(entry_id)
         except NotAnchoredError:
             return None
+
+    def test_a_watched_echo_job_streams_its_events_in_order_and_ends_at_completion(self):
+        client, _ = support.fresh_client("watch")
+        with client:
+            job_id = client.submit_job(job_type="echo", payload={"message": "watch me"})["job_id"]
+            events = list(client.watch_job(job_id))
+            self.assertEqual([event["seq"] for event in events], list(range(1, len(events) + 1)))
+            self.assertEqual(events[0]["type"], "job.created")
+            self.assertEqual((events[-1]["type"], events[-1]["status"]), ("job.completed", "COMPLETED"))
+            resumed = list(client.watch_job(job_id, after_seq=events[0]["seq"]))
+            self.assertEqual(resumed, events[1:])
+            with self.assertRaises(JobNotRetryableError):
+                client.retry_job(job_id)
+
+    def test_estimates_price_the_three_tiers_and_write_nothing(self):
+        client, _ = support.fresh_client("estimate")
+        with client:
+            prices = [client.estimate_job(job_type="cpu_benchmark", tier=tier)["price"]
+                      for tier in ("economy", "standard", "priority")]
+            self.assertEqual(prices, ["0.8000", "1.0000", "1.5000"])
+            estimate = client.estimate_job(job_type="cpu_benchmark", tier="priority")
+            self.assertEqual((estimate["available"], estimate["sufficient"]), ("0.0000", False))
+            self.assertEqual(client.list_jobs(), [])
+

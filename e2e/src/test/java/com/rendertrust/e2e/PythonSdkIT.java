@@ -33,7 +33,7 @@ class PythonSdkIT {
   private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final String WEBHOOK_SECRET = "whsec_e2e_python";
   /** Test methods in sdk-python/tests; the run must report exactly this many. */
-  private static final int PYTHON_TESTS = 15;
+  private static final int PYTHON_TESTS = 17;
   private static final String SLEEP_JOB = "e2e_sleep";
   private static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
       "sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}", "{output}");

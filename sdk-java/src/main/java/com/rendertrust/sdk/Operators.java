@@ -1,17 +1,20 @@
 package com.rendertrust.sdk;
 
+import com.rendertrust.api.v1.CreatePayoutRequest;
 import com.rendertrust.api.v1.GetOperatorEarningsRequest;
 import com.rendertrust.api.v1.GetOperatorEarningsResponse;
 import com.rendertrust.api.v1.ListOperatorNodesRequest;
+import com.rendertrust.api.v1.ListPayoutsRequest;
 import com.rendertrust.api.v1.OperatorServiceGrpc;
+import com.rendertrust.api.v1.PayoutServiceGrpc;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * For node operators: the caller's own nodes and what they earned (70 % of every job they
- * complete, in an earnings account apart from the credit balance). Get it from
- * {@link RenderTrustClient#operators()}.
+ * For node operators: the caller's own nodes, what they earned (70 % of every job they
+ * complete, in an earnings account apart from the credit balance) and payouts of earnings to a
+ * wallet as tokens. Get it from {@link RenderTrustClient#operators()}.
  */
 public final class Operators {
 
@@ -37,10 +40,27 @@ public final class Operators {
     }
   }
 
-  private final StubCaller<OperatorServiceGrpc.OperatorServiceBlockingStub> caller;
+  /**
+   * A payout of earnings to a wallet: PENDING, SUBMITTED, then CONFIRMED, or FAILED (the amount
+   * went back to earnings); {@code txHash} null until the transfer is sent.
+   */
+  public record Payout(String id, BigDecimal amount, String tokenAmount, String walletAddress, String status,
+      String txHash, Instant createdAt) {
 
-  Operators(StubCaller<OperatorServiceGrpc.OperatorServiceBlockingStub> caller) {
+    static Payout of(com.rendertrust.api.v1.Payout payout) {
+      return new Payout(payout.getId(), new BigDecimal(payout.getAmount()), payout.getTokenAmount(),
+          payout.getWalletAddress(), payout.getStatus(), payout.hasTxHash() ? payout.getTxHash() : null,
+          Mapping.instant(payout.getCreatedAt()));
+    }
+  }
+
+  private final StubCaller<OperatorServiceGrpc.OperatorServiceBlockingStub> caller;
+  private final StubCaller<PayoutServiceGrpc.PayoutServiceBlockingStub> payouts;
+
+  Operators(StubCaller<OperatorServiceGrpc.OperatorServiceBlockingStub> caller,
+      StubCaller<PayoutServiceGrpc.PayoutServiceBlockingStub> payouts) {
     this.caller = caller;
+    this.payouts = payouts;
   }
 
   /** The caller's nodes, newest first (empty for a user without nodes). */
@@ -70,5 +90,22 @@ public final class Operators {
   /** The first 50 entries. */
   public Earnings earnings() {
     return earnings(50, 0);
+  }
+
+  /**
+   * Pays {@code amount} credits of earnings out to {@code walletAddress}; the same
+   * {@code referenceId} returns the same payout. {@link InsufficientCreditsException} when the
+   * earnings are short, {@link ValidationException} for a bad address or amount.
+   */
+  public Payout payout(BigDecimal amount, String walletAddress, String referenceId) {
+    return Payout.of(payouts.call(stub -> stub.createPayout(CreatePayoutRequest.newBuilder()
+        .setAmount(amount.toPlainString()).setWalletAddress(walletAddress).setReferenceId(referenceId).build()))
+        .getPayout());
+  }
+
+  /** The caller's payouts, newest first. */
+  public List<Payout> payouts(int limit, int offset) {
+    return payouts.call(stub -> stub.listPayouts(ListPayoutsRequest.newBuilder().setLimit(limit).setOffset(offset)
+        .build())).getPayoutsList().stream().map(Payout::of).toList();
   }
 }

@@ -346,7 +346,8 @@ public final class RenderTrustClient implements AutoCloseable {
   /** For node operators: the caller's own nodes and earnings. */
   public Operators operators() {
     return new Operators(StubCaller.of(rpc -> call(rpc, true),
-        () -> stub(com.rendertrust.api.v1.OperatorServiceGrpc.newBlockingStub(channel))));
+        () -> stub(com.rendertrust.api.v1.OperatorServiceGrpc.newBlockingStub(channel))),
+        StubCaller.of(rpc -> call(rpc, true), () -> stub(com.rendertrust.api.v1.PayoutServiceGrpc.newBlockingStub(channel))));
   }
 
   /** For administrators (role ADMIN): adjustments, refunds, jobs, the fleet, deactivation. */

@@ -3,9 +3,14 @@ package com.rendertrust.server.tokens;
 import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
 import static com.rendertrust.server.db.Tables.PAYOUTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.rendertrust.sdk.InsufficientCreditsException;
+import com.rendertrust.sdk.Operators;
+import com.rendertrust.sdk.RenderTrustClient;
+import com.rendertrust.sdk.ValidationException;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.ledger.anchor.ChainClient;
 import com.rendertrust.server.platform.config.ChainConfig;
@@ -17,6 +22,7 @@ import com.rendertrust.server.testing.TestChain;
 import com.rendertrust.server.testing.TestServer;
 import com.rendertrust.server.testing.TestUser;
 import com.rendertrust.server.testing.TestUsers;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -155,6 +161,41 @@ class PayoutsTest {
     assertThat(tokenBalance(wallet)).isZero();
     assertThat(earnings(operator)).as("returned to the earnings").isEqualTo("0.7000");
     assertThat(dsl().fetchOne(PAYOUTS).getLastError()).contains("nonce");
+    LedgerAssertions.assertLedgerInvariants(dsl());
+  }
+
+  @Test
+  void theJavaSdkPaysOutAndListsThePayoutUntilItIsConfirmed() throws Exception {
+    RenderTrustClient operator = RenderTrustClient.create(server.channel());
+    operator.register("sdk-payout-" + UUID.randomUUID() + "@example.com", "Otto", "correct-horse-battery");
+    UUID operatorId = UUID.fromString(operator.balance().userId());
+    TestUser creator = TestUsers.register(server);
+    server.controlPlane().credits().adjust(creator.id(), CreditAmount.ofCredits(10), "fund-" + creator.id(), "test");
+    UUID job = UUID.randomUUID();
+    server.controlPlane().jobHolds().hold(job, creator.id(), CreditAmount.ofCredits(1));
+    server.controlPlane().jobHolds().capture(job, operatorId);
+    String wallet = Keys.toChecksumAddress(Credentials.create(Keys.createEcKeyPair()).getAddress());
+
+    Operators.Payout payout = operator.operators().payout(new BigDecimal("0.5"), wallet, "sdk-payout-1");
+    assertThat(payout.status()).isEqualTo("PENDING");
+    assertThat(payout.amount()).isEqualByComparingTo("0.5");
+    assertThat(operator.operators().payout(new BigDecimal("0.5"), wallet, "sdk-payout-1").id()).isEqualTo(payout.id());
+    assertThatThrownBy(() -> operator.operators().payout(new BigDecimal("0.3"), wallet, "sdk-payout-2"))
+        .isInstanceOf(InsufficientCreditsException.class);
+    assertThatThrownBy(() -> operator.operators().payout(new BigDecimal("0.1"), "0x1234", "sdk-payout-3"))
+        .isInstanceOf(ValidationException.class);
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (!"CONFIRMED".equals(operator.operators().payouts(10, 0).getFirst().status())
+        && Instant.now().isBefore(deadline)) {
+      worker().runOnce();
+      chain.mine(1);
+    }
+    assertThat(operator.operators().payouts(10, 0)).singleElement().satisfies(confirmed -> {
+      assertThat(confirmed.status()).isEqualTo("CONFIRMED");
+      assertThat(confirmed.txHash()).matches("0x[0-9a-f]{64}");
+    });
+    assertThat(tokenBalance(wallet)).isEqualTo(HALF_TOKEN);
+    assertThat(operator.operators().earnings().balance()).isEqualByComparingTo("0.2");
     LedgerAssertions.assertLedgerInvariants(dsl());
   }
 

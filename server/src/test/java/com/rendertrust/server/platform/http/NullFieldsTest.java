@@ -20,7 +20,8 @@ class NullFieldsTest {
     ObjectNode job = (ObjectNode) JSON.readTree("{\"id\":\"j\",\"job_type\":\"echo\",\"status\":\"QUEUED\","
         + "\"retry_count\":0,\"created_at\":\"t\",\"updated_at\":\"t\",\"priority\":\"normal\",\"queued_at\":\"t\","
         // fields without presence: the printer always writes them
-        + "\"frames_total\":0,\"frames_done\":0,\"tasks_total\":1,\"tasks_done\":0,\"progress\":0}");
+        + "\"frames_total\":0,\"frames_done\":0,\"tasks_total\":1,\"tasks_done\":0,\"progress\":0,"
+        + "\"tier\":\"standard\",\"price\":\"0.0000\",\"node_progress\":0,\"frames_rendered\":0}");
     NullFields.fill(job, Job.getDescriptor());
     assertThat(job.size()).isEqualTo(Job.getDescriptor().getFields().size());
     for (String field : new String[] {"node_id", "payload_ref", "result_ref", "error_message", "dispatched_at",
