@@ -31,7 +31,7 @@ class DescriptorPackagingTest {
           "rendertrust.v1.JobService", "rendertrust.v1.NodeService", "rendertrust.v1.LedgerService",
           "rendertrust.v1.WebhookService", "rendertrust.v1.UploadService", "rendertrust.v1.WalletService",
           "rendertrust.v1.DepositService", "rendertrust.v1.PayoutService", "rendertrust.v1.JobPricingService",
-          "rendertrust.v1.WebhookEndpointService");
+          "rendertrust.v1.WebhookEndpointService", "rendertrust.v1.OperatorService", "rendertrust.v1.AdminService");
     }
   }
 }

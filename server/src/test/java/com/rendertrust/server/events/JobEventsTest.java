@@ -105,14 +105,15 @@ class JobEventsTest {
         WatchJobRequest.newBuilder().setJobId(jobId).setAfterSeq(2).build());
     assertThat(fromStart.nextTypes(3)).containsExactly("job.created", "task.dispatched", "task.started");
     assertThat(fromTwo.next().getSeq()).isEqualTo(3);
-    node.fail(dispatch, "boom", "OUT_OF_MEMORY");
+    // INVALID_INPUT fails the job at once (any other code is retried: task.retrying)
+    node.fail(dispatch, "not a scene", "INVALID_INPUT");
 
     assertThat(fromStart.nextTypes(2)).containsExactly("task.failed", "job.failed");
     assertThat(fromStart.awaitEnd().getCode()).isEqualTo(Status.Code.OK);
     assertThat(fromStart.events()).isEmpty();
     var failed = fromTwo.next();
     assertThat(failed.getSeq()).isEqualTo(4);
-    assertThat(failed.getErrorCode()).isEqualTo("OUT_OF_MEMORY");
+    assertThat(failed.getErrorCode()).isEqualTo("INVALID_INPUT");
     assertThat(fromTwo.next().getType()).isEqualTo("job.failed");
     assertThat(fromTwo.awaitEnd().getCode()).isEqualTo(Status.Code.OK);
 
