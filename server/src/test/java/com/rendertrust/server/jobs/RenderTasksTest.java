@@ -292,7 +292,8 @@ class RenderTasksTest {
 
   @Test
   void aTaskOutOfRetriesFailsTheJobAndItsOtherTaskIsCancelled() {
-    List<TestNode.Stream> fleet = List.of(renderNode(1), renderNode(1), renderNode(1), renderNode(1));
+    // five one-slot nodes: each round both tasks can always go to nodes where they have not failed yet
+    List<TestNode.Stream> fleet = List.of(renderNode(1), renderNode(1), renderNode(1), renderNode(1), renderNode(1));
     UUID creator = funded();
     String jobId = submit(creator, "{\"frame_start\":1,\"frame_end\":2}").get("job_id").asText();
     for (int round = 0; round <= 3; round++) {

@@ -63,7 +63,14 @@ class GrafanaDashboardTest {
             "Authorization", JobsTesting.userBearer(server, UUID.randomUUID())).statusCode()).isEqualTo(200);
       }
       stream.dispatch();
-      served = PrometheusText.names(server.get("/metrics").body());
+      // the GC pause timer appears with the first collection the JVM reports (the server runs in this JVM)
+      String scraped = server.get("/metrics").body();
+      for (int attempt = 0; attempt < 50 && !scraped.contains("jvm_gc_pause_seconds_sum"); attempt++) {
+        System.gc();
+        java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(100).toNanos());
+        scraped = server.get("/metrics").body();
+      }
+      served = PrometheusText.names(scraped);
       JobsTesting.closeStreams(server, java.util.List.of(stream));
     }
     PrometheusMeterRegistry anchors = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
