@@ -39,20 +39,26 @@ final class StatementProfile {
     }
     System.out.printf(Locale.ROOT, "SQL per lifecycle (pg_stat_statements, %d lifecycles):%n", lifecycles);
     var rows = db.fetch("""
-        SELECT calls, total_exec_time, rows, regexp_replace(query, '\\s+', ' ', 'g') AS q
+        SELECT calls, total_exec_time, rows, shared_blks_hit + shared_blks_read AS blocks,
+               regexp_replace(query, '\\s+', ' ', 'g') AS q
           FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'
          ORDER BY total_exec_time DESC LIMIT 40""");
     double callsTotal = 0;
     double msTotal = 0;
+    double blocksTotal = 0;
     for (var row : rows) {
       double calls = row.get("calls", Long.class) / (double) lifecycles;
       double ms = row.get("total_exec_time", Double.class) / lifecycles;
       callsTotal += calls;
       msTotal += ms;
+      // buffer pages touched do not depend on the machine's load: the CPU-proportional measure
+      double blocks = row.get("blocks", Long.class) / (double) lifecycles;
+      blocksTotal += blocks;
       String query = row.get("q", String.class);
-      System.out.printf(Locale.ROOT, "  %6.2f calls %7.3f ms  %s%n", calls, ms,
+      System.out.printf(Locale.ROOT, "  %6.2f calls %7.3f ms %8.1f pages  %s%n", calls, ms, blocks,
           query.length() > 160 ? query.substring(0, 160) : query);
     }
-    System.out.printf(Locale.ROOT, "  total of these: %.2f calls, %.3f ms per lifecycle%n", callsTotal, msTotal);
+    System.out.printf(Locale.ROOT, "  total of these: %.2f calls, %.3f ms, %.1f buffer pages per lifecycle%n",
+        callsTotal, msTotal, blocksTotal);
   }
 }

@@ -33,7 +33,7 @@ final class JobEventWebhookFeed implements JobEventFeed {
   public List<FeedEvent> readAfter(long cursor, int limit) {
     List<FeedEvent> feed = new ArrayList<>();
     for (StoredEvent event : log.readAfter(cursor, limit).events()) {
-      feed.add(new FeedEvent(event.id(), event.userId(), event.type(), jobJson(event), event.at()));
+      feed.add(new FeedEvent(event.id(), event.userId(), event.type(), () -> jobJson(event), event.at()));
     }
     return feed;
   }

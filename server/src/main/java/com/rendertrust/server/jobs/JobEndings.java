@@ -40,7 +40,7 @@ final class JobEndings {
 
   void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now) {
     Settlement settlement = settle(tx, job, true, settleNow);
-    tx.update(JOBS)
+    int framesTotal = tx.update(JOBS)
         .set(JOBS.STATUS, JobStatus.COMPLETED.name())
         .set(JOBS.TASKS_DONE, JOBS.TASKS_TOTAL)
         .set(JOBS.FRAMES_DONE, JOBS.FRAMES_TOTAL)
@@ -52,13 +52,10 @@ final class JobEndings {
         .set(JOBS.SETTLEMENT, settlement.name())
         .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)))
         .where(JOBS.ID.eq(job.id()))
-        .execute();
+        .returning(JOBS.FRAMES_TOTAL)
+        .fetchSingle(JOBS.FRAMES_TOTAL);
     events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED)
-        .withProgress(1.0, framesTotal(tx, job.id())));
-  }
-
-  private static int framesTotal(DSLContext tx, UUID jobId) {
-    return tx.select(JOBS.FRAMES_TOTAL).from(JOBS).where(JOBS.ID.eq(jobId)).fetchSingle(JOBS.FRAMES_TOTAL);
+        .withProgress(1.0, framesTotal));
   }
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */

@@ -55,6 +55,12 @@ final class EndpointRows {
         .fetch(WEBHOOK_ENDPOINTS.ID);
   }
 
+  static java.util.Set<UUID> ownersWithEnabled(DSLContext dsl, java.util.Collection<UUID> owners) {
+    return dsl.selectDistinct(WEBHOOK_ENDPOINTS.USER_ID).from(WEBHOOK_ENDPOINTS)
+        .where(WEBHOOK_ENDPOINTS.USER_ID.in(owners).and(WEBHOOK_ENDPOINTS.ENABLED.isTrue()))
+        .fetchSet(WEBHOOK_ENDPOINTS.USER_ID);
+  }
+
   static void delete(DSLContext dsl, UUID id) {
     dsl.deleteFrom(WEBHOOK_ENDPOINTS).where(WEBHOOK_ENDPOINTS.ID.eq(id)).execute();
   }

@@ -7,6 +7,9 @@ import com.rendertrust.server.platform.db.Transactions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -82,9 +85,13 @@ public final class FeedFollower implements AutoCloseable {
         return 0;
       }
       List<JobEventFeed.FeedEvent> events = feed.readAfter(position, batch);
+      Set<UUID> withEndpoints = sink.ownersWithEndpoints(tx,
+          events.stream().map(JobEventFeed.FeedEvent::userId).collect(Collectors.toSet()));
       long last = position;
       for (JobEventFeed.FeedEvent event : events) {
-        sink.onJobEvent(tx, event.userId(), event.type(), event.jobJson(), event.id(), event.at());
+        if (withEndpoints.contains(event.userId())) {
+          sink.onJobEvent(tx, event.userId(), event.type(), event.jobJson(), event.id(), event.at());
+        }
         last = Math.max(last, event.id());
       }
       if (last != position) {

@@ -3,6 +3,7 @@ package com.rendertrust.server.webhooks;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The job events table as webhooks read it: events in the order of their global id. The events
@@ -20,7 +21,16 @@ public interface JobEventFeed {
    */
   List<FeedEvent> readAfter(long cursor, int limit);
 
-  /** One job event: its global id, the job's owner, its type, the job as JSON, and when it happened. */
-  record FeedEvent(long id, UUID userId, String type, String jobJson, Instant at) {
+  /**
+   * One job event: its global id, the job's owner, its type, the job as JSON, and when it
+   * happened. The JSON is only made when a delivery needs it: most owners have no endpoint, and
+   * reading and printing the job for each of their events would cost more than the event itself.
+   */
+  record FeedEvent(long id, UUID userId, String type, Supplier<String> jobJson, Instant at) {
+
+    /** An event whose job JSON is already at hand. */
+    public FeedEvent(long id, UUID userId, String type, String jobJson, Instant at) {
+      this(id, userId, type, () -> jobJson, at);
+    }
   }
 }

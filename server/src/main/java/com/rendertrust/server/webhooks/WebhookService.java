@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
 /**
@@ -177,13 +178,19 @@ public final class WebhookService implements JobEventSink {
    */
   public boolean onJobEvent(DSLContext tx, UUID userId, String eventType, String jobJson, long sourceEventId,
       Instant at) {
+    return onJobEvent(tx, userId, eventType, () -> jobJson, sourceEventId, at);
+  }
+
+  /** The same, with the job's JSON made only when an endpoint subscribes to the event. */
+  boolean onJobEvent(DSLContext tx, UUID userId, String eventType, Supplier<String> jobJson, long sourceEventId,
+      Instant at) {
     List<UUID> endpoints = EndpointRows.subscribed(tx, userId, eventType);
     if (endpoints.isEmpty()) {
       return false;
     }
     String eventId = WebhookSignatures.newEventId();
     JsonObject data = new JsonObject();
-    data.add("job", JsonParser.parseString(jobJson));
+    data.add("job", JsonParser.parseString(jobJson.get()));
     Instant now = now();
     if (!DeliveryRows.insertEvent(tx, eventId, userId, eventType, body(eventId, eventType, at, data), sourceEventId,
         now)) {
@@ -193,6 +200,11 @@ public final class WebhookService implements JobEventSink {
       DeliveryRows.insertDelivery(tx, endpoint, eventId, now, now.plus(config.retryWindow()));
     }
     return true;
+  }
+
+  /** Which of {@code owners} have an enabled endpoint: one query for a whole batch of events. */
+  Set<UUID> ownersWithEndpoints(DSLContext tx, Set<UUID> owners) {
+    return owners.isEmpty() ? Set.of() : EndpointRows.ownersWithEnabled(tx, owners);
   }
 
   /** Deliveries were queued in a transaction that has committed: the local worker looks now. */

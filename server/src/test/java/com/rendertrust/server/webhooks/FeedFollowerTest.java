@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +35,7 @@ class FeedFollowerTest {
   }
 
   @Test
-  void twoReplicasFollowingOneFeedDeliverEachSubscribedEventOnceAndPersistTheCursor() {
+  void twoReplicasFollowingOneFeedDeliverEachSubscribedEventOnceAndPersistTheCursorAndSkipOwnersWithoutEndpoints() {
     ServerConfig config = WebhookDeliveryTest.config();
     ListFeed feed = new ListFeed();
     try (TestServer a = TestServer.start(config);
@@ -46,6 +47,7 @@ class FeedFollowerTest {
       receiver.trust(created.get("secret").asText());
       FeedFollower onA = a.controlPlane().webhooks().follow(feed, 0, Duration.ofMillis(50));
       b.controlPlane().webhooks().follow(feed, 0, Duration.ofMillis(50));
+      AtomicInteger strangerJobsRead = new AtomicInteger();
       int subscribed = 0;
       for (long id = 1; id <= 120; id++) {
         String type = id % 4 == 0 ? "job.created" : id % 2 == 0 ? "task.progress" : "job.completed";
@@ -53,13 +55,20 @@ class FeedFollowerTest {
         if (owner.equals(user) && !type.equals("job.created")) {
           subscribed++;
         }
-        feed.events.add(new JobEventFeed.FeedEvent(id, owner, type, "{\"id\":\"job-" + id + "\"}", Instant.now()));
+        String json = "{\"id\":\"job-" + id + "\"}";
+        feed.events.add(owner.equals(user)
+            ? new JobEventFeed.FeedEvent(id, owner, type, json, Instant.now())
+            : new JobEventFeed.FeedEvent(id, owner, type, () -> {
+              strangerJobsRead.incrementAndGet();
+              return json;
+            }, Instant.now()));
       }
       int expected = subscribed;
       await(() -> receiver.accepted().size() == expected, "every subscribed event");
       await(() -> onA.position() == 120, "the cursor at the last event");
       assertThat(receiver.accepted().values()).as("each event once").containsOnly(1);
       assertThat(receiver.received()).hasSize(expected).allMatch(TestReceiver.Received::verified);
+      assertThat(strangerJobsRead).as("the job of an owner without endpoints is never read").hasValue(0);
     }
   }
 }
