@@ -112,6 +112,7 @@ class OtlpTracesIT {
     User creator = client.registerUser("creator");
     Path agentLog = runDir.resolve("traced-node.log");
     AgentProcess agent = new AgentProcess(settings, processes, "traced-node", runDir.resolve("traced-node"), agentLog);
+    agent.configure(Map.of("slots", 1));
     agent.environment(Map.of(
         "OTEL_EXPORTER_OTLP_ENDPOINT", otel.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
         "OTEL_BSP_SCHEDULE_DELAY", "200",
