@@ -120,6 +120,8 @@ class AgentJobTraceTest {
     SpanData dispatch = only(serverSide, "dispatch " + JOB_TYPE);
     assertThat(ancestors(serverSide, dispatch)).contains(rest.getSpanId());
 
+    assertThat(serverSide).as("the Redis commands the job's calls sent, in " + names(serverSide))
+        .anyMatch(span -> span.getName().startsWith("redis ") && span.getKind() == SpanKind.CLIENT);
     SpanData run = only(agentSide, "run " + JOB_TYPE);
     assertThat(run.getParentSpanId()).as("the agent's run under the server's dispatch").isEqualTo(dispatch.getSpanId());
     assertThat(run.getAttributes().get(AttributeKey.stringKey("job.id"))).isEqualTo(jobId.toString());
