@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import com.rendertrust.agent.jobs.JobExecutor;
 import com.rendertrust.agent.logging.LogEncoder;
+import com.rendertrust.agent.telemetry.AgentTracing;
 import com.rendertrust.agent.testing.Await;
 import com.rendertrust.agent.testing.FakeControlPlane;
 import com.rendertrust.agent.testing.FakeNodeStream;
@@ -27,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +82,14 @@ class AgentTracingTest extends RunningAgentTestBase {
     receiver.stop(0);
     ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(JobExecutor.class).detachAppender(appender);
     appender.stop();
+  }
+
+  @Test
+  void withoutAnOtlpEndpointTheAgentExportsNothing() {
+    assertThat(AgentTracing.sdkFromEnvironment(Map.of())).isEmpty();
+    assertThat(AgentTracing.sdkFromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", " "))).isEmpty();
+    assertThat(AgentTracing.sdkFromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318",
+        "OTEL_SDK_DISABLED", "true"))).isEmpty();
   }
 
   @Test
