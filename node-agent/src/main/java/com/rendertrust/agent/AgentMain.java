@@ -168,6 +168,14 @@ public final class AgentMain {
    * key is unreadable, another agent holds the config dir, or the health port is taken.
    */
   public NodeAgent startAgent(AgentConfig config) throws IOException {
+    return startAgent(config, null);
+  }
+
+  /**
+   * As above, its spans recorded by {@code openTelemetry} (tests: an SDK with an in-memory
+   * exporter); {@code null}: as the standard {@code OTEL_*} variables say (off without an endpoint).
+   */
+  public NodeAgent startAgent(AgentConfig config, OpenTelemetry openTelemetry) throws IOException {
     IdentityStore identities = new IdentityStore(config.configDir());
     NodeIdentity identity = identities.load().orElseThrow(() -> new IOException(
         "this node is not registered yet (no " + identities.file() + "): run `register --server URL --name NAME` first"));
@@ -206,8 +214,11 @@ public final class AgentMain {
           .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
       ReportOutbox outbox = new ReportOutbox(clock);
       AgentMetrics metrics = new AgentMetrics();
-      tracingSdk = AgentTracing.sdkFromEnvironment(environment);
-      AgentTracing tracing = new AgentTracing(tracingSdk.<OpenTelemetry>map(sdk -> sdk).orElse(OpenTelemetry.noop()));
+      if (openTelemetry == null) {
+        tracingSdk = AgentTracing.sdkFromEnvironment(environment);
+      }
+      AgentTracing tracing = new AgentTracing(openTelemetry != null ? openTelemetry
+          : tracingSdk.<OpenTelemetry>map(sdk -> sdk).orElse(OpenTelemetry.noop()));
       JobExecutor executor = new JobExecutor(config.slots(), plugins.restrictTo(plan.advertised()),
           metrics.timing(tracing.traced(outbox)), new InputFetcher(http, new PinnedDownload(config.allowPrivateInputs())),
           new ResultUploader(http, Duration.ofMinutes(10), Duration.ofSeconds(1), UPLOAD_RETRY_WINDOW,

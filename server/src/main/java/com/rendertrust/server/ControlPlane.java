@@ -183,7 +183,7 @@ public final class ControlPlane implements AutoCloseable {
       Database database = closer.register(Infrastructure.openDatabase(config, closer));
       String redisUrl = config.redisUrl().orElseGet(() -> closer.register(EmbeddedRedisProcess.start(
           Infrastructure.pidFile(owner, "redis", EmbeddedRedisProcess.EXECUTABLE_NAME), true)).url());
-      RedisConnector redis = closer.register(RedisConnector.connect(redisUrl));
+      RedisConnector redis = closer.register(RedisConnector.connect(redisUrl, tracing));
       // the one registry of /metrics: jvm_*, hikaricp_*, rpc_server_*, rt_* (docs/operations.md)
       ScrapedRegistry metrics = new ScrapedRegistry();
       closer.register((AutoCloseable) metrics::close); // its JVM GC listener goes with it

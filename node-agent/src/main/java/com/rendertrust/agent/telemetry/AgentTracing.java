@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * The agent's spans: one per job it runs ({@code run <type>}, child of the server's dispatch span
  * whose W3C context came inside the Connect stream), one per upload under it, and the job's
  * result carries the run span's context back, so the server's settlement joins the same trace.
+ * The run span is current on the job's thread while the job runs: log lines carry its ids.
  * Exported over OTLP when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set (the standard {@code OTEL_*}
  * variables; service name {@code rendertrust-agent}); otherwise a no-op.
  */
@@ -36,7 +38,20 @@ public final class AgentTracing {
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
 
   private final Tracer tracer;
-  private final Map<String, Span> running = new ConcurrentHashMap<>();
+  private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+  /**
+   * A job's run span, current on the job's thread from its acceptance to its result (so the
+   * agent's log lines about the job carry its trace and span ids).
+   */
+  private record Running(Span span, Scope scope, Thread thread) {
+    void end() {
+      if (Thread.currentThread() == thread) {
+        scope.close();
+      }
+      span.end();
+    }
+  }
 
   public AgentTracing(OpenTelemetry openTelemetry) {
     this.tracer = openTelemetry.getTracer("com.rendertrust.agent");
@@ -72,7 +87,7 @@ public final class AgentTracing {
             .setAttribute("job.assignment_id", job.assignmentId())
             .setAttribute("job.task_id", job.taskId())
             .startSpan();
-        Span earlier = running.put(job.assignmentId(), span);
+        Running earlier = running.put(job.assignmentId(), new Running(span, span.makeCurrent(), Thread.currentThread()));
         if (earlier != null) {
           earlier.end();
         }
@@ -101,10 +116,10 @@ public final class AgentTracing {
 
       @Override
       public void forget(JobSpec job) {
-        Span span = running.remove(job.assignmentId());
-        if (span != null) {
-          span.setAttribute("job.forgotten", true);
-          span.end();
+        Running run = running.remove(job.assignmentId());
+        if (run != null) {
+          run.span().setAttribute("job.forgotten", true);
+          run.end();
         }
         reports.forget(job);
       }
@@ -113,21 +128,21 @@ public final class AgentTracing {
 
   /** Ends the job's run span; the job as reported then carries that span's context. */
   private JobSpec end(JobSpec job, String error) {
-    Span span = running.remove(job.assignmentId());
-    if (span == null) {
+    Running run = running.remove(job.assignmentId());
+    if (run == null) {
       return job;
     }
     if (error != null) {
-      span.setStatus(StatusCode.ERROR, error);
+      run.span().setStatus(StatusCode.ERROR, error);
     }
-    span.end();
-    return job.withTraceparent(traceparent(span.getSpanContext()));
+    run.end();
+    return job.withTraceparent(traceparent(run.span().getSpanContext()));
   }
 
   /** A span for one upload of {@code job}, under its run span; end it when the upload is over. */
   public Span upload(JobSpec job, String what) {
-    Span parent = running.get(job.assignmentId());
-    Context context = parent == null ? context(job.traceparent()) : Context.root().with(parent);
+    Running parent = running.get(job.assignmentId());
+    Context context = parent == null ? context(job.traceparent()) : Context.root().with(parent.span());
     return tracer.spanBuilder("upload " + what).setSpanKind(SpanKind.CLIENT).setParent(context)
         .setAttribute("job.id", job.jobId()).startSpan();
   }

@@ -8,6 +8,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +32,13 @@ public final class RedisConnector implements AutoCloseable {
   }
 
   public static RedisConnector connect(String redisUrl) {
+    return connect(redisUrl, OpenTelemetry.noop());
+  }
+
+  /** As above, with a span for each command (see {@link RedisSpans}) unless {@code openTelemetry} is the no-op one. */
+  public static RedisConnector connect(String redisUrl, OpenTelemetry openTelemetry) {
     ClientResources resources = ClientResources.builder()
+        .tracing(RedisSpans.of(openTelemetry))
         // Reconnect quickly after an outage so readiness and limits recover within seconds.
         .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
         .build();
