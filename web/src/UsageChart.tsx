@@ -32,7 +32,10 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
           );
         })}
       </svg>
-      <figcaption>Credits spent per day (UTC), last {days.length} days</figcaption>
+      <figcaption>
+        Credits spent per day (UTC), last {days.length} days
+        {spent.every((value) => value === 0) ? ": nothing spent yet." : ""}
+      </figcaption>
     </figure>
   );
 }

@@ -50,7 +50,8 @@ export async function rpc<S extends DescService, T>(service: S, call: (c: Client
 /** What went wrong, in words a person can act on. */
 export function describe(error: unknown): string {
   if (error instanceof InsufficientCreditsError) {
-    const needs = error.requested ? ` This needs ${credits(error.requested)} credits` : "";
+    const requested = error.requested ? credits(error.requested) : "";
+    const needs = requested ? ` This needs ${requested} credit${requested === "1" ? "" : "s"}` : "";
     const has = error.available ? `, you have ${credits(error.available)}.` : ".";
     return `Insufficient credits.${needs}${needs ? has : ""} Buy more on the Credits page.`;
   }

@@ -53,6 +53,15 @@ async function shot(name, target = page) {
   await target.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Waits until the jobs table shows exactly `count` rows (it re-reads after a filter click). */
+async function rowCount(count) {
+  const giveUp = Date.now() + 15_000;
+  while ((await page.locator("tr[data-job-id]").count()) !== count) {
+    assert.ok(Date.now() < giveUp, `the jobs table never showed ${count} rows`);
+    await page.waitForTimeout(100);
+  }
+}
+
 const heading = (name, target = page) => target.getByRole("heading", { level: 1, name });
 const sidebar = (name) => page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true });
 
@@ -148,6 +157,7 @@ test("Buy Now → Stripe Checkout → /checkout/success; 100 credits and a purch
   await checkout.close();
   // this tab kept its session and learns of the purchase by itself: no reload
   await page.getByTestId("balance").filter({ hasText: /^100$/ }).waitFor(SLOW);
+  await page.getByRole("status").filter({ hasText: "Payment confirmed: your balance is now 100 credits." }).waitFor();
   await page.getByRole("region", { name: "Transaction History" }).getByText("purchase", { exact: true }).waitFor();
   await shot("credits");
 });
@@ -218,7 +228,8 @@ test("cancel a queued job: Cancel only while it can be cancelled", async () => {
   await page.getByTestId("job-status").filter({ hasText: "CANCELLED" }).waitFor(SLOW);
   await sidebar("Jobs").click();
   await page.getByRole("button", { name: "CANCELLED", exact: true }).click();
-  assert.equal(await page.locator("tr[data-job-id]").count(), 2);
+  await rowCount(2);
+  assert.equal(await page.locator("tr[data-job-id]").filter({ hasText: "CANCELLED" }).count(), 2);
 });
 
 test("Submit Job shows a live estimate (EstimateJob) for the chosen type and tier", async () => {
@@ -226,7 +237,7 @@ test("Submit Job shows a live estimate (EstimateJob) for the chosen type and tie
   await page.getByRole("link", { name: "Submit Job" }).click();
   await page.getByLabel("Job Type").fill(SLEEP_JOB);
   await page.getByLabel("Tier").selectOption("priority");
-  await page.getByTestId("estimate").filter({ hasText: /^1\.5 credits for/ }).waitFor(SLOW);
+  await page.getByTestId("estimate").filter({ hasText: /^1\.5 credits in 1 task · you have 100 · 1 eligible node/ }).waitFor(SLOW);
   await page.getByLabel("GPU Required").check();
   await shot("submit-job");
   await page.getByLabel("GPU Required").uncheck();
@@ -261,6 +272,9 @@ test("a render of an uploaded scene: frame range, tier, live estimate, progress,
   assert.deepEqual([...(await readFile(await frame.path())).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], "frame 1 is a PNG");
   const [zip] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download Result" }).click()]);
   assert.deepEqual([...(await readFile(await zip.path())).subarray(0, 2)], [0x50, 0x4b], "the result is a ZIP");
+  await sidebar("Jobs").click();
+  await page.locator("tr[data-job-id]").nth(4).waitFor();
+  await shot("jobs-all");
   await rm(work, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@
  * in-memory session), and the transaction history with purchase / deduction / refund badges and
  * each entry's ledger proof ("verified on chain").
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { RenderTrustClient, type CreditPackage, type LedgerEntry } from "@rendertrust/sdk";
 import { CreditService, type UsageDay } from "@rendertrust/sdk/gen/rendertrust/v1/credit_service_pb";
 import { client, credits, describe, dollars, rpc, when } from "../api";
@@ -30,12 +30,15 @@ export function Credits() {
   const [checkoutError, setCheckoutError] = useState<string>();
   const [waitingSince, setWaitingSince] = useState<number>();
   const [notice, setNotice] = useState<string>();
+  /** The balance when a checkout started; a different one means the purchase arrived. */
+  const balanceAtCheckout = useRef<string>();
 
   async function load() {
     try {
       const [b, h, u] = await Promise.all([client.getBalance(), client.getCreditHistory({ limit: 50 }),
         rpc(CreditService, (c, headers) => c.getUsage({ days: 7 }, { headers }))]);
-      if (waitingSince !== undefined && b.balance !== balance && balance !== undefined) {
+      if (balanceAtCheckout.current !== undefined && b.balance !== balanceAtCheckout.current) {
+        balanceAtCheckout.current = undefined;
         setWaitingSince(undefined);
         setNotice(`Payment confirmed: your balance is now ${credits(b.balance)} credits.`);
       }
@@ -59,7 +62,9 @@ export function Credits() {
   }, []);
   useInterval(() => {
     if (waitingSince !== undefined && Date.now() - waitingSince > GIVE_UP_WAITING_MS) {
+      balanceAtCheckout.current = undefined;
       setWaitingSince(undefined);
+      setNotice("No payment has arrived yet. If you paid, it appears here once Stripe confirms it.");
     }
     void load();
   }, WAIT_FOR_PURCHASE_MS, waitingSince !== undefined);
@@ -73,6 +78,7 @@ export function Credits() {
     }
     try {
       const checkout = await client.createCheckout(pack.id);
+      balanceAtCheckout.current = balance ?? "0.0000";
       setWaitingSince(Date.now());
       setNotice("Complete the payment on Stripe's page; your credits appear here once Stripe confirms it.");
       if (tab) {

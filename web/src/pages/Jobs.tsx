@@ -2,7 +2,7 @@
  * Jobs (the seed guide): every job with its status badge, status filter buttons, a row opens the
  * job's detail; while any listed job is still active the list refreshes by itself.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Job } from "@rendertrust/sdk";
 import { client, describe, when } from "../api";
 import { ErrorNote, PageTitle, STATUSES, StatusBadge, TERMINAL, shortId, useInterval } from "../components";
@@ -16,10 +16,16 @@ export function Jobs() {
   const [jobs, setJobs] = useState<Job[]>();
   const [count, setCount] = useState(0);
   const [error, setError] = useState<string>();
+  /** Only the latest request's answer is shown (an older filter's must not overwrite a newer one). */
+  const latest = useRef(0);
 
   async function load(status = filter) {
+    const request = ++latest.current;
     try {
       const page = await client.listJobs({ status, limit: 50 });
+      if (request !== latest.current) {
+        return;
+      }
       setJobs(page.jobs);
       setCount(page.count);
       setError(undefined);

@@ -66,6 +66,21 @@ function requestOf(draft: Draft, inputId?: string): { request?: Request; problem
   };
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** "16 credits for 2 frames in 2 tasks · you have 100 · 1 eligible node, 1 free slot". */
+function estimateText(estimate: EstimateJobResponse): string {
+  const price = credits(estimate.price);
+  const parts = [`${price} credit${price === "1" ? "" : "s"}${estimate.frames > 0 ? ` for ${plural(estimate.frames, "frame")}` : ""}`
+    + ` in ${plural(estimate.tasks, "task")}`,
+    `you have ${credits(estimate.available)}${estimate.sufficient ? "" : " (not enough)"}`,
+    `${plural(estimate.eligibleNodes, "eligible node")}, ${plural(estimate.freeSlots, "free slot")}`
+    + (estimate.queuedAhead > 0 ? `, ${estimate.queuedAhead} queued ahead` : "")];
+  return parts.join(" · ");
+}
+
 export function SubmitJob() {
   const [draft, setDraft] = useState<Draft>({
     jobType: "echo", payload: "", priority: "normal", gpuRequired: false, tier: "standard", frameStart: "", frameEnd: "",
@@ -216,13 +231,7 @@ export function SubmitJob() {
         <section class="estimate" aria-label="Estimate" aria-live="polite">
           <h2>Estimate</h2>
           {estimate ? (
-            <p data-testid="estimate">
-              {credits(estimate.price)} credits for {estimate.frames} frame{estimate.frames === 1 ? "" : "s"} in{" "}
-              {estimate.tasks} task{estimate.tasks === 1 ? "" : "s"} · you have {credits(estimate.available)}
-              {estimate.sufficient ? "" : " (not enough)"} · {estimate.eligibleNodes} eligible
-              node{estimate.eligibleNodes === 1 ? "" : "s"}, {estimate.freeSlots} free slot{estimate.freeSlots === 1 ? "" : "s"}
-              {estimate.queuedAhead > 0 ? `, ${estimate.queuedAhead} queued ahead` : ""}
-            </p>
+            <p data-testid="estimate">{estimateText(estimate)}</p>
           ) : <p class="muted">{estimateNote ?? "…"}</p>}
         </section>
 
