@@ -39,6 +39,17 @@ final class ServerProcess {
     this.environment = Map.copyOf(environment);
   }
 
+  /** As above, with settings that name the server's own URL (e.g. Stripe's return URLs). */
+  ServerProcess(E2eSettings settings, Processes processes, Path dataDir, Path log,
+      java.util.function.Function<URI, Map<String, String>> environment) {
+    this.settings = settings;
+    this.processes = processes;
+    this.dataDir = dataDir;
+    this.log = log;
+    this.port = E2eSettings.freePort();
+    this.environment = Map.copyOf(environment.apply(baseUrl()));
+  }
+
   /**
    * Stripe played by {@code stripe}, and short timings, so that a lost agent's job is retried
    * within seconds, not half a minute (long enough for an agent to reconnect to a restarted

@@ -74,6 +74,7 @@ import com.rendertrust.server.system.SystemGrpcService;
 import com.rendertrust.server.system.VersionInfo;
 import com.rendertrust.server.tokens.ChainMoney;
 import com.rendertrust.server.uploads.Uploads;
+import com.rendertrust.server.web.WebApp;
 import com.rendertrust.server.webhooks.Webhooks;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
@@ -303,7 +304,7 @@ public final class ControlPlane implements AutoCloseable {
                   "/" + JobServiceGrpc.getWatchJobMethod().getFullMethodName(),
                   "/" + JobServiceGrpc.getWatchJobsMethod().getFullMethodName()), routes,
               List.of(jobEventStream), config.cors()),
-          services, metrics, plainRoutes(identity)));
+          services, metrics, plainRoutes(identity), Optional.of(WebApp.fromClasspath().fallbackRoute())));
       boundPort.set(edge.port());
       // only now can nodes reach this replica: the reconnect grace of their jobs counts from here
       jobNetwork.startSweeping(jobsClock.instant());

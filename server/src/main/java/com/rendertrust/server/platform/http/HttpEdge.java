@@ -94,6 +94,12 @@ public final class HttpEdge implements AutoCloseable {
   /** As above, plus plain HTTP routes (e.g. {@code /.well-known/jwks.json}) on the same port. */
   public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
       PrometheusMeterRegistry metrics, List<PlainRoute> plainRoutes) {
+    return start(settings, services, metrics, plainRoutes, java.util.Optional.empty());
+  }
+
+  /** As above, plus a route of last resort (the web app) for every path outside the reserved ones. */
+  public static HttpEdge start(Settings settings, List<ServerServiceDefinition> services,
+      PrometheusMeterRegistry metrics, List<PlainRoute> plainRoutes, java.util.Optional<FallbackRoute> fallback) {
     GrpcServiceBuilder grpc = GrpcService.builder()
         .enableUnframedRequests(false)
         .supportedSerializationFormats(com.linecorp.armeria.common.grpc.GrpcSerializationFormats.values())
@@ -156,6 +162,11 @@ public final class HttpEdge implements AutoCloseable {
           .requestTimeout(route.requestTimeout())
           .build(route.service());
     }
+    fallback.ifPresent(route -> {
+      var binding = builder.route().pathPrefix("/");
+      FallbackRoute.exclusions(services, plainRoutes, settings.extraRoutes()).forEach(binding::exclude);
+      binding.build(route.service());
+    });
     if (settings.cors().enabled()) {
       builder.decorator(BrowserAccess.decorator(settings.cors()));
     }
