@@ -123,7 +123,10 @@ public final class JobNetwork implements AutoCloseable {
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
-        timers, workers, inputs, telemetry.tracer());
+        timers, workers, inputs, telemetry.tracer(),
+        Timer.builder("rt.nodes.heartbeat.duration")
+            .description("Heartbeat frames of node streams, from arrival until recorded in the database")
+            .publishPercentileHistogram().register(telemetry.meters()));
     List<BindableService> services = List.of(
         new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage), eventStreams).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration),

@@ -110,6 +110,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   @Override
   public void onNext(ConnectRequest frame) {
+    long arrived = System.nanoTime();
     work.lock();
     try {
       if (isEnded()) {
@@ -117,7 +118,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       }
       switch (frame.getKindCase()) {
         case HELLO -> onHello(frame.getHello());
-        case HEARTBEAT -> onHeartbeat(requireEstablished(frame.getHeartbeat()));
+        case HEARTBEAT -> {
+          onHeartbeat(requireEstablished(frame.getHeartbeat()));
+          context.heartbeats().record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
+        }
         case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
         case PROGRESS -> onProgress(requireEstablished(frame.getProgress()));
         case RESULT -> onResult(requireEstablished(frame.getResult()));
