@@ -32,6 +32,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -132,8 +134,22 @@ public final class JobNetwork implements AutoCloseable {
         new NodeGrpcService(nodes, streams, admitRegistration),
         new JobPricingGrpcService(new JobEstimates(database, config, clock, billing, scheduler, inputs),
             new JobRetries(database, clock, billing, scheduler, settlements)));
+    // Every stream re-reads its jobs now and then in case a wake-up was lost (Redis down): one
+    // query for all of them, then only the streams that are behind re-read theirs.
+    CoalescingTask resync = new CoalescingTask("periodic check of the streams' jobs", workers,
+        () -> resync(sessions, lifecycle));
+    long period = config.syncInterval().toMillis();
+    timers.scheduleWithFixedDelay(resync::request, period, period, TimeUnit.MILLISECONDS);
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
+  }
+
+  private static void resync(NodeSessions sessions, JobLifecycle lifecycle) {
+    List<NodeSession> open = sessions.open();
+    if (!open.isEmpty()) {
+      Map<UUID, Set<UUID>> held = lifecycle.heldAssignments(open.stream().map(NodeSession::nodeId).toList());
+      open.forEach(session -> session.resyncUnlessCurrent(held.getOrDefault(session.nodeId(), Set.of())));
+    }
   }
 
   /**
