@@ -81,13 +81,15 @@ public final class StreamsBenchmark {
       String ready = await(lines, "READY");
       System.err.println("client: " + ready);
       int openAtStart = controlPlane.jobNetwork().sessions().openCount();
+      double heapAtStartMib = heapAfterGcMib();
       Map<Double, Double> bucketsAtStart = scrape(port);
       CpuUse.Reading cpuAtStart = cpu.read();
       String done = await(lines, "DONE");
       CpuUse.Window cpuUse = CpuUse.between(cpuAtStart, cpu.read());
       Map<Double, Double> bucketsAtEnd = scrape(port);
       int openAtEnd = controlPlane.jobNetwork().sessions().openCount();
-      double heapMib = heapAfterGcMib();
+      double heapMib = Math.max(heapAtStartMib, heapAfterGcMib());
+      client.getOutputStream().close(); // the client closes its streams and exits
       System.err.println("client: " + done);
       client.waitFor(60, TimeUnit.SECONDS);
 
@@ -109,7 +111,8 @@ public final class StreamsBenchmark {
       System.out.printf(Locale.ROOT, "client: %s / %s; server: %d streams open at the start of the window, %d at "
           + "the end%n", ready, done, openAtStart, openAtEnd);
       System.out.printf(Locale.ROOT, "heap after a full GC: %.0f MiB before any stream (baseline), %.0f MiB with the "
-          + "streams open: %.1f KiB per stream%n", baselineMib, heapMib, (heapMib - baselineMib) * 1024 / Math.max(1, openAtEnd));
+              + "streams open (the larger of the window's start and end): %.1f KiB per stream%n", baselineMib, heapMib,
+          (heapMib - baselineMib) * 1024 / Math.max(1, openAtStart));
       System.out.printf(Locale.ROOT, "heartbeats handled in the window: %.0f (%.1f/s); handling time p50 <= %.1f ms, "
           + "p99 <= %.1f ms (histogram bucket bounds)%n", heartbeats, heartbeats / seconds, p50, p99);
       System.out.printf(Locale.ROOT, "CPU in the window (cores): this JVM (server) %.2f, PostgreSQL %.2f, other "
