@@ -240,6 +240,12 @@ public final class JobsBenchmark {
       if (!warnings.isEmpty()) {
         System.out.println("OVERLOAD:\n  " + String.join("\n  ", warnings));
       }
+      long lost = clients.lost() + (latency.submitted() - latency.reachedNode()) + count(db, """
+          SELECT count(*) FROM jobs j LEFT JOIN credit_holds h ON h.job_id = j.id
+           WHERE NOT (j.status = 'COMPLETED' AND j.settlement = 'CAPTURED' AND h.status = 'CAPTURED')""");
+      System.out.printf(Locale.ROOT, "lifecycles_per_s=%.0f pgbench_simple_update_tps=%.0f ratio=%.3f "
+              + "submit_to_node_p99_ms=%.1f at_rate=%.0f lost=%d invariants=%s%n", throughput.perSecond(), pgbenchTps,
+          throughput.perSecond() / pgbenchTps, latency.p99Ms(), options.rate(), lost, violations.isEmpty() ? "ok" : "broken");
       return exit;
     } finally {
       clients.close();

@@ -18,9 +18,11 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -95,6 +97,21 @@ public final class JobLifecycle {
               row.get(JOBS.USER_ID), Optional.ofNullable(row.get(JOBS.INPUT_ID)), row.get(JOB_TASKS.ID), frames,
               Optional.ofNullable(row.get(JOBS.TRACE_PARENT)));
         });
+  }
+
+  /**
+   * The assignments (DISPATCHED or RUNNING) each of {@code nodeIds} holds, in one query: the
+   * periodic check of all streams of a replica at once. A node holding none is absent.
+   */
+  public Map<UUID, Set<UUID>> heldAssignments(Collection<UUID> nodeIds) {
+    Map<UUID, Set<UUID>> held = new HashMap<>();
+    if (!nodeIds.isEmpty()) {
+      database.dsl().select(JOB_TASKS.NODE_ID, JOB_TASKS.ASSIGNMENT_ID).from(JOB_TASKS)
+          .where(JOB_TASKS.NODE_ID.eq(DSL.any(nodeIds.toArray(UUID[]::new)))
+              .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
+          .forEach(row -> held.computeIfAbsent(row.value1(), node -> new HashSet<>()).add(row.value2()));
+    }
+    return held;
   }
 
   /** The statuses of the given jobs (missing ids are absent). */

@@ -18,11 +18,31 @@ import java.time.temporal.ChronoUnit;
 /**
  * Builds the dispatch a node gets for a task it holds: what to run, with which input (a presigned
  * GET the server issues), where each output goes (one presigned PUT per frame, or the single
- * result URL) and by when. Pure mapping from the domain's {@link ActiveAssignment} to the wire.
+ * result URL) and by when: a mapping from the domain's {@link ActiveAssignment} to the wire (a task
+ * whose dispatch cannot be built is failed instead, see {@link #deliverable}).
  */
 final class DispatchFrames {
 
   private DispatchFrames() {
+  }
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DispatchFrames.class);
+
+  /**
+   * The dispatch of {@code assignment} to {@code nodeId}, or empty when it cannot be built (its
+   * stored payload is beyond what a node message can carry): that job fails, with its hold
+   * released, instead of failing every sync of the node and blocking its slot.
+   */
+  static java.util.Optional<ConnectResponse> deliverable(StreamContext context, java.util.UUID nodeId,
+      ActiveAssignment assignment) {
+    try {
+      return java.util.Optional.of(dispatch(context, assignment));
+    } catch (RuntimeException e) {
+      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
+      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
+          "the job could not be delivered to a node: its payload cannot be encoded");
+      return java.util.Optional.empty();
+    }
   }
 
   /** The dispatch of {@code assignment}; throws when its stored payload cannot be encoded. */

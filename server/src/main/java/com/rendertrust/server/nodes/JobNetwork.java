@@ -32,6 +32,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -123,14 +125,31 @@ public final class JobNetwork implements AutoCloseable {
     NodeService nodes = new NodeService(database, config, clock, tokens);
     Sweeper sweeper = new Sweeper(database, config, clock, lifecycle, scheduler, settlements, jobs);
     StreamContext streams = new StreamContext(nodes, lifecycle, outputs, scheduler, results, sessions, config, clock,
-        timers, workers, inputs, telemetry.tracer());
+        timers, workers, inputs, telemetry.tracer(),
+        Timer.builder("rt.nodes.heartbeat.duration")
+            .description("Heartbeat frames of node streams, from arrival until recorded in the database")
+            .publishPercentileHistogram().register(telemetry.meters()));
     List<BindableService> services = List.of(
         new JobGrpcService(jobs, new JobDetails(database, outputs, results, storage), eventStreams).withHeaderSupport(),
         new NodeGrpcService(nodes, streams, admitRegistration),
         new JobPricingGrpcService(new JobEstimates(database, config, clock, billing, scheduler, inputs),
             new JobRetries(database, clock, billing, scheduler, settlements)));
+    // Every stream re-reads its jobs now and then in case a wake-up was lost (Redis down): one
+    // query for all of them, then only the streams that are behind re-read theirs.
+    CoalescingTask resync = new CoalescingTask("periodic check of the streams' jobs", workers,
+        () -> resync(sessions, lifecycle));
+    long period = config.syncInterval().toMillis();
+    timers.scheduleWithFixedDelay(resync::request, period, period, TimeUnit.MILLISECONDS);
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
+  }
+
+  private static void resync(NodeSessions sessions, JobLifecycle lifecycle) {
+    List<NodeSession> open = sessions.open();
+    if (!open.isEmpty()) {
+      Map<UUID, Set<UUID>> held = lifecycle.heldAssignments(open.stream().map(NodeSession::nodeId).toList());
+      open.forEach(session -> session.resyncUnlessCurrent(held.getOrDefault(session.nodeId(), Set.of())));
+    }
   }
 
   /**

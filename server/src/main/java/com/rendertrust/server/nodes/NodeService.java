@@ -6,10 +6,14 @@ import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,7 +21,9 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record3;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * Node identity and liveness: registration by Ed25519 key and proof of possession of the key
@@ -32,12 +38,15 @@ public final class NodeService {
   private final JobsConfig config;
   private final Clock clock;
   private final NodeCredentials credentials;
+  private final Transactions transactions;
+  private final HeartbeatBatch streamHeartbeats = new HeartbeatBatch(this::recordStreamHeartbeats);
 
   public NodeService(Database database, JobsConfig config, Clock clock, NodeTokens tokens) {
     this.database = database;
     this.config = config;
     this.clock = clock;
     this.credentials = new NodeCredentials(database, config, clock, tokens);
+    this.transactions = new Transactions(database.dsl());
   }
 
   /** See {@link NodeCredentials#register}: a new or known key, a challenge and a token good for the proof only. */
@@ -115,6 +124,9 @@ public final class NodeService {
   public Optional<NodeState> streamHeartbeat(UUID nodeId, UUID session, double currentLoad, Optional<String> metadataJson) {
     validateLoad(currentLoad, Reason.INVALID_ARGUMENT);
     metadataJson.ifPresent(json -> Capabilities.validateMetadata(json, Reason.INVALID_ARGUMENT));
+    if (metadataJson.isEmpty()) {
+      return streamHeartbeats.record(new HeartbeatBatch.Beat(nodeId, session, currentLoad));
+    }
     return recordHeartbeat(nodeId, Optional.of(session), currentLoad, metadataJson);
   }
 
@@ -153,20 +165,7 @@ public final class NodeService {
    */
   private Optional<NodeState> recordHeartbeat(UUID nodeId, Optional<UUID> session, Double currentLoad,
       Optional<String> metadataJson) {
-    OffsetDateTime now = now();
-    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
-    Condition stillCoolingDown = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.gt(cooledDown));
-    Condition recovers = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.le(cooledDown));
-    Field<String> status = DSL.when(NODES.VERIFIED.isFalse(), DSL.inline(NodeStatus.REGISTERED.name()))
-        .when(stillCoolingDown, NODES.STATUS)
-        .otherwise(DSL.inline(NodeStatus.HEALTHY.name()));
-    var update = database.dsl().update(NODES)
-        .set(NODES.LAST_HEARTBEAT_AT, now)
-        .set(NODES.UPDATED_AT, now)
-        .set(NODES.STATUS, status)
-        .set(NODES.UNHEALTHY_SINCE, DSL.when(NODES.VERIFIED.isTrue().and(stillCoolingDown), NODES.UNHEALTHY_SINCE)
-            .otherwise(DSL.inline((OffsetDateTime) null)))
-        .set(NODES.CONSECUTIVE_FAILURES, DSL.when(recovers, DSL.inline(0)).otherwise(NODES.CONSECUTIVE_FAILURES));
+    var update = database.dsl().update(NODES).set(liveness());
     if (currentLoad != null) {
       update = update.set(NODES.CURRENT_LOAD, currentLoad);
     }
@@ -183,6 +182,53 @@ public final class NodeService {
         .fetchOne();
     return Optional.ofNullable(row)
         .map(r -> new NodeState(nodeId, NodeStatus.valueOf(r.value1()), r.value2(), r.value3()));
+  }
+
+  /**
+   * What a heartbeat changes on its node's row, the status rule of {@link #recordHeartbeat}:
+   * last heartbeat now; HEALTHY once proven, unless UNHEALTHY and still cooling down.
+   */
+  private Map<Field<?>, Field<?>> liveness() {
+    OffsetDateTime now = now();
+    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
+    Condition stillCoolingDown = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.gt(cooledDown));
+    Condition recovers = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.le(cooledDown));
+    Map<Field<?>, Field<?>> changes = new LinkedHashMap<>();
+    changes.put(NODES.LAST_HEARTBEAT_AT, DSL.val(now));
+    changes.put(NODES.UPDATED_AT, DSL.val(now));
+    changes.put(NODES.STATUS, DSL.when(NODES.VERIFIED.isFalse(), DSL.inline(NodeStatus.REGISTERED.name()))
+        .when(stillCoolingDown, NODES.STATUS)
+        .otherwise(DSL.inline(NodeStatus.HEALTHY.name())));
+    changes.put(NODES.UNHEALTHY_SINCE, DSL.when(NODES.VERIFIED.isTrue().and(stillCoolingDown), NODES.UNHEALTHY_SINCE)
+        .otherwise(DSL.inline((OffsetDateTime) null)));
+    changes.put(NODES.CONSECUTIVE_FAILURES, DSL.when(recovers, DSL.inline(0)).otherwise(NODES.CONSECUTIVE_FAILURES));
+    return changes;
+  }
+
+  /**
+   * {@link #recordHeartbeat} for many streams in one statement (see {@link HeartbeatBatch}):
+   * the rows of nodes still held by the beat's session, by session id.
+   */
+  private Map<UUID, NodeState> recordStreamHeartbeats(List<HeartbeatBatch.Beat> beats) {
+    Table<?> batch = DSL.table("unnest({0}, {1}, {2})",
+            DSL.val(beats.stream().map(HeartbeatBatch.Beat::nodeId).toArray(UUID[]::new), SQLDataType.UUID.array()),
+            DSL.val(beats.stream().map(HeartbeatBatch.Beat::session).toArray(UUID[]::new), SQLDataType.UUID.array()),
+            DSL.val(beats.stream().map(HeartbeatBatch.Beat::currentLoad).toArray(Double[]::new),
+                SQLDataType.DOUBLE.array()))
+        .as("beat", "node_id", "session", "current_load");
+    Field<UUID> beatNode = DSL.field(DSL.name("beat", "node_id"), SQLDataType.UUID);
+    Field<UUID> beatSession = DSL.field(DSL.name("beat", "session"), SQLDataType.UUID);
+    Field<Double> beatLoad = DSL.field(DSL.name("beat", "current_load"), SQLDataType.DOUBLE);
+    Map<UUID, NodeState> states = new HashMap<>();
+    // one statement, autocommitted; retried on a deadlock with another writer of these rows
+    transactions.singleStatement(dsl -> dsl.update(NODES).set(liveness()).set(NODES.CURRENT_LOAD, beatLoad)
+            .from(batch)
+            .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)))
+            .returningResult(NODES.ID, NODES.STREAM_SESSION, NODES.STATUS, NODES.VERIFIED, NODES.ACTIVE_JOBS.lt(NODES.SLOTS))
+            .fetch())
+        .forEach(row -> states.put(row.value2(), new NodeState(row.value1(), NodeStatus.valueOf(row.value3()),
+            row.value4(), row.value5())));
+    return states;
   }
 
   private static void validateLoad(double load, Reason reason) {

@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * <p>The session keeps the assignments it told the node about ({@code known}, assignment id to
  * job id: an assignment names one task, and one node may run several tasks of one job); {@link
  * #sync} compares them with the database (the truth, possibly changed by another replica) and
- * sends the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), on a timer,
- * and after the session's own changes. The call ends exactly once, through {@link #end}.
+ * sends the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), after the
+ * session's own changes, and when the replica's periodic check finds the stream behind. The call ends exactly once, through {@link #end}.
  */
 public final class NodeSession implements StreamObserver<ConnectRequest> {
 
@@ -84,7 +84,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private volatile long lastHeartbeatNanos = System.nanoTime();
   private volatile ScheduledFuture<?> heartbeatTimer;
-  private volatile ScheduledFuture<?> syncTimer;
 
   NodeSession(NodeToken token, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
     this.nodeId = token.nodeId();
@@ -110,6 +109,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   @Override
   public void onNext(ConnectRequest frame) {
+    long arrived = System.nanoTime();
     work.lock();
     try {
       if (isEnded()) {
@@ -117,7 +117,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       }
       switch (frame.getKindCase()) {
         case HELLO -> onHello(frame.getHello());
-        case HEARTBEAT -> onHeartbeat(requireEstablished(frame.getHeartbeat()));
+        case HEARTBEAT -> {
+          onHeartbeat(requireEstablished(frame.getHeartbeat()));
+          context.heartbeats().record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
+        }
         case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
         case PROGRESS -> onProgress(requireEstablished(frame.getProgress()));
         case RESULT -> onResult(requireEstablished(frame.getResult()));
@@ -183,8 +186,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       context.scheduler().assignQueuedTo(nodeId);
     }
     sync();
-    long period = context.config().syncInterval().toMillis();
-    syncTimer = context.timers().scheduleWithFixedDelay(this::requestSync, period, period, TimeUnit.MILLISECONDS);
     log.info("node {} connected (stream {}, {} jobs resumed)", nodeId, sessionId, known.size());
   }
 
@@ -290,6 +291,20 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
+  /** The replica's periodic check (JobNetwork): re-reads the jobs unless the node was told exactly {@code held}. */
+  void resyncUnlessCurrent(java.util.Set<UUID> held) {
+    if (work.tryLock()) { // a busy stream is re-read anyway
+      try {
+        if (!established || known.keySet().equals(held)) {
+          return;
+        }
+      } finally {
+        work.unlock();
+      }
+    }
+    requestSync();
+  }
+
   private void syncLocked() {
     work.lock();
     try {
@@ -333,29 +348,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         continue;
       }
       if (assignment.status() == JobStatus.DISPATCHED) {
-        Optional<ConnectResponse> frame = deliverable(assignment);
+        Optional<ConnectResponse> frame = DispatchFrames.deliverable(context, nodeId, assignment);
         if (frame.isEmpty()) {
           continue;
         }
         send(frame.get());
       }
       known.put(assignment.assignmentId(), assignment.jobId());
-    }
-  }
-
-  /**
-   * The dispatch of {@code assignment}, or empty when it cannot be built (its stored payload is
-   * beyond what a node message can carry): that job fails, with its hold released, instead of
-   * failing every sync of this node and blocking its slot.
-   */
-  private Optional<ConnectResponse> deliverable(ActiveAssignment assignment) {
-    try {
-      return Optional.of(DispatchFrames.dispatch(context, assignment));
-    } catch (RuntimeException e) {
-      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
-      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
-          "the job could not be delivered to a node: its payload cannot be encoded");
-      return Optional.empty();
     }
   }
 
@@ -461,10 +460,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     ScheduledFuture<?> heartbeat = heartbeatTimer;
     if (heartbeat != null) {
       heartbeat.cancel(false);
-    }
-    ScheduledFuture<?> sync = syncTimer;
-    if (sync != null) {
-      sync.cancel(false);
     }
   }
 

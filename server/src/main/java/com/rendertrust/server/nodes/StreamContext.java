@@ -1,5 +1,6 @@
 package com.rendertrust.server.nodes;
 
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Tracer;
 import com.rendertrust.server.jobs.JobInputs;
 import com.rendertrust.server.jobs.JobLifecycle;
@@ -24,5 +25,7 @@ record StreamContext(
     ScheduledExecutorService timers,
     Executor workers,
     JobInputs inputs,
-    Tracer tracer) {
+    Tracer tracer,
+    /** Heartbeat frames, from their arrival at the stream until they are recorded in PostgreSQL. */
+    Timer heartbeats) {
 }

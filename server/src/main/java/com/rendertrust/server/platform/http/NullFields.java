@@ -42,6 +42,30 @@ final class NullFields {
     }
   }
 
+  /**
+   * Whether {@link #fill} can ever add a field to a JSON object of {@code type}: false when no
+   * field of it (or of the messages it nests) has presence, so its JSON needs no second pass.
+   */
+  static boolean mayAdd(Descriptor type) {
+    return mayAdd(type, new java.util.HashSet<>());
+  }
+
+  private static boolean mayAdd(Descriptor type, java.util.Set<Descriptor> seen) {
+    if (!seen.add(type)) {
+      return false; // a recursive type: its fields are being checked further up
+    }
+    for (FieldDescriptor field : type.getFields()) {
+      if (!field.isRepeated() && field.hasPresence() && field.getRealContainingOneof() == null) {
+        return true;
+      }
+      if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isMapField()
+          && !isWellKnown(field.getMessageType()) && mayAdd(field.getMessageType(), seen)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isWellKnown(Descriptor type) {
     return type.getFile().getPackage().equals("google.protobuf");
   }

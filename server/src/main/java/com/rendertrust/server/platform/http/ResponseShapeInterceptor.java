@@ -45,7 +45,11 @@ public final class ResponseShapeInterceptor implements ServerInterceptor {
     if (!(method.getSchemaDescriptor() instanceof ProtoMethodDescriptorSupplier supplier)) {
       return Optional.empty();
     }
-    MethodDescriptor descriptor = supplier.getMethodDescriptor();
+    return bodyType(supplier.getMethodDescriptor()).filter(NullFields::mayAdd);
+  }
+
+  /** Responses without fields that print as null (e.g. GetBalance's) skip the re-parse of their JSON. */
+  private static Optional<Descriptor> bodyType(MethodDescriptor descriptor) {
     Descriptor output = descriptor.getOutputType();
     HttpRule rule = descriptor.getOptions().getExtension(AnnotationsProto.http);
     String responseBody = rule.getResponseBody();

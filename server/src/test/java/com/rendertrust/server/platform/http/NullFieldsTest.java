@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rendertrust.api.v1.DispatchJobResponse;
+import com.rendertrust.api.v1.GetBalanceResponse;
 import com.rendertrust.api.v1.Job;
 import com.rendertrust.api.v1.ListJobsResponse;
 import com.rendertrust.api.v1.RegisterNodeRequest;
@@ -53,5 +54,13 @@ class NullFieldsTest {
     assertThat(registration.get("metadata").get("gpu").asText()).isEqualTo("x");
     assertThat(registration.has("public_key")).as("plain scalars have no presence").isFalse();
     assertThat(registration.get("metadata").size()).isEqualTo(1);
+  }
+
+  @Test
+  void onlyTypesWithFieldsThatCanBeNullNeedTheSecondPass() {
+    assertThat(NullFields.mayAdd(GetBalanceResponse.getDescriptor())).as("two plain strings").isFalse();
+    assertThat(NullFields.mayAdd(Job.getDescriptor())).as("optional fields").isTrue();
+    assertThat(NullFields.mayAdd(ListJobsResponse.getDescriptor())).as("optional fields inside a list").isTrue();
+    assertThat(NullFields.mayAdd(DispatchJobResponse.getDescriptor())).isTrue();
   }
 }
