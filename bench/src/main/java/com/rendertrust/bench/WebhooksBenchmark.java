@@ -233,7 +233,7 @@ public final class WebhooksBenchmark {
     while ((b = in.read()) >= 0) {
       head.append((char) b);
       if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
-        return head.startsWith("HTTP/1.1 200");
+        return head.indexOf("HTTP/1.1 200") == 0;
       }
     }
     return false;
