@@ -79,6 +79,7 @@ public final class EventsBenchmark {
         channels.add(NettyChannelBuilder.forAddress("127.0.0.1", plane.httpPort()).usePlaintext().build());
       }
       try {
+        String loadBefore = LoadAverage.now();
         Result warm = run(plane, channels, token, user, options.jobs(), options.jobs(), options.rate(),
             options.warmup(), "warm-up");
         Result baseline = run(plane, channels, token, user, options.jobs(), options.jobs(), options.rate(),
@@ -87,6 +88,8 @@ public final class EventsBenchmark {
             options.seconds(), "load");
         System.out.printf("%nlive job events: %d events/s over %d jobs, %d s per run (warm-up %d s, p99 %.1f ms)%n",
             options.rate(), options.jobs(), options.seconds(), options.warmup(), warm.p99());
+        System.out.printf("load average (1/5/15 min): %s at the start, %s at the end%n", loadBefore,
+            LoadAverage.now());
         System.out.println("| run | watchers | delivered / expected | p50 (ms) | p99 (ms) | max (ms) |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         for (Result r : List.of(baseline, load)) {

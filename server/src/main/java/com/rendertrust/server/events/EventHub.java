@@ -62,7 +62,8 @@ public final class EventHub implements AutoCloseable {
         // this replica's own events reached its watches already, when they committed
         boolean own = bar == origin.length() && message.regionMatches(0, origin, 0, bar);
         if (channel.equals(from) && bar > 0 && !own) {
-          StoredEvent.fromWireJson(message.substring(bar + 1)).ifPresent(event -> deliver(List.of(event)));
+          StoredEvent.fromWireJson(message.substring(bar + 1))
+              .ifPresent(event -> deliver(List.of(new OutgoingEvent(event))));
         }
       }
     });
@@ -78,7 +79,7 @@ public final class EventHub implements AutoCloseable {
 
   /** Events this replica committed: to its watches now, to the other replicas through Redis. */
   void committed(List<StoredEvent> events) {
-    deliver(events);
+    deliver(OutgoingEvent.of(events));
     for (StoredEvent event : events) {
       try {
         redis.connection().async().publish(channel, origin + "|" + event.toWireJson())
@@ -119,13 +120,14 @@ public final class EventHub implements AutoCloseable {
     return pubsub.isOpen() && !publishFailing;
   }
 
-  private void deliver(List<StoredEvent> events) {
-    for (StoredEvent event : events) {
-      Set<Watch> ofJob = byJob.get(event.jobId());
+  /** To the watches of each event's job and owner: the same object to all (encoded once, see OutgoingEvent). */
+  private void deliver(List<OutgoingEvent> events) {
+    for (OutgoingEvent event : events) {
+      Set<Watch> ofJob = byJob.get(event.event().jobId());
       if (ofJob != null) {
         ofJob.forEach(watch -> watch.offer(event));
       }
-      Set<Watch> ofUser = byUser.get(event.userId());
+      Set<Watch> ofUser = byUser.get(event.event().userId());
       if (ofUser != null) {
         ofUser.forEach(watch -> watch.offer(event));
       }
@@ -147,7 +149,7 @@ public final class EventHub implements AutoCloseable {
       long from = Math.max(0, tailCursor - LOOK_BACK_IDS);
       do {
         tail = eventLog.tail(from, TAIL_PAGE);
-        deliver(tail);
+        deliver(OutgoingEvent.of(tail));
         if (!tail.isEmpty()) {
           from = tail.get(tail.size() - 1).id();
           tailCursor = Math.max(tailCursor, from);

@@ -22,12 +22,14 @@ public final class Events implements AutoCloseable {
   private final ExecutorService watchers;
   private final ScheduledThreadPoolExecutor timer;
   private final JobEventGrpc grpc;
+  private final ReplayReader reader;
 
   private Events(JobEventLog log, EventHub hub, ExecutorService watchers, ScheduledThreadPoolExecutor timer) {
     this.log = log;
     this.hub = hub;
     this.watchers = watchers;
     this.timer = timer;
+    this.reader = new ReplayReader(log, watchers);
     this.grpc = new JobEventGrpc(this);
   }
 
@@ -70,7 +72,12 @@ public final class Events implements AutoCloseable {
   }
 
   Watch newWatch(UUID jobId, UUID userId, Watch.Sink sink) {
-    return new Watch(jobId, userId, log, hub, watchers, sink);
+    return new Watch(jobId, userId, reader, hub, watchers, sink, Watch.MAX_BUFFERED);
+  }
+
+  /** The gate of the watches' table reads (tests observe its batching). */
+  ReplayReader reader() {
+    return reader;
   }
 
   /** Shutdown, step one: open watches end with UNAVAILABLE, so clients resume on another replica. */

@@ -31,28 +31,35 @@ final class JobEventGrpc implements JobEventStreams {
   @Override
   public void watchJob(Job job, long afterSeq, StreamObserver<JobEvent> out) {
     Watch watch = events.newWatch(job.id(), job.userId(), sink(out));
-    onCancel(out, watch);
+    wire(out, watch);
     watch.startJob(afterSeq, job.status().isTerminal());
   }
 
   @Override
   public void watchJobs(UUID userId, OptionalLong after, StreamObserver<JobEvent> out) {
     Watch watch = events.newWatch(null, userId, sink(out));
-    onCancel(out, watch);
+    wire(out, watch);
     watch.startUser(after.isPresent() ? after.getAsLong() : null);
   }
 
-  private static void onCancel(StreamObserver<JobEvent> out, Watch watch) {
+  /** Cancellation ends the watch; the transport's readiness drives its flow control. */
+  private static void wire(StreamObserver<JobEvent> out, Watch watch) {
     if (out instanceof ServerCallStreamObserver<JobEvent> call) {
       call.setOnCancelHandler(watch::cancel);
+      call.setOnReadyHandler(watch::ready);
     }
   }
 
   private static Watch.Sink sink(StreamObserver<JobEvent> out) {
     return new Watch.Sink() {
       @Override
-      public void send(StoredEvent event) {
-        out.onNext(toProto(event));
+      public void send(OutgoingEvent event) {
+        out.onNext(event.encoded(JobEventGrpc::toProto)); // built once, shared by every stream
+      }
+
+      @Override
+      public boolean ready() {
+        return !(out instanceof ServerCallStreamObserver<JobEvent> call) || call.isReady();
       }
 
       @Override
@@ -63,8 +70,9 @@ final class JobEventGrpc implements JobEventStreams {
       @Override
       public void fail(RuntimeException cause) {
         try {
-          out.onError(Status.UNAVAILABLE.withDescription("the event stream failed; resume with after_seq")
-              .asRuntimeException());
+          String why = cause instanceof Watch.FellBehind || cause instanceof ReplayReader.Overloaded
+              ? cause.getMessage() : "the event stream failed; resume with after_seq";
+          out.onError(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
         } catch (RuntimeException alreadyClosed) {
           // the call ended meanwhile
         }

@@ -184,6 +184,34 @@ public final class JobEventLog implements JobEvents {
         .fetch(JobEventLog::toEvent);
   }
 
+  /**
+   * For each {@code (jobs[i], afterSeq[i])}: the job's stored events with seq > afterSeq, in seq
+   * order, at most {@code limit}; one statement for all of them (the requests are unnested and
+   * each one reads its page through the (job_id, seq) index).
+   */
+  List<List<StoredEvent>> forJobs(List<UUID> jobs, List<Integer> afterSeq, int limit) {
+    String[] ids = jobs.stream().map(UUID::toString).toArray(String[]::new);
+    String[] after = afterSeq.stream().map(String::valueOf).toArray(String[]::new);
+    List<List<StoredEvent>> pages = new ArrayList<>();
+    jobs.forEach(job -> pages.add(new ArrayList<>()));
+    dsl.resultQuery("""
+            SELECT e.*, r.n AS request_no
+            FROM unnest({0}::text[]::uuid[], {1}::text[]::int[]) WITH ORDINALITY AS r(job_id, after_seq, n)
+            CROSS JOIN LATERAL (
+              SELECT * FROM job_events j WHERE j.job_id = r.job_id AND j.seq > r.after_seq ORDER BY j.seq LIMIT {2}) e
+            ORDER BY r.n, e.seq""", DSL.val(ids), DSL.val(after), DSL.val(limit))
+        .coerce(withRequestNo())
+        .forEach(row -> pages.get(row.get("request_no", Integer.class) - 1).add(toEvent(row.into(JOB_EVENTS))));
+    return pages;
+  }
+
+  /** The columns of job_events in table order (as {@code e.*} lists them), then request_no. */
+  private static org.jooq.Field<?>[] withRequestNo() {
+    org.jooq.Field<?>[] columns = java.util.Arrays.copyOf(JOB_EVENTS.fields(), JOB_EVENTS.fields().length + 1);
+    columns[columns.length - 1] = DSL.field(DSL.name("request_no"), Integer.class);
+    return columns;
+  }
+
   /** The stored events of a user's jobs with id > {@code afterId}, in id order, at most {@code limit}. */
   public List<StoredEvent> forUser(UUID userId, long afterId, int limit) {
     return dsl.selectFrom(JOB_EVENTS)

@@ -53,12 +53,15 @@ import java.util.regex.Pattern;
  * {@code Last-Event-ID} header (or {@code ?after_seq}) resumes after that seq; without, the
  * replay starts at seq 1. Errors before the stream starts answer the REST error (401, 404,
  * 422); the stream closes after a terminal event. A comment line every {@link #KEEPALIVE} keeps
- * proxies from closing an idle stream.
+ * proxies from closing an idle stream. At most {@link #SSE_WINDOW} events are in flight to a
+ * client: the watch behind the stream sees a slow client as a slow watcher.
  */
 public final class JobEventStreamRoute implements HttpService {
 
   public static final Pattern PATH = Pattern.compile("/api/v1/jobs/([^/]+)/events");
   static final Duration KEEPALIVE = Duration.ofSeconds(15);
+  /** Events in flight between the watch and an SSE client's connection (gRPC flow control). */
+  static final int SSE_WINDOW = 32;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> FORWARDED = List.of("authorization", "x-api-key", "x-forwarded-for");
 
@@ -155,11 +158,16 @@ public final class JobEventStreamRoute implements HttpService {
           @Override
           public void beforeStart(ClientCallStreamObserver<WatchJobRequest> requestStream) {
             call.set(requestStream);
+            requestStream.disableAutoRequestWithInitial(SSE_WINDOW);
           }
 
           @Override
           public void onNext(JobEvent event) {
-            writer.tryWrite(HttpData.ofUtf8(frame(event)));
+            // the next event is asked for once this one reached the client's connection: a slow
+            // SSE client slows its watch (which then resyncs from the table), not the server's memory
+            if (writer.tryWrite(HttpData.ofUtf8(frame(event)))) {
+              writer.whenConsumed().thenRun(() -> call.get().request(1));
+            }
           }
 
           @Override

@@ -7,8 +7,10 @@ import static com.rendertrust.server.db.Tables.WEBHOOK_EVENTS;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.webhooks.Delivery.DeliveryStatus;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -83,19 +85,42 @@ final class DeliveryRows {
             row.get("event_body", String.class)));
   }
 
-  /** Records an attempt's outcome, fenced by its attempt number; false when the lease was lost meanwhile. */
-  static boolean finish(DSLContext dsl, Lease lease, DeliveryStatus status, Instant nextAttemptAt,
-      Integer responseStatus, String error, Instant now) {
-    return dsl.update(WEBHOOK_DELIVERIES)
-        .set(WEBHOOK_DELIVERIES.STATUS, status.name())
-        .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, Timestamps.toDb(nextAttemptAt))
-        .set(WEBHOOK_DELIVERIES.RESPONSE_STATUS, responseStatus)
-        .set(WEBHOOK_DELIVERIES.LAST_ERROR, error == null ? null : truncate(error))
-        .set(WEBHOOK_DELIVERIES.FINISHED_AT, status == DeliveryStatus.PENDING ? null : Timestamps.toDb(now))
-        .where(WEBHOOK_DELIVERIES.ID.eq(lease.deliveryId())
-            .and(WEBHOOK_DELIVERIES.ATTEMPTS.eq(lease.attempt()))
-            .and(WEBHOOK_DELIVERIES.STATUS.eq(PENDING)))
-        .execute() == 1;
+  /**
+   * Records a batch of outcomes in one statement (the rows travel as arrays, unnested into a
+   * join), each fenced by its attempt number: a row is written only if it is still PENDING at
+   * the attempt number that was leased (a lease that ran out and went to another replica is
+   * never overwritten). Answers the deliveries that were recorded.
+   */
+  static Set<UUID> finishAll(DSLContext dsl, List<OutcomeRecorder.Finished> outcomes) {
+    int n = outcomes.size();
+    String[] ids = new String[n];
+    String[] attempts = new String[n];
+    String[] statuses = new String[n];
+    String[] next = new String[n];
+    String[] responses = new String[n];
+    String[] errors = new String[n];
+    String[] finished = new String[n];
+    for (int i = 0; i < n; i++) {
+      OutcomeRecorder.Finished outcome = outcomes.get(i);
+      ids[i] = outcome.lease().deliveryId().toString();
+      attempts[i] = Integer.toString(outcome.lease().attempt());
+      statuses[i] = outcome.status().name();
+      next[i] = outcome.nextAttemptAt().toString();
+      responses[i] = outcome.responseStatus() == null ? null : outcome.responseStatus().toString();
+      errors[i] = outcome.error() == null ? null : truncate(outcome.error());
+      finished[i] = outcome.status() == DeliveryStatus.PENDING ? null : outcome.at().toString();
+    }
+    return new HashSet<>(dsl.resultQuery("""
+            UPDATE webhook_deliveries d SET status = u.status, next_attempt_at = u.next_attempt_at,
+              response_status = u.response_status, last_error = u.last_error, finished_at = u.finished_at
+            FROM unnest({0}::text[]::uuid[], {1}::text[]::int[], {2}::text[], {3}::text[]::timestamptz[],
+                        {4}::text[]::int[], {5}::text[], {6}::text[]::timestamptz[])
+              AS u(id, attempt, status, next_attempt_at, response_status, last_error, finished_at)
+            WHERE d.id = u.id AND d.attempts = u.attempt AND d.status = 'PENDING'
+            RETURNING d.id""",
+            DSL.val(ids), DSL.val(attempts), DSL.val(statuses), DSL.val(next), DSL.val(responses), DSL.val(errors),
+            DSL.val(finished))
+        .fetch(0, UUID.class));
   }
 
   /** A disabled endpoint's pending deliveries fail at once. */

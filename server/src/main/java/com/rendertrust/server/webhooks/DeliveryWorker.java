@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -23,9 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A replica's delivery loop: leases due deliveries from the outbox (see
+ * A replica's delivery loop: leases due deliveries from the outbox in batches (see
  * {@link DeliveryRows#lease}), makes up to {@code concurrency} attempts at a time on virtual
- * threads, and records each outcome fenced by its attempt number. A failed attempt is retried
+ * threads over kept-alive, SSRF-pinned connections ({@link PinnedPoster}), and hands each outcome
+ * to the {@link OutcomeRecorder}, which records them in batches, each row fenced by its attempt
+ * number. An attempt's slot is free as soon as its answer is in; its lease is released once its
+ * outcome is stored, so at most {@code 4 * concurrency} leases are held. A failed attempt is retried
  * after {@code retryBase * 2^(attempt-1)}, capped at {@code retryCap}, with jitter (a random
  * point in the upper half of that delay), until {@code retryWindow} after the delivery was made;
  * a failure after that makes it FAILED. An endpoint failing with no success for
@@ -42,7 +44,7 @@ final class DeliveryWorker implements AutoCloseable {
   private final PinnedPoster poster;
   private final WebhooksConfig config;
   private final Clock clock;
-  /** Attempts leased and not yet finished (twice the concurrency), and attempts under way. */
+  /** Attempts leased and not yet recorded (four times the concurrency), and attempts under way. */
   private final Semaphore leased;
   private final Semaphore running;
   private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
@@ -54,6 +56,7 @@ final class DeliveryWorker implements AutoCloseable {
   /** The last lease got all it asked for: more are due, so lease again once enough slots are free. */
   private boolean backlog;
   private final int batchThreshold;
+  private final OutcomeRecorder outcomes;
 
   DeliveryWorker(DSLContext dsl, PinnedPoster poster, WebhooksConfig config, Clock clock) {
     this.dsl = dsl;
@@ -61,13 +64,15 @@ final class DeliveryWorker implements AutoCloseable {
     this.poster = poster;
     this.config = config;
     this.clock = clock;
-    this.leased = new Semaphore(2 * config.concurrency());
+    this.leased = new Semaphore(4 * config.concurrency());
     this.running = new Semaphore(config.concurrency());
-    this.batchThreshold = Math.max(1, config.concurrency() / 2);
+    this.batchThreshold = Math.max(1, config.concurrency());
+    this.outcomes = new OutcomeRecorder(dsl, config.disableAfter());
     this.loop = Thread.ofPlatform().daemon().name("rt-webhook-deliveries").unstarted(this::run);
   }
 
   void start() {
+    outcomes.start();
     loop.start();
   }
 
@@ -87,8 +92,9 @@ final class DeliveryWorker implements AutoCloseable {
       boolean full = false;
       try {
         int free = leased.availablePermits();
-        // with a backlog, lease in batches (half the concurrency at least), not one per finished
-        // attempt; up to twice the concurrency is leased, so the next batch waits while one runs
+        // with a backlog, lease in batches (the concurrency at least), not one per finished
+        // attempt; up to four times the concurrency is leased (running, waiting for a slot, or
+        // waiting for its outcome to be stored), so the next batch is there when slots free up
         if (free > 0 && (!backlog || free >= batchThreshold)) {
           List<Lease> batch = lease(free);
           full = batch.size() == free;
@@ -96,16 +102,18 @@ final class DeliveryWorker implements AutoCloseable {
           for (Lease lease : batch) {
             leased.acquireUninterruptibly();
             attempts.execute(() -> {
+              boolean handedOver = false;
               try {
                 running.acquireUninterruptibly();
                 try {
-                  attempt(lease);
+                  handedOver = attempt(lease, this::released);
                 } finally {
                   running.release();
                 }
               } finally {
-                leased.release();
-                wake();
+                if (!handedOver) {
+                  released();
+                }
               }
             });
           }
@@ -113,6 +121,7 @@ final class DeliveryWorker implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("leasing webhook deliveries failed; retried at the next poll", e);
       }
+      poster.sweepIdle();
       if (!full) {
         await();
       }
@@ -141,14 +150,22 @@ final class DeliveryWorker implements AutoCloseable {
     return transactions.singleStatement(tx -> DeliveryRows.lease(tx, now, leaseUntil, limit));
   }
 
-  /** Makes one attempt and records its outcome. */
-  void attempt(Lease lease) {
+  private void released() {
+    leased.release();
+    wake();
+  }
+
+  /**
+   * Makes one attempt and hands its outcome to the recorder; true when it did (then
+   * {@code recorded} runs once the outcome is stored or given up on).
+   */
+  boolean attempt(Lease lease, Runnable recorded) {
     try {
       Instant sentAt = clock.instant();
       if (sentAt.plus(config.requestTimeout()).isAfter(lease.leaseUntil())) {
         // waited too long for a slot: the lease could run out mid-request and another replica
         // make the next attempt at the same time; left to run out, the delivery is due again
-        return;
+        return false;
       }
       byte[] body = lease.body().getBytes(StandardCharsets.UTF_8);
       Map<String, String> headers = new LinkedHashMap<>();
@@ -157,42 +174,26 @@ final class DeliveryWorker implements AutoCloseable {
       headers.put("RenderTrust-Signature", WebhookSignatures.header(sentAt.getEpochSecond(), body,
           lease.endpoint().signingSecrets(sentAt)));
       PinnedPoster.Outcome outcome = poster.post(lease.endpoint().url(), headers, body);
-      record(lease, outcome);
+      outcomes.add(finished(lease, outcome, recorded));
+      return true;
     } catch (RuntimeException e) {
       // the lease runs out and the attempt is made again: at least once
-      log.warn("recording webhook delivery {} attempt {} failed", lease.deliveryId(), lease.attempt(), e);
+      log.warn("webhook delivery {} attempt {} failed", lease.deliveryId(), lease.attempt(), e);
+      return false;
     }
   }
 
-  private void record(Lease lease, PinnedPoster.Outcome outcome) {
+  /** The row an outcome is stored as: SUCCEEDED, PENDING for a retry after the backoff, or FAILED. */
+  private OutcomeRecorder.Finished finished(Lease lease, PinnedPoster.Outcome outcome, Runnable recorded) {
     Instant now = clock.instant();
-    UUID endpoint = lease.endpoint().id();
     Integer status = outcome.status() == 0 ? null : outcome.status();
     if (outcome.succeeded()) {
-      // one statement in the common case; the endpoint row is written only when it was failing
-      boolean recorded = transactions.singleStatement(
-          tx -> DeliveryRows.finish(tx, lease, DeliveryStatus.SUCCEEDED, now, status, null, now));
-      if (recorded && lease.endpoint().failingSince().isPresent()) {
-        transactions.singleStatement(tx -> {
-          EndpointRows.succeeded(tx, endpoint);
-          return null;
-        });
-      }
-      return;
+      return new OutcomeRecorder.Finished(lease, DeliveryStatus.SUCCEEDED, now, status, null, now, recorded);
     }
     boolean retry = now.isBefore(lease.retryUntil());
     Instant next = retry ? min(now.plus(backoff(lease.attempt())), lease.retryUntil()) : now;
-    transactions.inTransaction(tx -> {
-      if (!DeliveryRows.finish(tx, lease, retry ? DeliveryStatus.PENDING : DeliveryStatus.FAILED, next, status,
-          outcome.error(), now)) {
-        return null;
-      }
-      if (EndpointRows.failed(tx, endpoint, now, now.minus(config.disableAfter()))) {
-        log.info("webhook endpoint {} failed for {} without a success: disabled", endpoint, config.disableAfter());
-        DeliveryRows.failPending(tx, endpoint, "endpoint disabled after failing for " + config.disableAfter(), now);
-      }
-      return null;
-    });
+    return new OutcomeRecorder.Finished(lease, retry ? DeliveryStatus.PENDING : DeliveryStatus.FAILED, next, status,
+        outcome.error(), now, recorded);
   }
 
   /** {@code base * 2^(attempt-1)} capped, then a random point in its upper half. */
@@ -209,7 +210,10 @@ final class DeliveryWorker implements AutoCloseable {
     return a.isBefore(b) ? a : b;
   }
 
-  /** Stops leasing and lets the attempts under way finish (each within its timeout), so no lease is left behind. */
+  /**
+   * Stops leasing, lets the attempts under way finish (each within its timeout) and their
+   * outcomes be stored, so no lease is left behind.
+   */
   @Override
   public void close() {
     open = false;
@@ -220,6 +224,8 @@ final class DeliveryWorker implements AutoCloseable {
       if (!attempts.awaitTermination(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
         attempts.shutdownNow();
       }
+      outcomes.close();
+      poster.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       attempts.shutdownNow();

@@ -43,7 +43,7 @@ public final class Webhooks implements AutoCloseable {
   static Webhooks start(DSLContext dsl, WebhooksConfig config, Clock clock, InputUrlPolicy.HostResolver resolver) {
     WebhookUrls urls = new WebhookUrls(config.allowHttp(), config.allowPrivate(), resolver);
     PinnedPoster poster = new PinnedPoster(urls, (SSLSocketFactory) SSLSocketFactory.getDefault(),
-        config.requestTimeout());
+        config.requestTimeout(), config.concurrency());
     DeliveryWorker worker = new DeliveryWorker(dsl, poster, config, clock);
     WebhookService service = new WebhookService(dsl, urls, config, clock, worker::wake);
     worker.start();

@@ -31,6 +31,8 @@ class WebhookRulesTest {
   private HttpServer receiver;
   private final List<String> hits = new CopyOnWriteArrayList<>();
   private final List<String> hosts = new CopyOnWriteArrayList<>();
+  /** The client's address and port of each request: the same for requests on one connection. */
+  private final List<String> clients = new CopyOnWriteArrayList<>();
   /** What the made-up names resolve to right now. */
   private final AtomicReference<String> resolvesTo = new AtomicReference<>("93.184.215.14");
 
@@ -41,6 +43,7 @@ class WebhookRulesTest {
       String path = exchange.getRequestURI().getPath();
       hits.add(path);
       hosts.add(exchange.getRequestHeaders().getFirst("Host"));
+      clients.add(exchange.getRemoteAddress().toString());
       exchange.getRequestBody().readAllBytes();
       switch (path) {
         case "/redirect" -> {
@@ -170,10 +173,30 @@ class WebhookRulesTest {
 
   @Test
   void aHugeAnswerIsNotReadBeyondItsStart() {
-    PinnedPoster.Outcome outcome = poster(true, Duration.ofSeconds(5)).post(url("127.0.0.1", "/big"), Map.of(),
-        new byte[0]);
+    PinnedPoster poster = poster(true, Duration.ofSeconds(5));
+    PinnedPoster.Outcome outcome = poster.post(url("127.0.0.1", "/big"), Map.of(), new byte[0]);
     assertThat(outcome.status()).isEqualTo(200);
     assertThat(outcome.succeeded()).isTrue();
+    assertThat(poster.idleConnections()).as("an answer not read to its end closes its connection").isZero();
+  }
+
+  @Test
+  void aKeptConnectionCarriesTheNextAttemptOnlyToTheAddressCheckedForIt() {
+    resolvesTo.set("127.0.0.1");
+    PinnedPoster poster = poster(true, Duration.ofSeconds(5));
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    assertThat(poster.post(url("receiver.example", "/hooks"), Map.of(), body).status()).isEqualTo(204);
+    assertThat(poster.idleConnections()).isEqualTo(1);
+    assertThat(poster.post(url("receiver.example", "/hooks"), Map.of(), body).status()).isEqualTo(204);
+    assertThat(clients).hasSize(2);
+    assertThat(clients.get(1)).as("the second request on the first one's connection").isEqualTo(clients.get(0));
+
+    resolvesTo.set("127.0.0.2"); // the name moved: the connection to 127.0.0.1 must not carry it
+    PinnedPoster.Outcome moved = poster.post(url("receiver.example", "/hooks"), Map.of(), body);
+    assertThat(moved.succeeded()).as("nothing listens on 127.0.0.2").isFalse();
+    assertThat(hits).hasSize(2);
+    poster.close();
+    assertThat(poster.idleConnections()).isZero();
   }
 
   @Test
