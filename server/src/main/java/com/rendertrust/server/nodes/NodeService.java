@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
-import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record3;
 import org.jooq.impl.DSL;
@@ -155,18 +154,9 @@ public final class NodeService {
       Optional<String> metadataJson) {
     OffsetDateTime now = now();
     OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
-    Condition stillCoolingDown = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.gt(cooledDown));
-    Condition recovers = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.le(cooledDown));
-    Field<String> status = DSL.when(NODES.VERIFIED.isFalse(), DSL.inline(NodeStatus.REGISTERED.name()))
-        .when(stillCoolingDown, NODES.STATUS)
-        .otherwise(DSL.inline(NodeStatus.HEALTHY.name()));
-    var update = database.dsl().update(NODES)
+    var update = NodeStates.heartbeat(database.dsl().update(NODES)
         .set(NODES.LAST_HEARTBEAT_AT, now)
-        .set(NODES.UPDATED_AT, now)
-        .set(NODES.STATUS, status)
-        .set(NODES.UNHEALTHY_SINCE, DSL.when(NODES.VERIFIED.isTrue().and(stillCoolingDown), NODES.UNHEALTHY_SINCE)
-            .otherwise(DSL.inline((OffsetDateTime) null)))
-        .set(NODES.CONSECUTIVE_FAILURES, DSL.when(recovers, DSL.inline(0)).otherwise(NODES.CONSECUTIVE_FAILURES));
+        .set(NODES.UPDATED_AT, now), cooledDown);
     if (currentLoad != null) {
       update = update.set(NODES.CURRENT_LOAD, currentLoad);
     }
