@@ -35,7 +35,7 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
   private final Consumer<String> admitRegistration;
 
   /** {@code admitRegistration}: the per-client-address rate limit of registrations (throws RATE_LIMITED). */
-  NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
+  public NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
     this.nodes = nodes;
     this.streams = streams;
     this.admitRegistration = admitRegistration;

@@ -1,6 +1,8 @@
 package com.rendertrust.server.nodes;
 
 import com.rendertrust.server.jobs.NodeNotifier;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
@@ -63,6 +65,37 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
   /** From now on new streams are refused (this replica is shutting down); open ones are drained. */
   void stopAcceptingNewStreams() {
     acceptingNewStreams = false;
+  }
+
+  /**
+   * Shutdown, step one: every stream here gets Drain and stops receiving jobs; streams end as
+   * their nodes finish (or at the end of {@code grace}), and the nodes reconnect to another
+   * replica, resuming what they still run.
+   */
+  public void drainAll(Duration grace) {
+    stopAcceptingNewStreams();
+    List<NodeSession> open = open();
+    if (open.isEmpty()) {
+      return;
+    }
+    log.info("draining {} node streams", open.size());
+    open.forEach(session -> session.drain("server shutting down", grace));
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (openCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    endAll();
+  }
+
+  /** Ends every stream still open here; their nodes reconnect to another replica. */
+  public void endAll() {
+    open().forEach(session ->
+        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
   }
 
   boolean acceptsNewStreams() {

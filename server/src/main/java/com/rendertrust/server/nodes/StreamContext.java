@@ -12,7 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** What every Connect stream of a replica shares. */
-record StreamContext(
+public record StreamContext(
     NodeService nodes,
     JobLifecycle lifecycle,
     TaskOutputs outputs,
