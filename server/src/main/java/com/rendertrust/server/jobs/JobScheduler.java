@@ -171,6 +171,18 @@ public final class JobScheduler {
     return transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
   }
 
+  /**
+   * Fills {@code nodeId}'s free slots from the queue, as {@link #assignQueuedTo(UUID)}, and tells
+   * the node's stream (on whichever replica) when it assigned any, e.g. after a heartbeat.
+   */
+  public int fillNode(UUID nodeId) {
+    int assigned = assignQueuedTo(nodeId);
+    if (assigned > 0) {
+      notifier.jobsChanged(nodeId);
+    }
+    return assigned;
+  }
+
   /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
     return assignQueuedTo(tx, nodeId, NodeStates.capacity(tx, nodeId));
