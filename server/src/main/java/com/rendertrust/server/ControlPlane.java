@@ -47,7 +47,6 @@ import com.rendertrust.server.platform.grpc.ErrorMappingInterceptor;
 import com.rendertrust.server.platform.grpc.InputRulesInterceptor;
 import com.rendertrust.server.platform.grpc.ServicePipeline;
 import com.rendertrust.server.jobs.LedgerJobBilling;
-import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.platform.http.HttpEdge;
 import com.rendertrust.server.platform.http.PlainRoute;
 import com.rendertrust.server.platform.http.ResponseShapeInterceptor;

@@ -3,7 +3,6 @@ package com.rendertrust.server;
 import com.rendertrust.server.jobs.JobMetrics;
 import com.rendertrust.server.ledger.anchor.AnchorMetrics;
 import com.rendertrust.server.ledger.anchor.Anchoring;
-import com.rendertrust.server.nodes.JobNetwork;
 import com.rendertrust.server.nodes.NodeMetrics;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.metrics.ScrapedRegistry;

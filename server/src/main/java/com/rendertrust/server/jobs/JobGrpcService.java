@@ -1,9 +1,7 @@
 package com.rendertrust.server.jobs;
 
 import com.rendertrust.server.platform.input.InputRules;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import com.rendertrust.api.v1.CancelJobRequest;
 import com.rendertrust.api.v1.CancelJobResponse;
 import com.rendertrust.api.v1.DispatchJobRequest;
@@ -28,6 +26,7 @@ import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import com.rendertrust.server.platform.grpc.StructJson;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -40,9 +39,6 @@ import java.util.OptionalLong;
 
 /** gRPC adapter of {@link JobService}: proto in, domain records through, proto out. */
 public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
-
-  private static final JsonFormat.Printer CANONICAL_JSON =
-      JsonFormat.printer().omittingInsignificantWhitespace().sortingMapKeys();
 
   private final JobService jobs;
   private final JobDetails details;
@@ -245,10 +241,6 @@ public final class JobGrpcService extends JobServiceGrpc.JobServiceImplBase {
   }
 
   private static String json(Struct struct) {
-    try {
-      return CANONICAL_JSON.print(struct);
-    } catch (InvalidProtocolBufferException e) {
-      throw new DomainException(Reason.VALIDATION_FAILED, "payload must be a JSON object", Map.of("field", "payload"));
-    }
+    return StructJson.print(struct, Reason.VALIDATION_FAILED, "payload");
   }
 }

@@ -9,6 +9,9 @@ import com.rendertrust.server.db.tables.records.JobTasksRecord;
 import com.rendertrust.server.jobs.ActiveAssignment.TaskFrames;
 import com.rendertrust.server.jobs.JobEndings.EndingJob;
 import com.rendertrust.server.jobs.JobEndings.SettlementFailed;
+import com.rendertrust.server.nodes.NodeCapacity;
+import com.rendertrust.server.nodes.NodeStates;
+import com.rendertrust.server.nodes.NodeStates.Release;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Transactions;
@@ -184,7 +187,7 @@ public final class JobLifecycle {
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
       String errorCode) {
     return end(new Finish(nodeId, jobId, assignmentId, completed, errorMessage, errorCode,
-        completed ? SlotRelease.SUCCESS : SlotRelease.FAILURE, now()));
+        completed ? Release.SUCCESS : Release.FAILURE, now()));
   }
 
   /**
@@ -193,7 +196,7 @@ public final class JobLifecycle {
    * without counting against the node, so one bad job never blocks a node.
    */
   public ReportOutcome undeliverable(UUID nodeId, UUID jobId, UUID assignmentId, String reason) {
-    return end(new Finish(nodeId, jobId, assignmentId, false, reason, "", SlotRelease.NEUTRAL, now()));
+    return end(new Finish(nodeId, jobId, assignmentId, false, reason, "", Release.NEUTRAL, now()));
   }
 
   private ReportOutcome end(Finish finish) {
@@ -227,7 +230,7 @@ public final class JobLifecycle {
   }
 
   private record Finish(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
-      String errorCode, SlotRelease release, OffsetDateTime now) {
+      String errorCode, Release release, OffsetDateTime now) {
   }
 
   private record Finished(ReportOutcome outcome, int refilled, List<UUID> otherNodes, boolean requeued,
@@ -250,7 +253,7 @@ public final class JobLifecycle {
     if (!finish.completed()) {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
-      if (code != ErrorCode.INVALID_INPUT && finish.release() != SlotRelease.NEUTRAL) {
+      if (code != ErrorCode.INVALID_INPUT && finish.release() != Release.NEUTRAL) {
         // any other failure is retried, on another node when there is one
         Requeued requeued = requeueWithin(tx, job.get(), task, message, code, true, now);
         return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
@@ -282,7 +285,7 @@ public final class JobLifecycle {
     // The node's row is locked last, after the money moved: every dispatch to this node waits
     // for that lock, so holding it across a capture (which queues on the platform account's row)
     // would stall the node's dispatches behind every other capture.
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), SlotRelease.SUCCESS, now);
+    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), Release.SUCCESS, now);
     return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), List.of(),
         false, false);
   }
@@ -381,7 +384,7 @@ public final class JobLifecycle {
     } else {
       JobTaskStore.deriveJobs(tx, List.of(job.id()), now);
     }
-    releaseSlot(tx, task.getNodeId(), nodeAtFault ? SlotRelease.FAILURE : SlotRelease.NEUTRAL, now);
+    releaseSlot(tx, task.getNodeId(), nodeAtFault ? Release.FAILURE : Release.NEUTRAL, now);
     return new Requeued(task.getId(), task.getNodeId(), deadLetter, others);
   }
 
@@ -444,34 +447,9 @@ public final class JobLifecycle {
     return new Transactions(database.dsl());
   }
 
-  private enum SlotRelease { SUCCESS, FAILURE, NEUTRAL }
-
-  /**
-   * Frees the slot; a failure may trip the node to UNHEALTHY, a success resets the streak.
-   * Returns what the node can take now (read in the same statement, under its row lock).
-   */
-  private NodeCapacity releaseSlot(DSLContext tx, UUID nodeId, SlotRelease release, OffsetDateTime now) {
-    var update = tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(1));
-    switch (release) {
-      case SUCCESS -> update = update.set(NODES.CONSECUTIVE_FAILURES, 0);
-      case FAILURE -> {
-        var trips = NODES.STATUS.eq("HEALTHY")
-            .and(NODES.CONSECUTIVE_FAILURES.plus(1).ge(config.unhealthyAfterFailures()));
-        update = update
-            .set(NODES.CONSECUTIVE_FAILURES, NODES.CONSECUTIVE_FAILURES.plus(1))
-            .set(NODES.STATUS, DSL.when(trips, DSL.inline("UNHEALTHY")).otherwise(NODES.STATUS))
-            .set(NODES.UNHEALTHY_SINCE, DSL.when(trips, DSL.val(now)).otherwise(NODES.UNHEALTHY_SINCE));
-      }
-      case NEUTRAL -> {
-        // a lost connection says nothing about the node's ability to run tasks
-      }
-    }
-    return update.where(NODES.ID.eq(nodeId))
-        .returning(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
-            NODES.CAPABILITIES, NODES.HAS_GPU, NODES.ADMIN_STATE)
-        .fetchOptional()
-        .map(NodeCapacity::of)
-        .orElse(NodeCapacity.NONE);
+  /** Frees the slot through the nodes' state owner; returns what the node can take now. */
+  private NodeCapacity releaseSlot(DSLContext tx, UUID nodeId, Release release, OffsetDateTime now) {
+    return NodeStates.release(tx, nodeId, release, config.unhealthyAfterFailures(), now);
   }
 
   static String errorText(String message) {

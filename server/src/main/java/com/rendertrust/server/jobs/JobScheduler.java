@@ -4,6 +4,8 @@ import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.jobs.JobTaskStore.Placement;
+import com.rendertrust.server.nodes.NodeCapacity;
+import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Transactions;
@@ -27,7 +29,7 @@ import org.jooq.impl.DSL;
 /**
  * Decides which node runs which task, with PostgreSQL as the only source of truth so that any
  * replica may decide: slots are claimed by conditional updates of {@code nodes} ({@link
- * SlotClaims}), queued tasks are taken with {@code FOR UPDATE SKIP LOCKED} together with their
+ * NodeStates}), queued tasks are taken with {@code FOR UPDATE SKIP LOCKED} together with their
  * job's row (so a pass never waits for a job another transaction is changing), and the
  * assignments are written in the same transaction. The node learns of them through {@link
  * NodeNotifier} after the commit.
@@ -77,12 +79,7 @@ public final class JobScheduler {
 
   /** True when a HEALTHY, verified node advertises the job type (busy or not, connected or not). */
   boolean anyHealthyNodeFor(DSLContext tx, String jobType, boolean gpuRequired) {
-    Condition condition = NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(NODES.ADMIN_STATE.eq("ACTIVE"))
-        .and(offers(jobType));
-    if (gpuRequired) {
-      condition = condition.and(NODES.HAS_GPU.isTrue());
-    }
-    return tx.fetchExists(NODES, condition);
+    return NodeStates.anyHealthyFor(tx, jobType, gpuRequired);
   }
 
   /**
@@ -104,7 +101,7 @@ public final class JobScheduler {
         JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name())
             .and(JOB_TASKS.JOB_TYPE.eq(jobType))
             .and(DSL.row(JOB_TASKS.TIER_RANK, JOB_TASKS.PRIORITY_RANK).ge(DSL.row(DSL.val(tierRank), DSL.val(rank))))));
-    return SlotClaims.claim(tx, eligibleIgnoringSlots(jobType, gpuRequired), DSL.not(queueAhead), count);
+    return NodeStates.claim(tx, eligibleIgnoringSlots(jobType, gpuRequired), DSL.not(queueAhead), count);
   }
 
   long maxRuntimeMillis(String jobType) {
@@ -147,7 +144,7 @@ public final class JobScheduler {
         }
         for (var tasks : byKind.values()) {
           var first = tasks.get(0);
-          List<UUID> nodes = SlotClaims.claim(tx, eligibleIgnoringSlots(first.jobType(), first.gpuRequired()),
+          List<UUID> nodes = NodeStates.claim(tx, eligibleIgnoringSlots(first.jobType(), first.gpuRequired()),
               DSL.noCondition(), tasks.size());
           for (int i = 0; i < nodes.size(); i++) {
             placed.add(placement(tasks.get(i), nodes.get(i)));
@@ -174,15 +171,21 @@ public final class JobScheduler {
     return transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
   }
 
+  /**
+   * Fills {@code nodeId}'s free slots from the queue, as {@link #assignQueuedTo(UUID)}, and tells
+   * the node's stream (on whichever replica) when it assigned any, e.g. after a heartbeat.
+   */
+  public int fillNode(UUID nodeId) {
+    int assigned = assignQueuedTo(nodeId);
+    if (assigned > 0) {
+      notifier.jobsChanged(nodeId);
+    }
+    return assigned;
+  }
+
   /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
-    NodeCapacity node = tx.select(NODES.STATUS, NODES.VERIFIED, NODES.STREAM_SESSION, NODES.SLOTS, NODES.ACTIVE_JOBS,
-            NODES.CAPABILITIES, NODES.HAS_GPU, NODES.ADMIN_STATE)
-        .from(NODES).where(NODES.ID.eq(nodeId))
-        .fetchOptional()
-        .map(NodeCapacity::of)
-        .orElse(NodeCapacity.NONE);
-    return assignQueuedTo(tx, nodeId, node);
+    return assignQueuedTo(tx, nodeId, NodeStates.capacity(tx, nodeId));
   }
 
   /** Within {@code tx}, which just read {@code node}'s capacity (e.g. freeing a slot): fills its free slots. */
@@ -200,7 +203,7 @@ public final class JobScheduler {
     }
     int taking = queued.size();
     // the capacity read may be stale by now: fall back to as many as still fit
-    while (taking > 0 && !SlotClaims.claimOn(tx, nodeId, ready(), taking)) {
+    while (taking > 0 && !NodeStates.claimOn(tx, nodeId, taking)) {
       taking--;
     }
     List<Placement> placed = new ArrayList<>();
@@ -235,9 +238,9 @@ public final class JobScheduler {
   private static Optional<UUID> claimAvoiding(DSLContext tx, QueuedTask task) {
     Condition eligible = eligibleIgnoringSlots(task.jobType(), task.gpuRequired());
     Condition elsewhere = DSL.not(NODES.ID.eq(DSL.any(DSL.val(task.failedNodes()))));
-    List<UUID> node = SlotClaims.claim(tx, eligible, elsewhere, 1);
+    List<UUID> node = NodeStates.claim(tx, eligible, elsewhere, 1);
     if (node.isEmpty() && !tx.fetchExists(NODES, eligible.and(elsewhere))) {
-      node = SlotClaims.claim(tx, eligible, DSL.noCondition(), 1);
+      node = NodeStates.claim(tx, eligible, DSL.noCondition(), 1);
     }
     return node.stream().findFirst();
   }
@@ -247,9 +250,9 @@ public final class JobScheduler {
     return DSL.condition("""
         (NOT ({0} = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
           SELECT 1 FROM nodes n
-           WHERE n.status = 'HEALTHY' AND n.verified AND n.stream_session IS NOT NULL
+           WHERE n.status = {1} AND n.verified AND n.stream_session IS NOT NULL
              AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
-             AND n.id <> ALL(job_tasks.failed_nodes)))""", DSL.val(nodeId));
+             AND n.id <> ALL(job_tasks.failed_nodes)))""", DSL.val(nodeId), NodeStates.healthy());
   }
 
   /**
@@ -290,17 +293,6 @@ public final class JobScheduler {
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
   static Condition eligibleIgnoringSlots(String jobType, boolean gpuRequired) {
-    Condition condition = ready().and(offers(jobType));
-    return gpuRequired ? condition.and(NODES.HAS_GPU.isTrue()) : condition;
-  }
-
-  /** HEALTHY, key proven, stream open, not drained or disabled by an administrator: may take tasks (of its types). */
-  private static Condition ready() {
-    return NODES.STATUS.eq("HEALTHY").and(NODES.VERIFIED.isTrue()).and(NODES.STREAM_SESSION.isNotNull())
-        .and(NODES.ADMIN_STATE.eq("ACTIVE"));
-  }
-
-  private static Condition offers(String jobType) {
-    return DSL.val(jobType).eq(DSL.any(NODES.CAPABILITIES));
+    return NodeStates.eligibleIgnoringSlots(jobType, gpuRequired);
   }
 }

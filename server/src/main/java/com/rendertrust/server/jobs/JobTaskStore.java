@@ -2,8 +2,8 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
-import static com.rendertrust.server.db.Tables.NODES;
 
+import com.rendertrust.server.nodes.NodeStates;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
@@ -165,8 +165,7 @@ final class JobTaskStore {
           .where(JOB_ASSIGNMENTS.ID.in(assignments).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
           .execute();
     }
-    slotsByNode.forEach((node, slots) -> tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(slots))
-        .where(NODES.ID.eq(node)).execute());
+    NodeStates.releaseAll(tx, slotsByNode);
     return List.copyOf(slotsByNode.keySet());
   }
 

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
+import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Timestamps;
@@ -137,14 +138,7 @@ public final class Sweeper {
       return 0;
     }
     OffsetDateTime cutoff = Timestamps.toDb(silentBefore);
-    return database.dsl().update(NODES)
-        .set(NODES.STATUS, "OFFLINE")
-        .setNull(NODES.UNHEALTHY_SINCE)
-        .setNull(NODES.STREAM_SESSION)
-        .set(NODES.DISCONNECTED_AT, org.jooq.impl.DSL.coalesce(NODES.DISCONNECTED_AT, org.jooq.impl.DSL.val(cutoff)))
-        .set(NODES.UPDATED_AT, Timestamps.toDb(now))
-        .where(NODES.STATUS.ne("OFFLINE").and(NODES.LAST_HEARTBEAT_AT.le(cutoff)))
-        .execute();
+    return NodeStates.markOffline(database.dsl(), cutoff, Timestamps.toDb(now));
   }
 
   /**

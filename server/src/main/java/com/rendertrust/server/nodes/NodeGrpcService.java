@@ -1,8 +1,6 @@
 package com.rendertrust.server.nodes;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.ConnectResponse;
 import com.rendertrust.api.v1.HeartbeatRequest;
@@ -17,6 +15,7 @@ import com.rendertrust.server.platform.auth.CallerContext;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.auth.Role;
 import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.grpc.StructJson;
 import com.rendertrust.server.platform.errors.Reason;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -28,14 +27,12 @@ import java.util.function.Consumer;
 /** gRPC adapter of {@link NodeService} and the Connect stream ({@link NodeSession}). */
 public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
-  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
-
   private final NodeService nodes;
   private final StreamContext streams;
   private final Consumer<String> admitRegistration;
 
   /** {@code admitRegistration}: the per-client-address rate limit of registrations (throws RATE_LIMITED). */
-  NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
+  public NodeGrpcService(NodeService nodes, StreamContext streams, Consumer<String> admitRegistration) {
     this.nodes = nodes;
     this.streams = streams;
     this.admitRegistration = admitRegistration;
@@ -87,8 +84,8 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
     UUID nodeId = token.nodeId();
     NodeState state = nodes.heartbeat(token, request.getCurrentLoad(),
         request.hasMetadata() ? Optional.of(json(request.getMetadata())) : Optional.empty());
-    if (state.canTakeJobs() && streams.scheduler().assignQueuedTo(nodeId) > 0) {
-      streams.sessions().jobsChanged(nodeId);
+    if (state.canTakeJobs()) {
+      streams.scheduler().fillNode(nodeId);
     }
     responses.onNext(HeartbeatResponse.newBuilder()
         .setNodeId(nodeId.toString())
@@ -105,10 +102,6 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   private static String json(Struct struct) {
-    try {
-      return JSON.print(struct);
-    } catch (InvalidProtocolBufferException e) {
-      throw new DomainException(Reason.VALIDATION_FAILED, "metadata must be a JSON object", Map.of("field", "metadata"));
-    }
+    return StructJson.print(struct, Reason.VALIDATION_FAILED, "metadata");
   }
 }

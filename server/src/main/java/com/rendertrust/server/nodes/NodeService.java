@@ -12,7 +12,6 @@ import com.rendertrust.server.platform.errors.Reason;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -165,7 +164,11 @@ public final class NodeService {
    */
   private Optional<NodeState> recordHeartbeat(UUID nodeId, Optional<UUID> session, Double currentLoad,
       Optional<String> metadataJson) {
-    var update = database.dsl().update(NODES).set(liveness());
+    OffsetDateTime now = now();
+    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
+    var update = NodeStates.heartbeat(database.dsl().update(NODES)
+        .set(NODES.LAST_HEARTBEAT_AT, now)
+        .set(NODES.UPDATED_AT, now), cooledDown);
     if (currentLoad != null) {
       update = update.set(NODES.CURRENT_LOAD, currentLoad);
     }
@@ -185,27 +188,6 @@ public final class NodeService {
   }
 
   /**
-   * What a heartbeat changes on its node's row, the status rule of {@link #recordHeartbeat}:
-   * last heartbeat now; HEALTHY once proven, unless UNHEALTHY and still cooling down.
-   */
-  private Map<Field<?>, Field<?>> liveness() {
-    OffsetDateTime now = now();
-    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
-    Condition stillCoolingDown = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.gt(cooledDown));
-    Condition recovers = NODES.STATUS.eq(NodeStatus.UNHEALTHY.name()).and(NODES.UNHEALTHY_SINCE.le(cooledDown));
-    Map<Field<?>, Field<?>> changes = new LinkedHashMap<>();
-    changes.put(NODES.LAST_HEARTBEAT_AT, DSL.val(now));
-    changes.put(NODES.UPDATED_AT, DSL.val(now));
-    changes.put(NODES.STATUS, DSL.when(NODES.VERIFIED.isFalse(), DSL.inline(NodeStatus.REGISTERED.name()))
-        .when(stillCoolingDown, NODES.STATUS)
-        .otherwise(DSL.inline(NodeStatus.HEALTHY.name())));
-    changes.put(NODES.UNHEALTHY_SINCE, DSL.when(NODES.VERIFIED.isTrue().and(stillCoolingDown), NODES.UNHEALTHY_SINCE)
-        .otherwise(DSL.inline((OffsetDateTime) null)));
-    changes.put(NODES.CONSECUTIVE_FAILURES, DSL.when(recovers, DSL.inline(0)).otherwise(NODES.CONSECUTIVE_FAILURES));
-    return changes;
-  }
-
-  /**
    * {@link #recordHeartbeat} for many streams in one statement (see {@link HeartbeatBatch}):
    * the rows of nodes still held by the beat's session, by session id.
    */
@@ -221,7 +203,12 @@ public final class NodeService {
     Field<Double> beatLoad = DSL.field(DSL.name("beat", "current_load"), SQLDataType.DOUBLE);
     Map<UUID, NodeState> states = new HashMap<>();
     // one statement, autocommitted; retried on a deadlock with another writer of these rows
-    transactions.singleStatement(dsl -> dsl.update(NODES).set(liveness()).set(NODES.CURRENT_LOAD, beatLoad)
+    OffsetDateTime now = now();
+    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
+    transactions.singleStatement(dsl -> NodeStates.heartbeat(dsl.update(NODES)
+                .set(NODES.LAST_HEARTBEAT_AT, now)
+                .set(NODES.UPDATED_AT, now), cooledDown)
+            .set(NODES.CURRENT_LOAD, beatLoad)
             .from(batch)
             .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)))
             .returningResult(NODES.ID, NODES.STREAM_SESSION, NODES.STATUS, NODES.VERIFIED, NODES.ACTIVE_JOBS.lt(NODES.SLOTS))

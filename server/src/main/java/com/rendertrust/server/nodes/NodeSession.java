@@ -1,26 +1,17 @@
 package com.rendertrust.server.nodes;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
-import com.rendertrust.api.v1.CancelJob;
 import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.ConnectResponse;
-import com.rendertrust.api.v1.Drain;
 import com.rendertrust.api.v1.Hello;
-import com.rendertrust.api.v1.JobOutcome;
 import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
-import com.rendertrust.api.v1.RunningJob;
-import com.rendertrust.api.v1.Welcome;
 import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobStatus;
-import com.rendertrust.server.jobs.OutputReport;
 import com.rendertrust.server.jobs.ReportOutcome;
-import com.rendertrust.server.platform.Ids;
+import com.rendertrust.server.nodes.Frames.Ref;
 import com.rendertrust.server.platform.auth.NodeToken;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -31,9 +22,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,17 +39,16 @@ import org.slf4j.LoggerFactory;
  * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
  * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
  *
- * <p>The session keeps the assignments it told the node about ({@code known}, assignment id to
- * job id: an assignment names one task, and one node may run several tasks of one job); {@link
- * #sync} compares them with the database (the truth, possibly changed by another replica) and
- * sends the missing dispatches and the withdrawals. It runs on wake-ups (Redis or local), after the
- * session's own changes, and when the replica's periodic check finds the stream behind. The call ends exactly once, through {@link #end}.
+ * <p>The session keeps the assignments it told the node about ({@link KnownAssignments}); {@link
+ * #sync} reconciles them with the database (the truth, possibly changed by another replica) and
+ * sends the missing dispatches and the withdrawals. Frames map to domain values in {@link Frames}. It runs on
+ * wake-ups (Redis or local), after the session's own changes, and when the replica's periodic check
+ * finds the stream behind. The call ends exactly once, through {@link #end}.
  */
 public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   static final int MAX_OUTBOX = 1000;
-  private static final JsonFormat.Printer METADATA_JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final UUID nodeId;
   /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
@@ -73,10 +60,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   /** Guards the session's state and serialises frame handling with sync. */
   private final ReentrantLock work = new ReentrantLock();
-  private final Map<UUID, UUID> known = new HashMap<>();
-  /** When progress of an assignment was last stored (System.nanoTime), to store at most once a second. */
-  private final Map<UUID, Long> progressStoredNanos = new HashMap<>();
-  private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private final KnownAssignments known = new KnownAssignments();
   private boolean established;
   private boolean draining;
 
@@ -121,7 +105,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
           onHeartbeat(requireEstablished(frame.getHeartbeat()));
           context.heartbeats().record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
         }
-        case ACCEPTED -> onAccepted(requireEstablished(frame.getAccepted()).getJobId(), frame.getAccepted().getAssignmentId());
+        case ACCEPTED -> onAccepted(Ref.of(requireEstablished(frame.getAccepted()).getJobId(),
+            frame.getAccepted().getAssignmentId()));
         case PROGRESS -> onProgress(requireEstablished(frame.getProgress()));
         case RESULT -> onResult(requireEstablished(frame.getResult()));
         case OUTPUT_READY -> onOutputReady(requireEstablished(frame.getOutputReady()));
@@ -154,33 +139,14 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       // A stream taken now would get Drain at once, or be cut when the process exits.
       throw DomainException.unavailable("this server is shutting down; connect to another replica");
     }
-    Map<UUID, UUID> running = new LinkedHashMap<>(); // assignment id -> job id
-    for (RunningJob job : hello.getRunningList()) {
-      Optional<UUID> jobId = Ids.parse(job.getJobId());
-      Optional<UUID> assignmentId = Ids.parse(job.getAssignmentId());
-      if (jobId.isPresent() && assignmentId.isPresent()) {
-        running.put(assignmentId.get(), jobId.get());
-      }
-    }
-    Map<UUID, UUID> runningByJob = new LinkedHashMap<>();
-    running.forEach((assignmentId, jobId) -> runningByJob.put(jobId, assignmentId));
-    NodeHello domainHello = new NodeHello(hello.getCapabilitiesList(), hello.getSlots(), runningByJob,
-        hello.getAgentVersion(), hello.hasSignature() ? Optional.of(hello.getSignature()) : Optional.empty());
-    NodeState state = context.nodes().openStream(token, sessionId, domainHello);
+    Map<UUID, UUID> running = Frames.running(hello); // assignment id -> job id
+    NodeState state = context.nodes().openStream(token, sessionId, Frames.hello(hello, running));
     established = true;
     lastHeartbeatNanos = System.nanoTime();
     context.sessions().register(this);
-    send(ConnectResponse.newBuilder().setWelcome(Welcome.newBuilder()
-        .setNodeId(nodeId.toString())
-        .setHeartbeatIntervalSeconds(seconds(context.config().heartbeatInterval()))
-        .setHeartbeatTimeoutSeconds(seconds(context.config().heartbeatTimeout())))
-        .build());
+    send(Frames.welcome(nodeId, context.config()));
     Map<UUID, UUID> withdrawn = context.lifecycle().resumeAssignments(nodeId, running);
-    running.forEach((assignmentId, jobId) -> {
-      if (!withdrawn.containsKey(assignmentId)) {
-        known.put(assignmentId, jobId);
-      }
-    });
+    known.resume(running, withdrawn);
     withdrawn.forEach((assignmentId, jobId) -> sendCancel(jobId, assignmentId, "no longer assigned to this node"));
     if (state.canTakeJobs()) {
       context.scheduler().assignQueuedTo(nodeId);
@@ -194,77 +160,71 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     if (draining) {
       return; // the node no longer holds a stream in the database; it is only finishing its jobs
     }
-    Optional<String> metadata = heartbeat.hasMetadata() ? Optional.of(json(heartbeat.getMetadata())) : Optional.empty();
+    Optional<String> metadata = Frames.metadata(heartbeat);
     NodeState state = context.nodes().streamHeartbeat(nodeId, sessionId, heartbeat.getCurrentLoad(), metadata)
         .orElseThrow(NodeSession::replaced);
     context.sessions().refreshPresence(nodeId);
-    if (!draining && state.canTakeJobs() && context.scheduler().assignQueuedTo(nodeId) > 0) {
-      sync();
+    if (!draining && state.canTakeJobs()) {
+      context.scheduler().fillNode(nodeId); // the notification syncs this session
     }
   }
 
-  private void onAccepted(String jobText, String assignmentText) {
-    Optional<UUID> jobId = Ids.parse(jobText);
-    Optional<UUID> assignmentId = Ids.parse(assignmentText);
-    if (jobId.isEmpty() || assignmentId.isEmpty()) {
+  private void onAccepted(Optional<Ref> ref) {
+    if (ref.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
       return;
     }
-    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId.get(), assignmentId.get());
+    UUID jobId = ref.get().jobId();
+    UUID assignmentId = ref.get().assignmentId();
+    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
     if (outcome == ReportOutcome.STALE) {
-      forget(jobId.get(), assignmentId.get());
-      sendCancel(jobId.get(), assignmentId.get(), "assignment no longer held");
+      known.forget(jobId, assignmentId);
+      sendCancel(jobId, assignmentId, "assignment no longer held");
     } else {
-      known.put(assignmentId.get(), jobId.get());
+      known.accepted(jobId, assignmentId);
     }
   }
 
   private void onProgress(JobProgress progress) {
-    String jobText = progress.getJobId();
-    String assignmentText = progress.getAssignmentId();
-    Optional<UUID> jobId = Ids.parse(jobText);
-    Optional<UUID> assignmentId = Ids.parse(assignmentText);
-    if (jobId.isPresent() && assignmentId.isPresent() && jobId.get().equals(known.get(assignmentId.get()))) {
-      // stored at most once a second per task (the lifecycle enforces it; this spares the database)
-      long now = System.nanoTime();
-      Long last = progressStoredNanos.get(assignmentId.get());
-      if (last == null || now - last >= PROGRESS_INTERVAL_NANOS) {
-        progressStoredNanos.put(assignmentId.get(), now);
-        context.lifecycle().progress(nodeId, jobId.get(), assignmentId.get(), progress.getPercent(),
+    Optional<Ref> ref = Ref.of(progress.getJobId(), progress.getAssignmentId());
+    if (ref.isPresent() && known.holds(ref.get().jobId(), ref.get().assignmentId())) {
+      if (known.progressDue(ref.get().assignmentId(), System.nanoTime())) {
+        context.lifecycle().progress(nodeId, ref.get().jobId(), ref.get().assignmentId(), progress.getPercent(),
             progress.getFramesDone(), progress.getMessage());
       }
       return;
     }
     log.warn("STALE_ASSIGNMENT: node {} reported progress for job {} under assignment {} it does not hold; discarded",
-        nodeId, jobText, assignmentText);
+        nodeId, progress.getJobId(), progress.getAssignmentId());
   }
 
   private void onResult(JobResult result) {
-    Optional<UUID> jobId = Ids.parse(result.getJobId());
-    Optional<UUID> assignmentId = Ids.parse(result.getAssignmentId());
-    if (jobId.isEmpty() || assignmentId.isEmpty()
-        || (result.getOutcome() != JobOutcome.JOB_OUTCOME_COMPLETED && result.getOutcome() != JobOutcome.JOB_OUTCOME_FAILED)) {
+    Optional<Ref> ref = Ref.of(result.getJobId(), result.getAssignmentId());
+    Optional<Boolean> outcomeReported = Frames.completed(result);
+    if (ref.isEmpty() || outcomeReported.isEmpty()) {
       log.warn("node {} sent a result without a valid job, assignment or outcome; discarded", nodeId);
       return;
     }
-    boolean completed = result.getOutcome() == JobOutcome.JOB_OUTCOME_COMPLETED;
+    UUID jobId = ref.get().jobId();
+    UUID assignmentId = ref.get().assignmentId();
+    boolean completed = outcomeReported.get();
     ReportOutcome outcome;
     // under the node's execution span (when it traces): the task's end and, in the same commit,
     // the job's settlement (capture or release) join the job's trace
     Span span = context.tracer().spanBuilder("settle job")
         .setParent(result.getTraceparent().isEmpty() ? Context.current() : Tracing.fromTraceparent(result.getTraceparent()))
-        .setAttribute("job.id", jobId.get().toString())
+        .setAttribute("job.id", jobId.toString())
         .setAttribute("job.outcome", completed ? "COMPLETED" : "FAILED")
         .startSpan();
     try (Scope scope = span.makeCurrent()) {
-      outcome = context.lifecycle().finished(nodeId, jobId.get(), assignmentId.get(), completed,
+      outcome = context.lifecycle().finished(nodeId, jobId, assignmentId, completed,
           result.getErrorMessage(), result.getErrorCode());
       span.setAttribute("job.report", outcome.name());
     } finally {
       span.end();
     }
     if (outcome != ReportOutcome.STALE) {
-      forget(jobId.get(), assignmentId.get());
+      known.forget(jobId, assignmentId);
     }
     if (draining && known.isEmpty()) {
       end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
@@ -273,14 +233,12 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   /** A frame was uploaded: the server checks the stored object before it counts as delivered. */
   private void onOutputReady(OutputReady output) {
-    Optional<UUID> jobId = Ids.parse(output.getJobId());
-    Optional<UUID> assignmentId = Ids.parse(output.getAssignmentId());
-    if (jobId.isEmpty() || assignmentId.isEmpty()) {
+    Optional<Ref> ref = Ref.of(output.getJobId(), output.getAssignmentId());
+    if (ref.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} reported an output with a malformed job/assignment id; discarded", nodeId);
       return;
     }
-    context.outputs().outputReady(nodeId, jobId.get(), assignmentId.get(), new OutputReport(output.getFrame(),
-        output.getName(), output.getSizeBytes(), output.getSha256(), output.getContentType()));
+    context.outputs().outputReady(nodeId, ref.get().jobId(), ref.get().assignmentId(), Frames.output(output));
   }
 
   // ---- sync: database (truth) -> node ----
@@ -295,7 +253,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   void resyncUnlessCurrent(java.util.Set<UUID> held) {
     if (work.tryLock()) { // a busy stream is re-read anyway
       try {
-        if (!established || known.keySet().equals(held)) {
+        if (!established || known.assignmentIds().equals(held)) {
           return;
         }
       } finally {
@@ -324,43 +282,37 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
    * new one of the same job). Holds {@code work}.
    */
   private void sync() {
-    List<ActiveAssignment> held = context.lifecycle().activeAssignments(nodeId);
-    Map<UUID, UUID> current = new HashMap<>();
-    held.forEach(assignment -> current.put(assignment.assignmentId(), assignment.jobId()));
-    List<UUID> withdrawn = new ArrayList<>();
-    known.forEach((assignmentId, jobId) -> {
-      if (!current.containsKey(assignmentId)) {
-        withdrawn.add(assignmentId);
-      }
-    });
-    if (!withdrawn.isEmpty()) {
-      Map<UUID, JobStatus> statuses = context.lifecycle().statuses(withdrawn.stream().map(known::get).toList());
-      for (UUID assignmentId : withdrawn) {
-        UUID jobId = known.remove(assignmentId);
-        progressStoredNanos.remove(assignmentId);
+    KnownAssignments.Reconciliation plan = known.reconcile(context.lifecycle().activeAssignments(nodeId));
+    if (!plan.withdrawn().isEmpty()) {
+      Map<UUID, JobStatus> statuses = context.lifecycle().statuses(List.copyOf(plan.withdrawn().values()));
+      plan.withdrawn().forEach((assignmentId, jobId) -> {
         JobStatus status = statuses.get(jobId);
         // Harmless if the node already finished it: a node ignores cancels of jobs it does not run.
         sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
-      }
+      });
     }
-    for (ActiveAssignment assignment : held) {
-      if (known.containsKey(assignment.assignmentId())) {
-        continue;
-      }
-      if (assignment.status() == JobStatus.DISPATCHED) {
-        Optional<ConnectResponse> frame = DispatchFrames.deliverable(context, nodeId, assignment);
-        if (frame.isEmpty()) {
-          continue;
-        }
-        send(frame.get());
-      }
-      known.put(assignment.assignmentId(), assignment.jobId());
+    for (ActiveAssignment assignment : plan.toDispatch()) {
+      deliverable(assignment).ifPresent(frame -> {
+        send(frame);
+        known.dispatched(assignment);
+      });
     }
   }
 
-  private void forget(UUID jobId, UUID assignmentId) {
-    known.remove(assignmentId, jobId);
-    progressStoredNanos.remove(assignmentId);
+  /**
+   * The dispatch of {@code assignment}, or empty when it cannot be built (its stored payload is
+   * beyond what a node message can carry): that job fails, with its hold released, instead of
+   * failing every sync of this node and blocking its slot.
+   */
+  private Optional<ConnectResponse> deliverable(ActiveAssignment assignment) {
+    try {
+      return Optional.of(Frames.dispatch(context, assignment));
+    } catch (RuntimeException e) {
+      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
+      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
+          "the job could not be delivered to a node: its payload cannot be encoded");
+      return Optional.empty();
+    }
   }
 
   // ---- drain / supersede / end ----
@@ -376,8 +328,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       if (established) {
         context.nodes().closeStream(nodeId, sessionId); // no new dispatches from any replica
       }
-      send(ConnectResponse.newBuilder().setDrain(Drain.newBuilder().setReason(reason)
-          .setGraceSeconds(seconds(grace))).build());
+      send(Frames.drain(reason, grace));
       if (known.isEmpty()) {
         end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, reason + "; reconnect"), true);
       }
@@ -431,8 +382,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   private void sendCancel(UUID jobId, UUID assignmentId, String reason) {
-    send(ConnectResponse.newBuilder().setCancel(CancelJob.newBuilder()
-        .setJobId(jobId.toString()).setAssignmentId(assignmentId.toString()).setReason(reason)).build());
+    send(Frames.cancel(jobId, assignmentId, reason));
   }
 
   // ---- timers ----
@@ -474,18 +424,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static DomainException replaced() {
     return new DomainException(Reason.STALE_ASSIGNMENT, "replaced by a newer stream of this node");
-  }
-
-  private static int seconds(Duration duration) {
-    return DispatchFrames.seconds(duration);
-  }
-
-  private static String json(Struct struct) {
-    try {
-      return METADATA_JSON.print(struct);
-    } catch (InvalidProtocolBufferException e) {
-      throw new DomainException(Reason.INVALID_ARGUMENT, "metadata is not a JSON object");
-    }
   }
 
 }

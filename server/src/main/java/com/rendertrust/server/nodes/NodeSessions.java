@@ -1,6 +1,8 @@
 package com.rendertrust.server.nodes;
 
 import com.rendertrust.server.jobs.NodeNotifier;
+import com.rendertrust.server.platform.errors.DomainException;
+import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
@@ -65,6 +67,37 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
     acceptingNewStreams = false;
   }
 
+  /**
+   * Shutdown, step one: every stream here gets Drain and stops receiving jobs; streams end as
+   * their nodes finish (or at the end of {@code grace}), and the nodes reconnect to another
+   * replica, resuming what they still run.
+   */
+  public void drainAll(Duration grace) {
+    stopAcceptingNewStreams();
+    List<NodeSession> open = open();
+    if (open.isEmpty()) {
+      return;
+    }
+    log.info("draining {} node streams", open.size());
+    open.forEach(session -> session.drain("server shutting down", grace));
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (openCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    endAll();
+  }
+
+  /** Ends every stream still open here; their nodes reconnect to another replica. */
+  public void endAll() {
+    open().forEach(session ->
+        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
+  }
+
   boolean acceptsNewStreams() {
     return acceptingNewStreams;
   }
@@ -124,6 +157,19 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
   /** The node's stream if this replica holds it. */
   public java.util.Optional<NodeSession> local(UUID nodeId) {
     return java.util.Optional.ofNullable(sessions.get(nodeId));
+  }
+
+  /**
+   * The replica's periodic check of its streams: {@code held} answers, for the nodes of the open
+   * streams, the assignments each holds (one query for all); only the streams whose node was told
+   * something else re-read their jobs.
+   */
+  public void resyncBehind(java.util.function.Function<List<UUID>, Map<UUID, java.util.Set<UUID>>> held) {
+    List<NodeSession> open = open();
+    if (!open.isEmpty()) {
+      Map<UUID, java.util.Set<UUID>> current = held.apply(open.stream().map(NodeSession::nodeId).toList());
+      open.forEach(session -> session.resyncUnlessCurrent(current.getOrDefault(session.nodeId(), java.util.Set.of())));
+    }
   }
 
   /** The streams open on this replica. */

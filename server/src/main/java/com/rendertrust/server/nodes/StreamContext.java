@@ -13,7 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** What every Connect stream of a replica shares. */
-record StreamContext(
+public record StreamContext(
     NodeService nodes,
     JobLifecycle lifecycle,
     TaskOutputs outputs,

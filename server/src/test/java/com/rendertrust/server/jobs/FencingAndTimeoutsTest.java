@@ -22,6 +22,7 @@ import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.MutableClock;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.sql.Connection;
@@ -32,10 +33,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fencing by assignment id, timeouts and retries, lost and returning nodes, node health, and
@@ -49,18 +49,15 @@ class FencingAndTimeoutsTest {
   private static final AtomicInteger types = new AtomicInteger();
   private static TestServer server;
 
-  @BeforeAll
-  static void start() {
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(() -> {
     JobsConfig config = JobsTesting.sweptByHand(
         new PerJobType<>(Map.of("slow", Duration.ofSeconds(60)), Duration.ofHours(1)));
-    server = JobsTesting.start(JobsTesting.config(config), clock);
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+    return JobsTesting.start(JobsTesting.config(config), clock);
+  }, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void invariantsHold() {

@@ -20,6 +20,7 @@ import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import com.rendertrust.server.testing.TestTokens;
@@ -27,10 +28,9 @@ import io.grpc.Status;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 import org.jooq.JSONB;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The input rules every edge shares (issue 21, findings 3 and 9): no U+0000 reaches a text or
@@ -42,16 +42,11 @@ class InputRulesEndToEndTest {
   private static TestServer server;
   private static JobLedger ledger;
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start();
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(JobsTesting::start, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void moneyIsConserved() {

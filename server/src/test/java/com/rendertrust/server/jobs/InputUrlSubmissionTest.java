@@ -8,14 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,16 +29,11 @@ class InputUrlSubmissionTest {
   private static TestServer server;
   private static TestNode.Stream node;
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start();
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.of(() -> JobsTesting.start(), started -> {
+    server = started;
     node = readyEchoNode(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  });
 
   @ParameterizedTest
   @ValueSource(strings = {"http://127.0.0.1:8081/status", "http://169.254.169.254/latest/meta-data/",

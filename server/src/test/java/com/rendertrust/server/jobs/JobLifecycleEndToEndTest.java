@@ -10,6 +10,7 @@ import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.URI;
@@ -20,9 +21,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole lifecycle of a job: a job submitted over REST reaches a node over Connect, runs,
@@ -34,16 +34,11 @@ class JobLifecycleEndToEndTest {
   private static JobLedger ledger;
   private static TestServer server;
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start();
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(JobsTesting::start, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @Test
   void aJobGoesFromRestSubmissionThroughANodeToADownloadedResultAndIsChargedOnce() throws Exception {

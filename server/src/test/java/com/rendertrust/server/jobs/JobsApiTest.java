@@ -12,6 +12,7 @@ import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.JobsTesting;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpRequest;
@@ -22,10 +23,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -36,16 +36,11 @@ class JobsApiTest {
   private static final AtomicInteger types = new AtomicInteger();
   private static TestServer server;
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start();
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(JobsTesting::start, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void moneyIsConserved() {

@@ -11,6 +11,7 @@ import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.util.ArrayList;
@@ -23,10 +24,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.Record3;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A job's money moves in the same commit as its state: the hold with the submission (a refused
@@ -40,16 +40,11 @@ class OneCommitMoneyTest {
   private static TestServer server;
   private static JobLedger ledger;
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start();
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(JobsTesting::start, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void moneyIsConservedAndSlotsMatchTheJobsHeld() {

@@ -12,6 +12,7 @@ import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.MutableClock;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -22,10 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Who is paid for a render job split into tasks over nodes of several operators: each operator
@@ -42,8 +42,8 @@ class OperatorEarningsTest {
   private static TestServer server;
   private final List<TestNode.Stream> streams = new ArrayList<>();
 
-  @BeforeAll
-  static void start() {
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(() -> {
     JobsConfig jobs = JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes());
     Map<String, Long> prices = new HashMap<>(jobs.prices().byType());
     prices.put("render", FRAME_PRICE);
@@ -51,14 +51,11 @@ class OperatorEarningsTest {
         jobs.maxRetries(), jobs.heartbeatInterval(), jobs.heartbeatTimeout(), jobs.offlineAfter(), jobs.reconnectGrace(),
         jobs.unhealthyAfterFailures(), jobs.unhealthyCooldown(), jobs.challengeTtl(), jobs.sweepInterval(),
         jobs.syncInterval());
-    server = JobsTesting.start(JobsTesting.config(jobs), clock);
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+    return JobsTesting.start(JobsTesting.config(jobs), clock);
+  }, (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void moneyIsConserved() {

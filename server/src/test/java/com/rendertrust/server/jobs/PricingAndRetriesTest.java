@@ -15,6 +15,7 @@ import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
@@ -24,10 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 14 through the real server: estimates and tiers, pay for delivered frames (cancel of a
@@ -42,16 +42,11 @@ class PricingAndRetriesTest {
   private static TestServer server;
   private final List<TestNode.Stream> streams = new ArrayList<>();
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start(JobsTesting.config(JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes())), clock);
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(() -> JobsTesting.start(JobsTesting.config(JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes())), clock), (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   @AfterEach
   void moneyIsConserved() {

@@ -17,6 +17,7 @@ import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
@@ -29,10 +30,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -51,16 +51,11 @@ class RenderTasksTest {
   private static TestServer server;
   private final List<TestNode.Stream> streams = new ArrayList<>();
 
-  @BeforeAll
-  static void start() {
-    server = JobsTesting.start(JobsTesting.config(JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes())), clock);
-    ledger = JobLedger.of(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withLedger(() -> JobsTesting.start(JobsTesting.config(JobsTesting.sweptByHand(JobsConfig.defaults().maxRuntimes())), clock), (started, money) -> {
+    server = started;
+    ledger = money;
+  });
 
   /** Money never created or lost; every node's used slots equal the tasks it holds. */
   @AfterEach

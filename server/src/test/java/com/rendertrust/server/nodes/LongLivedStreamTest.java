@@ -39,9 +39,7 @@ class LongLivedStreamTest {
   @Test
   void aStreamOutlivesTheRequestTimeoutAndTheRequestSizeLimit() throws Exception {
     ServerConfig base = JobsTesting.config(ConnectStreamTest.shortHeartbeats());
-    ServerConfig strict = new ServerConfig(base.environment(), 0, base.dataDir(), base.databaseUrl(),
-        base.databaseUser(), base.databasePassword(), base.databasePoolSize(), base.redisUrl(), 4096,
-        Duration.ofSeconds(1), base.shutdownGrace(), base.auth(), base.chain(), base.credits(), base.jobs(), base.storage());
+    ServerConfig strict = base.toBuilder().httpPort(0).maxRequestBytes(4096).requestTimeout(Duration.ofSeconds(1)).build();
     try (TestServer server = JobsTesting.start(strict, Clock.systemUTC());
          TestNode.Connection tcp = TestNode.tcp(server.controlPlane().httpPort())) {
       TestNode node = TestNode.ready(tcp.channel(), "tcp-1", List.of("echo"));

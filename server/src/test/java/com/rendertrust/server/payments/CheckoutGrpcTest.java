@@ -8,6 +8,7 @@ import com.rendertrust.api.v1.CreateCheckoutRequest;
 import com.rendertrust.api.v1.CreateCheckoutResponse;
 import com.rendertrust.api.v1.CreditServiceGrpc;
 import com.rendertrust.server.testing.FakeStripe;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestServer;
@@ -18,9 +19,8 @@ import io.grpc.protobuf.StatusProto;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** CreateCheckout through the gRPC adapter against a local fake Stripe that records every request. */
 class CheckoutGrpcTest {
@@ -28,17 +28,11 @@ class CheckoutGrpcTest {
   private static FakeStripe stripe;
   private static TestServer server;
 
-  @BeforeAll
-  static void start() {
-    stripe = FakeStripe.start();
-    server = TestServer.start(TestServer.freshConfig().withCredits(stripe.creditsConfig()));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-    stripe.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withFakeStripe((started, fake) -> {
+    server = started;
+    stripe = fake;
+  });
 
   private static CreditServiceGrpc.CreditServiceBlockingStub as(UUID user) {
     return CreditServiceGrpc.newBlockingStub(server.channel()).withInterceptors(TestTokens.as(server, user))

@@ -13,6 +13,7 @@ import com.rendertrust.server.credits.LedgerEntry;
 import com.rendertrust.server.testing.FakeStripe;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.LedgerSnapshot;
+import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.StripeWebhooks;
 import com.rendertrust.server.testing.TestTokens;
 import com.rendertrust.server.testing.TestServer;
@@ -30,10 +31,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Stripe webhook over real HTTP against the real server, with payloads signed locally the
@@ -47,17 +47,11 @@ class StripeWebhookRestTest {
   private static FakeStripe stripe;
   private static TestServer server;
 
-  @BeforeAll
-  static void start() {
-    stripe = FakeStripe.start();
-    server = TestServer.start(TestServer.freshConfig().withCredits(stripe.creditsConfig()));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-    stripe.close();
-  }
+  @RegisterExtension
+  static final SharedServer shared = SharedServer.withFakeStripe((started, fake) -> {
+    server = started;
+    stripe = fake;
+  });
 
   @AfterEach
   void ledgerStillSound() {

@@ -4,7 +4,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.rendertrust.server.nodes.JobNetwork;
+import com.rendertrust.server.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;

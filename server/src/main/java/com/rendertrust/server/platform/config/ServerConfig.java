@@ -87,74 +87,210 @@ public record ServerConfig(
   }
 
   public ServerConfig withHttpPort(int port) {
-    return new ServerConfig(environment, port, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs, storage, uploads, cors, tokens, webhooks);
+    return toBuilder().httpPort(port).build();
   }
 
   public ServerConfig withDatabase(String url, String user, String password) {
-    return new ServerConfig(environment, httpPort, dataDir, Optional.of(url), Optional.ofNullable(user),
-        Optional.ofNullable(password), databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace,
-        auth, chain, credits, jobs, storage, uploads, cors, tokens, webhooks);
+    return toBuilder().databaseUrl(Optional.of(url)).databaseUser(Optional.ofNullable(user))
+        .databasePassword(Optional.ofNullable(password)).build();
   }
 
   public ServerConfig withRedis(String url) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, Optional.of(url), maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits,
-        jobs, storage, uploads, cors, tokens, webhooks);
+    return toBuilder().redisUrl(Optional.of(url)).build();
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, newAuth, chain, credits, jobs,
-        storage, uploads, cors, tokens, webhooks);
+    return toBuilder().auth(newAuth).build();
   }
 
   public ServerConfig withChain(ChainConfig chainConfig) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chainConfig, credits, jobs,
-        storage, uploads, cors, tokens, webhooks);
+    return toBuilder().chain(chainConfig).build();
   }
 
   public ServerConfig withCredits(CreditsConfig newCredits) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, newCredits, jobs,
-        storage, uploads, cors, tokens, webhooks);
+    return toBuilder().credits(newCredits).build();
   }
 
   public ServerConfig withJobs(JobsConfig newJobs) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, newJobs,
-        storage, uploads, cors, tokens, webhooks);
+    return toBuilder().jobs(newJobs).build();
   }
 
   public ServerConfig withStorage(StorageConfig newStorage) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        newStorage, uploads, cors, tokens, webhooks);
+    return toBuilder().storage(newStorage).build();
   }
 
   public ServerConfig withUploads(UploadsConfig newUploads) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, newUploads, cors, tokens, webhooks);
+    return toBuilder().uploads(newUploads).build();
   }
 
   public ServerConfig withCors(CorsConfig newCors) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, newCors, tokens, webhooks);
+    return toBuilder().cors(newCors).build();
   }
 
   public ServerConfig withTokens(TokensConfig newTokens) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, cors, newTokens, webhooks);
+    return toBuilder().tokens(newTokens).build();
   }
 
   public ServerConfig withWebhooks(WebhooksConfig newWebhooks) {
-    return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-        databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain, credits, jobs,
-        storage, uploads, cors, tokens, newWebhooks);
+    return toBuilder().webhooks(newWebhooks).build();
+  }
+
+  /** A builder starting from this config: set what differs, then {@link Builder#build()} (which validates). */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** One setter per component, so a new component is one line here instead of one in every copy. */
+  public static final class Builder {
+    private String environment;
+    private int httpPort;
+    private Path dataDir;
+    private Optional<String> databaseUrl;
+    private Optional<String> databaseUser;
+    private Optional<String> databasePassword;
+    private int databasePoolSize;
+    private Optional<String> redisUrl;
+    private int maxRequestBytes;
+    private Duration requestTimeout;
+    private Duration shutdownGrace;
+    private AuthConfig auth;
+    private ChainConfig chain;
+    private CreditsConfig credits;
+    private JobsConfig jobs;
+    private StorageConfig storage;
+    private UploadsConfig uploads;
+    private CorsConfig cors;
+    private TokensConfig tokens;
+    private WebhooksConfig webhooks;
+
+    private Builder(ServerConfig from) {
+      this.environment = from.environment;
+      this.httpPort = from.httpPort;
+      this.dataDir = from.dataDir;
+      this.databaseUrl = from.databaseUrl;
+      this.databaseUser = from.databaseUser;
+      this.databasePassword = from.databasePassword;
+      this.databasePoolSize = from.databasePoolSize;
+      this.redisUrl = from.redisUrl;
+      this.maxRequestBytes = from.maxRequestBytes;
+      this.requestTimeout = from.requestTimeout;
+      this.shutdownGrace = from.shutdownGrace;
+      this.auth = from.auth;
+      this.chain = from.chain;
+      this.credits = from.credits;
+      this.jobs = from.jobs;
+      this.storage = from.storage;
+      this.uploads = from.uploads;
+      this.cors = from.cors;
+      this.tokens = from.tokens;
+      this.webhooks = from.webhooks;
+    }
+
+    public Builder environment(String value) {
+      this.environment = value;
+      return this;
+    }
+
+    public Builder httpPort(int value) {
+      this.httpPort = value;
+      return this;
+    }
+
+    public Builder dataDir(Path value) {
+      this.dataDir = value;
+      return this;
+    }
+
+    public Builder databaseUrl(Optional<String> value) {
+      this.databaseUrl = value;
+      return this;
+    }
+
+    public Builder databaseUser(Optional<String> value) {
+      this.databaseUser = value;
+      return this;
+    }
+
+    public Builder databasePassword(Optional<String> value) {
+      this.databasePassword = value;
+      return this;
+    }
+
+    public Builder databasePoolSize(int value) {
+      this.databasePoolSize = value;
+      return this;
+    }
+
+    public Builder redisUrl(Optional<String> value) {
+      this.redisUrl = value;
+      return this;
+    }
+
+    public Builder maxRequestBytes(int value) {
+      this.maxRequestBytes = value;
+      return this;
+    }
+
+    public Builder requestTimeout(Duration value) {
+      this.requestTimeout = value;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration value) {
+      this.shutdownGrace = value;
+      return this;
+    }
+
+    public Builder auth(AuthConfig value) {
+      this.auth = value;
+      return this;
+    }
+
+    public Builder chain(ChainConfig value) {
+      this.chain = value;
+      return this;
+    }
+
+    public Builder credits(CreditsConfig value) {
+      this.credits = value;
+      return this;
+    }
+
+    public Builder jobs(JobsConfig value) {
+      this.jobs = value;
+      return this;
+    }
+
+    public Builder storage(StorageConfig value) {
+      this.storage = value;
+      return this;
+    }
+
+    public Builder uploads(UploadsConfig value) {
+      this.uploads = value;
+      return this;
+    }
+
+    public Builder cors(CorsConfig value) {
+      this.cors = value;
+      return this;
+    }
+
+    public Builder tokens(TokensConfig value) {
+      this.tokens = value;
+      return this;
+    }
+
+    public Builder webhooks(WebhooksConfig value) {
+      this.webhooks = value;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(environment, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+          databasePoolSize, redisUrl, maxRequestBytes, requestTimeout, shutdownGrace, auth, chain,
+          credits, jobs, storage, uploads, cors, tokens, webhooks);
+    }
   }
 
   /** Never prints credentials: the config is logged at startup and may appear in error reports. */

@@ -1,4 +1,4 @@
-package com.rendertrust.server.nodes;
+package com.rendertrust.server;
 
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.JobArchiveRoute;
@@ -17,11 +17,16 @@ import com.rendertrust.server.jobs.JobService;
 import com.rendertrust.server.jobs.Settlements;
 import com.rendertrust.server.jobs.Sweeper;
 import com.rendertrust.server.jobs.TaskOutputs;
+import com.rendertrust.server.nodes.NodeAdministration;
+import com.rendertrust.server.nodes.NodeDirectory;
+import com.rendertrust.server.nodes.NodeGrpcService;
+import com.rendertrust.server.nodes.NodeService;
+import com.rendertrust.server.nodes.NodeSessions;
+import com.rendertrust.server.nodes.NodeTokens;
+import com.rendertrust.server.nodes.StreamContext;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
-import com.rendertrust.server.platform.errors.DomainException;
-import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.platform.redis.RedisConnector;
 import com.rendertrust.server.storage.ResultStore;
 import com.rendertrust.server.storage.SignedRoutes;
@@ -41,17 +46,14 @@ import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The jobs-and-nodes feature of one replica, wired: scheduler, node-side lifecycle, settlements,
+ * The jobs-and-nodes features of one replica, wired by the composition root (neither feature
+ * assembles the other): scheduler, node-side lifecycle, settlements,
  * the streams this replica holds, the sweeper on a timer (from {@link #startSweeping}), and the two
  * gRPC services.
  */
 public final class JobNetwork implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(JobNetwork.class);
 
   private final ExecutorService workers;
   private final ScheduledExecutorService timers;
@@ -137,19 +139,11 @@ public final class JobNetwork implements AutoCloseable {
     // Every stream re-reads its jobs now and then in case a wake-up was lost (Redis down): one
     // query for all of them, then only the streams that are behind re-read theirs.
     CoalescingTask resync = new CoalescingTask("periodic check of the streams' jobs", workers,
-        () -> resync(sessions, lifecycle));
+        () -> sessions.resyncBehind(lifecycle::heldAssignments));
     long period = config.syncInterval().toMillis();
     timers.scheduleWithFixedDelay(resync::request, period, period, TimeUnit.MILLISECONDS);
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
-  }
-
-  private static void resync(NodeSessions sessions, JobLifecycle lifecycle) {
-    List<NodeSession> open = sessions.open();
-    if (!open.isEmpty()) {
-      Map<UUID, Set<UUID>> held = lifecycle.heldAssignments(open.stream().map(NodeSession::nodeId).toList());
-      open.forEach(session -> session.resyncUnlessCurrent(held.getOrDefault(session.nodeId(), Set.of())));
-    }
   }
 
   /**
@@ -178,24 +172,7 @@ public final class JobNetwork implements AutoCloseable {
    * replica, resuming what they still run.
    */
   public void drain(Duration grace) {
-    sessions.stopAcceptingNewStreams();
-    List<NodeSession> open = sessions.open();
-    if (open.isEmpty()) {
-      return;
-    }
-    log.info("draining {} node streams", open.size());
-    open.forEach(session -> session.drain("server shutting down", grace));
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (sessions.openCount() > 0 && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    sessions.open().forEach(session ->
-        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
+    sessions.drainAll(grace);
   }
 
   public JobService jobs() {
@@ -230,8 +207,7 @@ public final class JobNetwork implements AutoCloseable {
   @Override
   public void close() {
     timers.shutdownNow();
-    sessions.open().forEach(session ->
-        session.end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true));
+    sessions.endAll();
     workers.shutdown();
     try {
       if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
