@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,9 +36,6 @@ class TypeScriptSdkIT {
   private static final String WEBHOOK_SECRET = "whsec_e2e_typescript";
   /** Tests in sdk-ts/test; the run must report exactly this many passing. */
   private static final int NODE_TESTS = 21;
-  private static final String SLEEP_JOB = "e2e_sleep";
-  private static final List<String> SLEEP_COMMAND = List.of("sh", "-c",
-      "sleep \"$(tr -dc 0-9 < \"$1\")\" && cp \"$1\" \"$2\"", "e2e-sleep", "{payload}", "{output}");
 
   private Processes processes;
   @RegisterExtension
@@ -61,29 +57,10 @@ class TypeScriptSdkIT {
     run("build-sdk-ts", List.of("bash", "tools/build-sdk-ts.sh"), settings.repositoryRoot(), Duration.ofMinutes(8));
 
     stripe = new StripeStandIn();
-    server = new ServerProcess(settings, processes, runDir.resolve("data"), runDir.resolve("server.log"), Map.of(
-        "RT_STRIPE_SECRET_KEY", "sk_test_e2e",
-        "RT_STRIPE_API_BASE", stripe.baseUrl().toString(),
-        "RT_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET,
-        // every test registers accounts of its own from this one address
-        "RT_RATE_LIMIT_REGISTER_PER_MINUTE", "60",
-        "RT_RATE_LIMIT_LOGIN_PER_MINUTE", "30",
-        // purchases are sealed and anchored within seconds, so that their proofs can be checked
-        "RT_ANCHOR_INTERVAL", "1",
-        "RT_ANCHOR_CONFIRMATIONS", "1",
-        "RT_ANCHOR_POLL_MS", "500"));
-    server.start();
-
-    String operatorToken = new Rest(server.baseUrl()).post("/api/v1/auth/register", null, Map.of(
-            "email", "operator-" + UUID.randomUUID().toString().substring(0, 8) + "@e2e.example.com",
-            "name", "E2E operator", "password", "correct horse battery"))
-        .expect(201, "register operator").path("tokens").path("access_token").asText();
-    agent = new AgentProcess(settings, processes, "ts-node", runDir.resolve("ts-node"), runDir.resolve("ts-node.log"));
-    // One slot: while a sleeping job runs, the next one waits in the queue (to be cancelled).
-    agent.configure(Map.of("slots", 1, "commands", Map.of(SLEEP_JOB, SLEEP_COMMAND)));
-    agent.environment(Map.of("RT_AGENT_BLENDER", BLENDER));
-    agent.register(server.baseUrl(), List.of("echo", "cpu_benchmark", "render", SLEEP_JOB), operatorToken);
-    agent.run();
+    CreatorStack stack = CreatorStack.start(settings, processes, runDir, "ts", stripe.baseUrl(), WEBHOOK_SECRET,
+        base -> Map.of());
+    server = stack.server;
+    agent = stack.agent;
   }
 
   @AfterAll

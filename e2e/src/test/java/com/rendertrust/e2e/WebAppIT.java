@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WebAppIT {
 
   private static final String WEBHOOK_SECRET = "whsec_e2e_web";
-  private static final String PASSWORD = "correct horse battery";
+  private static final String PASSWORD = CreatorStack.OPERATOR_PASSWORD;
   private static final String BLENDER = "blender";
   /** Tests in web/test/flow.test.mjs; the run must report exactly this many passing. */
   private static final int BROWSER_TESTS = 15;
@@ -60,32 +59,14 @@ class WebAppIT {
     run("build-web", List.of("bash", "tools/build-web.sh"), settings.repositoryRoot(), Duration.ofMinutes(8), Map.of());
 
     stripe = new FakeStripeCheckout(WEBHOOK_SECRET);
-    server = new ServerProcess(settings, processes, runDir.resolve("data"), runDir.resolve("server.log"), base -> Map.of(
-        "RT_STRIPE_SECRET_KEY", "sk_test_e2e",
-        "RT_STRIPE_API_BASE", stripe.baseUrl().toString(),
-        "RT_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET,
+    CreatorStack stack = CreatorStack.start(settings, processes, runDir, "web", stripe.baseUrl(), WEBHOOK_SECRET,
         // Stripe fills in {CHECKOUT_SESSION_ID} (not a valid URI character, hence no URI.resolve)
-        "RT_CHECKOUT_SUCCESS_URL", base + "checkout/success?session_id={CHECKOUT_SESSION_ID}",
-        "RT_CHECKOUT_CANCEL_URL", base + "checkout/cancel",
-        "RT_RATE_LIMIT_REGISTER_PER_MINUTE", "60",
-        "RT_RATE_LIMIT_LOGIN_PER_MINUTE", "30",
-        // purchases are sealed and anchored within seconds, so that the page can verify them on chain
-        "RT_ANCHOR_INTERVAL", "1",
-        "RT_ANCHOR_CONFIRMATIONS", "1",
-        "RT_ANCHOR_POLL_MS", "500"));
-    server.start();
+        base -> Map.of("RT_CHECKOUT_SUCCESS_URL", base + "checkout/success?session_id={CHECKOUT_SESSION_ID}",
+            "RT_CHECKOUT_CANCEL_URL", base + "checkout/cancel"));
+    server = stack.server;
+    agent = stack.agent;
+    operatorEmail = stack.operatorEmail;
     stripe.deliverWebhooksTo(server.baseUrl());
-
-    operatorEmail = "web-operator-" + UUID.randomUUID().toString().substring(0, 8) + "@e2e.example.com";
-    String operatorToken = new Rest(server.baseUrl()).post("/api/v1/auth/register", null, Map.of(
-            "email", operatorEmail, "name", "Web operator", "password", PASSWORD))
-        .expect(201, "register operator").path("tokens").path("access_token").asText();
-    agent = new AgentProcess(settings, processes, "web-node", runDir.resolve("web-node"), runDir.resolve("web-node.log"));
-    // One slot: while one sleeping job runs, the next waits in the queue (to be cancelled there).
-    agent.configureWithSleepJob(1);
-    agent.environment(Map.of("RT_AGENT_BLENDER", BLENDER));
-    agent.register(server.baseUrl(), List.of("echo", "cpu_benchmark", "render", AgentProcess.SLEEP_JOB), operatorToken);
-    agent.run();
   }
 
   @AfterAll
