@@ -3,6 +3,9 @@
 #   docker build -f deploy/docker/server.Dockerfile -t rendertrust/server .
 # Stage 1 builds with the Maven wrapper (as a non-root user: the build's jOOQ step runs an
 # embedded PostgreSQL, which refuses root); stage 2 is a slim JRE running as uid 10001.
+# The image gets the production build: the server jar and target/production-lib, the runtime
+# dependencies without embedded PostgreSQL and Redis (and their binaries), so it needs
+# RT_DATABASE_URL and RT_REDIS_URL (docs/operations.md).
 
 FROM eclipse-temurin:25-jdk AS build
 RUN useradd --create-home --uid 10001 build
@@ -10,10 +13,9 @@ USER build
 WORKDIR /home/build/src
 COPY --chown=build:build . .
 RUN ./mvnw -B -DskipTests -pl server -am package \
-        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/lib \
  && mkdir -p /home/build/app/lib \
  && cp server/target/rendertrust-server-*.jar /home/build/app/rendertrust-server.jar \
- && cp server/target/lib/*.jar /home/build/app/lib/
+ && cp server/target/production-lib/*.jar /home/build/app/lib/
 
 FROM eclipse-temurin:25-jre
 RUN useradd --no-create-home --uid 10001 --home-dir /var/lib/rendertrust rendertrust \

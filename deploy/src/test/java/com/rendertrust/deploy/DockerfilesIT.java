@@ -48,8 +48,10 @@ class DockerfilesIT {
     String mainClass = argv.getLast();
     String classpath = argv.get(argv.indexOf("-cp") + 1);
     assertThat(classpath).isEqualTo("/app/rendertrust-server.jar:/app/lib/*");
-    assertThat(dockerfile).contains("cp " + root().relativize(jar.getParent()) + "/lib/*.jar /home/build/app/lib/")
-        .contains("/home/build/app/rendertrust-server.jar");
+    // the production build's dependencies (no embedded PostgreSQL/Redis: ProductionArtifactIT), not all of them
+    assertThat(dockerfile).contains("cp " + root().relativize(jar.getParent()) + "/production-lib/*.jar /home/build/app/lib/")
+        .contains("/home/build/app/rendertrust-server.jar").doesNotContain("copy-dependencies");
+    assertThat(ProductionArtifactIT.productionLib()).isEqualTo(jar.resolveSibling("production-lib"));
     try (JarFile contents = new JarFile(jar.toFile())) {
       assertThat(contents.getEntry(mainClass.replace('.', '/') + ".class")).as(mainClass + " in " + jar).isNotNull();
     }

@@ -1,8 +1,10 @@
 package com.rendertrust.server;
 
 import com.rendertrust.server.platform.config.ConfigLoader;
+import com.rendertrust.server.platform.config.EmbeddedDefault;
 import com.rendertrust.server.platform.config.ServerConfig;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +24,13 @@ public final class ServerMain {
       config = new ConfigLoader(System.getenv()).load(dev);
     } catch (IllegalArgumentException e) {
       System.err.println("rendertrust: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // the production build leaves the embedded PostgreSQL and Redis out: say what to set instead
+    Optional<String> missing = EmbeddedDefault.missingParts(config, ServerMain.class.getClassLoader());
+    if (missing.isPresent()) {
+      System.err.println("rendertrust: " + missing.get());
       System.exit(2);
       return;
     }
