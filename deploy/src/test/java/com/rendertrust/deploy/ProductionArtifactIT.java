@@ -39,6 +39,7 @@ class ProductionArtifactIT {
     assertThat(production).anyMatch(jar -> jar.getFileName().toString().startsWith("postgresql-"))
         .anyMatch(jar -> jar.getFileName().toString().startsWith("lettuce-core-"));
     assertThat(embeddedEntries(production)).isEmpty();
+    assertThat(production).noneMatch(jar -> jar.getFileName().toString().startsWith("jedis-"));
 
     // the same scan over ./rendertrust dev's classpath finds each of them, so it can fail
     List<Path> development = Stream.of(Files.readString(serverTarget().resolve("runtime-classpath.txt")).strip()
