@@ -103,6 +103,11 @@ class DockerfilesIT {
       }
     });
     assertThat(unknown).isEmpty();
+    // the image is the production build, without embedded PostgreSQL and Redis (ProductionArtifactIT)
+    for (String service : List.of("server-1", "server-2")) {
+      assertThat(services.path(service).path("environment").path("RT_DATABASE_URL").asText()).as(service).isNotBlank();
+      assertThat(services.path(service).path("environment").path("RT_REDIS_URL").asText()).as(service).isNotBlank();
+    }
     long grace = Long.parseLong(env.path("RT_SHUTDOWN_GRACE_SECONDS").asText());
     String stop = services.path("server-1").path("stop_grace_period").asText();
     assertThat(Long.parseLong(stop.replace("s", ""))).isGreaterThan(grace);
