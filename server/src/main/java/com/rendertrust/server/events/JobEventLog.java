@@ -250,8 +250,8 @@ public final class JobEventLog implements JobEvents {
     long deadline = System.nanoTime() + maxWait.toNanos();
     while (!dsl.fetchSingle("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ?::xid8", ownId)
         .get(0, Boolean.class)) {
-      if (System.nanoTime() >= deadline) {
-        return new EventBatch(List.of(), cursor);
+      if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
+        return new EventBatch(List.of(), cursor); // call again (a reader being stopped does not)
       }
       LockSupport.parkNanos(POLL_INTERVAL.toNanos());
     }

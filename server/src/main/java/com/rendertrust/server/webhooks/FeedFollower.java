@@ -116,6 +116,14 @@ public final class FeedFollower implements AutoCloseable {
   public void close() {
     if (timer != null) {
       timer.shutdownNow();
+      try {
+        // a step in flight ends before the database it uses closes (the composition root closes that next)
+        if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("the job event feed's follower did not stop within 5 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
