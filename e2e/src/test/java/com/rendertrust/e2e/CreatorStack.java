@@ -65,4 +65,17 @@ final class CreatorStack {
     agent.run();
     return new CreatorStack(server, agent, operatorEmail);
   }
+
+  /** Stops what a test started, in order, skipping what never started: the agent, every process, Stripe. */
+  static void stop(AgentProcess agent, Processes processes, AutoCloseable stripe) throws Exception {
+    if (agent != null) {
+      agent.stop();
+    }
+    if (processes != null) {
+      processes.close();
+    }
+    if (stripe != null) {
+      stripe.close();
+    }
+  }
 }

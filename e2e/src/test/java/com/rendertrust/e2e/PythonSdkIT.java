@@ -60,15 +60,7 @@ class PythonSdkIT {
 
   @AfterAll
   void stopEverything() throws Exception {
-    if (agent != null) {
-      agent.stop();
-    }
-    if (processes != null) {
-      processes.close();
-    }
-    if (stripe != null) {
-      stripe.close();
-    }
+    CreatorStack.stop(agent, processes, stripe);
   }
 
   @Test

@@ -65,15 +65,7 @@ class TypeScriptSdkIT {
 
   @AfterAll
   void stopEverything() throws Exception {
-    if (agent != null) {
-      agent.stop();
-    }
-    if (processes != null) {
-      processes.close();
-    }
-    if (stripe != null) {
-      stripe.close();
-    }
+    CreatorStack.stop(agent, processes, stripe);
   }
 
   @Test

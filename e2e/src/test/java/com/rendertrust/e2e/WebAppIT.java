@@ -71,15 +71,7 @@ class WebAppIT {
 
   @AfterAll
   void stopEverything() throws Exception {
-    if (agent != null) {
-      agent.stop();
-    }
-    if (processes != null) {
-      processes.close();
-    }
-    if (stripe != null) {
-      stripe.close();
-    }
+    CreatorStack.stop(agent, processes, stripe);
   }
 
   @Test
