@@ -43,6 +43,12 @@ class WebAppIT {
 
   private E2eSettings settings;
   private Path runDir;
+  /**
+   * The browser's TMPDIR. Chromium binds its SingletonSocket under it, and a Unix socket's path
+   * is limited to 107 bytes: under a checkout as deep as CI's, runDir is too long, and Chromium
+   * aborts at launch ("Socket path too long").
+   */
+  private Path browserTmp;
   private FakeStripeCheckout stripe;
   private ServerProcess server;
   private AgentProcess agent;
@@ -54,6 +60,7 @@ class WebAppIT {
     processes = new Processes();
     runDir = settings.workDir().resolve("web-" + Instant.now().toString().replace(':', '-'));
     Files.createDirectories(runDir);
+    browserTmp = Files.createTempDirectory(Path.of("/tmp"), "rt-web-");
     // the server's build ran it already (the bundle is in its jar); this installs playwright-core
     // if that build skipped the app, and is a no-op otherwise
     run("build-web", List.of("bash", "tools/build-web.sh"), settings.repositoryRoot(), Duration.ofMinutes(8), Map.of());
@@ -71,7 +78,15 @@ class WebAppIT {
 
   @AfterAll
   void stopEverything() throws Exception {
-    CreatorStack.stop(agent, processes, stripe);
+    try {
+      CreatorStack.stop(agent, processes, stripe);
+    } finally {
+      if (browserTmp != null) {
+        try (var paths = Files.walk(browserTmp)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+      }
+    }
   }
 
   @Test
@@ -106,7 +121,7 @@ class WebAppIT {
   private String run(String name, List<String> command, Path dir, Duration timeout, Map<String, String> environment)
       throws Exception {
     Map<String, String> env = new java.util.HashMap<>(environment);
-    env.put("TMPDIR", runDir.toString());
+    env.put("TMPDIR", browserTmp.toString());
     ManagedProcess process = processes.track(ManagedProcess.start(name, command, env, dir, runDir.resolve(name + ".log")));
     int exitCode = process.awaitExit(timeout);
     String output = Files.readString(process.log(), StandardCharsets.UTF_8);
