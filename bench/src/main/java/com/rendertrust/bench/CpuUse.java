@@ -16,11 +16,19 @@ import java.util.Optional;
 final class CpuUse {
 
   /** A reading at one instant, in nanoseconds of CPU. */
-  record Reading(long wallNanos, long jvmNanos, long postgresNanos, long busyNanos, long totalNanos) {
+  record Reading(long wallNanos, long jvmNanos, long postgresNanos, long busyNanos, long totalNanos, long jitNanos) {
   }
 
-  /** Cores used on average over a window, by whom. */
-  record Window(double seconds, double jvmCores, double postgresCores, double otherCores, double idleCores) {
+  /**
+   * Cores used on average over a window, by whom; {@code jitCores} is the part of the JVM's that
+   * its JIT compilers spent (HotSpot's accumulated compilation time): on 2 cores a build that is
+   * still compiling its hot paths is slower per lifecycle for that reason alone.
+   */
+  record Window(double seconds, double jvmCores, double postgresCores, double otherCores, double idleCores,
+      double jitCores) {
+    Window(double seconds, double jvmCores, double postgresCores, double otherCores, double idleCores) {
+      this(seconds, jvmCores, postgresCores, otherCores, idleCores, 0);
+    }
   }
 
   private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ = 100 on Linux
@@ -36,7 +44,11 @@ final class CpuUse {
         .getProcessCpuTime();
     long postgres = postmaster().map(CpuUse::cpuWithDescendants).orElse(0L);
     long[] machine = machineTicks();
-    return new Reading(System.nanoTime(), jvm, postgres, machine[0] * NANOS_PER_TICK, machine[1] * NANOS_PER_TICK);
+    var compilation = ManagementFactory.getCompilationMXBean();
+    long jit = compilation != null && compilation.isCompilationTimeMonitoringSupported()
+        ? compilation.getTotalCompilationTime() * 1_000_000L : 0;
+    return new Reading(System.nanoTime(), jvm, postgres, machine[0] * NANOS_PER_TICK, machine[1] * NANOS_PER_TICK,
+        jit);
   }
 
   static Window between(Reading start, Reading end) {
@@ -45,7 +57,8 @@ final class CpuUse {
     double postgres = (end.postgresNanos() - start.postgresNanos()) / wall;
     double busy = (end.busyNanos() - start.busyNanos()) / wall;
     double total = (end.totalNanos() - start.totalNanos()) / wall;
-    return new Window(wall / 1e9, jvm, postgres, Math.max(0, busy - jvm - postgres), Math.max(0, total - busy));
+    return new Window(wall / 1e9, jvm, postgres, Math.max(0, busy - jvm - postgres), Math.max(0, total - busy),
+        (end.jitNanos() - start.jitNanos()) / wall);
   }
 
   private Optional<ProcessHandle> postmaster() {

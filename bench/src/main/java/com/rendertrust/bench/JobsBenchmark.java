@@ -455,9 +455,9 @@ public final class JobsBenchmark {
         latency.reachedNode(), clients.accepted(), tracker.redispatches(),
         nodes.stream().mapToLong(SimulatedNode::cancels).sum());
     CpuUse.Window cpu = throughput.cpu();
-    System.out.printf(Locale.ROOT, "CPU in the throughput window (cores): benchmark JVM (server, nodes, creators) %.2f, "
-            + "PostgreSQL %.2f, other processes %.2f, idle %.2f; per lifecycle: JVM %.1f ms, PostgreSQL %.1f ms%n",
-        cpu.jvmCores(), cpu.postgresCores(), cpu.otherCores(), cpu.idleCores(),
+    System.out.printf(Locale.ROOT, "CPU in the throughput window (cores): benchmark JVM (server, nodes, creators) %.2f "
+            + "(of which JIT compilation %.2f), PostgreSQL %.2f, other processes %.2f, idle %.2f; per lifecycle: JVM %.1f ms, "
+            + "PostgreSQL %.1f ms%n", cpu.jvmCores(), cpu.jitCores(), cpu.postgresCores(), cpu.otherCores(), cpu.idleCores(),
         cpu.jvmCores() * 1000 / Math.max(throughput.perSecond(), 1e-9),
         cpu.postgresCores() * 1000 / Math.max(throughput.perSecond(), 1e-9));
     printCeilingCpu(ceiling);

@@ -12,6 +12,10 @@ import org.jooq.DSLContext;
 final class StatementProfile {
 
   private final boolean enabled;
+  /** pg_stat_database's commits, rollbacks and deadlocks when the window opened. */
+  private long[] transactionsAtReset;
+  /** When the window opened, by the database's clock: settlements are counted from then until the print. */
+  private long resetAtMicros;
 
   private StatementProfile(boolean enabled) {
     this.enabled = enabled;
@@ -31,14 +35,40 @@ final class StatementProfile {
     if (enabled) {
       db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       db.execute("SELECT pg_stat_statements_reset()");
+      transactionsAtReset = transactions(db);
+      resetAtMicros = db.fetchOne("SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint").get(0, Long.class);
     }
   }
 
-  void print(DSLContext db, long lifecycles) {
-    if (!enabled || lifecycles == 0) {
+  /** Commits, rollbacks and deadlocks of the current database (rollbacks include retried transactions). */
+  private static long[] transactions(DSLContext db) {
+    db.execute("SELECT pg_stat_force_next_flush()");
+    var row = db.fetchOne("SELECT xact_commit, xact_rollback, deadlocks FROM pg_stat_database"
+        + " WHERE datname = current_database()");
+    return new long[] {row.get(0, Long.class), row.get(1, Long.class), row.get(2, Long.class)};
+  }
+
+  /**
+   * Prints the statements per settled hold. The statements ran from the reset until now, which
+   * includes the jobs that settled after the throughput window closed: so they are divided by the
+   * holds settled over that same span, not by the window's lifecycles.
+   */
+  void print(DSLContext db, long windowLifecycles) {
+    if (!enabled || windowLifecycles == 0) {
       return;
     }
-    System.out.printf(Locale.ROOT, "SQL per lifecycle (pg_stat_statements, %d lifecycles):%n", lifecycles);
+    long lifecycles = db.fetchOne("SELECT count(*) FROM credit_holds WHERE status <> 'ACTIVE' AND resolved_at >= to_timestamp(? / 1e6)",
+        resetAtMicros).get(0, Long.class);
+    System.out.printf(Locale.ROOT, "SQL per settled hold (pg_stat_statements, %d holds settled since the window opened):%n", lifecycles);
+    long[] now = transactions(db);
+    System.out.printf(Locale.ROOT, "  transactions per lifecycle: %.2f committed, %.3f rolled back; %d deadlocks%n",
+        (now[0] - transactionsAtReset[0]) / (double) lifecycles, (now[1] - transactionsAtReset[1]) / (double) lifecycles,
+        now[2] - transactionsAtReset[2]);
+    var all = db.fetchOne("SELECT sum(calls), sum(total_exec_time + total_plan_time), sum(shared_blks_hit + shared_blks_read)"
+        + " FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'");
+    System.out.printf(Locale.ROOT, "  all statements: %.2f calls, %.3f ms, %.1f buffer pages per lifecycle%n",
+        all.get(0, Number.class).doubleValue() / lifecycles, all.get(1, Number.class).doubleValue() / lifecycles,
+        all.get(2, Number.class).doubleValue() / lifecycles);
     var rows = db.fetch("""
         SELECT calls, total_exec_time + total_plan_time AS total_exec_time, plans, total_plan_time, rows,
                shared_blks_hit + shared_blks_read AS blocks,

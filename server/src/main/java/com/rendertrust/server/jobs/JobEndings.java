@@ -38,7 +38,12 @@ final class JobEndings {
     }
   }
 
-  void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now) {
+  /**
+   * Completes the job, its last task's {@code taskCompleted} event recorded first, with the job's
+   * own in the same statement (one event write per ending, not two).
+   */
+  void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
+      JobEvents.Event taskCompleted) {
     Settlement settlement = settle(tx, job, true, settleNow);
     int framesTotal = tx.update(JOBS)
         .set(JOBS.STATUS, JobStatus.COMPLETED.name())
@@ -54,8 +59,8 @@ final class JobEndings {
         .where(JOBS.ID.eq(job.id()))
         .returning(JOBS.FRAMES_TOTAL)
         .fetchSingle(JOBS.FRAMES_TOTAL);
-    events.record(tx, JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED)
-        .withProgress(1.0, framesTotal));
+    events.record(tx, List.of(taskCompleted,
+        JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED).withProgress(1.0, framesTotal)));
   }
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */

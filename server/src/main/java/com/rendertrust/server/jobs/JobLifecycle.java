@@ -274,12 +274,13 @@ public final class JobLifecycle {
           requeued.deadLettered());
     }
     exitTask(tx, task, TaskExit.COMPLETED, null, null, now);
-    events.record(tx, taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED));
+    JobEvents.Event taskCompleted = taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED);
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
         .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
-      endings.complete(tx, job.get(), resultRef.get(), settleNow, now);
+      endings.complete(tx, job.get(), resultRef.get(), settleNow, now, taskCompleted);
     } else {
+      events.record(tx, taskCompleted);
       JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);
     }
     // The node's row is locked last, after the money moved: every dispatch to this node waits
