@@ -21,14 +21,11 @@ final class CpuUse {
 
   /**
    * Cores used on average over a window, by whom; {@code jitCores} is the part of the JVM's that
-   * its JIT compilers spent (HotSpot's accumulated compilation time): on 2 cores a build that is
-   * still compiling its hot paths is slower per lifecycle for that reason alone.
+   * its JIT compiler threads spent (their CPU time from /proc): on 2 cores a build that is still
+   * compiling its hot paths is slower per lifecycle for that reason alone.
    */
   record Window(double seconds, double jvmCores, double postgresCores, double otherCores, double idleCores,
       double jitCores) {
-    Window(double seconds, double jvmCores, double postgresCores, double otherCores, double idleCores) {
-      this(seconds, jvmCores, postgresCores, otherCores, idleCores, 0);
-    }
   }
 
   private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ = 100 on Linux
@@ -44,11 +41,8 @@ final class CpuUse {
         .getProcessCpuTime();
     long postgres = postmaster().map(CpuUse::cpuWithDescendants).orElse(0L);
     long[] machine = machineTicks();
-    var compilation = ManagementFactory.getCompilationMXBean();
-    long jit = compilation != null && compilation.isCompilationTimeMonitoringSupported()
-        ? compilation.getTotalCompilationTime() * 1_000_000L : 0;
     return new Reading(System.nanoTime(), jvm, postgres, machine[0] * NANOS_PER_TICK, machine[1] * NANOS_PER_TICK,
-        jit);
+        compilerThreadsTicks() * NANOS_PER_TICK);
   }
 
   static Window between(Reading start, Reading end) {
@@ -75,6 +69,34 @@ final class CpuUse {
     return own + process.descendants()
         .mapToLong(child -> child.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
         .sum();
+  }
+
+  /**
+   * CPU ticks (user and system) of this JVM's C1/C2 compiler threads, from /proc/self/task. The
+   * compilation time HotSpot reports is elapsed time summed over compiles, not CPU, and can exceed
+   * the process's CPU while compiles queue.
+   */
+  private static long compilerThreadsTicks() {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(task.resolve("comm"));
+          if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException threadEnded) {
+          // a compiler thread that ended between the listing and the read: its time is gone with it
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return ticks;
   }
 
   /** {busy, total} ticks of all CPUs from /proc/stat (idle and iowait are not busy). */

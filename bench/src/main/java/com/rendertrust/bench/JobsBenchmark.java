@@ -331,7 +331,7 @@ public final class JobsBenchmark {
         SELECT count(*) FROM credit_holds h JOIN jobs j ON j.id = h.job_id
          WHERE h.status = 'CAPTURED' AND j.status = 'COMPLETED' AND h.usage_entry_id IS NOT NULL
            AND h.resolved_at >= to_timestamp(? / 1e6) AND h.resolved_at < to_timestamp(? / 1e6)""", windowStart, windowEnd);
-    STATEMENTS.print(db, lifecycles);
+    STATEMENTS.print(db);
     double seconds = (windowEnd - windowStart) / 1e6;
     return new Throughput(lifecycles, seconds, nodeResults, cpuUse);
   }

@@ -142,7 +142,7 @@ final class LifecycleCeiling {
     double pgbenchCores = (pgbenchEnd - pgbenchStart) / (window.seconds() * 1e9);
     // pgbench's own CPU is in "other processes" of the window; take it out.
     CpuUse.Window cpuUse = new CpuUse.Window(window.seconds(), window.jvmCores(), window.postgresCores(),
-        Math.max(0, window.otherCores() - pgbenchCores), window.idleCores());
+        Math.max(0, window.otherCores() - pgbenchCores), window.idleCores(), window.jitCores());
     return new Result(script, clients, seconds, tps, cpuUse, pgbenchCores, shape());
   }
 

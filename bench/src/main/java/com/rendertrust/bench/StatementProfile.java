@@ -6,8 +6,8 @@ import org.jooq.DSLContext;
 
 /**
  * Opt-in SQL profile of the measured window ({@code RT_BENCH_PG_STATEMENTS=1}): PostgreSQL's
- * pg_stat_statements, reset when the window opens and printed per lifecycle when it closes, so
- * two builds can be compared statement by statement (calls and execution time per lifecycle).
+ * pg_stat_statements, reset when the window opens and printed per settled hold when it closes, so
+ * two builds can be compared statement by statement (calls, execution time and pages per settled hold).
  */
 final class StatementProfile {
 
@@ -53,20 +53,23 @@ final class StatementProfile {
    * includes the jobs that settled after the throughput window closed: so they are divided by the
    * holds settled over that same span, not by the window's lifecycles.
    */
-  void print(DSLContext db, long windowLifecycles) {
-    if (!enabled || windowLifecycles == 0) {
+  void print(DSLContext db) {
+    if (!enabled) {
       return;
     }
     long lifecycles = db.fetchOne("SELECT count(*) FROM credit_holds WHERE status <> 'ACTIVE' AND resolved_at >= to_timestamp(? / 1e6)",
         resetAtMicros).get(0, Long.class);
+    if (lifecycles == 0) {
+      return;
+    }
     System.out.printf(Locale.ROOT, "SQL per settled hold (pg_stat_statements, %d holds settled since the window opened):%n", lifecycles);
     long[] now = transactions(db);
-    System.out.printf(Locale.ROOT, "  transactions per lifecycle: %.2f committed, %.3f rolled back; %d deadlocks%n",
+    System.out.printf(Locale.ROOT, "  transactions per settled hold: %.2f committed, %.3f rolled back; %d deadlocks%n",
         (now[0] - transactionsAtReset[0]) / (double) lifecycles, (now[1] - transactionsAtReset[1]) / (double) lifecycles,
         now[2] - transactionsAtReset[2]);
     var all = db.fetchOne("SELECT sum(calls), sum(total_exec_time + total_plan_time), sum(shared_blks_hit + shared_blks_read)"
         + " FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'");
-    System.out.printf(Locale.ROOT, "  all statements: %.2f calls, %.3f ms, %.1f buffer pages per lifecycle%n",
+    System.out.printf(Locale.ROOT, "  all statements: %.2f calls, %.3f ms, %.1f buffer pages per settled hold%n",
         all.get(0, Number.class).doubleValue() / lifecycles, all.get(1, Number.class).doubleValue() / lifecycles,
         all.get(2, Number.class).doubleValue() / lifecycles);
     var rows = db.fetch("""
@@ -94,8 +97,8 @@ final class StatementProfile {
       System.out.printf(Locale.ROOT, "  %6.2f calls %7.3f ms %8.1f pages  %s%n", calls, ms, blocks,
           query.length() > 160 ? query.substring(0, 160) : query);
     }
-    System.out.printf(Locale.ROOT, "  total of these: %.2f calls, %.3f ms, %.1f buffer pages per lifecycle%n",
+    System.out.printf(Locale.ROOT, "  total of these: %.2f calls, %.3f ms, %.1f buffer pages per settled hold%n",
         callsTotal, msTotal, blocksTotal);
-    System.out.printf(Locale.ROOT, "  of which planning: %.2f plans, %.3f ms per lifecycle%n", plansTotal, planTotal);
+    System.out.printf(Locale.ROOT, "  of which planning: %.2f plans, %.3f ms per settled hold%n", plansTotal, planTotal);
   }
 }
