@@ -23,11 +23,14 @@ public final class OperatorMetrics {
 
   private final AtomicReference<LongSupplier> webhookBacklog = new AtomicReference<>();
 
-  private OperatorMetrics(ScrapedRegistry registry) {
+  OperatorMetrics(ScrapedRegistry registry) {
+    // A gauge holds its object weakly by default, and nothing else keeps this instance once the
+    // composition root is built: without a strong reference the gauge read NaN after a GC.
     Gauge.builder("rt.webhooks.backlog", webhookBacklog, backlog -> {
       LongSupplier source = backlog.get();
       return source == null ? Double.NaN : source.getAsLong();
-    }).description("Outbound webhook deliveries waiting to be sent (NaN until webhooks are wired)").register(registry);
+    }).strongReference(true)
+        .description("Outbound webhook deliveries waiting to be sent (NaN until webhooks are wired)").register(registry);
   }
 
   /** Binds the pool's meters and registers every gauge of this class's description. */
