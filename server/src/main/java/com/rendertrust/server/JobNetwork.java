@@ -44,6 +44,8 @@ import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The jobs-and-nodes features of one replica, wired by the composition root (neither feature
@@ -52,6 +54,10 @@ import java.util.concurrent.TimeUnit;
  * gRPC services.
  */
 public final class JobNetwork implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(JobNetwork.class);
+  /** How long a progress report no transition took waits before it is written. */
+  private static final Duration PROGRESS_FLUSH_INTERVAL = Duration.ofMillis(200);
 
   private final ExecutorService workers;
   private final ScheduledExecutorService timers;
@@ -140,6 +146,11 @@ public final class JobNetwork implements AutoCloseable {
         () -> sessions.resyncBehind(lifecycle::heldAssignments));
     long period = config.syncInterval().toMillis();
     timers.scheduleWithFixedDelay(resync::request, period, period, TimeUnit.MILLISECONDS);
+    // Nodes' progress reports wait in memory for their task's next transition; those still
+    // waiting are written together this often (one transaction for all of them).
+    CoalescingTask progressFlush = new CoalescingTask("progress flush", workers, lifecycle::flushProgress);
+    long flushPeriod = PROGRESS_FLUSH_INTERVAL.toMillis();
+    timers.scheduleWithFixedDelay(progressFlush::request, flushPeriod, flushPeriod, TimeUnit.MILLISECONDS);
     return new JobNetwork(workers, timers, sessions, jobs, nodes, scheduler, lifecycle, sweeper, services,
         config.sweepInterval(), new JobArchiveRoute(outputs, results, archives, workers));
   }
@@ -213,6 +224,11 @@ public final class JobNetwork implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try {
+      lifecycle.flushProgress(); // what the streams reported last
+    } catch (RuntimeException e) {
+      log.warn("writing the last progress reports at shutdown failed; they are lost (progress is advisory)", e);
     }
     sessions.close();
   }

@@ -3,6 +3,7 @@ package com.rendertrust.server.jobs;
 import static com.rendertrust.server.db.Tables.JOBS;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,16 +40,19 @@ final class JobEndings {
   }
 
   /**
-   * Completes the job, its last task's {@code taskCompleted} event recorded first, with the job's
-   * own in the same statement (one event write per ending, not two).
+   * Completes the job, its last task's {@code taskEvents} (its unwritten progress, then
+   * task.completed) recorded first, with the job's own in the same statement (one event write per
+   * ending). The nodes' progress of a completed job is all of it.
    */
   void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
-      JobEvents.Event taskCompleted) {
+      List<JobEvents.Event> taskEvents) {
     Settlement settlement = settle(tx, job, true, settleNow);
     int framesTotal = tx.update(JOBS)
         .set(JOBS.STATUS, JobStatus.COMPLETED.name())
         .set(JOBS.TASKS_DONE, JOBS.TASKS_TOTAL)
         .set(JOBS.FRAMES_DONE, JOBS.FRAMES_TOTAL)
+        .set(JOBS.REPORTED_PROGRESS, 1.0)
+        .set(JOBS.REPORTED_FRAMES, JOBS.FRAMES_TOTAL)
         .set(JOBS.RESULT_REF, resultRef)
         .setNull(JOBS.ERROR_MESSAGE)
         .setNull(JOBS.ERROR_CODE)
@@ -59,8 +63,9 @@ final class JobEndings {
         .where(JOBS.ID.eq(job.id()))
         .returning(JOBS.FRAMES_TOTAL)
         .fetchSingle(JOBS.FRAMES_TOTAL);
-    events.record(tx, List.of(taskCompleted,
-        JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED).withProgress(1.0, framesTotal)));
+    List<JobEvents.Event> all = new ArrayList<>(taskEvents);
+    all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED).withProgress(1.0, framesTotal));
+    events.record(tx, all);
   }
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */

@@ -14,7 +14,7 @@ import org.jooq.DSLContext;
  */
 public interface JobEvents {
 
-  /** Records {@code events} (all of one job, in order) within {@code tx}. */
+  /** Records {@code events} (each job's in its order; usually all of one job) within {@code tx}. */
   void record(DSLContext tx, List<Event> events);
 
   default void record(DSLContext tx, Event event) {

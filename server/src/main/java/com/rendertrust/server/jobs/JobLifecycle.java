@@ -19,6 +19,7 @@ import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.storage.ResultStore;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -159,14 +160,19 @@ public final class JobLifecycle {
   }
 
   /**
-   * The holder's progress report of a task (percent 0..100, frames rendered so far): stored, with
-   * a task.progress event, at most once a second per task (more frequent reports count as
-   * APPLIED and are dropped); the job shows the aggregate of its tasks' latest reports.
+   * The holder's progress report of a task (percent 0..100, frames rendered so far), kept in
+   * memory ({@link TaskProgress}): the task's next transition records it, or the periodic
+   * {@link #flushProgress} stores it with a task.progress event, at most once a second per task;
+   * the job then shows the aggregate of its tasks' latest reports. A report from a node that no
+   * longer holds the task is dropped when written.
    */
-  public ReportOutcome progress(UUID nodeId, UUID jobId, UUID assignmentId, int percent, int framesDone,
-      String message) {
-    boolean current = progress.store(nodeId, jobId, assignmentId, percent, framesDone, message, now());
-    return current ? ReportOutcome.APPLIED : stale(nodeId, jobId, assignmentId, "progress");
+  public void progress(UUID nodeId, UUID jobId, UUID assignmentId, int percent, int framesDone, String message) {
+    progress.offer(new TaskProgress.Report(nodeId, jobId, assignmentId, percent, framesDone, message, now()));
+  }
+
+  /** Writes the progress reports no transition took yet, in one transaction; returns the events recorded. */
+  public int flushProgress() {
+    return progress.flush();
   }
 
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage) {
@@ -205,11 +211,13 @@ public final class JobLifecycle {
     UUID assignmentId = finish.assignmentId();
     Finished done;
     boolean settled = true;
+    // the task's unwritten progress report is recorded by this transition, not by a flush of its own
+    Optional<TaskProgress.Report> reported = progress.take(assignmentId);
     try {
-      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, true));
+      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, reported, true));
     } catch (SettlementFailed failed) {
       log.warn("settling job {} with its end failed; ending it with the settlement pending", jobId, failed.getCause());
-      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, false));
+      done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, reported, false));
       settled = false;
     }
     if (done.outcome() == ReportOutcome.APPLIED) {
@@ -240,7 +248,7 @@ public final class JobLifecycle {
     }
   }
 
-  private Finished finish(DSLContext tx, Finish finish, boolean settleNow) {
+  private Finished finish(DSLContext tx, Finish finish, Optional<TaskProgress.Report> reported, boolean settleNow) {
     Optional<EndingJob> job = lockJob(tx, finish.jobId(), finish.nodeId());
     JobTasksRecord task = job.isEmpty() ? null : lockTask(tx, finish.assignmentId());
     if (task == null || !task.getJobId().equals(finish.jobId()) || !finish.nodeId().equals(task.getNodeId())) {
@@ -250,17 +258,21 @@ public final class JobLifecycle {
       return Finished.of(ReportOutcome.DUPLICATE);
     }
     OffsetDateTime now = finish.now();
+    List<JobEvents.Event> taskEvents = new ArrayList<>();
+    reported.ifPresent(report -> taskEvents.add(report.event(task.getId())));
     if (!finish.completed()) {
       ErrorCode code = ErrorCode.reportedByNode(finish.errorCode());
       String message = errorText(finish.errorMessage());
       if (code != ErrorCode.INVALID_INPUT && finish.release() != Release.NEUTRAL) {
         // any other failure is retried, on another node when there is one
+        events.record(tx, taskEvents);
         Requeued requeued = requeueWithin(tx, job.get(), task, message, code, true, now);
         return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
             requeued.deadLettered());
       }
       exitTask(tx, task, TaskExit.FAILED, code, message, now);
-      events.record(tx, taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED).withError(code, message));
+      taskEvents.add(taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED).withError(code, message));
+      events.record(tx, taskEvents);
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
       NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
       return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
@@ -268,19 +280,20 @@ public final class JobLifecycle {
     }
     Optional<String> resultRef = resultOf(tx, task, finish.assignmentId());
     if (resultRef.isEmpty()) {
+      events.record(tx, taskEvents);
       Requeued requeued = requeueWithin(tx, job.get(), task,
           "reported completion without delivering every frame of its task", ErrorCode.PLUGIN_ERROR, true, now);
       return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
           requeued.deadLettered());
     }
     exitTask(tx, task, TaskExit.COMPLETED, null, null, now);
-    JobEvents.Event taskCompleted = taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED);
+    taskEvents.add(taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED));
     boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
         .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
-      endings.complete(tx, job.get(), resultRef.get(), settleNow, now, taskCompleted);
+      endings.complete(tx, job.get(), resultRef.get(), settleNow, now, taskEvents);
     } else {
-      events.record(tx, taskCompleted);
+      events.record(tx, taskEvents);
       JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);
     }
     // The node's row is locked last, after the money moved: every dispatch to this node waits
