@@ -56,18 +56,32 @@ final class JobCharges {
   static Settlement settleWithin(DSLContext tx, JobBilling billing, UUID jobId, boolean completed,
       Optional<UUID> finishingOperator) {
     JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).fetchSingle();
+    Charge charge = chargeWithin(tx, billing, job, completed,
+        completed ? TaskWork.of(tx, jobId, finishingOperator) : deliveredWork(tx, jobId));
+    tx.update(JOBS)
+        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(charge.captured()))
+        .where(JOBS.ID.eq(jobId))
+        .execute();
+    return charge.reached();
+  }
+
+  /** What a settlement reached and captured; the caller adds {@code captured} to the job's {@code charged}. */
+  record Charge(Settlement reached, long captured) {
+  }
+
+  /**
+   * Settles the current round of {@code job} (its row as locked by the caller, which has not
+   * changed its price, rounds or units since) with {@code work} as the split, writing nothing to
+   * the job's row: the caller records the charge in its own update of the job.
+   */
+  static Charge chargeWithin(DSLContext tx, JobBilling billing, JobsRecord job, boolean completed, WorkSplit work) {
     long roundPrice = job.getRoundPrice() != null ? job.getRoundPrice() : job.getPrice();
     int roundUnits = job.getRoundUnits() != null ? job.getRoundUnits() : Math.max(1, unitsTotal(job));
     int delivered = completed ? roundUnits : Math.clamp(unitsDone(job) - job.getRoundBase(), 0, roundUnits);
     long capture = Math.multiplyExact(roundPrice, delivered) / roundUnits;
-    WorkSplit work = completed ? TaskWork.of(tx, jobId, finishingOperator) : deliveredWork(tx, jobId);
-    long captured = billing.settleWithin(tx, holdKey(jobId, job.getHoldRound()), job.getUserId(), work, capture);
-    tx.update(JOBS)
-        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(captured))
-        .where(JOBS.ID.eq(jobId))
-        .execute();
+    long captured = billing.settleWithin(tx, holdKey(job.getId(), job.getHoldRound()), job.getUserId(), work, capture);
     // a COMPLETED job is CAPTURED even when its round had nothing left to pay (a rerun of delivered frames)
-    return completed || captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED;
+    return new Charge(completed || captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED, captured);
   }
 
   /** The delivered frames per operator of the node that delivered each; all the platform's when none. */

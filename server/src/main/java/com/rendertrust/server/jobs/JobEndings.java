@@ -2,6 +2,8 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 
+import com.rendertrust.server.credits.WorkSplit;
+import com.rendertrust.server.db.tables.records.JobsRecord;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +30,20 @@ final class JobEndings {
     this.events = events;
   }
 
-  /** The job as its end needs it: owner, price, settlement, and the operator of the node that ends it. */
-  record EndingJob(UUID id, UUID userId, long price, Settlement settlement, Optional<UUID> operator) {
+  /** The job's row as the ending transaction locked it, and the operator of the node that ends it. */
+  record EndingJob(JobsRecord row, Optional<UUID> operator) {
+
+    UUID id() {
+      return row.getId();
+    }
+
+    long price() {
+      return row.getPrice();
+    }
+
+    Settlement settlement() {
+      return Settlement.valueOf(row.getSettlement());
+    }
   }
 
   /** The billing call within an ending transaction failed; that transaction is rolled back. */
@@ -46,7 +60,7 @@ final class JobEndings {
    */
   void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
       List<JobEvents.Event> taskEvents) {
-    Settlement settlement = settle(tx, job, true, settleNow);
+    JobCharges.Charge charge = completionCharge(tx, job, settleNow);
     int framesTotal = tx.update(JOBS)
         .set(JOBS.STATUS, JobStatus.COMPLETED.name())
         .set(JOBS.TASKS_DONE, JOBS.TASKS_TOTAL)
@@ -58,8 +72,8 @@ final class JobEndings {
         .setNull(JOBS.ERROR_CODE)
         .set(JOBS.COMPLETED_AT, now)
         .set(JOBS.UPDATED_AT, now)
-        .set(JOBS.SETTLEMENT, settlement.name())
-        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)))
+        .set(JOBS.SETTLEMENT, charge.reached().name())
+        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(charge.captured()))
         .where(JOBS.ID.eq(job.id()))
         .returning(JOBS.FRAMES_TOTAL)
         .fetchSingle(JOBS.FRAMES_TOTAL);
@@ -96,6 +110,27 @@ final class JobEndings {
         ? JobEvents.Event.ofJob(JobEvents.Type.JOB_CANCELLED, job.id(), JobStatus.CANCELLED)
         : JobEvents.Event.ofJob(JobEvents.Type.JOB_FAILED, job.id(), JobStatus.FAILED).withError(code, message));
     return nodes;
+  }
+
+  /**
+   * The capture of a completed job, from the row the ending locked: a one-task job's work is all
+   * the finishing node's operator's (the task just completed is the only one), so its split needs
+   * no query; the charge goes into the completion's own update of the job.
+   */
+  private JobCharges.Charge completionCharge(DSLContext tx, EndingJob job, boolean settleNow) {
+    if (job.price() <= 0) {
+      return new JobCharges.Charge(Settlement.NONE, 0);
+    }
+    if (!settleNow || job.settlement() != Settlement.HELD) {
+      return new JobCharges.Charge(Settlement.CAPTURE_PENDING, 0);
+    }
+    try {
+      WorkSplit work = job.row().getTasksTotal() == 1 ? WorkSplit.solely(job.operator().orElse(null))
+          : TaskWork.of(tx, job.id(), job.operator());
+      return JobCharges.chargeWithin(tx, billing, job.row(), true, work);
+    } catch (RuntimeException e) {
+      throw new SettlementFailed(e);
+    }
   }
 
   private Settlement settle(DSLContext tx, EndingJob job, boolean completed, boolean settleNow) {

@@ -288,8 +288,8 @@ public final class JobLifecycle {
     }
     exitTask(tx, task, TaskExit.COMPLETED, null, null, now);
     taskEvents.add(taskEvent(JobEvents.Type.TASK_COMPLETED, task, JobStatus.COMPLETED));
-    boolean lastTask = !tx.fetchExists(JOB_TASKS, JOB_TASKS.JOB_ID.eq(finish.jobId())
-        .and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
+    boolean lastTask = job.get().row().getTasksTotal() == 1 || !tx.fetchExists(JOB_TASKS,
+        JOB_TASKS.JOB_ID.eq(finish.jobId()).and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
       endings.complete(tx, job.get(), resultRef.get(), settleNow, now, taskEvents);
     } else {
@@ -431,12 +431,12 @@ public final class JobLifecycle {
 
   /** The job's row, locked (first: lock order job, then tasks), with the operator of {@code nodeId}. */
   private static Optional<EndingJob> lockJob(DSLContext tx, UUID jobId, UUID nodeId) {
-    return tx.select(JOBS.ID, JOBS.USER_ID, JOBS.PRICE, JOBS.SETTLEMENT, NODES.OPERATOR_USER_ID)
+    // the whole row: the ending's charge is computed from it, without reading it again
+    return tx.select(JOBS.fields()).select(NODES.OPERATOR_USER_ID)
         .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(nodeId == null ? JOBS.NODE_ID : DSL.val(nodeId)))
         .where(JOBS.ID.eq(jobId))
         .forUpdate().of(JOBS)
-        .fetchOptional(row -> new EndingJob(row.get(JOBS.ID), row.get(JOBS.USER_ID), row.get(JOBS.PRICE),
-            Settlement.valueOf(row.get(JOBS.SETTLEMENT)), Optional.ofNullable(row.get(NODES.OPERATOR_USER_ID))));
+        .fetchOptional(row -> new EndingJob(row.into(JOBS), Optional.ofNullable(row.get(NODES.OPERATOR_USER_ID))));
   }
 
   private static JobTasksRecord lockTask(DSLContext tx, UUID assignmentId) {

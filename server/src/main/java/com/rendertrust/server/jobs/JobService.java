@@ -257,8 +257,7 @@ public final class JobService {
       throw new DomainException(Reason.JOB_NOT_CANCELLABLE,
           "cannot cancel a job in " + status + " state; it has already ended");
     }
-    withdrawnFrom.addAll(endings.cancel(tx, new JobEndings.EndingJob(job.getId(), job.getUserId(), job.getPrice(),
-        settlement, Optional.empty()), settleNow, now));
+    withdrawnFrom.addAll(endings.cancel(tx, new JobEndings.EndingJob(job, Optional.empty()), settleNow, now));
     return tx.selectFrom(JOBS).where(JOBS.ID.eq(job.getId())).fetchSingle();
   }
 

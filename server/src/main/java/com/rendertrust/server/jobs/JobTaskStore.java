@@ -177,7 +177,12 @@ final class JobTaskStore {
    */
   static void exit(DSLContext tx, UUID taskId, UUID assignmentId, TaskExit exit, ErrorCode code, String message,
       UUID failedNode, OffsetDateTime notBefore, OffsetDateTime now) {
-    var update = tx.update(JOB_TASKS)
+    var update = tx.with(DSL.name("ended_assignment").as(DSL.update(JOB_ASSIGNMENTS)
+            .set(JOB_ASSIGNMENTS.ENDED_AT, now)
+            .set(JOB_ASSIGNMENTS.OUTCOME, exit.name())
+            .where(JOB_ASSIGNMENTS.ID.eq(assignmentId).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
+            .returning(JOB_ASSIGNMENTS.ID)))
+        .update(JOB_TASKS)
         .set(JOB_TASKS.STATUS, exit.next().name())
         .set(JOB_TASKS.ERROR_CODE, code == null ? null : code.name())
         .set(JOB_TASKS.ERROR_MESSAGE, message);
@@ -197,8 +202,8 @@ final class JobTaskStore {
           .set(JOB_TASKS.STARTED_AT, DSL.coalesce(JOB_TASKS.STARTED_AT, DSL.val(now)))
           .set(JOB_TASKS.COMPLETED_AT, now);
     }
+    // the assignment ends in the same statement (a data-modifying CTE runs whether read or not)
     update.where(JOB_TASKS.ID.eq(taskId)).execute();
-    endAssignment(tx, assignmentId, exit.name(), now);
   }
 
   static void endAssignment(DSLContext tx, UUID assignmentId, String outcome, OffsetDateTime now) {
