@@ -55,9 +55,7 @@ final class JobCharges {
    */
   static Settlement settleWithin(DSLContext tx, JobBilling billing, UUID jobId, boolean completed,
       Optional<UUID> finishingOperator) {
-    JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).fetchSingle();
-    Charge charge = chargeWithin(tx, billing, job, completed,
-        completed ? TaskWork.of(tx, jobId, finishingOperator) : deliveredWork(tx, jobId));
+    Charge charge = chargeCurrentWithin(tx, billing, jobId, completed, finishingOperator);
     tx.update(JOBS)
         .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(charge.captured()))
         .where(JOBS.ID.eq(jobId))
@@ -67,6 +65,17 @@ final class JobCharges {
 
   /** What a settlement reached and captured; the caller adds {@code captured} to the job's {@code charged}. */
   record Charge(Settlement reached, long captured) {
+  }
+
+  /**
+   * {@link #chargeWithin} for the job's row as it is now (read again), split by the work its
+   * completed tasks did (COMPLETED) or by the frames it delivered (FAILED / CANCELLED).
+   */
+  static Charge chargeCurrentWithin(DSLContext tx, JobBilling billing, UUID jobId, boolean completed,
+      Optional<UUID> finishingOperator) {
+    JobsRecord job = tx.selectFrom(JOBS).where(JOBS.ID.eq(jobId)).fetchSingle();
+    return chargeWithin(tx, billing, job, completed,
+        completed ? TaskWork.of(tx, jobId, finishingOperator) : deliveredWork(tx, jobId));
   }
 
   /**

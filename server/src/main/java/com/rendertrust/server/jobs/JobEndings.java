@@ -60,7 +60,7 @@ final class JobEndings {
    */
   void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
       List<JobEvents.Event> taskEvents) {
-    JobCharges.Charge charge = completionCharge(tx, job, settleNow);
+    JobCharges.Charge charge = charge(tx, job, true, settleNow);
     int framesTotal = tx.update(JOBS)
         .set(JOBS.STATUS, JobStatus.COMPLETED.name())
         .set(JOBS.TASKS_DONE, JOBS.TASKS_TOTAL)
@@ -95,15 +95,15 @@ final class JobEndings {
   private List<UUID> end(DSLContext tx, EndingJob job, JobStatus status, ErrorCode code, String message,
       boolean settleNow, OffsetDateTime now) {
     List<UUID> nodes = JobTaskStore.cancelUnfinished(tx, job.id(), now);
-    Settlement settlement = settle(tx, job, false, settleNow);
+    JobCharges.Charge charge = charge(tx, job, false, settleNow);
     tx.update(JOBS)
         .set(JOBS.STATUS, status.name())
         .set(JOBS.ERROR_CODE, code == null ? null : code.name())
         .set(JOBS.ERROR_MESSAGE, message)
         .set(JOBS.COMPLETED_AT, now)
         .set(JOBS.UPDATED_AT, now)
-        .set(JOBS.SETTLEMENT, settlement.name())
-        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)))
+        .set(JOBS.SETTLEMENT, charge.reached().name())
+        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(charge.captured()))
         .where(JOBS.ID.eq(job.id()))
         .execute();
     events.record(tx, status == JobStatus.CANCELLED
@@ -113,35 +113,26 @@ final class JobEndings {
   }
 
   /**
-   * The capture of a completed job, from the row the ending locked: a one-task job's work is all
-   * the finishing node's operator's (the task just completed is the only one), so its split needs
-   * no query; the charge goes into the completion's own update of the job.
+   * The job's settlement within its ending, recorded by the caller in its own update of the job.
+   * A completion charges from the row the ending locked (its price and rounds are unchanged), and a
+   * one-task job's work is all the finishing node's operator's (the task just completed is the only
+   * one), so its split needs no query. A failure or cancellation reads the row again, as the
+   * ending has just changed its tasks. Pending (nothing moved) when the money cannot move now.
    */
-  private JobCharges.Charge completionCharge(DSLContext tx, EndingJob job, boolean settleNow) {
+  private JobCharges.Charge charge(DSLContext tx, EndingJob job, boolean completed, boolean settleNow) {
     if (job.price() <= 0) {
       return new JobCharges.Charge(Settlement.NONE, 0);
     }
     if (!settleNow || job.settlement() != Settlement.HELD) {
-      return new JobCharges.Charge(Settlement.CAPTURE_PENDING, 0);
+      return new JobCharges.Charge(completed ? Settlement.CAPTURE_PENDING : Settlement.RELEASE_PENDING, 0);
     }
     try {
+      if (!completed) {
+        return JobCharges.chargeCurrentWithin(tx, billing, job.id(), false, job.operator());
+      }
       WorkSplit work = job.row().getTasksTotal() == 1 ? WorkSplit.solely(job.operator().orElse(null))
           : TaskWork.of(tx, job.id(), job.operator());
       return JobCharges.chargeWithin(tx, billing, job.row(), true, work);
-    } catch (RuntimeException e) {
-      throw new SettlementFailed(e);
-    }
-  }
-
-  private Settlement settle(DSLContext tx, EndingJob job, boolean completed, boolean settleNow) {
-    if (job.price() <= 0) {
-      return Settlement.NONE;
-    }
-    if (!settleNow || job.settlement() != Settlement.HELD) {
-      return completed ? Settlement.CAPTURE_PENDING : Settlement.RELEASE_PENDING;
-    }
-    try {
-      return JobCharges.settleWithin(tx, billing, job.id(), completed, job.operator());
     } catch (RuntimeException e) {
       throw new SettlementFailed(e);
     }

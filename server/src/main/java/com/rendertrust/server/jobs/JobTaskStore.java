@@ -206,14 +206,6 @@ final class JobTaskStore {
     update.where(JOB_TASKS.ID.eq(taskId)).execute();
   }
 
-  static void endAssignment(DSLContext tx, UUID assignmentId, String outcome, OffsetDateTime now) {
-    tx.update(JOB_ASSIGNMENTS)
-        .set(JOB_ASSIGNMENTS.ENDED_AT, now)
-        .set(JOB_ASSIGNMENTS.OUTCOME, outcome)
-        .where(JOB_ASSIGNMENTS.ID.eq(assignmentId).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
-        .execute();
-  }
-
   private static org.jooq.Param<UUID[]> uuids(List<UUID> ids) {
     return DSL.val(ids.toArray(UUID[]::new), SQLDataType.UUID.array());
   }

@@ -64,11 +64,6 @@ final class TaskProgress {
     return Optional.ofNullable(waiting.remove(assignmentId));
   }
 
-  /** Reports waiting to be written (for tests and shutdown). */
-  int waiting() {
-    return waiting.size();
-  }
-
   /**
    * Writes the waiting reports in one transaction. A report whose job is locked by a transition
    * right now is kept for the next flush (never waited for: a flush holds many jobs' rows, so
