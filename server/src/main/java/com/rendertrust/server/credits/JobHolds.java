@@ -7,6 +7,7 @@ import com.rendertrust.server.db.Routines;
 import com.rendertrust.server.db.tables.records.CreditHoldCaptureRecord;
 import com.rendertrust.server.db.tables.records.CreditHoldPlaceRecord;
 import com.rendertrust.server.db.tables.records.CreditHoldSettleRecord;
+import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -73,16 +74,31 @@ public final class JobHolds {
     if (!amount.isPositive()) {
       return holdNothing(tx, jobId, userId, amount);
     }
-    CreditHoldPlaceRecord row = tx.selectFrom(Routines.creditHoldPlace(jobId, userId, amount.units())).fetchSingle();
-    CreditAmount available = new CreditAmount(row.getAvailable());
-    return switch (row.getOutcome()) {
+    // rendered once: every priced submission places a hold (PreparedSql)
+    Placed row = PLACE.fetch(tx, result -> new Placed(result.getString(1), result.getLong(2)), jobId, userId,
+        amount.units()).getFirst();
+    CreditAmount available = new CreditAmount(row.available());
+    return switch (row.outcome()) {
       case "HELD" -> new Hold(jobId, userId, amount, HoldStatus.ACTIVE, Optional.empty(), Optional.empty());
       case "EXISTS" -> sameHoldOrConflict(find(tx, jobId).orElseThrow(), userId, amount);
       case "NO_ACCOUNT" -> find(tx, jobId).map(existing -> sameHoldOrConflict(existing, userId, amount))
           .orElseThrow(() -> CreditService.insufficient(CreditAmount.ZERO, amount));
       case "INSUFFICIENT" -> throw CreditService.insufficient(available, amount);
-      default -> throw new IllegalStateException("credit_hold_place answered " + row.getOutcome());
+      default -> throw new IllegalStateException("credit_hold_place answered " + row.outcome());
     };
+  }
+
+  private record Placed(String outcome, long available) {
+  }
+
+  private static final PreparedSql PLACE = new PreparedSql(
+      "SELECT outcome, available FROM credit_hold_place(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS bigint))");
+  private static final PreparedSql SETTLE = new PreparedSql("""
+      SELECT outcome, usage_entry_id, amount
+        FROM credit_hold_settle(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid[]),
+                                CAST(? AS bigint[]), CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint))""");
+
+  private record Settled(String outcome, UUID usageEntryId) {
   }
 
   /** A zero hold (a free job's bookkeeping): opens the user's account if it has none. */
@@ -185,12 +201,12 @@ public final class JobHolds {
       accounts[i] = operatorAccount(tx, operators.get(i).getKey());
       operatorWork[i] = operators.get(i).getValue();
     }
-    CreditHoldSettleRecord row = tx.selectFrom(Routines.creditHoldSettle(holdKey, userId,
-        SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), accounts, operatorWork,
-        work.totalWork(), operatorSharePercent, capture.units())).fetchSingle();
-    return switch (row.getOutcome()) {
+    Settled row = SETTLE.fetch(tx, result -> new Settled(result.getString(1), PreparedSql.uuid(result, 2)), holdKey,
+        userId, SystemAccounts.jobHoldsFor(userId), SystemAccounts.platformRevenueFor(userId), accounts, operatorWork,
+        work.totalWork(), operatorSharePercent, capture.units()).getFirst();
+    return switch (row.outcome()) {
       case "CAPTURED" -> new Hold(holdKey, userId, capture, HoldStatus.CAPTURED, work.soleOperator(),
-          Optional.ofNullable(row.getUsageEntryId()));
+          Optional.ofNullable(row.usageEntryId()));
       case "RELEASED" -> new Hold(holdKey, userId, CreditAmount.ZERO, HoldStatus.RELEASED, Optional.empty(),
           Optional.empty());
       default -> {

@@ -5,8 +5,11 @@ import static com.rendertrust.server.db.Tables.JOB_EVENTS;
 import com.rendertrust.server.db.tables.records.JobEventsRecord;
 import com.rendertrust.server.jobs.JobEvents;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Timestamps;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -130,29 +133,41 @@ public final class JobEventLog implements JobEvents {
       codes[i] = event.errorCode().orElse(null);
       messages[i] = event.message().map(JobEventLog::clip).orElse(null);
     }
-    List<StoredEvent> stored = tx.resultQuery("""
-            WITH head AS (
-              INSERT INTO job_event_heads AS h (job_id, user_id, last_seq)
-              SELECT id, user_id, {1} FROM jobs WHERE id = {0}
-              ON CONFLICT (job_id) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
-              RETURNING last_seq, user_id)
-            INSERT INTO job_events (job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done,
-                                    error_code, message, created_at)
-            SELECT {0}, head.user_id, CAST(head.last_seq - {1} + e.ord AS INTEGER), e.type, e.task_id, e.node_id,
-                   e.status, e.progress, e.frames_done, e.error_code, e.message, {10}
-              FROM head, unnest(CAST({2} AS VARCHAR[]), CAST({3} AS UUID[]), CAST({4} AS UUID[]),
-                                CAST({5} AS VARCHAR[]), CAST({6} AS DOUBLE PRECISION[]), CAST({7} AS INTEGER[]),
-                                CAST({8} AS VARCHAR[]), CAST({9} AS VARCHAR[]))
-                   WITH ORDINALITY AS e(type, task_id, node_id, status, progress, frames_done, error_code, message, ord)
-             ORDER BY e.ord
-            RETURNING *""", DSL.val(jobId), DSL.val(n), DSL.val(types), DSL.val(tasks), DSL.val(nodes),
-            DSL.val(statuses), DSL.val(progress), DSL.val(frames), DSL.val(codes), DSL.val(messages), DSL.val(now))
-        .coerce(JOB_EVENTS)
-        .fetch(JobEventLog::toEvent);
+    List<StoredEvent> stored = INSERT.fetch(tx, JobEventLog::toEvent, n, jobId, jobId, n, now, types, tasks, nodes,
+        statuses, progress, frames, codes, messages);
     if (stored.isEmpty()) {
       log.warn("no job {} to record {} events of; skipped", jobId, n);
     }
     return stored;
+  }
+
+  /** The insert of {@link #insert}, rendered once (it runs several times in every job's lifecycle). */
+  private static final PreparedSql INSERT = new PreparedSql("""
+      WITH head AS (
+        INSERT INTO job_event_heads AS h (job_id, user_id, last_seq)
+        SELECT id, user_id, ? FROM jobs WHERE id = ?
+        ON CONFLICT (job_id) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
+        RETURNING last_seq, user_id)
+      INSERT INTO job_events (job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done,
+                              error_code, message, created_at)
+      SELECT CAST(? AS uuid), head.user_id, CAST(head.last_seq - ? + e.ord AS INTEGER), e.type, e.task_id,
+             e.node_id, e.status, e.progress, e.frames_done, e.error_code, e.message, ?
+        FROM head, unnest(CAST(? AS VARCHAR[]), CAST(? AS UUID[]), CAST(? AS UUID[]), CAST(? AS VARCHAR[]),
+                          CAST(? AS DOUBLE PRECISION[]), CAST(? AS INTEGER[]), CAST(? AS VARCHAR[]),
+                          CAST(? AS VARCHAR[]))
+             WITH ORDINALITY AS e(type, task_id, node_id, status, progress, frames_done, error_code, message, ord)
+       ORDER BY e.ord
+      RETURNING id, job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done, error_code,
+                message, created_at""");
+
+  private static StoredEvent toEvent(ResultSet row) throws SQLException {
+    double progress = row.getDouble(9);
+    Optional<Double> reported = row.wasNull() ? Optional.empty() : Optional.of(progress);
+    return new StoredEvent(row.getLong(1), PreparedSql.uuid(row, 2), PreparedSql.uuid(row, 3), row.getInt(4),
+        row.getString(5), Optional.ofNullable(PreparedSql.uuid(row, 6)), Optional.ofNullable(PreparedSql.uuid(row, 7)),
+        row.getString(8), reported, Optional.ofNullable(PreparedSql.integer(row, 10)),
+        Optional.ofNullable(row.getString(11)), Optional.ofNullable(row.getString(12)),
+        Timestamps.fromDb(PreparedSql.timestamp(row, 13)));
   }
 
   private static String clip(String text) {

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.JOBS;
 
 import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.db.tables.records.JobsRecord;
+import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,26 +62,21 @@ final class JobEndings {
   void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
       List<JobEvents.Event> taskEvents) {
     JobCharges.Charge charge = charge(tx, job, true, settleNow);
-    int framesTotal = tx.update(JOBS)
-        .set(JOBS.STATUS, JobStatus.COMPLETED.name())
-        .set(JOBS.TASKS_DONE, JOBS.TASKS_TOTAL)
-        .set(JOBS.FRAMES_DONE, JOBS.FRAMES_TOTAL)
-        .set(JOBS.REPORTED_PROGRESS, 1.0)
-        .set(JOBS.REPORTED_FRAMES, JOBS.FRAMES_TOTAL)
-        .set(JOBS.RESULT_REF, resultRef)
-        .setNull(JOBS.ERROR_MESSAGE)
-        .setNull(JOBS.ERROR_CODE)
-        .set(JOBS.COMPLETED_AT, now)
-        .set(JOBS.UPDATED_AT, now)
-        .set(JOBS.SETTLEMENT, charge.reached().name())
-        .set(JOBS.CHARGED, DSL.coalesce(JOBS.CHARGED, DSL.inline(0L)).plus(charge.captured()))
-        .where(JOBS.ID.eq(job.id()))
-        .returning(JOBS.FRAMES_TOTAL)
-        .fetchSingle(JOBS.FRAMES_TOTAL);
+    int framesTotal = COMPLETE.fetch(tx, row -> row.getInt(1), resultRef, now, now, charge.reached().name(),
+        charge.captured(), job.id()).getFirst();
     List<JobEvents.Event> all = new ArrayList<>(taskEvents);
     all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED).withProgress(1.0, framesTotal));
     events.record(tx, all);
   }
+
+  /** The completion's update of the job, rendered once (every job runs it; PreparedSql). */
+  private static final PreparedSql COMPLETE = new PreparedSql("""
+      UPDATE jobs
+         SET status = 'COMPLETED', tasks_done = tasks_total, frames_done = frames_total, reported_progress = 1.0,
+             reported_frames = frames_total, result_ref = ?, error_message = NULL, error_code = NULL,
+             completed_at = ?, updated_at = ?, settlement = ?, charged = COALESCE(charged, 0) + ?
+       WHERE id = ?
+      RETURNING frames_total""");
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */
   List<UUID> fail(DSLContext tx, EndingJob job, ErrorCode code, String message, boolean settleNow, OffsetDateTime now) {

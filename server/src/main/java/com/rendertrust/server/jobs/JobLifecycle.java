@@ -14,6 +14,7 @@ import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.nodes.NodeStates.Release;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.storage.ResultStore;
@@ -82,25 +83,17 @@ public final class JobLifecycle {
 
   /** The tasks {@code nodeId} holds now, oldest assignment first. */
   public List<ActiveAssignment> activeAssignments(UUID nodeId) {
-    return database.dsl()
-        .select(JOB_TASKS.ID, JOB_TASKS.JOB_ID, JOB_TASKS.ASSIGNMENT_ID, JOB_TASKS.STATUS, JOB_TASKS.DEADLINE,
-            JOB_TASKS.FRAME_START, JOB_TASKS.FRAME_END, JOB_TASKS.FRAME_STEP, JOBS.JOB_TYPE, JOBS.PAYLOAD_REF,
-            JOBS.PAYLOAD, JOBS.USER_ID, JOBS.INPUT_ID, JOBS.TRACE_PARENT)
-        .from(JOB_TASKS).join(JOBS).on(JOBS.ID.eq(JOB_TASKS.JOB_ID))
-        .where(JOB_TASKS.NODE_ID.eq(nodeId)
-            .and(JOB_TASKS.STATUS.in(JobStatus.DISPATCHED.name(), JobStatus.RUNNING.name())))
-        .orderBy(JOB_TASKS.DISPATCHED_AT.asc(), JOB_TASKS.ID.asc())
-        .fetch(row -> {
-          Optional<String> payload = Optional.ofNullable(row.get(JOBS.PAYLOAD)).map(JSONB::data);
-          Optional<TaskFrames> frames = Optional.ofNullable(row.get(JOB_TASKS.FRAME_START))
-              .map(start -> new TaskFrames(start, row.get(JOB_TASKS.FRAME_END), row.get(JOB_TASKS.FRAME_STEP),
-                  RenderFrames.formatOf(payload)));
-          return new ActiveAssignment(row.get(JOB_TASKS.JOB_ID), row.get(JOB_TASKS.ASSIGNMENT_ID),
-              JobStatus.valueOf(row.get(JOB_TASKS.STATUS)), row.get(JOBS.JOB_TYPE),
-              Optional.ofNullable(row.get(JOBS.PAYLOAD_REF)), payload, Timestamps.fromDb(row.get(JOB_TASKS.DEADLINE)),
-              row.get(JOBS.USER_ID), Optional.ofNullable(row.get(JOBS.INPUT_ID)), row.get(JOB_TASKS.ID), frames,
-              Optional.ofNullable(row.get(JOBS.TRACE_PARENT)));
-        });
+    return TaskStatements.ACTIVE_ASSIGNMENTS.fetch(database.dsl(), row -> {
+      Optional<String> payload = Optional.ofNullable(row.getString(11));
+      Integer start = PreparedSql.integer(row, 6);
+      Optional<TaskFrames> frames = start == null ? Optional.empty()
+          : Optional.of(new TaskFrames(start, row.getInt(7), row.getInt(8), RenderFrames.formatOf(payload)));
+      return new ActiveAssignment(PreparedSql.uuid(row, 2), PreparedSql.uuid(row, 3),
+          JobStatus.valueOf(row.getString(4)), row.getString(9), Optional.ofNullable(row.getString(10)), payload,
+          Timestamps.fromDb(PreparedSql.timestamp(row, 5)), PreparedSql.uuid(row, 12),
+          Optional.ofNullable(PreparedSql.uuid(row, 13)), PreparedSql.uuid(row, 1), frames,
+          Optional.ofNullable(row.getString(14)));
+    }, nodeId);
   }
 
   /**
@@ -131,17 +124,11 @@ public final class JobLifecycle {
   /** The node started the task: DISPATCHED -> RUNNING, and its job RUNNING. One statement, job row locked first. */
   public ReportOutcome accepted(UUID nodeId, UUID jobId, UUID assignmentId) {
     OffsetDateTime now = now();
-    boolean applied = transactions.transactionResult(cfg -> cfg.dsl().fetchOptional("""
-            WITH j AS (SELECT id FROM jobs WHERE id = {0} FOR UPDATE),
-            t AS (UPDATE job_tasks SET status = 'RUNNING', started_at = {3}
-                   WHERE assignment_id = {2} AND node_id = {1} AND job_id = (SELECT id FROM j) AND status = 'DISPATCHED'
-                  RETURNING job_id, id)
-            UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, {3}), updated_at = {3}
-              FROM t WHERE jobs.id = t.job_id
-            RETURNING t.id""", DSL.val(jobId), DSL.val(nodeId), DSL.val(assignmentId), DSL.val(now))
-        .map(started -> {
-          events.record(cfg.dsl(), JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, jobId,
-              started.get(0, UUID.class), nodeId, JobStatus.RUNNING));
+    boolean applied = transactions.transactionResult(cfg -> TaskStatements.START.fetchOptional(cfg.dsl(),
+            row -> PreparedSql.uuid(row, 1), jobId, now, assignmentId, nodeId, now, now)
+        .map(taskId -> {
+          events.record(cfg.dsl(), JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, jobId, taskId, nodeId,
+              JobStatus.RUNNING));
           return true;
         }).orElse(false));
     if (applied) {
@@ -432,15 +419,14 @@ public final class JobLifecycle {
   /** The job's row, locked (first: lock order job, then tasks), with the operator of {@code nodeId}. */
   private static Optional<EndingJob> lockJob(DSLContext tx, UUID jobId, UUID nodeId) {
     // the whole row: the ending's charge is computed from it, without reading it again
-    return tx.select(JOBS.fields()).select(NODES.OPERATOR_USER_ID)
-        .from(JOBS).leftJoin(NODES).on(NODES.ID.eq(nodeId == null ? JOBS.NODE_ID : DSL.val(nodeId)))
-        .where(JOBS.ID.eq(jobId))
-        .forUpdate().of(JOBS)
-        .fetchOptional(row -> new EndingJob(row.into(JOBS), Optional.ofNullable(row.get(NODES.OPERATOR_USER_ID))));
+    return TaskStatements.LOCK_JOB.fetchRecords(tx, TaskStatements.LOCKED_JOB_FIELDS, nodeId, jobId).stream()
+        .findFirst()
+        .map(row -> new EndingJob(row.into(JOBS), Optional.ofNullable(row.get(NODES.OPERATOR_USER_ID))));
   }
 
   private static JobTasksRecord lockTask(DSLContext tx, UUID assignmentId) {
-    return tx.selectFrom(JOB_TASKS).where(JOB_TASKS.ASSIGNMENT_ID.eq(assignmentId)).forUpdate().fetchOne();
+    return TaskStatements.LOCK_TASK.fetchRecords(tx, JOB_TASKS.fields(), assignmentId).stream().findFirst()
+        .map(row -> row.into(JOB_TASKS)).orElse(null);
   }
 
   private static org.jooq.Condition current(UUID nodeId, UUID jobId, UUID assignmentId) {

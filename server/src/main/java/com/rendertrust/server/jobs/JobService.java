@@ -9,6 +9,7 @@ import com.rendertrust.server.platform.telemetry.Tracing;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -294,43 +295,31 @@ public final class JobService {
    * assignment. Empty when written; otherwise the job a concurrent submission with the same
    * idempotency key stored first (nothing written then).
    */
+  /** Every submission's insert of its job, rendered once (PreparedSql); nothing when its idempotency key exists. */
+  private static final PreparedSql INSERT_JOB = new PreparedSql("""
+      INSERT INTO jobs (id, user_id, job_type, payload_ref, payload, input_id, priority, priority_rank, gpu_required,
+                        status, price, tier, round_price, round_units, settlement, idempotency_key, request_hash,
+                        first_status, first_node_id, node_id, assignment_id, dispatched_at, deadline, tasks_total,
+                        frames_total, queued_at, created_at, updated_at)
+      VALUES (?, ?, ?, CAST(? AS text), CAST(? AS jsonb), CAST(? AS uuid), ?, ?, ?, ?, ?, ?, ?, ?, ?,
+              CAST(? AS text), CAST(? AS text), ?, CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid),
+              CAST(? AS timestamptz), CAST(? AS timestamptz), ?, ?, ?, ?, ?)
+      ON CONFLICT (user_id, idempotency_key) DO NOTHING""");
+
   private Optional<JobsRecord> insert(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
       RenderFrames frames, long price, List<UUID> nodes, List<UUID> assignments, OffsetDateTime now) {
     boolean dispatched = !nodes.isEmpty();
     boolean oneTask = frames.taskCount() == 1;
     JobStatus status = dispatched ? JobStatus.DISPATCHED : JobStatus.QUEUED;
     UUID firstNode = dispatched ? nodes.get(0) : null;
-    int inserted = tx.insertInto(JOBS)
-        .set(JOBS.ID, jobId)
-        .set(JOBS.USER_ID, userId)
-        .set(JOBS.JOB_TYPE, valid.jobType())
-        .set(JOBS.PAYLOAD_REF, valid.payloadRef().orElse(null))
-        .set(JOBS.PAYLOAD, valid.payloadJson().map(JSONB::jsonb).orElse(null))
-        .set(JOBS.INPUT_ID, valid.inputId().orElse(null))
-        .set(JOBS.PRIORITY, valid.priority().wireName())
-        .set(JOBS.PRIORITY_RANK, valid.priority().rank())
-        .set(JOBS.GPU_REQUIRED, valid.gpuRequired())
-        .set(JOBS.STATUS, status.name())
-        .set(JOBS.PRICE, price)
-        .set(JOBS.TIER, valid.tier().wireName())
-        .set(JOBS.ROUND_PRICE, price)
-        .set(JOBS.ROUND_UNITS, Math.max(frames.frameCount(), frames.taskCount()))
-        .set(JOBS.SETTLEMENT, (price > 0 ? Settlement.HELD : Settlement.NONE).name())
-        .set(JOBS.IDEMPOTENCY_KEY, valid.idempotencyKey().orElse(null))
-        .set(JOBS.REQUEST_HASH, valid.requestHash())
-        .set(JOBS.FIRST_STATUS, status.name())
-        .set(JOBS.FIRST_NODE_ID, firstNode)
-        .set(JOBS.NODE_ID, firstNode)
-        .set(JOBS.ASSIGNMENT_ID, dispatched && oneTask ? assignments.get(0) : null)
-        .set(JOBS.DISPATCHED_AT, dispatched ? now : null)
-        .set(JOBS.DEADLINE, dispatched && oneTask ? now.plus(config.maxRuntimes().forType(valid.jobType())) : null)
-        .set(JOBS.TASKS_TOTAL, frames.taskCount())
-        .set(JOBS.FRAMES_TOTAL, frames.frameCount())
-        .set(JOBS.QUEUED_AT, now)
-        .set(JOBS.CREATED_AT, now)
-        .set(JOBS.UPDATED_AT, now)
-        .onConflict(JOBS.USER_ID, JOBS.IDEMPOTENCY_KEY).doNothing()
-        .execute();
+    int inserted = INSERT_JOB.execute(tx, jobId, userId, valid.jobType(), valid.payloadRef().orElse(null),
+        valid.payloadJson().orElse(null), valid.inputId().orElse(null), valid.priority().wireName(),
+        valid.priority().rank(), valid.gpuRequired(), status.name(), price, valid.tier().wireName(), price,
+        Math.max(frames.frameCount(), frames.taskCount()), (price > 0 ? Settlement.HELD : Settlement.NONE).name(),
+        valid.idempotencyKey().orElse(null), valid.requestHash(), status.name(), firstNode, firstNode,
+        dispatched && oneTask ? assignments.get(0) : null, dispatched ? now : null,
+        dispatched && oneTask ? now.plus(config.maxRuntimes().forType(valid.jobType())) : null,
+        frames.taskCount(), frames.frameCount(), now, now, now);
     if (inserted == 0) {
       return valid.idempotencyKey().flatMap(key -> tx.selectFrom(JOBS)
           .where(JOBS.USER_ID.eq(userId).and(JOBS.IDEMPOTENCY_KEY.eq(key))).fetchOptional());

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
 
 import com.rendertrust.server.nodes.NodeStates;
+import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
@@ -42,29 +43,31 @@ final class JobTaskStore {
   static void insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames,
       List<UUID> nodes,
       List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
-    tx.execute("""
-            WITH inserted AS (
-              INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
-                                     frame_end, frame_step, status, node_id, assignment_id, attempts, retry_count,
-                                     queued_at, dispatched_at, deadline, tier_rank, user_id)
-              SELECT gen_random_uuid(), {0}, i, {1}, {2}, {3},
-                     CASE WHEN {4} THEN ({5}::bigint + i::bigint * {6} * {7})::int END,
-                     CASE WHEN {4} THEN LEAST({5}::bigint + ((i + 1)::bigint * {6} - 1) * {7}, {8})::int END,
-                     CASE WHEN {4} THEN {7} END,
-                     CASE WHEN i < {9} THEN 'DISPATCHED' ELSE 'QUEUED' END,
-                     ({10}::uuid[])[i + 1], ({11}::uuid[])[i + 1],
-                     CASE WHEN i < {9} THEN 1 ELSE 0 END, 0, {12},
-                     CASE WHEN i < {9} THEN {12} END,
-                     CASE WHEN i < {9} THEN {12} + {13} * interval '1 millisecond' END, {15}, {16}
-                FROM generate_series(0, {14} - 1) AS i
-              RETURNING id, job_id, node_id, assignment_id)
-            INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
-            SELECT assignment_id, job_id, id, node_id, {12} FROM inserted WHERE assignment_id IS NOT NULL""",
-        DSL.val(jobId), DSL.val(valid.jobType()), DSL.val(valid.gpuRequired()), DSL.val(valid.priority().rank()),
-        DSL.val(frames.hasFrames()), DSL.val(frames.start()), DSL.val(frames.perTask()), DSL.val(frames.step()),
-        DSL.val(frames.end()), DSL.val(nodes.size()), uuids(nodes), uuids(assignments), DSL.val(now),
-        DSL.val(maxRuntimeMillis), DSL.val(frames.taskCount()), DSL.val(valid.tier().rank()), DSL.val(userId));
+    INSERT_TASKS.execute(tx, jobId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
+        frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.hasFrames(), frames.start(),
+        frames.perTask(), frames.step(), frames.end(), frames.hasFrames(), frames.step(), nodes.size(),
+        nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now, nodes.size(), now,
+        nodes.size(), now, maxRuntimeMillis, valid.tier().rank(), userId, frames.taskCount(), now);
   }
+
+  private static final PreparedSql INSERT_TASKS = new PreparedSql("""
+      WITH inserted AS (
+        INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
+                               frame_end, frame_step, status, node_id, assignment_id, attempts, retry_count,
+                               queued_at, dispatched_at, deadline, tier_rank, user_id)
+        SELECT gen_random_uuid(), CAST(? AS uuid), i, ?, ?, ?,
+               CASE WHEN ? THEN (CAST(? AS bigint) + i::bigint * ? * ?)::int END,
+               CASE WHEN ? THEN LEAST(CAST(? AS bigint) + ((i + 1)::bigint * ? - 1) * ?, ?)::int END,
+               CASE WHEN ? THEN CAST(? AS int) END,
+               CASE WHEN i < ? THEN 'DISPATCHED' ELSE 'QUEUED' END,
+               (CAST(? AS uuid[]))[i + 1], (CAST(? AS uuid[]))[i + 1],
+               CASE WHEN i < ? THEN 1 ELSE 0 END, 0, CAST(? AS timestamptz),
+               CASE WHEN i < ? THEN CAST(? AS timestamptz) END,
+               CASE WHEN i < ? THEN CAST(? AS timestamptz) + ? * interval '1 millisecond' END, ?, ?
+          FROM generate_series(0, ? - 1) AS i
+        RETURNING id, job_id, node_id, assignment_id)
+      INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
+      SELECT assignment_id, job_id, id, node_id, ? FROM inserted WHERE assignment_id IS NOT NULL""");
 
   /**
    * Hands QUEUED tasks (locked by the caller) to the nodes whose slots the caller claimed; returns
@@ -74,27 +77,11 @@ final class JobTaskStore {
     if (placements.isEmpty()) {
       return List.of();
     }
-    List<OffsetDateTime> queuedAt = tx.fetch("""
-            WITH picked AS (
-              SELECT * FROM unnest({0}::uuid[], {1}::uuid[], {2}::uuid[], {3}::bigint[])
-                         AS p(task_id, node_id, assignment_id, runtime_ms)),
-            moved AS (
-              UPDATE job_tasks t
-                 SET status = 'DISPATCHED', node_id = p.node_id, assignment_id = p.assignment_id,
-                     attempts = t.attempts + 1, dispatched_at = {4}, started_at = NULL,
-                     deadline = {4} + p.runtime_ms * interval '1 millisecond'
-                FROM picked p
-               WHERE t.id = p.task_id AND t.status = 'QUEUED'
-              RETURNING t.id, t.job_id, t.node_id, t.assignment_id, t.queued_at),
-            assigned AS (
-              INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
-              SELECT assignment_id, job_id, id, node_id, {4} FROM moved)
-            SELECT queued_at FROM moved""",
-        uuids(placements.stream().map(Placement::taskId).toList()),
-        uuids(placements.stream().map(Placement::nodeId).toList()),
-        uuids(placements.stream().map(Placement::assignmentId).toList()),
-        DSL.val(placements.stream().map(Placement::maxRuntimeMillis).toArray(Long[]::new), SQLDataType.BIGINT.array()),
-        DSL.val(now)).map(row -> row.get(0, OffsetDateTime.class));
+    List<OffsetDateTime> queuedAt = DISPATCH.fetch(tx, row -> PreparedSql.timestamp(row, 1),
+        placements.stream().map(Placement::taskId).toArray(UUID[]::new),
+        placements.stream().map(Placement::nodeId).toArray(UUID[]::new),
+        placements.stream().map(Placement::assignmentId).toArray(UUID[]::new),
+        placements.stream().map(Placement::maxRuntimeMillis).toArray(Long[]::new), now, now, now);
     if (queuedAt.size() != placements.size()) {
       throw new IllegalStateException("only " + queuedAt.size() + " of " + placements.size()
           + " tasks were QUEUED when assigned");
@@ -108,35 +95,53 @@ final class JobTaskStore {
     if (jobIds.isEmpty()) {
       return;
     }
-    tx.execute("""
-            UPDATE jobs j
-               SET status = CASE WHEN a.running > 0 OR a.completed > 0 THEN 'RUNNING'
-                                 WHEN a.dispatched > 0 THEN 'DISPATCHED' ELSE 'QUEUED' END,
-                   tasks_done = a.completed,
-                   node_id = COALESCE(a.last_node, j.node_id),
-                   assignment_id = CASE WHEN j.tasks_total = 1 THEN a.one_assignment END,
-                   deadline = CASE WHEN j.tasks_total = 1 THEN a.one_deadline END,
-                   dispatched_at = COALESCE(a.last_dispatched, j.dispatched_at),
-                   started_at = a.first_started,
-                   queued_at = COALESCE(a.last_queued, j.queued_at),
-                   retry_count = a.retries,
-                   updated_at = {1}
-              FROM (SELECT job_id,
-                           count(*) FILTER (WHERE status = 'RUNNING') AS running,
-                           count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
-                           count(*) FILTER (WHERE status = 'DISPATCHED') AS dispatched,
-                           (array_agg(node_id ORDER BY dispatched_at DESC) FILTER (WHERE dispatched_at IS NOT NULL))[1]
-                               AS last_node,
-                           (array_agg(assignment_id))[1] AS one_assignment,
-                           max(deadline) AS one_deadline,
-                           max(dispatched_at) AS last_dispatched,
-                           min(started_at) AS first_started,
-                           max(queued_at) AS last_queued,
-                           sum(retry_count)::int AS retries
-                      FROM job_tasks WHERE job_id = ANY({0}) GROUP BY job_id) a
-             WHERE j.id = a.job_id AND j.status IN ('QUEUED', 'DISPATCHED', 'RUNNING')""",
-        uuids(List.copyOf(jobIds)), DSL.val(now));
+    DERIVE_JOBS.execute(tx, now, jobIds.toArray(UUID[]::new));
   }
+
+  private static final PreparedSql DISPATCH = new PreparedSql("""
+      WITH picked AS (
+        SELECT * FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]))
+                   AS p(task_id, node_id, assignment_id, runtime_ms)),
+      moved AS (
+        UPDATE job_tasks t
+           SET status = 'DISPATCHED', node_id = p.node_id, assignment_id = p.assignment_id,
+               attempts = t.attempts + 1, dispatched_at = CAST(? AS timestamptz), started_at = NULL,
+               deadline = CAST(? AS timestamptz) + p.runtime_ms * interval '1 millisecond'
+          FROM picked p
+         WHERE t.id = p.task_id AND t.status = 'QUEUED'
+        RETURNING t.id, t.job_id, t.node_id, t.assignment_id, t.queued_at),
+      assigned AS (
+        INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
+        SELECT assignment_id, job_id, id, node_id, ? FROM moved)
+      SELECT queued_at FROM moved""");
+
+  private static final PreparedSql DERIVE_JOBS = new PreparedSql("""
+      UPDATE jobs j
+         SET status = CASE WHEN a.running > 0 OR a.completed > 0 THEN 'RUNNING'
+                           WHEN a.dispatched > 0 THEN 'DISPATCHED' ELSE 'QUEUED' END,
+             tasks_done = a.completed,
+             node_id = COALESCE(a.last_node, j.node_id),
+             assignment_id = CASE WHEN j.tasks_total = 1 THEN a.one_assignment END,
+             deadline = CASE WHEN j.tasks_total = 1 THEN a.one_deadline END,
+             dispatched_at = COALESCE(a.last_dispatched, j.dispatched_at),
+             started_at = a.first_started,
+             queued_at = COALESCE(a.last_queued, j.queued_at),
+             retry_count = a.retries,
+             updated_at = ?
+        FROM (SELECT job_id,
+                     count(*) FILTER (WHERE status = 'RUNNING') AS running,
+                     count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
+                     count(*) FILTER (WHERE status = 'DISPATCHED') AS dispatched,
+                     (array_agg(node_id ORDER BY dispatched_at DESC) FILTER (WHERE dispatched_at IS NOT NULL))[1]
+                         AS last_node,
+                     (array_agg(assignment_id))[1] AS one_assignment,
+                     max(deadline) AS one_deadline,
+                     max(dispatched_at) AS last_dispatched,
+                     min(started_at) AS first_started,
+                     max(queued_at) AS last_queued,
+                     sum(retry_count)::int AS retries
+                FROM job_tasks WHERE job_id = ANY(CAST(? AS uuid[])) GROUP BY job_id) a
+       WHERE j.id = a.job_id AND j.status IN ('QUEUED', 'DISPATCHED', 'RUNNING')""");
 
   /**
    * Cancels every unfinished task of the job (whose row the caller locked): their open
@@ -177,34 +182,35 @@ final class JobTaskStore {
    */
   static void exit(DSLContext tx, UUID taskId, UUID assignmentId, TaskExit exit, ErrorCode code, String message,
       UUID failedNode, OffsetDateTime notBefore, OffsetDateTime now) {
-    var update = tx.with(DSL.name("ended_assignment").as(DSL.update(JOB_ASSIGNMENTS)
-            .set(JOB_ASSIGNMENTS.ENDED_AT, now)
-            .set(JOB_ASSIGNMENTS.OUTCOME, exit.name())
-            .where(JOB_ASSIGNMENTS.ID.eq(assignmentId).and(JOB_ASSIGNMENTS.ENDED_AT.isNull()))
-            .returning(JOB_ASSIGNMENTS.ID)))
-        .update(JOB_TASKS)
-        .set(JOB_TASKS.STATUS, exit.next().name())
-        .set(JOB_TASKS.ERROR_CODE, code == null ? null : code.name())
-        .set(JOB_TASKS.ERROR_MESSAGE, message);
-    if (exit == TaskExit.REQUEUED) {
-      update = update
-          .setNull(JOB_TASKS.ASSIGNMENT_ID)
-          .setNull(JOB_TASKS.DEADLINE)
-          .setNull(JOB_TASKS.STARTED_AT)
-          .set(JOB_TASKS.RETRY_COUNT, JOB_TASKS.RETRY_COUNT.plus(1))
-          .set(JOB_TASKS.QUEUED_AT, now)
-          .set(JOB_TASKS.NOT_BEFORE, notBefore)
-          .set(JOB_TASKS.FAILED_NODES, failedNode == null ? JOB_TASKS.FAILED_NODES
-              : DSL.field("array_append({0}, {1})", JOB_TASKS.FAILED_NODES.getDataType(), JOB_TASKS.FAILED_NODES,
-                  DSL.val(failedNode)));
-    } else {
-      update = update
-          .set(JOB_TASKS.STARTED_AT, DSL.coalesce(JOB_TASKS.STARTED_AT, DSL.val(now)))
-          .set(JOB_TASKS.COMPLETED_AT, now);
-    }
+    String codeName = code == null ? null : code.name();
     // the assignment ends in the same statement (a data-modifying CTE runs whether read or not)
-    update.where(JOB_TASKS.ID.eq(taskId)).execute();
+    if (exit == TaskExit.REQUEUED) {
+      REQUEUE.execute(tx, now, exit.name(), assignmentId, exit.next().name(), codeName, message, now, notBefore,
+          failedNode, failedNode, taskId);
+    } else {
+      END.execute(tx, now, exit.name(), assignmentId, exit.next().name(), codeName, message, now, now, taskId);
+    }
   }
+
+  private static final String END_ASSIGNMENT = """
+      WITH ended_assignment AS (
+        UPDATE job_assignments SET ended_at = CAST(? AS timestamptz), outcome = ?
+         WHERE id = ? AND ended_at IS NULL
+        RETURNING id)
+      """;
+  private static final PreparedSql REQUEUE = new PreparedSql(END_ASSIGNMENT + """
+      UPDATE job_tasks
+         SET status = ?, error_code = CAST(? AS varchar), error_message = CAST(? AS varchar), assignment_id = NULL,
+             deadline = NULL, started_at = NULL, retry_count = retry_count + 1, queued_at = CAST(? AS timestamptz),
+             not_before = CAST(? AS timestamptz),
+             failed_nodes = CASE WHEN CAST(? AS uuid) IS NULL THEN failed_nodes
+                                 ELSE array_append(failed_nodes, CAST(? AS uuid)) END
+       WHERE id = ?""");
+  private static final PreparedSql END = new PreparedSql(END_ASSIGNMENT + """
+      UPDATE job_tasks
+         SET status = ?, error_code = CAST(? AS varchar), error_message = CAST(? AS varchar),
+             started_at = COALESCE(started_at, CAST(? AS timestamptz)), completed_at = CAST(? AS timestamptz)
+       WHERE id = ?""");
 
   private static org.jooq.Param<UUID[]> uuids(List<UUID> ids) {
     return DSL.val(ids.toArray(UUID[]::new), SQLDataType.UUID.array());

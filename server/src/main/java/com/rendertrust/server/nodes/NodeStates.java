@@ -3,6 +3,7 @@ package com.rendertrust.server.nodes;
 import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.db.tables.records.NodesRecord;
+import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -141,6 +142,12 @@ public final class NodeStates {
    */
   public static NodeCapacity release(DSLContext tx, UUID nodeId, Release release, int unhealthyAfterFailures,
       OffsetDateTime now) {
+    if (release != Release.FAILURE) { // every task's end: rendered once (PreparedSql)
+      PreparedSql statement = release == Release.SUCCESS ? RELEASE_SUCCEEDED : RELEASE_NEUTRAL;
+      return statement.fetchRecords(tx, CAPACITY_FIELDS, nodeId).stream().findFirst()
+          .map(NodeStates::capacityOf)
+          .orElse(NodeCapacity.NONE);
+    }
     var update = tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(1));
     switch (release) {
       case SUCCESS -> update = update.set(NODES.CONSECUTIVE_FAILURES, 0);
@@ -162,6 +169,15 @@ public final class NodeStates {
         .map(NodeStates::capacityOf)
         .orElse(NodeCapacity.NONE);
   }
+
+  private static final Field<?>[] CAPACITY_FIELDS = capacityFields().toArray(Field<?>[]::new);
+  private static final String CAPACITY_COLUMNS =
+      "status, verified, stream_session, slots, active_jobs, capabilities, has_gpu, admin_state";
+  private static final PreparedSql RELEASE_SUCCEEDED = new PreparedSql(
+      "UPDATE nodes SET active_jobs = active_jobs - 1, consecutive_failures = 0 WHERE id = ? RETURNING "
+          + CAPACITY_COLUMNS);
+  private static final PreparedSql RELEASE_NEUTRAL = new PreparedSql(
+      "UPDATE nodes SET active_jobs = active_jobs - 1 WHERE id = ? RETURNING " + CAPACITY_COLUMNS);
 
   /** Within {@code tx}: frees the given number of slots on each node (e.g. a job's tasks cancelled at once). */
   public static void releaseAll(DSLContext tx, Map<UUID, Integer> slotsByNode) {
