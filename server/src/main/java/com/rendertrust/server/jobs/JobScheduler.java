@@ -6,8 +6,10 @@ import static com.rendertrust.server.db.Tables.NODES;
 import com.rendertrust.server.jobs.JobTaskStore.Placement;
 import com.rendertrust.server.nodes.NodeCapacity;
 import com.rendertrust.server.nodes.NodeStates;
+import com.rendertrust.server.nodes.NodeStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import io.micrometer.core.instrument.Timer;
@@ -97,12 +99,17 @@ public final class JobScheduler {
         return List.of();
       }
     }
-    Condition queueAhead = DSL.exists(DSL.selectOne().from(JOB_TASKS).where(
-        JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name())
-            .and(JOB_TASKS.JOB_TYPE.eq(jobType))
-            .and(DSL.row(JOB_TASKS.TIER_RANK, JOB_TASKS.PRIORITY_RANK).ge(DSL.row(DSL.val(tierRank), DSL.val(rank))))));
-    return NodeStates.claim(tx, eligibleIgnoringSlots(jobType, gpuRequired), DSL.not(queueAhead), count);
+    if (!QUEUE_AHEAD.fetch(tx, row -> true, jobType, tierRank, rank).isEmpty()) {
+      return List.of(); // older work of its type at its tier and priority or higher waits: queue behind it
+    }
+    return NodeStates.claimFor(tx, jobType, gpuRequired, count);
   }
+
+  private static final PreparedSql QUEUE_AHEAD = new PreparedSql("""
+      SELECT 1 FROM job_tasks
+       WHERE status = 'QUEUED' AND job_type = ?
+         AND (tier_rank, priority_rank) >= (CAST(? AS smallint), CAST(? AS smallint))
+       LIMIT 1""");
 
   long maxRuntimeMillis(String jobType) {
     return config.maxRuntimes().forType(jobType).toMillis();
@@ -125,7 +132,7 @@ public final class JobScheduler {
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
-        List<QueuedTask> queued = lockQueued(tx, DSL.noCondition(), QUEUE_BATCH);
+        List<QueuedTask> queued = lockQueued(tx, LOCK_QUEUED, QUEUE_BATCH);
         seen[0] = queued.size();
         // one claim per kind of task (type, GPU), kinds in the order the queue first names them;
         // a task that failed somewhere claims alone, avoiding the nodes it failed on
@@ -193,11 +200,8 @@ public final class JobScheduler {
     if (node.freeSlots() == 0) {
       return 0;
     }
-    Condition fits = JOB_TASKS.JOB_TYPE.in(node.capabilities()).and(notFailedOn(nodeId));
-    if (!node.hasGpu()) {
-      fits = fits.and(JOB_TASKS.GPU_REQUIRED.isFalse());
-    }
-    var queued = lockQueued(tx, fits, node.freeSlots());
+    var queued = lockQueued(tx, LOCK_QUEUED_FOR_NODE, node.freeSlots(), node.capabilities().toArray(String[]::new),
+        node.hasGpu(), nodeId, NodeStatus.HEALTHY.name());
     if (queued.isEmpty()) {
       return 0;
     }
@@ -245,56 +249,73 @@ public final class JobScheduler {
     return node.stream().findFirst();
   }
 
-  /** The queued task did not fail on {@code nodeId}, or no other eligible node exists for it. */
-  private static Condition notFailedOn(UUID nodeId) {
-    return DSL.condition("""
-        (NOT ({0} = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
-          SELECT 1 FROM nodes n
-           WHERE n.status = {1} AND n.verified AND n.stream_session IS NOT NULL
-             AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
-             AND n.id <> ALL(job_tasks.failed_nodes)))""", DSL.val(nodeId), NodeStates.healthy());
-  }
-
   /**
-   * Queued tasks matching {@code condition} that are due (past their retry backoff), locked with
-   * their jobs (locked ones are skipped), in queue order: tier, then the job's priority, then
-   * fair share across creators, then first in, first out. Fair share is a round-robin weighted
-   * by what each creator already runs: a creator's n-th queued task in a tier and priority ranks
-   * n + its running tasks, so a creator with a long backlog cannot starve one who submits later.
-   * With {@code RT_MAX_RUNNING_TASKS_PER_USER}, a creator's tasks beyond the limit wait.
+   * Queued tasks that are due (past their retry backoff) and match {@code statement}'s filter,
+   * locked with their jobs (locked ones are skipped), in queue order: tier, then the job's
+   * priority, then fair share across creators, then first in, first out. Fair share is a
+   * round-robin weighted by what each creator already runs: a creator's n-th queued task in a
+   * tier and priority ranks n + its running tasks, so a creator with a long backlog cannot starve
+   * one who submits later. With {@code RT_MAX_RUNNING_TASKS_PER_USER}, a creator's tasks beyond
+   * the limit wait. {@code filter} are the parameters of the statement's filter.
    */
-  private List<QueuedTask> lockQueued(DSLContext tx, Condition condition, int limit) {
+  private List<QueuedTask> lockQueued(DSLContext tx, PreparedSql statement, int limit, Object... filter) {
     // Most passes find the queue empty (every ending refills its node's slot): the probe reads the
     // small partial index of queued tasks instead of counting every creator's running tasks.
-    if (!tx.fetchExists(JOB_TASKS, JOB_TASKS.STATUS.eq(JobStatus.QUEUED.name()))) {
+    if (ANY_QUEUED.fetch(tx, row -> true).isEmpty()) {
       return List.of();
     }
     int cap = config.maxRunningTasksPerUser();
-    return tx.fetch("""
-            WITH running AS (
-              SELECT user_id, count(*) AS n FROM job_tasks WHERE status IN ('DISPATCHED', 'RUNNING') GROUP BY user_id),
-            ranked AS (
-              SELECT job_tasks.id,
-                     COALESCE(r.n, 0) + row_number() OVER (
-                       PARTITION BY job_tasks.tier_rank, job_tasks.priority_rank, job_tasks.user_id
-                       ORDER BY job_tasks.queued_at, job_tasks.job_id, job_tasks.task_index) AS fair,
-                     COALESCE(r.n, 0) + row_number() OVER (
-                       PARTITION BY job_tasks.user_id
-                       ORDER BY job_tasks.tier_rank DESC, job_tasks.priority_rank DESC, job_tasks.queued_at,
-                                job_tasks.job_id, job_tasks.task_index) AS per_user
-                FROM job_tasks LEFT JOIN running r ON r.user_id = job_tasks.user_id
-               WHERE job_tasks.status = 'QUEUED' AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= {1})
-                 AND {0})
-            SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes
-              FROM job_tasks t JOIN jobs j ON j.id = t.job_id JOIN ranked q ON q.id = t.id
-             WHERE t.status = 'QUEUED' AND ({2} = 0 OR q.per_user <= {2})
-             ORDER BY t.tier_rank DESC, t.priority_rank DESC, q.fair, t.queued_at, t.job_id, t.task_index
-             LIMIT {3}
-               FOR UPDATE OF t, j SKIP LOCKED""",
-            condition, DSL.val(Timestamps.toDb(clock.instant())), DSL.val(cap), DSL.val(limit))
-        .map(row -> new QueuedTask(row.get(0, UUID.class), row.get(1, UUID.class), row.get(2, String.class),
-            row.get(3, Boolean.class), row.get(4, UUID[].class)));
+    Object[] params = new Object[filter.length + 4];
+    params[0] = Timestamps.toDb(clock.instant());
+    System.arraycopy(filter, 0, params, 1, filter.length);
+    params[filter.length + 1] = cap;
+    params[filter.length + 2] = cap;
+    params[filter.length + 3] = limit;
+    return statement.fetch(tx, row -> new QueuedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
+        row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray()), params);
   }
+
+  private static final PreparedSql ANY_QUEUED = new PreparedSql(
+      "SELECT 1 FROM job_tasks WHERE status = 'QUEUED' LIMIT 1");
+
+  /** The queue in order (see lockQueued); %s is the filter of the tasks wanted. Rendered once per filter. */
+  private static final String QUEUE_IN_ORDER = """
+      WITH running AS (
+        SELECT user_id, count(*) AS n FROM job_tasks WHERE status IN ('DISPATCHED', 'RUNNING') GROUP BY user_id),
+      ranked AS (
+        SELECT job_tasks.id,
+               COALESCE(r.n, 0) + row_number() OVER (
+                 PARTITION BY job_tasks.tier_rank, job_tasks.priority_rank, job_tasks.user_id
+                 ORDER BY job_tasks.queued_at, job_tasks.job_id, job_tasks.task_index) AS fair,
+               COALESCE(r.n, 0) + row_number() OVER (
+                 PARTITION BY job_tasks.user_id
+                 ORDER BY job_tasks.tier_rank DESC, job_tasks.priority_rank DESC, job_tasks.queued_at,
+                          job_tasks.job_id, job_tasks.task_index) AS per_user
+          FROM job_tasks LEFT JOIN running r ON r.user_id = job_tasks.user_id
+         WHERE job_tasks.status = 'QUEUED' AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= ?)
+           AND %s)
+      SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes
+        FROM job_tasks t JOIN jobs j ON j.id = t.job_id JOIN ranked q ON q.id = t.id
+       WHERE t.status = 'QUEUED' AND (CAST(? AS integer) = 0 OR q.per_user <= ?)
+       ORDER BY t.tier_rank DESC, t.priority_rank DESC, q.fair, t.queued_at, t.job_id, t.task_index
+       LIMIT ?
+         FOR UPDATE OF t, j SKIP LOCKED""";
+
+  /** Every due queued task (a queue pass over all nodes). */
+  private static final PreparedSql LOCK_QUEUED = new PreparedSql(QUEUE_IN_ORDER.formatted("TRUE"));
+
+  /**
+   * The tasks one node can run: of a type it offers, needing no GPU unless it has one (parameters:
+   * its capabilities, whether it has a GPU), and not failed on it unless no other eligible node
+   * exists for the task (parameters: the node's id, the HEALTHY status).
+   */
+  private static final PreparedSql LOCK_QUEUED_FOR_NODE = new PreparedSql(QUEUE_IN_ORDER.formatted("""
+      job_tasks.job_type = ANY(CAST(? AS varchar[])) AND (CAST(? AS boolean) OR NOT job_tasks.gpu_required)
+           AND (NOT (CAST(? AS uuid) = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
+                SELECT 1 FROM nodes n
+                 WHERE n.status = CAST(? AS varchar) AND n.verified AND n.stream_session IS NOT NULL
+                   AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
+                   AND n.id <> ALL(job_tasks.failed_nodes)))"""));
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
   static Condition eligibleIgnoringSlots(String jobType, boolean gpuRequired) {

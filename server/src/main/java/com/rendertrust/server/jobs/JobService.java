@@ -166,9 +166,9 @@ public final class JobService {
     if (raced.isPresent()) {
       throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slots
     }
-    JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes, assignments,
+    List<JobTaskStore.DispatchedTask> dispatched = JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes, assignments,
         scheduler.maxRuntimeMillis(valid.jobType()), now);
-    events.record(tx, JobEventDrafts.created(tx, jobId, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
+    events.record(tx, JobEventDrafts.created(jobId, dispatched, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
     // the submitting call's trace: dispatch, execution and settlement join it, on any replica
     String traceParent = Tracing.traceparent(io.opentelemetry.context.Context.current());
     if (!traceParent.isEmpty()) {

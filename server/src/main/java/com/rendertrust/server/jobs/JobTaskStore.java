@@ -38,12 +38,13 @@ final class JobTaskStore {
 
   /**
    * Writes all tasks of a new job in one statement: task {@code i < nodes.size()} dispatched to
-   * {@code nodes[i]} under {@code assignments[i]} (with its assignment row), the rest QUEUED.
+   * {@code nodes[i]} under {@code assignments[i]} (with its assignment row), the rest QUEUED. Returns the
+   * dispatched tasks with their nodes, in task order (for their task.dispatched events).
    */
-  static void insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames,
-      List<UUID> nodes,
-      List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
-    INSERT_TASKS.execute(tx, jobId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
+  static List<DispatchedTask> insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
+      RenderFrames frames, List<UUID> nodes, List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
+    return INSERT_TASKS.fetch(tx, row -> new DispatchedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
+        jobId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
         frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.hasFrames(), frames.start(),
         frames.perTask(), frames.step(), frames.end(), frames.hasFrames(), frames.step(), nodes.size(),
         nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now, nodes.size(), now,
@@ -65,9 +66,15 @@ final class JobTaskStore {
                CASE WHEN i < ? THEN CAST(? AS timestamptz) END,
                CASE WHEN i < ? THEN CAST(? AS timestamptz) + ? * interval '1 millisecond' END, ?, ?
           FROM generate_series(0, ? - 1) AS i
-        RETURNING id, job_id, node_id, assignment_id)
-      INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
-      SELECT assignment_id, job_id, id, node_id, ? FROM inserted WHERE assignment_id IS NOT NULL""");
+        RETURNING id, job_id, node_id, assignment_id, task_index),
+      assigned AS (
+        INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
+        SELECT assignment_id, job_id, id, node_id, ? FROM inserted WHERE assignment_id IS NOT NULL)
+      SELECT id, node_id FROM inserted WHERE assignment_id IS NOT NULL ORDER BY task_index""");
+
+  /** A task of a new job dispatched with its submission, and its node. */
+  record DispatchedTask(UUID taskId, UUID nodeId) {
+  }
 
   /**
    * Hands QUEUED tasks (locked by the caller) to the nodes whose slots the caller claimed; returns

@@ -96,35 +96,74 @@ public final class NodeStates {
    * and the best {@code count} are taken. So the tasks of one job spread over the fleet.
    */
   public static List<UUID> claim(DSLContext tx, Condition eligible, Condition pick, int count) {
+    return claimWith(count, wanted -> tx.fetch("""
+            WITH candidate AS (
+              SELECT id, slots, active_jobs, current_load FROM {0} WHERE {1} AND {2} AND active_jobs < slots),
+            ranked AS (
+              SELECT c.id, row_number() OVER (ORDER BY s::float8 / c.slots, c.current_load, c.id) AS rank
+                FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
+               ORDER BY rank LIMIT {3}),
+            wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
+            claimed AS (
+              UPDATE {0} SET active_jobs = {0}.active_jobs + wanted.take FROM wanted
+               WHERE {0}.id = wanted.id AND {0}.active_jobs + wanted.take <= {0}.slots AND {1}
+              RETURNING {0}.id)
+            SELECT ranked.id, claimed.id IS NOT NULL AS got
+              FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
+             ORDER BY ranked.rank""",
+        NODES, eligible, pick, DSL.val(wanted)).map(slot -> new Slot(slot.get(0, UUID.class),
+        Boolean.TRUE.equals(slot.get(1, Boolean.class)))));
+  }
+
+  /**
+   * {@link #claim} of slots on nodes eligible for {@code jobType} ({@link #eligibleIgnoringSlots}),
+   * without another condition: its statement is written once (every submission that finds no
+   * queue ahead of it runs it; {@link PreparedSql}).
+   */
+  public static List<UUID> claimFor(DSLContext tx, String jobType, boolean gpuRequired, int count) {
+    return claimWith(count, wanted -> CLAIM_FOR_TYPE.fetch(tx, row -> new Slot(PreparedSql.uuid(row, 1),
+        row.getBoolean(2)), jobType, gpuRequired, wanted, jobType, gpuRequired));
+  }
+
+  private record Slot(UUID node, boolean got) {
+  }
+
+  /** Up to {@code count} slots, claimed in rounds by {@code claimRound} (which gets how many are still wanted). */
+  private static List<UUID> claimWith(int count, java.util.function.IntFunction<List<Slot>> claimRound) {
     List<UUID> claimed = new ArrayList<>();
     for (int attempt = 0; attempt < CLAIM_ATTEMPTS && claimed.size() < count; attempt++) {
-      List<Record> slots = tx.fetch("""
-              WITH candidate AS (
-                SELECT id, slots, active_jobs, current_load FROM {0} WHERE {1} AND {2} AND active_jobs < slots),
-              ranked AS (
-                SELECT c.id, row_number() OVER (ORDER BY s::float8 / c.slots, c.current_load, c.id) AS rank
-                  FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
-                 ORDER BY rank LIMIT {3}),
-              wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
-              claimed AS (
-                UPDATE {0} SET active_jobs = {0}.active_jobs + wanted.take FROM wanted
-                 WHERE {0}.id = wanted.id AND {0}.active_jobs + wanted.take <= {0}.slots AND {1}
-                RETURNING {0}.id)
-              SELECT ranked.id, claimed.id IS NOT NULL AS got
-                FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
-               ORDER BY ranked.rank""",
-          NODES, eligible, pick, DSL.val(count - claimed.size()));
+      List<Slot> slots = claimRound.apply(count - claimed.size());
       if (slots.isEmpty()) {
         break;
       }
-      for (Record slot : slots) {
-        if (Boolean.TRUE.equals(slot.get(1, Boolean.class))) {
-          claimed.add(slot.get(0, UUID.class));
+      for (Slot slot : slots) {
+        if (slot.got()) {
+          claimed.add(slot.node());
         }
       }
     }
     return claimed;
   }
+
+  private static final String READY_FOR_TYPE = """
+      nodes.status = '%s' AND nodes.verified AND nodes.stream_session IS NOT NULL AND nodes.admin_state = '%s'
+        AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))"""
+      .formatted(NodeStatus.HEALTHY.name(), NodeAdminState.ACTIVE.name());
+  private static final PreparedSql CLAIM_FOR_TYPE = new PreparedSql("""
+      WITH candidate AS (
+        SELECT id, slots, active_jobs, current_load FROM nodes WHERE %1$s AND active_jobs < slots),
+      ranked AS (
+        SELECT c.id, row_number() OVER (ORDER BY s::float8 / c.slots, c.current_load, c.id) AS rank
+          FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
+         ORDER BY rank LIMIT ?),
+      wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
+      claimed AS (
+        UPDATE nodes SET active_jobs = nodes.active_jobs + wanted.take FROM wanted
+         WHERE nodes.id = wanted.id AND nodes.active_jobs + wanted.take <= nodes.slots AND %1$s
+        RETURNING nodes.id)
+      SELECT ranked.id, claimed.id IS NOT NULL AS got
+        FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
+       ORDER BY ranked.rank""".formatted(READY_FOR_TYPE));
 
   /** Within {@code tx}: {@code count} slots on one {@link #ready()} node, all or none. */
   public static boolean claimOn(DSLContext tx, UUID nodeId, int count) {
