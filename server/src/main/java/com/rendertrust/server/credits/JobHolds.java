@@ -5,8 +5,6 @@ import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
 
 import com.rendertrust.server.db.Routines;
 import com.rendertrust.server.db.tables.records.CreditHoldCaptureRecord;
-import com.rendertrust.server.db.tables.records.CreditHoldPlaceRecord;
-import com.rendertrust.server.db.tables.records.CreditHoldSettleRecord;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -94,7 +92,7 @@ public final class JobHolds {
   private static final PreparedSql PLACE = new PreparedSql(
       "SELECT outcome, available FROM credit_hold_place(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS bigint))");
   private static final PreparedSql SETTLE = new PreparedSql("""
-      SELECT outcome, usage_entry_id, amount
+      SELECT outcome, usage_entry_id
         FROM credit_hold_settle(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid), CAST(? AS uuid[]),
                                 CAST(? AS bigint[]), CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint))""");
 

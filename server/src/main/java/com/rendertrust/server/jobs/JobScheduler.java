@@ -6,7 +6,6 @@ import static com.rendertrust.server.db.Tables.NODES;
 import com.rendertrust.server.jobs.JobTaskStore.Placement;
 import com.rendertrust.server.nodes.NodeCapacity;
 import com.rendertrust.server.nodes.NodeStates;
-import com.rendertrust.server.nodes.NodeStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.PreparedSql;
@@ -18,14 +17,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
 /**
@@ -201,7 +203,7 @@ public final class JobScheduler {
       return 0;
     }
     var queued = lockQueued(tx, LOCK_QUEUED_FOR_NODE, node.freeSlots(), node.capabilities().toArray(String[]::new),
-        node.hasGpu(), nodeId, NodeStatus.HEALTHY.name());
+        node.hasGpu(), nodeId);
     if (queued.isEmpty()) {
       return 0;
     }
@@ -265,12 +267,9 @@ public final class JobScheduler {
       return List.of();
     }
     int cap = config.maxRunningTasksPerUser();
-    Object[] params = new Object[filter.length + 4];
-    params[0] = Timestamps.toDb(clock.instant());
-    System.arraycopy(filter, 0, params, 1, filter.length);
-    params[filter.length + 1] = cap;
-    params[filter.length + 2] = cap;
-    params[filter.length + 3] = limit;
+    long perUser = cap == 0 ? Long.MAX_VALUE : cap; // RT_MAX_RUNNING_TASKS_PER_USER 0: no limit
+    Object[] params = Stream.concat(Arrays.stream(filter), Stream.of(Timestamps.toDb(clock.instant()), perUser, limit))
+        .toArray();
     return statement.fetch(tx, row -> new QueuedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
         row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray()), params);
   }
@@ -292,11 +291,11 @@ public final class JobScheduler {
                  ORDER BY job_tasks.tier_rank DESC, job_tasks.priority_rank DESC, job_tasks.queued_at,
                           job_tasks.job_id, job_tasks.task_index) AS per_user
           FROM job_tasks LEFT JOIN running r ON r.user_id = job_tasks.user_id
-         WHERE job_tasks.status = 'QUEUED' AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= ?)
-           AND %s)
+         WHERE job_tasks.status = 'QUEUED' AND %s
+           AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= ?))
       SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes
         FROM job_tasks t JOIN jobs j ON j.id = t.job_id JOIN ranked q ON q.id = t.id
-       WHERE t.status = 'QUEUED' AND (CAST(? AS integer) = 0 OR q.per_user <= ?)
+       WHERE t.status = 'QUEUED' AND q.per_user <= ?
        ORDER BY t.tier_rank DESC, t.priority_rank DESC, q.fair, t.queued_at, t.job_id, t.task_index
        LIMIT ?
          FOR UPDATE OF t, j SKIP LOCKED""";
@@ -307,15 +306,16 @@ public final class JobScheduler {
   /**
    * The tasks one node can run: of a type it offers, needing no GPU unless it has one (parameters:
    * its capabilities, whether it has a GPU), and not failed on it unless no other eligible node
-   * exists for the task (parameters: the node's id, the HEALTHY status).
+   * exists for the task (parameter: the node's id).
    */
   private static final PreparedSql LOCK_QUEUED_FOR_NODE = new PreparedSql(QUEUE_IN_ORDER.formatted("""
       job_tasks.job_type = ANY(CAST(? AS varchar[])) AND (CAST(? AS boolean) OR NOT job_tasks.gpu_required)
            AND (NOT (CAST(? AS uuid) = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
                 SELECT 1 FROM nodes n
-                 WHERE n.status = CAST(? AS varchar) AND n.verified AND n.stream_session IS NOT NULL
+                 WHERE n.status = %s AND n.verified AND n.stream_session IS NOT NULL
                    AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
-                   AND n.id <> ALL(job_tasks.failed_nodes)))"""));
+                   AND n.id <> ALL(job_tasks.failed_nodes)))""".formatted(
+      DSL.using(SQLDialect.POSTGRES).renderInlined(NodeStates.healthy()))));
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
   static Condition eligibleIgnoringSlots(String jobType, boolean gpuRequired) {

@@ -166,9 +166,10 @@ public final class JobService {
     if (raced.isPresent()) {
       throw new RacedSubmission(raced.get()); // rolls back this attempt's hold and slots
     }
-    List<JobTaskStore.DispatchedTask> dispatched = JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes, assignments,
-        scheduler.maxRuntimeMillis(valid.jobType()), now);
-    events.record(tx, JobEventDrafts.created(jobId, dispatched, nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
+    List<JobTaskStore.DispatchedTask> dispatched = JobTaskStore.insertTasks(tx, jobId, userId, valid, frames, nodes,
+        assignments, scheduler.maxRuntimeMillis(valid.jobType()), now);
+    events.record(tx, JobEventDrafts.created(jobId, dispatched,
+        nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED));
     // the submitting call's trace: dispatch, execution and settlement join it, on any replica
     String traceParent = Tracing.traceparent(io.opentelemetry.context.Context.current());
     if (!traceParent.isEmpty()) {
@@ -289,12 +290,6 @@ public final class JobService {
     return outcome;
   }
 
-  /**
-   * Writes the job in the first state its tasks give it: DISPATCHED when {@code nodes} (whose
-   * slots are claimed) took its first tasks, QUEUED otherwise; a one-task job mirrors its task's
-   * assignment. Empty when written; otherwise the job a concurrent submission with the same
-   * idempotency key stored first (nothing written then).
-   */
   /** Every submission's insert of its job, rendered once (PreparedSql); nothing when its idempotency key exists. */
   private static final PreparedSql INSERT_JOB = new PreparedSql("""
       INSERT INTO jobs (id, user_id, job_type, payload_ref, payload, input_id, priority, priority_rank, gpu_required,
@@ -306,6 +301,12 @@ public final class JobService {
               CAST(? AS timestamptz), CAST(? AS timestamptz), ?, ?, ?, ?, ?)
       ON CONFLICT (user_id, idempotency_key) DO NOTHING""");
 
+  /**
+   * Writes the job in the first state its tasks give it: DISPATCHED when {@code nodes} (whose
+   * slots are claimed) took its first tasks, QUEUED otherwise; a one-task job mirrors its task's
+   * assignment. Empty when written; otherwise the job a concurrent submission with the same
+   * idempotency key stored first (nothing written then).
+   */
   private Optional<JobsRecord> insert(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
       RenderFrames frames, long price, List<UUID> nodes, List<UUID> assignments, OffsetDateTime now) {
     boolean dispatched = !nodes.isEmpty();

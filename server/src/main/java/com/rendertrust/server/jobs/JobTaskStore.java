@@ -14,7 +14,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * The set-based writes of {@code job_tasks} and of the job row derived from them. Callers run
@@ -218,8 +217,4 @@ final class JobTaskStore {
          SET status = ?, error_code = CAST(? AS varchar), error_message = CAST(? AS varchar),
              started_at = COALESCE(started_at, CAST(? AS timestamptz)), completed_at = CAST(? AS timestamptz)
        WHERE id = ?""");
-
-  private static org.jooq.Param<UUID[]> uuids(List<UUID> ids) {
-    return DSL.val(ids.toArray(UUID[]::new), SQLDataType.UUID.array());
-  }
 }

@@ -6,7 +6,6 @@ import static com.rendertrust.server.db.Tables.NODES;
 
 import com.rendertrust.server.platform.db.PreparedSql;
 import java.util.Arrays;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jooq.Field;
 
@@ -22,10 +21,10 @@ final class TaskStatements {
 
   static final Field<?>[] LOCKED_JOB_FIELDS = Stream.concat(Arrays.stream(JOBS.fields()),
       Stream.of(NODES.OPERATOR_USER_ID)).toArray(Field<?>[]::new);
-  static final PreparedSql LOCK_JOB = new PreparedSql("SELECT " + columns("jobs", JOBS.fields())
+  static final PreparedSql LOCK_JOB = new PreparedSql("SELECT " + PreparedSql.columns("jobs", JOBS.fields())
       + ", nodes.operator_user_id FROM jobs LEFT JOIN nodes ON nodes.id = COALESCE(CAST(? AS uuid), jobs.node_id)"
       + " WHERE jobs.id = ? FOR UPDATE OF jobs");
-  static final PreparedSql LOCK_TASK = new PreparedSql("SELECT " + columns("job_tasks", JOB_TASKS.fields())
+  static final PreparedSql LOCK_TASK = new PreparedSql("SELECT " + PreparedSql.columns("job_tasks", JOB_TASKS.fields())
       + " FROM job_tasks WHERE assignment_id = ? FOR UPDATE");
   static final PreparedSql START = new PreparedSql("""
       WITH j AS (SELECT id FROM jobs WHERE id = ? FOR UPDATE),
@@ -41,10 +40,4 @@ final class TaskStatements {
         FROM job_tasks t JOIN jobs j ON j.id = t.job_id
        WHERE t.node_id = ? AND t.status IN ('DISPATCHED', 'RUNNING')
        ORDER BY t.dispatched_at, t.id""");
-
-  /** The table's columns by name, qualified, in the order of its jOOQ fields. */
-  static String columns(String table, Field<?>[] fields) {
-    return Arrays.stream(fields).map(field -> table + ".\"" + field.getName() + "\"")
-        .collect(Collectors.joining(", "));
-  }
 }

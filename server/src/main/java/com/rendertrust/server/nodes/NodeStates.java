@@ -14,6 +14,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.SQLDialect;
 import org.jooq.UpdateSetMoreStep;
 import org.jooq.impl.DSL;
 
@@ -96,22 +97,8 @@ public final class NodeStates {
    * and the best {@code count} are taken. So the tasks of one job spread over the fleet.
    */
   public static List<UUID> claim(DSLContext tx, Condition eligible, Condition pick, int count) {
-    return claimWith(count, wanted -> tx.fetch("""
-            WITH candidate AS (
-              SELECT id, slots, active_jobs, current_load FROM {0} WHERE {1} AND {2} AND active_jobs < slots),
-            ranked AS (
-              SELECT c.id, row_number() OVER (ORDER BY s::float8 / c.slots, c.current_load, c.id) AS rank
-                FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
-               ORDER BY rank LIMIT {3}),
-            wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
-            claimed AS (
-              UPDATE {0} SET active_jobs = {0}.active_jobs + wanted.take FROM wanted
-               WHERE {0}.id = wanted.id AND {0}.active_jobs + wanted.take <= {0}.slots AND {1}
-              RETURNING {0}.id)
-            SELECT ranked.id, claimed.id IS NOT NULL AS got
-              FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
-             ORDER BY ranked.rank""",
-        NODES, eligible, pick, DSL.val(wanted)).map(slot -> new Slot(slot.get(0, UUID.class),
+    return claimWith(count, wanted -> tx.fetch(CLAIM_SLOTS.formatted("{0} AND {1}", "{0}", "{2}"),
+        eligible, pick, DSL.val(wanted)).map(slot -> new Slot(slot.get(0, UUID.class),
         Boolean.TRUE.equals(slot.get(1, Boolean.class)))));
   }
 
@@ -145,25 +132,31 @@ public final class NodeStates {
     return claimed;
   }
 
-  private static final String READY_FOR_TYPE = """
-      nodes.status = '%s' AND nodes.verified AND nodes.stream_session IS NOT NULL AND nodes.admin_state = '%s'
-        AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))"""
-      .formatted(NodeStatus.HEALTHY.name(), NodeAdminState.ACTIVE.name());
-  private static final PreparedSql CLAIM_FOR_TYPE = new PreparedSql("""
+  /**
+   * The claim: %1$s picks the candidate nodes, %2$s re-checks a node's eligibility on the row it
+   * locks, %3$s is how many slots are wanted.
+   */
+  private static final String CLAIM_SLOTS = """
       WITH candidate AS (
         SELECT id, slots, active_jobs, current_load FROM nodes WHERE %1$s AND active_jobs < slots),
       ranked AS (
         SELECT c.id, row_number() OVER (ORDER BY s::float8 / c.slots, c.current_load, c.id) AS rank
           FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
-         ORDER BY rank LIMIT ?),
+         ORDER BY rank LIMIT %3$s),
       wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
       claimed AS (
         UPDATE nodes SET active_jobs = nodes.active_jobs + wanted.take FROM wanted
-         WHERE nodes.id = wanted.id AND nodes.active_jobs + wanted.take <= nodes.slots AND %1$s
+         WHERE nodes.id = wanted.id AND nodes.active_jobs + wanted.take <= nodes.slots AND %2$s
         RETURNING nodes.id)
       SELECT ranked.id, claimed.id IS NOT NULL AS got
         FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
-       ORDER BY ranked.rank""".formatted(READY_FOR_TYPE));
+       ORDER BY ranked.rank""";
+
+  /** {@link #eligibleIgnoringSlots} with the job type and whether a GPU is required as parameters. */
+  private static final String READY_FOR_TYPE = DSL.using(SQLDialect.POSTGRES).renderInlined(ready())
+      + " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))";
+  private static final PreparedSql CLAIM_FOR_TYPE =
+      new PreparedSql(CLAIM_SLOTS.formatted(READY_FOR_TYPE, READY_FOR_TYPE, "?"));
 
   /** Within {@code tx}: {@code count} slots on one {@link #ready()} node, all or none. */
   public static boolean claimOn(DSLContext tx, UUID nodeId, int count) {
@@ -210,8 +203,7 @@ public final class NodeStates {
   }
 
   private static final Field<?>[] CAPACITY_FIELDS = capacityFields().toArray(Field<?>[]::new);
-  private static final String CAPACITY_COLUMNS =
-      "status, verified, stream_session, slots, active_jobs, capabilities, has_gpu, admin_state";
+  private static final String CAPACITY_COLUMNS = PreparedSql.columns("nodes", CAPACITY_FIELDS);
   private static final PreparedSql RELEASE_SUCCEEDED = new PreparedSql(
       "UPDATE nodes SET active_jobs = active_jobs - 1, consecutive_failures = 0 WHERE id = ? RETURNING "
           + CAPACITY_COLUMNS);

@@ -8,9 +8,11 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -123,6 +125,16 @@ public final class PreparedSql {
 
   private static Array array(Connection connection, String type, Object[] values) throws SQLException {
     return connection.createArrayOf(type, values);
+  }
+
+  /**
+   * The columns of {@code fields} by name, qualified by {@code table}, in their order: a
+   * statement's column list derived from the generated jOOQ table (and read back with {@link
+   * #fetchRecords}), so it follows the schema instead of repeating it.
+   */
+  public static String columns(String table, Field<?>... fields) {
+    return Arrays.stream(fields).map(field -> table + ".\"" + field.getName() + "\"")
+        .collect(Collectors.joining(", "));
   }
 
   /** A nullable uuid column. */
