@@ -92,9 +92,10 @@ final class StatementProfile {
       double blocks = row.get("blocks", Long.class) / (double) lifecycles;
       blocksTotal += blocks;
       planTotal += row.get("total_plan_time", Double.class) / lifecycles;
-      plansTotal += row.get("plans", Long.class) / (double) lifecycles;
+      double plans = row.get("plans", Long.class) / (double) lifecycles;
+      plansTotal += plans;
       String query = row.get("q", String.class);
-      System.out.printf(Locale.ROOT, "  %6.2f calls %7.3f ms %8.1f pages  %s%n", calls, ms, blocks,
+      System.out.printf(Locale.ROOT, "  %6.2f calls %5.2f plans %7.3f ms %8.1f pages  %s%n", calls, plans, ms, blocks,
           query.length() > 160 ? query.substring(0, 160) : query);
     }
     System.out.printf(Locale.ROOT, "  total of these: %.2f calls, %.3f ms, %.1f buffer pages per settled hold%n",

@@ -6,6 +6,8 @@ import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -42,15 +44,23 @@ final class JobTaskStore {
    */
   static List<DispatchedTask> insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
       RenderFrames frames, List<UUID> nodes, List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
-    return INSERT_TASKS.fetch(tx, row -> new DispatchedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
-        jobId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
-        frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.hasFrames(), frames.start(),
-        frames.perTask(), frames.step(), frames.end(), frames.hasFrames(), frames.step(), nodes.size(),
-        nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now, nodes.size(), now,
-        nodes.size(), now, maxRuntimeMillis, valid.tier().rank(), userId, frames.taskCount(), now);
+    List<Object> params = new ArrayList<>(List.of(jobId, valid.jobType(), valid.gpuRequired(),
+        valid.priority().rank()));
+    params.addAll(Arrays.asList(frames.hasFrames(), frames.start(), frames.perTask(), frames.step(),
+        frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.end(), frames.hasFrames(),
+        frames.step(), nodes.size(), nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now,
+        nodes.size(), now, nodes.size(), now, maxRuntimeMillis, valid.tier().rank(), userId));
+    boolean one = frames.taskCount() == 1;
+    if (!one) {
+      params.add(frames.taskCount());
+    }
+    params.add(now);
+    return (one ? INSERT_ONE_TASK : INSERT_TASKS).fetch(tx,
+        row -> new DispatchedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)), params.toArray());
   }
 
-  private static final PreparedSql INSERT_TASKS = new PreparedSql("""
+  /** The task insert; %s names the task indexes {@code i} (0..count - 1). */
+  private static final String INSERT_TASKS_SQL = """
       WITH inserted AS (
         INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
                                frame_end, frame_step, status, node_id, assignment_id, attempts, retry_count,
@@ -64,12 +74,25 @@ final class JobTaskStore {
                CASE WHEN i < ? THEN 1 ELSE 0 END, 0, CAST(? AS timestamptz),
                CASE WHEN i < ? THEN CAST(? AS timestamptz) END,
                CASE WHEN i < ? THEN CAST(? AS timestamptz) + ? * interval '1 millisecond' END, ?, ?
-          FROM generate_series(0, ? - 1) AS i
+          FROM %s
         RETURNING id, job_id, node_id, assignment_id, task_index),
       assigned AS (
         INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
         SELECT assignment_id, job_id, id, node_id, ? FROM inserted WHERE assignment_id IS NOT NULL)
-      SELECT id, node_id FROM inserted WHERE assignment_id IS NOT NULL ORDER BY task_index""");
+      SELECT id, node_id FROM inserted WHERE assignment_id IS NOT NULL ORDER BY task_index""";
+
+  /** A job of {@code ?} tasks (the parameter before the last). */
+  private static final PreparedSql INSERT_TASKS = new PreparedSql(
+      INSERT_TASKS_SQL.formatted("generate_series(0, CAST(? AS int) - 1) AS i"));
+
+  /**
+   * A job of one task (every job type but a split render). Its own statement because PostgreSQL
+   * plans the general one again on every call: a generic plan of generate_series with a
+   * parameter expects 1,000 rows, so it always loses to a custom plan, and every submission
+   * planned the insert anew. This one has no row count to guess, and keeps its generic plan.
+   */
+  private static final PreparedSql INSERT_ONE_TASK = new PreparedSql(
+      INSERT_TASKS_SQL.formatted("(VALUES (0)) AS one(i)"));
 
   /** A task of a new job dispatched with its submission, and its node. */
   record DispatchedTask(UUID taskId, UUID nodeId) {
@@ -101,7 +124,11 @@ final class JobTaskStore {
     if (jobIds.isEmpty()) {
       return;
     }
-    DERIVE_JOBS.execute(tx, now, jobIds.toArray(UUID[]::new));
+    if (jobIds.size() == 1) {
+      DERIVE_JOB.execute(tx, now, jobIds.iterator().next());
+    } else {
+      DERIVE_JOBS.execute(tx, now, jobIds.toArray(UUID[]::new));
+    }
   }
 
   private static final PreparedSql DISPATCH = new PreparedSql("""
@@ -121,7 +148,8 @@ final class JobTaskStore {
         SELECT assignment_id, job_id, id, node_id, ? FROM moved)
       SELECT queued_at FROM moved""");
 
-  private static final PreparedSql DERIVE_JOBS = new PreparedSql("""
+  /** The derivation; %s selects the tasks of the jobs derived. */
+  private static final String DERIVE_JOBS_SQL = """
       UPDATE jobs j
          SET status = CASE WHEN a.running > 0 OR a.completed > 0 THEN 'RUNNING'
                            WHEN a.dispatched > 0 THEN 'DISPATCHED' ELSE 'QUEUED' END,
@@ -146,8 +174,18 @@ final class JobTaskStore {
                      min(started_at) AS first_started,
                      max(queued_at) AS last_queued,
                      sum(retry_count)::int AS retries
-                FROM job_tasks WHERE job_id = ANY(CAST(? AS uuid[])) GROUP BY job_id) a
-       WHERE j.id = a.job_id AND j.status IN ('QUEUED', 'DISPATCHED', 'RUNNING')""");
+                FROM job_tasks WHERE %s GROUP BY job_id) a
+       WHERE j.id = a.job_id AND j.status IN ('QUEUED', 'DISPATCHED', 'RUNNING')""";
+
+  private static final PreparedSql DERIVE_JOBS = new PreparedSql(
+      DERIVE_JOBS_SQL.formatted("job_id = ANY(CAST(? AS uuid[]))"));
+
+  /**
+   * One job's derivation: almost every transition changes one job. Its own statement because
+   * with an array PostgreSQL plans the statement again on every call (a custom plan that knows
+   * the array's length always looks cheaper than the generic one).
+   */
+  private static final PreparedSql DERIVE_JOB = new PreparedSql(DERIVE_JOBS_SQL.formatted("job_id = CAST(? AS uuid)"));
 
   /**
    * Cancels every unfinished task of the job (whose row the caller locked): their open
