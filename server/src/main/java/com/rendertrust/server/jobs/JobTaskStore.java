@@ -6,8 +6,6 @@ import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -44,22 +42,16 @@ final class JobTaskStore {
    */
   static List<DispatchedTask> insertTasks(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
       RenderFrames frames, List<UUID> nodes, List<UUID> assignments, long maxRuntimeMillis, OffsetDateTime now) {
-    List<Object> params = new ArrayList<>(List.of(jobId, valid.jobType(), valid.gpuRequired(),
-        valid.priority().rank()));
-    params.addAll(Arrays.asList(frames.hasFrames(), frames.start(), frames.perTask(), frames.step(),
-        frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.end(), frames.hasFrames(),
-        frames.step(), nodes.size(), nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now,
-        nodes.size(), now, nodes.size(), now, maxRuntimeMillis, valid.tier().rank(), userId));
-    boolean one = frames.taskCount() == 1;
-    if (!one) {
-      params.add(frames.taskCount());
-    }
-    params.add(now);
-    return (one ? INSERT_ONE_TASK : INSERT_TASKS).fetch(tx,
-        row -> new DispatchedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)), params.toArray());
+    return (frames.taskCount() == 1 ? INSERT_ONE_TASK : INSERT_TASKS).fetch(tx,
+        row -> new DispatchedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
+        jobId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
+        frames.hasFrames(), frames.start(), frames.perTask(), frames.step(), frames.hasFrames(), frames.start(),
+        frames.perTask(), frames.step(), frames.end(), frames.hasFrames(), frames.step(), nodes.size(),
+        nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), nodes.size(), now, nodes.size(), now,
+        nodes.size(), now, maxRuntimeMillis, valid.tier().rank(), userId, frames.taskCount(), now);
   }
 
-  /** The task insert; %s names the task indexes {@code i} (0..count - 1). */
+  /** The task insert; %s names the task indexes {@code i} (0..count - 1, the task count a parameter). */
   private static final String INSERT_TASKS_SQL = """
       WITH inserted AS (
         INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
@@ -81,7 +73,6 @@ final class JobTaskStore {
         SELECT assignment_id, job_id, id, node_id, ? FROM inserted WHERE assignment_id IS NOT NULL)
       SELECT id, node_id FROM inserted WHERE assignment_id IS NOT NULL ORDER BY task_index""";
 
-  /** A job of {@code ?} tasks (the parameter before the last). */
   private static final PreparedSql INSERT_TASKS = new PreparedSql(
       INSERT_TASKS_SQL.formatted("generate_series(0, CAST(? AS int) - 1) AS i"));
 
@@ -89,10 +80,11 @@ final class JobTaskStore {
    * A job of one task (every job type but a split render). Its own statement because PostgreSQL
    * plans the general one again on every call: a generic plan of generate_series with a
    * parameter expects 1,000 rows, so it always loses to a custom plan, and every submission
-   * planned the insert anew. This one has no row count to guess, and keeps its generic plan.
+   * planned the insert anew. This one has no row count to guess, and keeps its generic plan; it
+   * takes the same parameters (its one index, count - 1, is 0).
    */
   private static final PreparedSql INSERT_ONE_TASK = new PreparedSql(
-      INSERT_TASKS_SQL.formatted("(VALUES (0)) AS one(i)"));
+      INSERT_TASKS_SQL.formatted("(VALUES (CAST(? AS int) - 1)) AS one(i)"));
 
   /** A task of a new job dispatched with its submission, and its node. */
   record DispatchedTask(UUID taskId, UUID nodeId) {
