@@ -18,6 +18,8 @@ import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.storage.ResultStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -82,17 +84,31 @@ public final class JobLifecycle {
 
   /** The tasks {@code nodeId} holds now, oldest assignment first. */
   public List<ActiveAssignment> activeAssignments(UUID nodeId) {
-    return TaskStatements.ACTIVE_ASSIGNMENTS.fetch(database.dsl(), row -> {
-      Optional<String> payload = Optional.ofNullable(row.getString(11));
-      Integer start = PreparedSql.integer(row, 6);
-      Optional<TaskFrames> frames = start == null ? Optional.empty()
-          : Optional.of(new TaskFrames(start, row.getInt(7), row.getInt(8), RenderFrames.formatOf(payload)));
-      return new ActiveAssignment(PreparedSql.uuid(row, 2), PreparedSql.uuid(row, 3),
-          JobStatus.valueOf(row.getString(4)), row.getString(9), Optional.ofNullable(row.getString(10)), payload,
-          Timestamps.fromDb(PreparedSql.timestamp(row, 5)), PreparedSql.uuid(row, 12),
-          Optional.ofNullable(PreparedSql.uuid(row, 13)), PreparedSql.uuid(row, 1), frames,
-          Optional.ofNullable(row.getString(14)));
-    }, nodeId);
+    return TaskStatements.ACTIVE_ASSIGNMENTS.fetch(database.dsl(), JobLifecycle::activeAssignment, nodeId);
+  }
+
+  /** The task {@code nodeId} holds under {@code assignmentId}, or empty once it no longer holds it. */
+  public Optional<ActiveAssignment> activeAssignment(UUID nodeId, UUID assignmentId) {
+    return TaskStatements.ACTIVE_ASSIGNMENT.fetchOptional(database.dsl(), JobLifecycle::activeAssignment, nodeId,
+        assignmentId);
+  }
+
+  /** As {@link #activeAssignments(UUID)}, without what running them needs: which tasks, in which state. */
+  public List<HeldAssignment> holdings(UUID nodeId) {
+    return TaskStatements.HOLDINGS.fetch(database.dsl(), row -> new HeldAssignment(PreparedSql.uuid(row, 1),
+        PreparedSql.uuid(row, 2), JobStatus.valueOf(row.getString(3))), nodeId);
+  }
+
+  private static ActiveAssignment activeAssignment(ResultSet row) throws SQLException {
+    Optional<String> payload = Optional.ofNullable(row.getString(11));
+    Integer start = PreparedSql.integer(row, 6);
+    Optional<TaskFrames> frames = start == null ? Optional.empty()
+        : Optional.of(new TaskFrames(start, row.getInt(7), row.getInt(8), RenderFrames.formatOf(payload)));
+    return new ActiveAssignment(PreparedSql.uuid(row, 2), PreparedSql.uuid(row, 3),
+        JobStatus.valueOf(row.getString(4)), row.getString(9), Optional.ofNullable(row.getString(10)), payload,
+        Timestamps.fromDb(PreparedSql.timestamp(row, 5)), PreparedSql.uuid(row, 12),
+        Optional.ofNullable(PreparedSql.uuid(row, 13)), PreparedSql.uuid(row, 1), frames,
+        Optional.ofNullable(row.getString(14)));
   }
 
   /**

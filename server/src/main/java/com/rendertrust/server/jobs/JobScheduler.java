@@ -270,9 +270,15 @@ public final class JobScheduler {
     long perUser = cap == 0 ? Long.MAX_VALUE : cap; // RT_MAX_RUNNING_TASKS_PER_USER 0: no limit
     Object[] params = Stream.concat(Arrays.stream(filter), Stream.of(Timestamps.toDb(clock.instant()), perUser, limit))
         .toArray();
+    // The ranking's custom plan (its LIMIT and the node's job types known) always looks cheaper
+    // than its generic one, so PostgreSQL planned it again on every call, and the dispatch's
+    // statement after it too. The rest of this transaction is the pass: plan it once.
+    GENERIC_PLANS.execute(tx);
     return statement.fetch(tx, row -> new QueuedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
         row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray()), params);
   }
+
+  private static final PreparedSql GENERIC_PLANS = new PreparedSql("SET LOCAL plan_cache_mode = force_generic_plan");
 
   private static final PreparedSql ANY_QUEUED = new PreparedSql(
       "SELECT 1 FROM job_tasks WHERE status = 'QUEUED' LIMIT 1");

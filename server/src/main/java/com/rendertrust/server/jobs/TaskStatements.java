@@ -34,10 +34,22 @@ final class TaskStatements {
       UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, ?), updated_at = ?
         FROM t WHERE jobs.id = t.job_id
       RETURNING t.id""");
-  static final PreparedSql ACTIVE_ASSIGNMENTS = new PreparedSql("""
+  /** A node's tasks with what running them needs (the job's payload): {@code %s} narrows them. */
+  private static final String ACTIVE_ASSIGNMENT_ROWS = """
       SELECT t.id, t.job_id, t.assignment_id, t.status, t.deadline, t.frame_start, t.frame_end, t.frame_step,
              j.job_type, j.payload_ref, j.payload::text, j.user_id, j.input_id, j.trace_parent
         FROM job_tasks t JOIN jobs j ON j.id = t.job_id
-       WHERE t.node_id = ? AND t.status IN ('DISPATCHED', 'RUNNING')
-       ORDER BY t.dispatched_at, t.id""");
+       WHERE t.node_id = ? AND t.status IN ('DISPATCHED', 'RUNNING')%s""";
+  static final PreparedSql ACTIVE_ASSIGNMENTS = new PreparedSql(
+      ACTIVE_ASSIGNMENT_ROWS.formatted(" ORDER BY t.dispatched_at, t.id"));
+  static final PreparedSql ACTIVE_ASSIGNMENT = new PreparedSql(
+      ACTIVE_ASSIGNMENT_ROWS.formatted(" AND t.assignment_id = ?"));
+  /**
+   * The same tasks without the job's row: a stream compares them with what it told its node on
+   * every change, and only a new one needs its payload (one job row read instead of all of them).
+   */
+  static final PreparedSql HOLDINGS = new PreparedSql("""
+      SELECT job_id, assignment_id, status FROM job_tasks
+       WHERE node_id = ? AND status IN ('DISPATCHED', 'RUNNING')
+       ORDER BY dispatched_at, id""");
 }

@@ -1,6 +1,6 @@
 package com.rendertrust.server.nodes;
 
-import com.rendertrust.server.jobs.ActiveAssignment;
+import com.rendertrust.server.jobs.HeldAssignment;
 import com.rendertrust.server.jobs.JobStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +35,7 @@ final class KnownAssignments {
    * @param toDispatch DISPATCHED assignments the node has not been sent; each becomes known through
    *     {@link #dispatched} once its dispatch is on its way
    */
-  record Reconciliation(Map<UUID, UUID> withdrawn, List<ActiveAssignment> toDispatch) {
+  record Reconciliation(Map<UUID, UUID> withdrawn, List<HeldAssignment> toDispatch) {
   }
 
   /**
@@ -43,7 +43,7 @@ final class KnownAssignments {
    * ones and adopts the RUNNING ones it was not told about here (it runs them already, e.g. since
    * an earlier stream).
    */
-  Reconciliation reconcile(List<ActiveAssignment> held) {
+  Reconciliation reconcile(List<HeldAssignment> held) {
     Set<UUID> current = new HashSet<>();
     held.forEach(assignment -> current.add(assignment.assignmentId()));
     Map<UUID, UUID> withdrawn = new LinkedHashMap<>();
@@ -53,8 +53,8 @@ final class KnownAssignments {
       }
     });
     withdrawn.keySet().forEach(this::forget);
-    List<ActiveAssignment> toDispatch = new ArrayList<>();
-    for (ActiveAssignment assignment : held) {
+    List<HeldAssignment> toDispatch = new ArrayList<>();
+    for (HeldAssignment assignment : held) {
       if (known.containsKey(assignment.assignmentId())) {
         continue;
       }
@@ -80,7 +80,7 @@ final class KnownAssignments {
   }
 
   /** The dispatch of {@code assignment} is on its way to the node. */
-  void dispatched(ActiveAssignment assignment) {
+  void dispatched(HeldAssignment assignment) {
     known.put(assignment.assignmentId(), assignment.jobId());
   }
 

@@ -9,6 +9,7 @@ import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
 import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
+import com.rendertrust.server.jobs.HeldAssignment;
 import com.rendertrust.server.jobs.JobStatus;
 import com.rendertrust.server.jobs.ReportOutcome;
 import com.rendertrust.server.nodes.Frames.Ref;
@@ -282,7 +283,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
    * new one of the same job). Holds {@code work}.
    */
   private void sync() {
-    KnownAssignments.Reconciliation plan = known.reconcile(context.lifecycle().activeAssignments(nodeId));
+    KnownAssignments.Reconciliation plan = known.reconcile(context.lifecycle().holdings(nodeId));
     if (!plan.withdrawn().isEmpty()) {
       Map<UUID, JobStatus> statuses = context.lifecycle().statuses(List.copyOf(plan.withdrawn().values()));
       plan.withdrawn().forEach((assignmentId, jobId) -> {
@@ -291,11 +292,14 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
       });
     }
-    for (ActiveAssignment assignment : plan.toDispatch()) {
-      deliverable(assignment).ifPresent(frame -> {
-        send(frame);
-        known.dispatched(assignment);
-      });
+    for (HeldAssignment held : plan.toDispatch()) {
+      // empty or no longer DISPATCHED: withdrawn since, and nothing to tell the node
+      context.lifecycle().activeAssignment(nodeId, held.assignmentId())
+          .filter(assignment -> assignment.status() == JobStatus.DISPATCHED)
+          .flatMap(this::deliverable).ifPresent(frame -> {
+            send(frame);
+            known.dispatched(held);
+          });
     }
   }
 

@@ -2,12 +2,10 @@ package com.rendertrust.server.nodes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rendertrust.server.jobs.ActiveAssignment;
+import com.rendertrust.server.jobs.HeldAssignment;
 import com.rendertrust.server.jobs.JobStatus;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +16,7 @@ class KnownAssignmentsTest {
 
   @Test
   void aNewDispatchIsSentOnceAndKnownAfterwards() {
-    ActiveAssignment task = assignment(JobStatus.DISPATCHED);
+    HeldAssignment task = assignment(JobStatus.DISPATCHED);
 
     var first = known.reconcile(List.of(task));
     assertThat(first.toDispatch()).containsExactly(task);
@@ -33,7 +31,7 @@ class KnownAssignmentsTest {
 
   @Test
   void aDispatchThatCouldNotBeSentIsOfferedAgainAtTheNextSync() {
-    ActiveAssignment task = assignment(JobStatus.DISPATCHED);
+    HeldAssignment task = assignment(JobStatus.DISPATCHED);
 
     known.reconcile(List.of(task)); // not marked dispatched: its frame could not be built
 
@@ -43,7 +41,7 @@ class KnownAssignmentsTest {
 
   @Test
   void anAssignmentTheDatabaseNoLongerHasIsWithdrawnOnceAndForgotten() {
-    ActiveAssignment task = assignment(JobStatus.DISPATCHED);
+    HeldAssignment task = assignment(JobStatus.DISPATCHED);
     known.reconcile(List.of(task));
     known.dispatched(task);
 
@@ -57,7 +55,7 @@ class KnownAssignmentsTest {
 
   @Test
   void aRunningTaskUnknownHereIsAdoptedWithoutADispatch() {
-    ActiveAssignment running = assignment(JobStatus.RUNNING);
+    HeldAssignment running = assignment(JobStatus.RUNNING);
 
     var plan = known.reconcile(List.of(running));
 
@@ -69,8 +67,8 @@ class KnownAssignmentsTest {
   @Test
   void aRetriedTaskOfTheSameJobWithdrawsTheOldAssignmentAndDispatchesTheNew() {
     UUID jobId = UUID.randomUUID();
-    ActiveAssignment old = assignment(jobId, JobStatus.RUNNING);
-    ActiveAssignment retried = assignment(jobId, JobStatus.DISPATCHED);
+    HeldAssignment old = assignment(jobId, JobStatus.RUNNING);
+    HeldAssignment retried = assignment(jobId, JobStatus.DISPATCHED);
     known.reconcile(List.of(old));
 
     var plan = known.reconcile(List.of(retried));
@@ -94,7 +92,7 @@ class KnownAssignmentsTest {
 
   @Test
   void anAssignmentIsHeldOnlyUnderItsOwnJob() {
-    ActiveAssignment task = assignment(JobStatus.RUNNING);
+    HeldAssignment task = assignment(JobStatus.RUNNING);
     known.reconcile(List.of(task));
 
     assertThat(known.holds(UUID.randomUUID(), task.assignmentId())).isFalse();
@@ -116,13 +114,11 @@ class KnownAssignmentsTest {
     assertThat(known.progressDue(assignment, start + KnownAssignments.PROGRESS_INTERVAL_NANOS)).isTrue();
   }
 
-  private static ActiveAssignment assignment(JobStatus status) {
+  private static HeldAssignment assignment(JobStatus status) {
     return assignment(UUID.randomUUID(), status);
   }
 
-  private static ActiveAssignment assignment(UUID jobId, JobStatus status) {
-    return new ActiveAssignment(jobId, UUID.randomUUID(), status, "echo", Optional.empty(), Optional.empty(),
-        Instant.parse("2026-12-02T15:00:00Z"), UUID.randomUUID(), Optional.empty(), UUID.randomUUID(),
-        Optional.empty(), Optional.empty());
+  private static HeldAssignment assignment(UUID jobId, JobStatus status) {
+    return new HeldAssignment(jobId, UUID.randomUUID(), status);
   }
 }
