@@ -9,7 +9,6 @@ import com.rendertrust.server.db.tables.records.JobTasksRecord;
 import com.rendertrust.server.jobs.ActiveAssignment.TaskFrames;
 import com.rendertrust.server.jobs.JobEndings.EndingJob;
 import com.rendertrust.server.jobs.JobEndings.SettlementFailed;
-import com.rendertrust.server.nodes.NodeCapacity;
 import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.nodes.NodeStates.Release;
 import com.rendertrust.server.platform.config.JobsConfig;
@@ -187,10 +186,12 @@ public final class JobLifecycle {
    * fault); the job completes with its last task, capturing its hold. FAILED with INVALID_INPUT
    * fails the job at once (its other tasks are cancelled, the delivered frames charged and the
    * rest released); any other failure is retried after a backoff on another node, until the
-   * retries run out (RETRIES_EXHAUSTED). A failure counts towards the node's consecutive failures. One transaction ends the task,
-   * moves the money, frees the node's slot and refills it from the queue. If the money cannot
-   * move, the job still ends, with its settlement pending for the sweeper, because a node's
-   * finished work must not be lost to a billing failure.
+   * retries run out (RETRIES_EXHAUSTED). A failure counts towards the node's consecutive
+   * failures. One transaction ends the task, moves the money and frees the node's slot; a queue
+   * pass after the commit refills the freed slots (one pass, and one fair-share ranking, for all
+   * the endings that arrive while it runs, instead of one per ending). If the money cannot move,
+   * the job still ends, with its settlement pending for the sweeper, because a node's finished
+   * work must not be lost to a billing failure.
    */
   public ReportOutcome finished(UUID nodeId, UUID jobId, UUID assignmentId, boolean completed, String errorMessage,
       String errorCode) {
@@ -226,11 +227,8 @@ public final class JobLifecycle {
       if (!settled || done.settleAfter()) {
         settlements.settle(jobId);
       }
-      if (done.refilled() > 0) {
-        notifier.jobsChanged(nodeId);
-      }
       done.otherNodes().forEach(notifier::jobsChanged);
-      if (done.requeued()) {
+      if (done.queuePass()) {
         scheduler.requestQueuePass();
       }
     } else if (done.outcome() == ReportOutcome.STALE) {
@@ -243,10 +241,10 @@ public final class JobLifecycle {
       String errorCode, Release release, OffsetDateTime now) {
   }
 
-  private record Finished(ReportOutcome outcome, int refilled, List<UUID> otherNodes, boolean requeued,
-      boolean settleAfter) {
+  /** {@code queuePass}: a slot was freed or a task requeued, and the queue should be looked at. */
+  private record Finished(ReportOutcome outcome, List<UUID> otherNodes, boolean queuePass, boolean settleAfter) {
     static Finished of(ReportOutcome outcome) {
-      return new Finished(outcome, 0, List.of(), false, false);
+      return new Finished(outcome, List.of(), false, false);
     }
   }
 
@@ -269,23 +267,22 @@ public final class JobLifecycle {
         // any other failure is retried, on another node when there is one
         events.record(tx, taskEvents);
         Requeued requeued = requeueWithin(tx, job.get(), task, message, code, true, now);
-        return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
+        return new Finished(ReportOutcome.APPLIED, requeued.others(), !requeued.deadLettered(),
             requeued.deadLettered());
       }
       exitTask(tx, task, TaskExit.FAILED, code, message, now);
       taskEvents.add(taskEvent(JobEvents.Type.TASK_FAILED, task, JobStatus.FAILED).withError(code, message));
       events.record(tx, taskEvents);
       List<UUID> others = endings.fail(tx, job.get(), code, message, settleNow, now);
-      NodeCapacity freed = releaseSlot(tx, finish.nodeId(), finish.release(), now);
-      return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), others,
-          false, false);
+      releaseSlot(tx, finish.nodeId(), finish.release(), now);
+      return new Finished(ReportOutcome.APPLIED, others, true, false);
     }
     Optional<String> resultRef = resultOf(tx, task, finish.assignmentId());
     if (resultRef.isEmpty()) {
       events.record(tx, taskEvents);
       Requeued requeued = requeueWithin(tx, job.get(), task,
           "reported completion without delivering every frame of its task", ErrorCode.PLUGIN_ERROR, true, now);
-      return new Finished(ReportOutcome.APPLIED, 0, requeued.others(), !requeued.deadLettered(),
+      return new Finished(ReportOutcome.APPLIED, requeued.others(), !requeued.deadLettered(),
           requeued.deadLettered());
     }
     exitTask(tx, task, TaskExit.COMPLETED, null, null, now);
@@ -301,9 +298,8 @@ public final class JobLifecycle {
     // The node's row is locked last, after the money moved: every dispatch to this node waits
     // for that lock, so holding it across a capture (which queues on the platform account's row)
     // would stall the node's dispatches behind every other capture.
-    NodeCapacity freed = releaseSlot(tx, finish.nodeId(), Release.SUCCESS, now);
-    return new Finished(ReportOutcome.APPLIED, scheduler.assignQueuedTo(tx, finish.nodeId(), freed), List.of(),
-        false, false);
+    releaseSlot(tx, finish.nodeId(), Release.SUCCESS, now);
+    return new Finished(ReportOutcome.APPLIED, List.of(), true, false);
   }
 
   /**
@@ -462,9 +458,9 @@ public final class JobLifecycle {
     return new Transactions(database.dsl());
   }
 
-  /** Frees the slot through the nodes' state owner; returns what the node can take now. */
-  private NodeCapacity releaseSlot(DSLContext tx, UUID nodeId, Release release, OffsetDateTime now) {
-    return NodeStates.release(tx, nodeId, release, config.unhealthyAfterFailures(), now);
+  /** Frees the slot through the nodes' state owner (a queue pass refills it after the commit). */
+  private void releaseSlot(DSLContext tx, UUID nodeId, Release release, OffsetDateTime now) {
+    NodeStates.release(tx, nodeId, release, config.unhealthyAfterFailures(), now);
   }
 
   static String errorText(String message) {

@@ -261,8 +261,8 @@ public final class JobScheduler {
    * the limit wait. {@code filter} are the parameters of the statement's filter.
    */
   private List<QueuedTask> lockQueued(DSLContext tx, PreparedSql statement, int limit, Object... filter) {
-    // Most passes find the queue empty (every ending refills its node's slot): the probe reads the
-    // small partial index of queued tasks instead of counting every creator's running tasks.
+    // Many passes find the queue empty (most endings free a slot nobody waits for): the probe reads
+    // the small partial index of queued tasks instead of counting every creator's running tasks.
     if (ANY_QUEUED.fetch(tx, row -> true).isEmpty()) {
       return List.of();
     }
