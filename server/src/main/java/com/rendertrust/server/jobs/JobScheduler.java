@@ -194,11 +194,7 @@ public final class JobScheduler {
 
   /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
-    return assignQueuedTo(tx, nodeId, NodeStates.capacity(tx, nodeId));
-  }
-
-  /** Within {@code tx}, which just read {@code node}'s capacity (e.g. freeing a slot): fills its free slots. */
-  int assignQueuedTo(DSLContext tx, UUID nodeId, NodeCapacity node) {
+    NodeCapacity node = NodeStates.capacity(tx, nodeId);
     if (node.freeSlots() == 0) {
       return 0;
     }

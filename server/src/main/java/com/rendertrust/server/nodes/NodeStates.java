@@ -169,16 +169,13 @@ public final class NodeStates {
   /**
    * Within {@code tx}: frees one slot of {@code nodeId}; a {@link Release#FAILURE} may trip the
    * node to UNHEALTHY (at {@code unhealthyAfterFailures} consecutive failures, cool-down from
-   * {@code now}), a {@link Release#SUCCESS} resets the streak. Returns what the node can take
-   * now, read in the same statement, under its row lock.
+   * {@code now}), a {@link Release#SUCCESS} resets the streak.
    */
-  public static NodeCapacity release(DSLContext tx, UUID nodeId, Release release, int unhealthyAfterFailures,
+  public static void release(DSLContext tx, UUID nodeId, Release release, int unhealthyAfterFailures,
       OffsetDateTime now) {
     if (release != Release.FAILURE) { // every task's end: rendered once (PreparedSql)
-      PreparedSql statement = release == Release.SUCCESS ? RELEASE_SUCCEEDED : RELEASE_NEUTRAL;
-      return statement.fetchRecords(tx, CAPACITY_FIELDS, nodeId).stream().findFirst()
-          .map(NodeStates::capacityOf)
-          .orElse(NodeCapacity.NONE);
+      (release == Release.SUCCESS ? RELEASE_SUCCEEDED : RELEASE_NEUTRAL).execute(tx, nodeId);
+      return;
     }
     var update = tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(1));
     switch (release) {
@@ -195,20 +192,13 @@ public final class NodeStates {
         // a lost connection says nothing about the node's ability to run tasks
       }
     }
-    return update.where(NODES.ID.eq(nodeId))
-        .returning(capacityFields())
-        .fetchOptional()
-        .map(NodeStates::capacityOf)
-        .orElse(NodeCapacity.NONE);
+    update.where(NODES.ID.eq(nodeId)).execute();
   }
 
-  private static final Field<?>[] CAPACITY_FIELDS = capacityFields().toArray(Field<?>[]::new);
-  private static final String CAPACITY_COLUMNS = PreparedSql.columns("nodes", CAPACITY_FIELDS);
   private static final PreparedSql RELEASE_SUCCEEDED = new PreparedSql(
-      "UPDATE nodes SET active_jobs = active_jobs - 1, consecutive_failures = 0 WHERE id = ? RETURNING "
-          + CAPACITY_COLUMNS);
+      "UPDATE nodes SET active_jobs = active_jobs - 1, consecutive_failures = 0 WHERE id = ?");
   private static final PreparedSql RELEASE_NEUTRAL = new PreparedSql(
-      "UPDATE nodes SET active_jobs = active_jobs - 1 WHERE id = ? RETURNING " + CAPACITY_COLUMNS);
+      "UPDATE nodes SET active_jobs = active_jobs - 1 WHERE id = ?");
 
   /** Within {@code tx}: frees the given number of slots on each node (e.g. a job's tasks cancelled at once). */
   public static void releaseAll(DSLContext tx, Map<UUID, Integer> slotsByNode) {
