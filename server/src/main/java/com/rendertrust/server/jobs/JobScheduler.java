@@ -27,7 +27,6 @@ import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
 /**
@@ -130,12 +129,16 @@ public final class JobScheduler {
     int total = 0;
     while (true) {
       List<Placement> placed = new ArrayList<>();
-      int[] seen = new int[1];
+      int[] seenAndLimit = new int[2];
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
-        List<QueuedTask> queued = lockQueued(tx, LOCK_QUEUED, QUEUE_BATCH);
-        seen[0] = queued.size();
+        // Lock no more queued tasks (and their jobs) than free slots could take: a pass after a few
+        // endings need not lock a batch of up to 200 tasks, and their jobs' rows, that it cannot place.
+        int limit = anyQueued(tx) ? Math.min(QUEUE_BATCH, NodeStates.freeSlots(tx)) : 0;
+        List<QueuedTask> queued = limit == 0 ? List.of() : lockQueued(tx, LOCK_QUEUED, limit);
+        seenAndLimit[0] = queued.size();
+        seenAndLimit[1] = limit;
         // one claim per kind of task (type, GPU), kinds in the order the queue first names them;
         // a task that failed somewhere claims alone, avoiding the nodes it failed on
         Map<String, List<QueuedTask>> byKind = new LinkedHashMap<>();
@@ -153,8 +156,7 @@ public final class JobScheduler {
         }
         for (var tasks : byKind.values()) {
           var first = tasks.get(0);
-          List<UUID> nodes = NodeStates.claim(tx, eligibleIgnoringSlots(first.jobType(), first.gpuRequired()),
-              DSL.noCondition(), tasks.size());
+          List<UUID> nodes = NodeStates.claimFor(tx, first.jobType(), first.gpuRequired(), tasks.size());
           for (int i = 0; i < nodes.size(); i++) {
             placed.add(placement(tasks.get(i), nodes.get(i)));
           }
@@ -166,7 +168,7 @@ public final class JobScheduler {
       });
       placed.stream().map(Placement::nodeId).distinct().forEach(notifier::jobsChanged);
       total += placed.size();
-      if (placed.isEmpty() || seen[0] < QUEUE_BATCH) {
+      if (placed.isEmpty() || seenAndLimit[0] < seenAndLimit[1]) {
         return total;
       }
     }
@@ -195,7 +197,7 @@ public final class JobScheduler {
   /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
   int assignQueuedTo(DSLContext tx, UUID nodeId) {
     NodeCapacity node = NodeStates.capacity(tx, nodeId);
-    if (node.freeSlots() == 0) {
+    if (node.freeSlots() == 0 || !anyQueued(tx)) {
       return 0;
     }
     var queued = lockQueued(tx, LOCK_QUEUED_FOR_NODE, node.freeSlots(), node.capabilities().toArray(String[]::new),
@@ -257,11 +259,6 @@ public final class JobScheduler {
    * the limit wait. {@code filter} are the parameters of the statement's filter.
    */
   private List<QueuedTask> lockQueued(DSLContext tx, PreparedSql statement, int limit, Object... filter) {
-    // Many passes find the queue empty (most endings free a slot nobody waits for): the probe reads
-    // the small partial index of queued tasks instead of counting every creator's running tasks.
-    if (ANY_QUEUED.fetch(tx, row -> true).isEmpty()) {
-      return List.of();
-    }
     int cap = config.maxRunningTasksPerUser();
     long perUser = cap == 0 ? Long.MAX_VALUE : cap; // RT_MAX_RUNNING_TASKS_PER_USER 0: no limit
     Object[] params = Stream.concat(Arrays.stream(filter), Stream.of(Timestamps.toDb(clock.instant()), perUser, limit))
@@ -272,6 +269,14 @@ public final class JobScheduler {
     GENERIC_PLANS.execute(tx);
     return statement.fetch(tx, row -> new QueuedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
         row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray()), params);
+  }
+
+  /**
+   * Many passes find the queue empty (most endings free a slot nobody waits for): this probe reads
+   * the small partial index of queued tasks, before the ranking counts every creator's running tasks.
+   */
+  private static boolean anyQueued(DSLContext tx) {
+    return !ANY_QUEUED.fetch(tx, row -> true).isEmpty();
   }
 
   private static final PreparedSql GENERIC_PLANS = new PreparedSql("SET LOCAL plan_cache_mode = force_generic_plan");
@@ -302,8 +307,27 @@ public final class JobScheduler {
        LIMIT ?
          FOR UPDATE OF t, j SKIP LOCKED""";
 
-  /** Every due queued task (a queue pass over all nodes). */
-  private static final PreparedSql LOCK_QUEUED = new PreparedSql(QUEUE_IN_ORDER.formatted("TRUE"));
+  /**
+   * A queued task may go to node {@code %1$s} (parameter of LOCK_QUEUED_FOR_NODE, column of
+   * LOCK_QUEUED): not one it failed on, unless no other ready node could take it, busy or not.
+   */
+  private static final String NOT_FAILED_ON_UNLESS_ALONE = """
+      (%1$s <> ALL(job_tasks.failed_nodes) OR NOT EXISTS (
+                SELECT 1 FROM nodes other
+                 WHERE %2$s AND job_tasks.job_type = ANY(other.capabilities)
+                   AND (NOT job_tasks.gpu_required OR other.has_gpu) AND other.id <> ALL(job_tasks.failed_nodes)))""";
+
+  /**
+   * Every due queued task that a node with a free slot can take now (a queue pass over all
+   * nodes): a pass locks only as many tasks as there are free slots, so tasks that no free node
+   * would take must not hold places among them.
+   */
+  private static final PreparedSql LOCK_QUEUED = new PreparedSql(QUEUE_IN_ORDER.formatted("""
+      EXISTS (SELECT 1 FROM nodes free
+               WHERE %s AND free.active_jobs < free.slots
+                 AND job_tasks.job_type = ANY(free.capabilities) AND (free.has_gpu OR NOT job_tasks.gpu_required)
+                 AND %s)""".formatted(NodeStates.readySql("free"),
+      NOT_FAILED_ON_UNLESS_ALONE.formatted("free.id", NodeStates.readySql("other")))));
 
   /**
    * The tasks one node can run: of a type it offers, needing no GPU unless it has one (parameters:
@@ -312,12 +336,8 @@ public final class JobScheduler {
    */
   private static final PreparedSql LOCK_QUEUED_FOR_NODE = new PreparedSql(QUEUE_IN_ORDER.formatted("""
       job_tasks.job_type = ANY(CAST(? AS varchar[])) AND (CAST(? AS boolean) OR NOT job_tasks.gpu_required)
-           AND (NOT (CAST(? AS uuid) = ANY(job_tasks.failed_nodes)) OR NOT EXISTS (
-                SELECT 1 FROM nodes n
-                 WHERE n.status = %s AND n.verified AND n.stream_session IS NOT NULL
-                   AND job_tasks.job_type = ANY(n.capabilities) AND (NOT job_tasks.gpu_required OR n.has_gpu)
-                   AND n.id <> ALL(job_tasks.failed_nodes)))""".formatted(
-      DSL.using(SQLDialect.POSTGRES).renderInlined(NodeStates.healthy()))));
+           AND %s""".formatted(NOT_FAILED_ON_UNLESS_ALONE.formatted("CAST(? AS uuid)",
+      NodeStates.readySql("other")))));
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
   static Condition eligibleIgnoringSlots(String jobType, boolean gpuRequired) {

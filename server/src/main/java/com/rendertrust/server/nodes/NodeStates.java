@@ -2,6 +2,7 @@ package com.rendertrust.server.nodes;
 
 import static com.rendertrust.server.db.Tables.NODES;
 
+import com.rendertrust.server.db.tables.Nodes;
 import com.rendertrust.server.db.tables.records.NodesRecord;
 import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
@@ -33,7 +34,6 @@ import org.jooq.impl.DSL;
 public final class NodeStates {
 
   private static final int CLAIM_ATTEMPTS = 5;
-  private static final Field<String> HEALTHY = DSL.inline(NodeStatus.HEALTHY.name());
 
   private NodeStates() {
   }
@@ -52,8 +52,12 @@ public final class NodeStates {
 
   /** HEALTHY, key proven, stream open, not drained or disabled by an administrator: may take tasks (of its types). */
   public static Condition ready() {
-    return NODES.STATUS.eq(NodeStatus.HEALTHY.name()).and(NODES.VERIFIED.isTrue()).and(NODES.STREAM_SESSION.isNotNull())
-        .and(NODES.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name()));
+    return ready(NODES);
+  }
+
+  private static Condition ready(Nodes nodes) {
+    return nodes.STATUS.eq(NodeStatus.HEALTHY.name()).and(nodes.VERIFIED.isTrue()).and(nodes.STREAM_SESSION.isNotNull())
+        .and(nodes.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name()));
   }
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
@@ -64,18 +68,14 @@ public final class NodeStates {
 
   /** True when a HEALTHY, verified, active node advertises the job type (busy or not, connected or not). */
   public static boolean anyHealthyFor(DSLContext tx, String jobType, boolean gpuRequired) {
-    Condition condition = NODES.STATUS.eq(NodeStatus.HEALTHY.name()).and(NODES.VERIFIED.isTrue())
-        .and(NODES.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name())).and(offers(jobType));
-    if (gpuRequired) {
-      condition = condition.and(NODES.HAS_GPU.isTrue());
-    }
-    return tx.fetchExists(NODES, condition);
+    return !ANY_HEALTHY_FOR.fetch(tx, row -> true, jobType, gpuRequired).isEmpty(); // every submission: written once
   }
 
-  /** The status a node must have to take tasks, as an inline SQL literal (for plain-SQL templates). */
-  public static Field<String> healthy() {
-    return HEALTHY;
-  }
+  private static final PreparedSql ANY_HEALTHY_FOR = new PreparedSql(
+      "SELECT 1 FROM nodes WHERE " + DSL.using(SQLDialect.POSTGRES).renderInlined(
+          NODES.STATUS.eq(NodeStatus.HEALTHY.name()).and(NODES.VERIFIED.isTrue())
+              .and(NODES.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name())))
+      + " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean)) LIMIT 1");
 
   /** What {@code nodeId} can take from the queue right now, read within {@code tx}. */
   public static NodeCapacity capacity(DSLContext tx, UUID nodeId) {
@@ -153,10 +153,34 @@ public final class NodeStates {
        ORDER BY ranked.rank""";
 
   /** {@link #eligibleIgnoringSlots} with the job type and whether a GPU is required as parameters. */
-  private static final String READY_FOR_TYPE = DSL.using(SQLDialect.POSTGRES).renderInlined(ready())
+  private static final String READY_FOR_TYPE = readySql()
       + " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))";
   private static final PreparedSql CLAIM_FOR_TYPE =
       new PreparedSql(CLAIM_SLOTS.formatted(READY_FOR_TYPE, READY_FOR_TYPE, "?"));
+
+  /**
+   * Within {@code tx}: how many slots are free on {@link #ready()} nodes right now, the most a
+   * queue pass can place (it locks no more queued tasks than that).
+   */
+  public static int freeSlots(DSLContext tx) {
+    return FREE_SLOTS.fetch(tx, row -> row.getInt(1)).get(0);
+  }
+
+  private static final PreparedSql FREE_SLOTS = new PreparedSql(
+      "SELECT COALESCE(sum(slots - active_jobs), 0)::int FROM nodes WHERE " + readySql() + " AND active_jobs < slots");
+
+  /**
+   * {@link #ready()} as plain SQL on the table {@code nodes}, for statements written once: a node
+   * that may take tasks, e.g. in {@code EXISTS (SELECT 1 FROM nodes WHERE ...)}.
+   */
+  public static String readySql() {
+    return DSL.using(SQLDialect.POSTGRES).renderInlined(ready());
+  }
+
+  /** {@link #readySql()} on {@code nodes} aliased {@code alias}, e.g. in a subquery within one on {@code nodes}. */
+  public static String readySql(String alias) {
+    return DSL.using(SQLDialect.POSTGRES).renderInlined(ready(NODES.as(alias)));
+  }
 
   /** Within {@code tx}: {@code count} slots on one {@link #ready()} node, all or none. */
   public static boolean claimOn(DSLContext tx, UUID nodeId, int count) {
