@@ -2,6 +2,7 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
+import static com.rendertrust.server.testing.JobsTesting.awaitDispatchOn;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,6 +14,7 @@ import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
+import com.rendertrust.server.testing.JobsTesting.DispatchOn;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.MutableClock;
 import com.rendertrust.server.testing.SharedServer;
@@ -20,7 +22,6 @@ import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -149,7 +150,7 @@ class PricingAndRetriesTest {
     TestNode.Stream other = node("render", 1);
     UUID creator = ledger.fundedUser(100 * CREDIT);
     UUID job = submit(creator, "{\"job_type\":\"render\",\"payload\":{\"frame\":1}}");
-    Got got = awaitDispatchOn(node, other);
+    DispatchOn got = awaitDispatchOn(node, other);
     TestNode.Stream holder = got.node();
     JobDispatch dispatch = got.dispatch();
     holder.accept(dispatch);
@@ -169,7 +170,7 @@ class PricingAndRetriesTest {
     TestNode.Stream b = node("flaky", 1);
     UUID creator = ledger.fundedUser(10 * CREDIT);
     UUID job = submit(creator, "{\"job_type\":\"flaky\"}");
-    Got got = awaitDispatchOn(a, b);
+    DispatchOn got = awaitDispatchOn(a, b);
     TestNode.Stream first = got.node();
     TestNode.Stream second = first == a ? b : a;
     JobDispatch attempt1 = got.dispatch();
@@ -247,22 +248,6 @@ class PricingAndRetriesTest {
     return stream;
   }
 
-  private record Got(TestNode.Stream node, JobDispatch dispatch) {
-  }
-
-  /** The next dispatch to any of the nodes, with the node that got it. */
-  private static Got awaitDispatchOn(TestNode.Stream... nodes) {
-    for (int i = 0; i < 200; i++) {
-      for (TestNode.Stream node : nodes) {
-        var frame = node.poll(f -> f.hasDispatch(), Duration.ofMillis(25));
-        if (frame != null) {
-          return new Got(node, frame.getDispatch());
-        }
-      }
-    }
-    throw new AssertionError("no node got a dispatch");
-  }
-
   private static void render(TestNode.Stream node, JobDispatch dispatch) {
     node.accept(dispatch);
     node.deliverAll(dispatch, frame -> ("frame " + frame).getBytes(StandardCharsets.US_ASCII));
@@ -277,16 +262,11 @@ class PricingAndRetriesTest {
   }
 
   private static UUID submit(UUID creator, String body) {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch", body,
-        "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return UUID.fromString(Json.parse(response.body()).get("job_id").asText());
+    return JobsTesting.submit(server, creator, body);
   }
 
   private static JsonNode getJob(UUID creator, UUID job) {
-    HttpResponse<String> response = server.get("/api/v1/jobs/" + job, "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.parse(response.body());
+    return JobsTesting.getJob(server, creator, job);
   }
 
   private static int taskAttempts(UUID job) {

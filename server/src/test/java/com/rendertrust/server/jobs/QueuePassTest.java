@@ -1,19 +1,17 @@
 package com.rendertrust.server.jobs;
 
+import static com.rendertrust.server.testing.JobsTesting.awaitDispatchOn;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
-import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
-import com.rendertrust.server.testing.Json;
+import com.rendertrust.server.testing.JobsTesting.DispatchOn;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestServer;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -81,7 +79,7 @@ class QueuePassTest {
     UUID x = ledger.fundedUser(10 * CREDIT);
     UUID y = ledger.fundedUser(10 * CREDIT);
     UUID retried = submit(x, "avoiding");
-    Got got = awaitDispatchOn(a, b);
+    DispatchOn got = awaitDispatchOn(a, b);
     TestNode.Stream failing = got.node();
     TestNode.Stream other = failing == a ? b : a;
     JobDispatch firstAttempt = got.dispatch();
@@ -111,22 +109,6 @@ class QueuePassTest {
 
   // ---- helpers ----
 
-  private record Got(TestNode.Stream node, JobDispatch dispatch) {
-  }
-
-  /** The next dispatch to any of the nodes, with the node that got it. */
-  private static Got awaitDispatchOn(TestNode.Stream... nodes) {
-    for (int i = 0; i < 200; i++) {
-      for (TestNode.Stream node : nodes) {
-        var frame = node.poll(f -> f.hasDispatch(), Duration.ofMillis(25));
-        if (frame != null) {
-          return new Got(node, frame.getDispatch());
-        }
-      }
-    }
-    throw new AssertionError("no node got a dispatch");
-  }
-
   /** A proven node offering {@code type} with one slot, connected, that sends no heartbeats. */
   private TestNode.Stream quietNode(String type) {
     TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
@@ -143,15 +125,10 @@ class QueuePassTest {
   }
 
   private static UUID submit(UUID creator, String jobType) {
-    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + jobType + "\"}",
-        "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return UUID.fromString(Json.parse(response.body()).get("job_id").asText());
+    return JobsTesting.submit(server, creator, "{\"job_type\":\"" + jobType + "\"}");
   }
 
   private static String status(UUID creator, UUID job) {
-    HttpResponse<String> response = server.get("/api/v1/jobs/" + job, "Authorization", userBearer(server, creator));
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.parse(response.body()).get("status").asText();
+    return JobsTesting.getJob(server, creator, job).get("status").asText();
   }
 }

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.JobNetwork;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
@@ -136,6 +137,38 @@ public final class JobsTesting {
   public static JsonNode submitRender(TestServer server, UUID creator, String payload) {
     HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch",
         "{\"job_type\":\"render\",\"payload\":" + payload + "}", "Authorization", userBearer(server, creator));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.parse(response.body());
+  }
+
+  /** A dispatch and the node that got it. */
+  public record DispatchOn(TestNode.Stream node, JobDispatch dispatch) {
+  }
+
+  /** The next dispatch to any of {@code nodes}, with the node that got it; fails after about 20 s. */
+  public static DispatchOn awaitDispatchOn(TestNode.Stream... nodes) {
+    for (int i = 0; i < 200; i++) {
+      for (TestNode.Stream node : nodes) {
+        var frame = node.poll(f -> f.hasDispatch(), Duration.ofMillis(25));
+        if (frame != null) {
+          return new DispatchOn(node, frame.getDispatch());
+        }
+      }
+    }
+    throw new AssertionError("no node got a dispatch");
+  }
+
+  /** Submits {@code body} to /api/v1/jobs/dispatch as {@code creator}; asserts 200 and answers the job's id. */
+  public static UUID submit(TestServer server, UUID creator, String body) {
+    HttpResponse<String> response = server.postJson("/api/v1/jobs/dispatch", body,
+        "Authorization", userBearer(server, creator));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return UUID.fromString(Json.parse(response.body()).get("job_id").asText());
+  }
+
+  /** GET /api/v1/jobs/{job} as {@code creator}; asserts 200 and answers the body. */
+  public static JsonNode getJob(TestServer server, UUID creator, UUID job) {
+    HttpResponse<String> response = server.get("/api/v1/jobs/" + job, "Authorization", userBearer(server, creator));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.parse(response.body());
   }
