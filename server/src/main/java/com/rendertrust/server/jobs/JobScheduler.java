@@ -129,7 +129,7 @@ public final class JobScheduler {
     int total = 0;
     while (true) {
       List<Placement> placed = new ArrayList<>();
-      int[] seenAndLimit = new int[2];
+      boolean[] batchFull = new boolean[1];
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
@@ -137,8 +137,7 @@ public final class JobScheduler {
         // endings need not lock a batch of up to 200 tasks, and their jobs' rows, that it cannot place.
         int limit = anyQueued(tx) ? Math.min(QUEUE_BATCH, NodeStates.freeSlots(tx)) : 0;
         List<QueuedTask> queued = limit == 0 ? List.of() : lockQueued(tx, LOCK_QUEUED, limit);
-        seenAndLimit[0] = queued.size();
-        seenAndLimit[1] = limit;
+        batchFull[0] = queued.size() == limit; // all it could lock: maybe more to place, another round
         // one claim per kind of task (type, GPU), kinds in the order the queue first names them;
         // a task that failed somewhere claims alone, avoiding the nodes it failed on
         Map<String, List<QueuedTask>> byKind = new LinkedHashMap<>();
@@ -168,7 +167,7 @@ public final class JobScheduler {
       });
       placed.stream().map(Placement::nodeId).distinct().forEach(notifier::jobsChanged);
       total += placed.size();
-      if (placed.isEmpty() || seenAndLimit[0] < seenAndLimit[1]) {
+      if (placed.isEmpty() || !batchFull[0]) {
         return total;
       }
     }
@@ -307,6 +306,10 @@ public final class JobScheduler {
        LIMIT ?
          FOR UPDATE OF t, j SKIP LOCKED""";
 
+  /** Node alias {@code %1$s} offers the task's type, and a GPU if it needs one. */
+  private static final String OFFERS_TASK =
+      "job_tasks.job_type = ANY(%1$s.capabilities) AND (NOT job_tasks.gpu_required OR %1$s.has_gpu)";
+
   /**
    * A queued task may go to node {@code %1$s} (parameter of LOCK_QUEUED_FOR_NODE, column of
    * LOCK_QUEUED): not one it failed on, unless no other ready node could take it, busy or not.
@@ -314,8 +317,11 @@ public final class JobScheduler {
   private static final String NOT_FAILED_ON_UNLESS_ALONE = """
       (%1$s <> ALL(job_tasks.failed_nodes) OR NOT EXISTS (
                 SELECT 1 FROM nodes other
-                 WHERE %2$s AND job_tasks.job_type = ANY(other.capabilities)
-                   AND (NOT job_tasks.gpu_required OR other.has_gpu) AND other.id <> ALL(job_tasks.failed_nodes)))""";
+                 WHERE %2$s AND %3$s AND other.id <> ALL(job_tasks.failed_nodes)))""";
+
+  private static String notFailedOnUnlessAlone(String node) {
+    return NOT_FAILED_ON_UNLESS_ALONE.formatted(node, NodeStates.readySql("other"), OFFERS_TASK.formatted("other"));
+  }
 
   /**
    * Every due queued task that a node with a free slot can take now (a queue pass over all
@@ -324,10 +330,8 @@ public final class JobScheduler {
    */
   private static final PreparedSql LOCK_QUEUED = new PreparedSql(QUEUE_IN_ORDER.formatted("""
       EXISTS (SELECT 1 FROM nodes free
-               WHERE %s AND free.active_jobs < free.slots
-                 AND job_tasks.job_type = ANY(free.capabilities) AND (free.has_gpu OR NOT job_tasks.gpu_required)
-                 AND %s)""".formatted(NodeStates.readySql("free"),
-      NOT_FAILED_ON_UNLESS_ALONE.formatted("free.id", NodeStates.readySql("other")))));
+               WHERE %s AND free.active_jobs < free.slots AND %s AND %s)""".formatted(NodeStates.readySql("free"),
+      OFFERS_TASK.formatted("free"), notFailedOnUnlessAlone("free.id"))));
 
   /**
    * The tasks one node can run: of a type it offers, needing no GPU unless it has one (parameters:
@@ -336,8 +340,7 @@ public final class JobScheduler {
    */
   private static final PreparedSql LOCK_QUEUED_FOR_NODE = new PreparedSql(QUEUE_IN_ORDER.formatted("""
       job_tasks.job_type = ANY(CAST(? AS varchar[])) AND (CAST(? AS boolean) OR NOT job_tasks.gpu_required)
-           AND %s""".formatted(NOT_FAILED_ON_UNLESS_ALONE.formatted("CAST(? AS uuid)",
-      NodeStates.readySql("other")))));
+           AND %s""".formatted(notFailedOnUnlessAlone("CAST(? AS uuid)"))));
 
   /** Eligible for a task of the type, free slots aside (each claim checks those for its count). */
   static Condition eligibleIgnoringSlots(String jobType, boolean gpuRequired) {

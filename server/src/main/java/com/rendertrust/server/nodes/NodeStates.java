@@ -56,7 +56,12 @@ public final class NodeStates {
   }
 
   private static Condition ready(Nodes nodes) {
-    return nodes.STATUS.eq(NodeStatus.HEALTHY.name()).and(nodes.VERIFIED.isTrue()).and(nodes.STREAM_SESSION.isNotNull())
+    return healthyAndActive(nodes).and(nodes.STREAM_SESSION.isNotNull());
+  }
+
+  /** HEALTHY, key proven, not drained or disabled: {@link #ready()} but for the open stream. */
+  private static Condition healthyAndActive(Nodes nodes) {
+    return nodes.STATUS.eq(NodeStatus.HEALTHY.name()).and(nodes.VERIFIED.isTrue())
         .and(nodes.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name()));
   }
 
@@ -71,11 +76,12 @@ public final class NodeStates {
     return !ANY_HEALTHY_FOR.fetch(tx, row -> true, jobType, gpuRequired).isEmpty(); // every submission: written once
   }
 
-  private static final PreparedSql ANY_HEALTHY_FOR = new PreparedSql(
-      "SELECT 1 FROM nodes WHERE " + DSL.using(SQLDialect.POSTGRES).renderInlined(
-          NODES.STATUS.eq(NodeStatus.HEALTHY.name()).and(NODES.VERIFIED.isTrue())
-              .and(NODES.ADMIN_STATE.eq(NodeAdminState.ACTIVE.name())))
-      + " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean)) LIMIT 1");
+  /** Parameters: the job type, whether it needs a GPU; a node of {@code nodes} offers that. */
+  private static final String OFFERS_TYPE =
+      " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))";
+
+  private static final PreparedSql ANY_HEALTHY_FOR = new PreparedSql("SELECT 1 FROM nodes WHERE "
+      + DSL.using(SQLDialect.POSTGRES).renderInlined(healthyAndActive(NODES)) + OFFERS_TYPE + " LIMIT 1");
 
   /** What {@code nodeId} can take from the queue right now, read within {@code tx}. */
   public static NodeCapacity capacity(DSLContext tx, UUID nodeId) {
@@ -153,8 +159,7 @@ public final class NodeStates {
        ORDER BY ranked.rank""";
 
   /** {@link #eligibleIgnoringSlots} with the job type and whether a GPU is required as parameters. */
-  private static final String READY_FOR_TYPE = readySql()
-      + " AND CAST(? AS varchar) = ANY(nodes.capabilities) AND (nodes.has_gpu OR NOT CAST(? AS boolean))";
+  private static final String READY_FOR_TYPE = readySql() + OFFERS_TYPE;
   private static final PreparedSql CLAIM_FOR_TYPE =
       new PreparedSql(CLAIM_SLOTS.formatted(READY_FOR_TYPE, READY_FOR_TYPE, "?"));
 
@@ -169,15 +174,15 @@ public final class NodeStates {
   private static final PreparedSql FREE_SLOTS = new PreparedSql(
       "SELECT COALESCE(sum(slots - active_jobs), 0)::int FROM nodes WHERE " + readySql() + " AND active_jobs < slots");
 
-  /**
-   * {@link #ready()} as plain SQL on the table {@code nodes}, for statements written once: a node
-   * that may take tasks, e.g. in {@code EXISTS (SELECT 1 FROM nodes WHERE ...)}.
-   */
-  public static String readySql() {
+  /** {@link #ready()} as plain SQL on the table {@code nodes}, for statements written once. */
+  private static String readySql() {
     return DSL.using(SQLDialect.POSTGRES).renderInlined(ready());
   }
 
-  /** {@link #readySql()} on {@code nodes} aliased {@code alias}, e.g. in a subquery within one on {@code nodes}. */
+  /**
+   * {@link #ready()} as plain SQL on {@code nodes} aliased {@code alias}, for statements written
+   * once, e.g. {@code EXISTS (SELECT 1 FROM nodes alias WHERE ...)}.
+   */
   public static String readySql(String alias) {
     return DSL.using(SQLDialect.POSTGRES).renderInlined(ready(NODES.as(alias)));
   }

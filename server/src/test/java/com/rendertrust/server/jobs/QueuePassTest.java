@@ -111,9 +111,7 @@ class QueuePassTest {
 
   /** A proven node offering {@code type} with one slot, connected, that sends no heartbeats. */
   private TestNode.Stream quietNode(String type) {
-    TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
-    TestNode.Stream stream = node.connect(server.channel(), 1);
-    stream.welcome();
+    TestNode.Stream stream = JobsTesting.quietNode(server, type, 1);
     streams.add(stream);
     return stream;
   }

@@ -71,10 +71,14 @@ public final class JobsTesting {
 
   /** A proven node offering {@code type} with {@code slots} slots, connected and welcomed, heartbeating every second. */
   public static TestNode.Stream readyNode(TestServer server, String type, int slots) {
+    return quietNode(server, type, slots).keepAlive(Duration.ofSeconds(1), null);
+  }
+
+  /** As {@link #readyNode}, but sending no heartbeats (so none of them fills its free slots). */
+  public static TestNode.Stream quietNode(TestServer server, String type, int slots) {
     TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
     TestNode.Stream stream = node.connect(server.channel(), slots);
     stream.welcome();
-    stream.keepAlive(Duration.ofSeconds(1), null);
     return stream;
   }
 
