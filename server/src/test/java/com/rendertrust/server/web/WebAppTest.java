@@ -97,8 +97,11 @@ class WebAppTest {
 
   @Test
   void onlyGetAndHeadAreServed() throws Exception {
+    // without a body: the server may answer 405 and reset the stream before it reads one, and the
+    // JDK client then fails the exchange (RST_STREAM before the request body was sent) instead of
+    // returning the answer
     HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri(withApp, "/jobs"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
     HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(uri(withApp, "/jobs"))
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
