@@ -14,11 +14,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -95,11 +97,7 @@ public final class JobEventLog implements JobEvents {
     if (events.isEmpty()) {
       return;
     }
-    Map<UUID, List<Event>> byJob = new LinkedHashMap<>();
-    events.forEach(event -> byJob.computeIfAbsent(event.jobId(), job -> new ArrayList<>()).add(event));
-    OffsetDateTime now = Timestamps.toDb(clock.instant());
-    List<StoredEvent> stored = new ArrayList<>();
-    byJob.forEach((jobId, ofJob) -> stored.addAll(insert(tx, jobId, ofJob, now)));
+    List<StoredEvent> stored = insert(tx, events, Timestamps.toDb(clock.instant()));
     if (inAutocommit(tx)) {
       publish(stored); // a statement outside a transaction: already committed
     } else {
@@ -109,11 +107,14 @@ public final class JobEventLog implements JobEvents {
   }
 
   /**
-   * Takes the job's next seqs from its head row and inserts the events, in one statement (one
-   * round trip per job and transaction: the lifecycle's hot path records several events).
+   * Takes each job's next seqs from its head row and inserts the events, in one statement (one
+   * round trip per transaction: the lifecycle's hot path records several events, and a queue
+   * pass records the dispatches of many jobs). Each job's events keep their order in
+   * {@code events}.
    */
-  private List<StoredEvent> insert(DSLContext tx, UUID jobId, List<Event> events, OffsetDateTime now) {
+  private List<StoredEvent> insert(DSLContext tx, List<Event> events, OffsetDateTime now) {
     int n = events.size();
+    UUID[] jobs = new UUID[n];
     String[] types = new String[n];
     UUID[] tasks = new UUID[n];
     UUID[] nodes = new UUID[n];
@@ -124,6 +125,7 @@ public final class JobEventLog implements JobEvents {
     String[] messages = new String[n];
     for (int i = 0; i < n; i++) {
       Event event = events.get(i);
+      jobs[i] = event.jobId();
       types[i] = event.type().wireName();
       tasks[i] = event.taskId().orElse(null);
       nodes[i] = event.nodeId().orElse(null);
@@ -133,15 +135,20 @@ public final class JobEventLog implements JobEvents {
       codes[i] = event.errorCode().orElse(null);
       messages[i] = event.message().map(JobEventLog::clip).orElse(null);
     }
-    List<StoredEvent> stored = INSERT.fetch(tx, JobEventLog::toEvent, n, jobId, jobId, n, now, types, tasks, nodes,
-        statuses, progress, frames, codes, messages);
-    if (stored.isEmpty()) {
-      log.warn("no job {} to record {} events of; skipped", jobId, n);
+    Set<UUID> ofJobs = new LinkedHashSet<>(Arrays.asList(jobs));
+    List<StoredEvent> stored = ofJobs.size() == 1
+        ? INSERT.fetch(tx, JobEventLog::toEvent, n, jobs[0], jobs[0], n, now, types, tasks, nodes, statuses, progress,
+            frames, codes, messages)
+        : INSERT_MANY.fetch(tx, JobEventLog::toEvent, jobs, types, tasks, nodes, statuses, progress, frames, codes,
+            messages, now);
+    if (stored.size() < n) {
+      stored.forEach(event -> ofJobs.remove(event.jobId()));
+      log.warn("no jobs {} to record events of; skipped", ofJobs);
     }
     return stored;
   }
 
-  /** The insert of {@link #insert}, rendered once (it runs several times in every job's lifecycle). */
+  /** The insert of {@link #insert} for one job, rendered once (it runs several times in every job's lifecycle). */
   private static final PreparedSql INSERT = new PreparedSql("""
       WITH head AS (
         INSERT INTO job_event_heads AS h (job_id, user_id, last_seq)
@@ -156,6 +163,33 @@ public final class JobEventLog implements JobEvents {
                           CAST(? AS DOUBLE PRECISION[]), CAST(? AS INTEGER[]), CAST(? AS VARCHAR[]),
                           CAST(? AS VARCHAR[]))
              WITH ORDINALITY AS e(type, task_id, node_id, status, progress, frames_done, error_code, message, ord)
+       ORDER BY e.ord
+      RETURNING id, job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done, error_code,
+                message, created_at""");
+
+  /**
+   * The insert of {@link #insert} for several jobs: the head rows are taken in job id order (as
+   * the transitions lock jobs), and each job's events are numbered in their order in the arrays.
+   */
+  private static final PreparedSql INSERT_MANY = new PreparedSql("""
+      WITH e AS (
+        SELECT * FROM unnest(CAST(? AS UUID[]), CAST(? AS VARCHAR[]), CAST(? AS UUID[]), CAST(? AS UUID[]),
+                             CAST(? AS VARCHAR[]), CAST(? AS DOUBLE PRECISION[]), CAST(? AS INTEGER[]),
+                             CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]))
+               WITH ORDINALITY AS e(job_id, type, task_id, node_id, status, progress, frames_done, error_code,
+                                    message, ord)),
+      counted AS (SELECT job_id, count(*)::int AS n FROM e GROUP BY job_id),
+      head AS (
+        INSERT INTO job_event_heads AS h (job_id, user_id, last_seq)
+        SELECT j.id, j.user_id, c.n FROM counted c JOIN jobs j ON j.id = c.job_id ORDER BY j.id
+        ON CONFLICT (job_id) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
+        RETURNING job_id, last_seq, user_id)
+      INSERT INTO job_events (job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done,
+                              error_code, message, created_at)
+      SELECT e.job_id, head.user_id,
+             CAST(head.last_seq - c.n + row_number() OVER (PARTITION BY e.job_id ORDER BY e.ord) AS INTEGER),
+             e.type, e.task_id, e.node_id, e.status, e.progress, e.frames_done, e.error_code, e.message, ?
+        FROM e JOIN head ON head.job_id = e.job_id JOIN counted c ON c.job_id = e.job_id
        ORDER BY e.ord
       RETURNING id, job_id, user_id, seq, type, task_id, node_id, status, progress, frames_done, error_code,
                 message, created_at""");
@@ -259,12 +293,10 @@ public final class JobEventLog implements JobEvents {
    * still running to end; if they do not, answers no events and the same cursor (call again).
    */
   public EventBatch readAfter(long cursor, int limit, Duration maxWait) {
-    long horizon = dsl.fetchSingle(
-        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM job_events_id_seq").get(0, Long.class);
-    String ownId = dsl.fetchSingle("SELECT pg_current_xact_id()::text").get(0, String.class);
+    long horizon = HORIZON.fetch(dsl, row -> row.getLong(1)).getFirst();
+    String ownId = OWN_TRANSACTION.fetch(dsl, row -> row.getString(1)).getFirst();
     long deadline = System.nanoTime() + maxWait.toNanos();
-    while (!dsl.fetchSingle("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ?::xid8", ownId)
-        .get(0, Boolean.class)) {
+    while (!OLDER_ENDED.fetch(dsl, row -> row.getBoolean(1), ownId).getFirst()) {
       if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
         return new EventBatch(List.of(), cursor); // call again (a reader being stopped does not)
       }
@@ -277,6 +309,13 @@ public final class JobEventLog implements JobEvents {
     long next = events.size() == limit ? events.get(events.size() - 1).id() : Math.max(cursor, horizon);
     return new EventBatch(events, next);
   }
+
+  // readAfter's statements, written once: the wait for the horizon runs one every POLL_INTERVAL
+  private static final PreparedSql HORIZON =
+      new PreparedSql("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM job_events_id_seq");
+  private static final PreparedSql OWN_TRANSACTION = new PreparedSql("SELECT pg_current_xact_id()::text");
+  private static final PreparedSql OLDER_ENDED =
+      new PreparedSql("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= CAST(? AS xid8)");
 
   /** {@link #readAfter(long, int, Duration)} waiting at most one second. */
   public EventBatch readAfter(long cursor, int limit) {

@@ -3,9 +3,12 @@ package com.rendertrust.server.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -38,9 +41,14 @@ public record StoredEvent(long id, UUID jobId, UUID userId, int seq, String type
     return node(false).toString();
   }
 
-  /** As {@link #toJson} plus {@code user_id}: the fan-out message between replicas. */
-  String toWireJson() {
-    return node(true).toString();
+  /**
+   * The fan-out message between replicas: a JSON array of {@code events}, each as {@link #toJson}
+   * plus {@code user_id}.
+   */
+  static String toWireJson(List<StoredEvent> events) {
+    ArrayNode array = JSON.createArrayNode();
+    events.forEach(event -> array.add(event.node(true)));
+    return array.toString();
   }
 
   private ObjectNode node(boolean withUser) {
@@ -63,19 +71,31 @@ public record StoredEvent(long id, UUID jobId, UUID userId, int seq, String type
     return node;
   }
 
-  /** The event of a fan-out message ({@link #toWireJson}); empty when it is not one. */
-  static Optional<StoredEvent> fromWireJson(String text) {
+  /**
+   * The events of a fan-out message ({@link #toWireJson}); a single JSON object is one event (the
+   * message of replicas that published each event on its own). Empty when it is not one.
+   */
+  static List<StoredEvent> fromWireJson(String text) {
     try {
-      JsonNode node = JSON.readTree(text);
-      return Optional.of(new StoredEvent(node.get("id").asLong(), UUID.fromString(node.get("job_id").asText()),
-          UUID.fromString(node.get("user_id").asText()), node.get("seq").asInt(), node.get("type").asText(),
-          uuid(node, "task_id"), uuid(node, "node_id"), node.get("status").asText(),
-          present(node, "progress").map(JsonNode::asDouble), present(node, "frames_done").map(JsonNode::asInt),
-          present(node, "error_code").map(JsonNode::asText), present(node, "message").map(JsonNode::asText),
-          Instant.parse(node.get("at").asText())));
+      JsonNode message = JSON.readTree(text);
+      if (!message.isArray()) {
+        return List.of(fromWire(message));
+      }
+      List<StoredEvent> events = new ArrayList<>(message.size());
+      message.forEach(node -> events.add(fromWire(node)));
+      return events;
     } catch (JsonProcessingException | RuntimeException e) {
-      return Optional.empty();
+      return List.of();
     }
+  }
+
+  private static StoredEvent fromWire(JsonNode node) {
+    return new StoredEvent(node.get("id").asLong(), UUID.fromString(node.get("job_id").asText()),
+        UUID.fromString(node.get("user_id").asText()), node.get("seq").asInt(), node.get("type").asText(),
+        uuid(node, "task_id"), uuid(node, "node_id"), node.get("status").asText(),
+        present(node, "progress").map(JsonNode::asDouble), present(node, "frames_done").map(JsonNode::asInt),
+        present(node, "error_code").map(JsonNode::asText), present(node, "message").map(JsonNode::asText),
+        Instant.parse(node.get("at").asText()));
   }
 
   private static Optional<JsonNode> present(JsonNode node, String field) {

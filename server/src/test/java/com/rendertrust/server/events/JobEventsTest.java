@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.api.v1.WatchJobRequest;
 import com.rendertrust.server.events.EventTesting.SseEvent;
+import com.rendertrust.server.jobs.JobEvents;
+import com.rendertrust.server.jobs.JobStatus;
 import com.rendertrust.server.testing.JobsTesting;
 import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestNode;
@@ -212,6 +214,40 @@ class JobEventsTest {
     JsonNode events = Json.parse(server.get("/api/v1/jobs/" + jobId + "/events", "Authorization", ownerBearer).body());
     assertThat(events.get("events").get(0).get("type").asText()).isEqualTo("job.created");
     complete(jobId);
+  }
+
+  @Test
+  void eventsOfSeveralJobsRecordedTogetherAreNumberedPerJobInTheirOrderAndAMissingJobIsSkipped() {
+    JobEventLog log = server.controlPlane().events().log();
+    UUID first = UUID.fromString(submitEcho(server, UUID.randomUUID()));
+    UUID second = UUID.fromString(submitEcho(server, UUID.randomUUID()));
+    int firstBefore = log.forJob(first, 0, 100).size();
+    int secondBefore = log.forJob(second, 0, 100).size();
+    UUID missing = UUID.randomUUID();
+
+    // as a queue pass records the dispatches of several jobs: one call, jobs interleaved
+    server.controlPlane().database().dsl().transaction(cfg -> log.record(cfg.dsl(), List.of(
+        JobEvents.Event.ofJob(JobEvents.Type.TASK_PROGRESS, first, JobStatus.DISPATCHED).withMessage("a"),
+        JobEvents.Event.ofJob(JobEvents.Type.TASK_PROGRESS, second, JobStatus.DISPATCHED).withMessage("b"),
+        JobEvents.Event.ofJob(JobEvents.Type.TASK_PROGRESS, missing, JobStatus.DISPATCHED).withMessage("x"),
+        JobEvents.Event.ofJob(JobEvents.Type.TASK_PROGRESS, first, JobStatus.DISPATCHED).withMessage("c"))));
+
+    List<StoredEvent> ofFirst = log.forJob(first, 0, 100);
+    List<StoredEvent> ofSecond = log.forJob(second, 0, 100);
+    assertThat(ofFirst).hasSize(firstBefore + 2);
+    assertThat(ofSecond).hasSize(secondBefore + 1);
+    assertThat(ofFirst.subList(firstBefore, ofFirst.size())).extracting(e -> e.message().orElseThrow(), StoredEvent::seq)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", firstBefore + 1),
+            org.assertj.core.groups.Tuple.tuple("c", firstBefore + 2));
+    StoredEvent b = ofSecond.getLast();
+    assertThat(b.message()).contains("b");
+    assertThat(b.seq()).isEqualTo(secondBefore + 1);
+    // ids follow the order of the call
+    assertThat(ofFirst.get(firstBefore).id()).isLessThan(b.id());
+    assertThat(b.id()).isLessThan(ofFirst.getLast().id());
+    assertThat(log.forJob(missing, 0, 100)).isEmpty();
+    complete(first.toString());
+    complete(second.toString());
   }
 
   @Test
