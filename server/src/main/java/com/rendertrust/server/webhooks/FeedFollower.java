@@ -20,13 +20,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows a {@link JobEventFeed} with a cursor persisted in {@code webhook_feed_cursors} and
  * hands each event to the {@link JobEventSink}. One step runs in one transaction that holds the
- * cursor row's lock (taken with SKIP LOCKED: while one replica advances, the others skip the
+ * cursor's advisory lock (tried, not waited for: while one replica advances, the others skip the
  * step), so the events and the new position commit together; a crash in between repeats a
  * step, which the sink ignores (it stores each source event once).
  */
 public final class FeedFollower implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FeedFollower.class);
+  /** The first key of the (class, hash of the cursor's name) advisory lock that one step holds. */
+  private static final int FEED_LOCK_CLASS = 0x52545746;
 
   private final String name;
   private final DSLContext dsl;
@@ -77,9 +79,15 @@ public final class FeedFollower implements AutoCloseable {
   /** One batch: how many events were handed to the sink (0 when another replica holds the cursor). */
   int step() {
     return transactions.inTransaction(tx -> {
+      // Not a row lock on the cursor: that would give this transaction an id before the feed's
+      // read, and the feed waits for every transaction older than its horizon to end (this one too,
+      // which waits for the read): no event would ever pass. An advisory lock takes no id.
+      if (!tx.fetchSingle("SELECT pg_try_advisory_xact_lock(?, hashtext(?))", FEED_LOCK_CLASS, name)
+          .get(0, Boolean.class)) {
+        return 0;
+      }
       Long position = tx.select(WEBHOOK_FEED_CURSORS.POSITION).from(WEBHOOK_FEED_CURSORS)
           .where(WEBHOOK_FEED_CURSORS.NAME.eq(name))
-          .forUpdate().skipLocked()
           .fetchOne(WEBHOOK_FEED_CURSORS.POSITION);
       if (position == null) {
         return 0;
