@@ -135,15 +135,16 @@ public final class JobEventLog implements JobEvents {
       codes[i] = event.errorCode().orElse(null);
       messages[i] = event.message().map(JobEventLog::clip).orElse(null);
     }
-    Set<UUID> ofJobs = new LinkedHashSet<>(Arrays.asList(jobs));
-    List<StoredEvent> stored = ofJobs.size() == 1
+    boolean oneJob = Arrays.stream(jobs).allMatch(jobs[0]::equals);
+    List<StoredEvent> stored = oneJob
         ? INSERT.fetch(tx, JobEventLog::toEvent, n, jobs[0], jobs[0], n, now, types, tasks, nodes, statuses, progress,
             frames, codes, messages)
         : INSERT_MANY.fetch(tx, JobEventLog::toEvent, jobs, types, tasks, nodes, statuses, progress, frames, codes,
             messages, now);
     if (stored.size() < n) {
-      stored.forEach(event -> ofJobs.remove(event.jobId()));
-      log.warn("no jobs {} to record events of; skipped", ofJobs);
+      Set<UUID> missing = new LinkedHashSet<>(Arrays.asList(jobs));
+      stored.forEach(event -> missing.remove(event.jobId()));
+      log.warn("no jobs {} to record events of; skipped", missing);
     }
     return stored;
   }

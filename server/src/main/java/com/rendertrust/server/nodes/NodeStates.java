@@ -159,7 +159,7 @@ public final class NodeStates {
        ORDER BY ranked.rank""";
 
   /** {@link #eligibleIgnoringSlots} with the job type and whether a GPU is required as parameters. */
-  private static final String READY_FOR_TYPE = readySql() + OFFERS_TYPE;
+  private static final String READY_FOR_TYPE = readySql("nodes") + OFFERS_TYPE;
   private static final PreparedSql CLAIM_FOR_TYPE =
       new PreparedSql(CLAIM_SLOTS.formatted(READY_FOR_TYPE, READY_FOR_TYPE, "?"));
 
@@ -172,12 +172,7 @@ public final class NodeStates {
   }
 
   private static final PreparedSql FREE_SLOTS = new PreparedSql(
-      "SELECT COALESCE(sum(slots - active_jobs), 0)::int FROM nodes WHERE " + readySql() + " AND active_jobs < slots");
-
-  /** {@link #ready()} as plain SQL on the table {@code nodes}, for statements written once. */
-  private static String readySql() {
-    return DSL.using(SQLDialect.POSTGRES).renderInlined(ready());
-  }
+      "SELECT COALESCE(sum(slots - active_jobs), 0)::int FROM nodes WHERE " + readySql("nodes") + " AND active_jobs < slots");
 
   /**
    * {@link #ready()} as plain SQL on {@code nodes} aliased {@code alias}, for statements written

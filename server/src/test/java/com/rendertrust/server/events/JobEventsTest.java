@@ -5,6 +5,7 @@ import static com.rendertrust.server.events.EventTesting.submitEcho;
 import static com.rendertrust.server.testing.JobsTesting.eventually;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rendertrust.api.v1.JobDispatch;
@@ -237,8 +238,8 @@ class JobEventsTest {
     assertThat(ofFirst).hasSize(firstBefore + 2);
     assertThat(ofSecond).hasSize(secondBefore + 1);
     assertThat(ofFirst.subList(firstBefore, ofFirst.size())).extracting(e -> e.message().orElseThrow(), StoredEvent::seq)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", firstBefore + 1),
-            org.assertj.core.groups.Tuple.tuple("c", firstBefore + 2));
+        .containsExactly(tuple("a", firstBefore + 1),
+            tuple("c", firstBefore + 2));
     StoredEvent b = ofSecond.getLast();
     assertThat(b.message()).contains("b");
     assertThat(b.seq()).isEqualTo(secondBefore + 1);
