@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Full job lifecycles (submit -> dispatch -> running -> completed -> settled) through the real
 # control plane, N simulated nodes on real gRPC streams and M creators on the public API, next to
-# pgbench simple-update on the same embedded PostgreSQL, and next to the ceiling: PostgreSQL alone
-# running one priced lifecycle's SQL (bench/sql/lifecycle.sql) per pgbench transaction (see
+# pgbench simple-update on the same embedded PostgreSQL, and next to two ceilings: PostgreSQL alone
+# running one priced lifecycle's SQL (bench/sql/lifecycle.sql) per pgbench transaction, and issue
+# 19's batched design (bench/sql/lifecycle-batched.sql, --batch lifecycles per statement) (see
 # bench/src/main/java/com/rendertrust/bench/JobsBenchmark.java). Options are passed through:
 #   bench/run-jobs.sh [--nodes 8] [--slots 32] [--clients 32] [--seconds 20] [--warmup 60] [--rate 500]
 #                     [--latency-seconds 20] [--pool 32] [--price 0.01] [--durable] [--upload] [--ceiling-only]
-# --ceiling-only: just the ceiling (migrations, fixture, pgbench, ledger checks; no server, no warm-up),
+#                     [--batch 16]
+# --ceiling-only: just the ceilings (migrations, fixture, pgbench, ledger checks; no server, no warm-up),
 #   with --clients and --seconds, e.g. bench/run-jobs.sh --ceiling-only --clients 32 --seconds 20
 # Exits 1 if a job is lost (not COMPLETED and captured) or the ledger invariants break.
 # Last line (issue 19): lifecycles_per_s=N pgbench_simple_update_tps=M ratio=N/M submit_to_node_p99_ms=P at_rate=R lost=L invariants=ok|broken

@@ -5,8 +5,6 @@ import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.server.ControlPlane;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.LedgerInvariants;
-import com.rendertrust.server.platform.config.CreditsConfig;
-import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.PerJobType;
 import com.rendertrust.server.platform.config.ServerConfig;
@@ -16,9 +14,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,12 +45,14 @@ import org.jooq.Record;
  *       due to the moment the node's stream delivered its JobDispatch (same JVM, same clock);
  *       submit-to-settled is the job's created_at to its capture, from the database.</li>
  *   <li>Baseline: pgbench -b simple-update with as many clients as creators.</li>
- *   <li>Ceiling: PostgreSQL alone running one priced lifecycle's SQL per pgbench transaction
+ *   <li>Ceilings: PostgreSQL alone running one priced lifecycle's SQL per pgbench transaction
  *       (bench/sql/lifecycle.sql, see {@link LifecycleCeiling}) with as many clients: what the
- *       database can do for this workload with no JVM in the way.</li>
+ *       database can do for this workload with no JVM in the way; then the same for issue 19's
+ *       batched design (bench/sql/lifecycle-batched.sql, {@code --batch} lifecycles per statement,
+ *       shares aggregated), what a group-committing server could reach.</li>
  * </ol>
  * Then every job must be COMPLETED and captured and the ledger invariants must hold; otherwise
- * the exit status is 1. {@code --ceiling-only} runs just the ceiling (no server, no warm-up) and
+ * the exit status is 1. {@code --ceiling-only} runs just the ceilings (no server, no warm-up) and
  * the same ledger checks. Usage: {@code bench/run-jobs.sh --help}.
  */
 public final class JobsBenchmark {
@@ -64,7 +61,12 @@ public final class JobsBenchmark {
   private static final double P99_GOAL_MS = 25;
 
   private record Options(int nodes, int slots, int clients, int seconds, int warmup, double rate, int latencySeconds,
-      int pool, boolean durable, String price, boolean upload, boolean ceilingOnly) {
+      int pool, boolean durable, String price, boolean upload, boolean ceilingOnly, int batch) {
+
+    /** Today's lifecycle SQL, then issue 19's batched design. */
+    List<LifecycleCeiling.Design> ceilings() {
+      return List.of(LifecycleCeiling.Design.perRow(), LifecycleCeiling.Design.batched(batch));
+    }
 
     static Options parse(String[] args) {
       int nodes = 8;
@@ -79,6 +81,7 @@ public final class JobsBenchmark {
       String price = "0.01";
       boolean upload = false;
       boolean ceilingOnly = false;
+      int batch = 16;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--nodes" -> nodes = Integer.parseInt(args[++i]);
@@ -93,11 +96,12 @@ public final class JobsBenchmark {
           case "--price" -> price = args[++i];
           case "--upload" -> upload = true;
           case "--ceiling-only" -> ceilingOnly = true;
+          case "--batch" -> batch = Integer.parseInt(args[++i]);
           case "--help", "-h" -> {
             System.out.println("""
                 bench/run-jobs.sh [--nodes 8] [--slots 32] [--clients 32] [--seconds 20] [--warmup 60]
                                   [--rate 500] [--latency-seconds <seconds>] [--pool 32] [--price 0.01]
-                                  [--durable] [--upload] [--ceiling-only]""");
+                                  [--durable] [--upload] [--ceiling-only] [--batch 16]""");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
@@ -107,7 +111,7 @@ public final class JobsBenchmark {
         throw new IllegalArgumentException("--price must be positive: a lifecycle ends with its settlement");
       }
       return new Options(nodes, slots, clients, seconds, warmup, rate, latencySeconds == null ? seconds : latencySeconds,
-          pool, durable, price, upload, ceilingOnly);
+          pool, durable, price, upload, ceilingOnly, batch);
     }
   }
 
@@ -210,10 +214,11 @@ public final class JobsBenchmark {
 
       System.err.printf("pgbench simple-update, %d clients, %d s%n", options.clients(), options.seconds());
       double pgbenchTps = pgbench.simpleUpdate(options.clients(), options.seconds());
-      CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
+      List<CeilingRuns.CeilingRun> ceilings = CeilingRuns.run(options.ceilings(), postgres, pgbench, cpu,
+          options.price(), options.clients(), options.seconds());
 
       List<String> problems = new ArrayList<>(lostJobs(db, clients));
-      problems.addAll(ceiling.problems());
+      ceilings.forEach(ceiling -> problems.addAll(ceiling.problems()));
       if (latency.reachedNode() < latency.submitted()) {
         problems.add((latency.submitted() - latency.reachedNode()) + " open-loop jobs never reached a node");
       }
@@ -233,9 +238,9 @@ public final class JobsBenchmark {
         }
       }
       List<String> violations = new ArrayList<>(new LedgerInvariants(db).violations());
-      violations.addAll(ceiling.violations());
+      ceilings.forEach(ceiling -> violations.addAll(ceiling.violations()));
       double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      print(options, pgbench, throughput, latency, pgbenchTps, ceiling.result(), tracker, nodes, clients, loadAtStart, loadAtEnd);
+      print(options, pgbench, throughput, latency, pgbenchTps, ceilings, tracker, nodes, clients, loadAtStart, loadAtEnd);
       int exit = report(violations, problems);
       if (!warnings.isEmpty()) {
         System.out.println("OVERLOAD:\n  " + String.join("\n  ", warnings));
@@ -253,10 +258,11 @@ public final class JobsBenchmark {
     }
   }
 
-  /** Only the ceiling (no server, no warm-up), with the same ledger and job checks as the full run. */
+  /** Only the ceilings (no server, no warm-up), with the same ledger and job checks as the full run. */
   private static int ceilingOnly(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu,
       double loadAtStart) throws InterruptedException {
-    CeilingRun ceiling = runCeiling(options, postgres, pgbench, cpu);
+    List<CeilingRuns.CeilingRun> ceilings = CeilingRuns.run(options.ceilings(), postgres, pgbench, cpu,
+        options.price(), options.clients(), options.seconds());
     double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     printMachine(options, pgbench, loadAtStart, loadAtEnd);
     System.out.printf(Locale.ROOT, "ceiling only: %d pgbench clients, %d s, echo at %s credits%n", options.clients(),
@@ -264,38 +270,16 @@ public final class JobsBenchmark {
     System.out.println();
     System.out.println("| figure | measured | goal | |");
     System.out.println("|---|---:|---:|---|");
-    printCeilingRow(ceiling.result());
+    ceilings.forEach(ceiling -> CeilingRuns.printRow(ceiling.result(), LIFECYCLES_GOAL));
     System.out.println();
-    printCeilingCpu(ceiling.result());
-    return report(ceiling.violations(), ceiling.problems());
-  }
-
-  /** The ceiling's figures, and what the checks after it found in its database. */
-  private record CeilingRun(LifecycleCeiling.Result result, List<String> violations, List<String> problems) {
-  }
-
-  /** Creates and migrates the ceiling's own database (Flyway, as the server does), runs the ceiling, checks it. */
-  private static CeilingRun runCeiling(Options options, EmbeddedPostgres postgres, Pgbench pgbench, CpuUse cpu)
-      throws InterruptedException {
-    try (Connection connection = postgres.getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + LifecycleCeiling.DATABASE);
-    } catch (SQLException e) {
-      throw new IllegalStateException("creating the ceiling's database failed", e);
-    }
-    String url = postgres.getJdbcUrl("postgres", LifecycleCeiling.DATABASE);
-    try (Database database = Database.open(url, "postgres", null, 2)) {
-      DSLContext db = database.dsl();
-      LifecycleCeiling ceiling = new LifecycleCeiling(db, pgbench, cpu, JobsConfig.parseCredits(options.price()),
-          CreditsConfig.defaults().operatorSharePercent());
-      System.err.printf("PostgreSQL alone, one lifecycle's SQL per pgbench transaction, %d clients, %d s%n",
-          options.clients(), options.seconds());
-      LifecycleCeiling.Result result = ceiling.measure(options.clients(), options.seconds());
-      List<String> problems = ceiling.unfinishedJobs();
-      List<String> violations = new LedgerInvariants(db).violations().stream()
-          .map(violation -> "ceiling database: " + violation).toList();
-      return new CeilingRun(result, violations, problems);
-    }
+    ceilings.forEach(ceiling -> CeilingRuns.printCpu(ceiling.result()));
+    List<String> violations = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    ceilings.forEach(ceiling -> {
+      violations.addAll(ceiling.violations());
+      problems.addAll(ceiling.problems());
+    });
+    return report(violations, problems);
   }
 
   private static int report(List<String> violations, List<String> problems) {
@@ -405,26 +389,8 @@ public final class JobsBenchmark {
         Runtime.getRuntime().availableProcessors(), Runtime.version(), pgbench.version(), loadAtStart, loadAtEnd);
   }
 
-  private static void printCeilingRow(LifecycleCeiling.Result ceiling) {
-    System.out.printf(Locale.ROOT, "| PostgreSQL alone, one lifecycle's SQL (%d transactions) per pgbench transaction "
-            + "(%d clients), ceiling | %.0f lifecycles/s | >= %.0f | %s |%n", ceiling.shape().transactions(),
-        ceiling.clients(), ceiling.lifecyclesPerSecond(), LIFECYCLES_GOAL,
-        verdict(ceiling.lifecyclesPerSecond() >= LIFECYCLES_GOAL));
-  }
-
-  private static void printCeilingCpu(LifecycleCeiling.Result ceiling) {
-    CpuUse.Window cpu = ceiling.cpu();
-    System.out.printf(Locale.ROOT, "ceiling: %s, %d SQL statements in %d transactions per "
-            + "lifecycle (BEGIN/COMMIT not counted), pgbench -M prepared, %d clients, %d s; CPU over %.1f s of it "
-            + "(cores): PostgreSQL %.2f, pgbench %.2f, this JVM %.2f, other processes %.2f, idle %.2f; "
-            + "PostgreSQL %.2f ms per lifecycle%n",
-        Path.of("").toAbsolutePath().relativize(ceiling.script()), ceiling.shape().statements(),
-        ceiling.shape().transactions(), ceiling.clients(), ceiling.seconds(), cpu.seconds(), cpu.postgresCores(), ceiling.pgbenchCores(), cpu.jvmCores(), cpu.otherCores(), cpu.idleCores(),
-        ceiling.postgresMsPerLifecycle());
-  }
-
   private static void print(Options options, Pgbench pgbench, Throughput throughput, Latency latency,
-      double pgbenchTps, LifecycleCeiling.Result ceiling, JobTracker tracker, List<SimulatedNode> nodes,
+      double pgbenchTps, List<CeilingRuns.CeilingRun> ceilings, JobTracker tracker, List<SimulatedNode> nodes,
       JobClients clients, double loadAtStart, double loadAtEnd) {
     printMachine(options, pgbench, loadAtStart, loadAtEnd);
     System.out.printf(Locale.ROOT, "%d nodes x %d slots, %d creators, echo at %s credits, server DB pool %d, "
@@ -445,9 +411,11 @@ public final class JobsBenchmark {
     System.out.printf(Locale.ROOT, "| pgbench simple-update tps (%d clients), baseline | %.0f | | |%n",
         options.clients(), pgbenchTps);
     System.out.printf(Locale.ROOT, "| lifecycles/s / pgbench tps | %.2f | | |%n", throughput.perSecond() / pgbenchTps);
-    printCeilingRow(ceiling);
-    System.out.printf(Locale.ROOT, "| lifecycles/s through the control plane / ceiling | %.2f | | |%n",
-        throughput.perSecond() / ceiling.lifecyclesPerSecond());
+    for (CeilingRuns.CeilingRun ceiling : ceilings) {
+      CeilingRuns.printRow(ceiling.result(), LIFECYCLES_GOAL);
+      System.out.printf(Locale.ROOT, "| lifecycles/s through the control plane / that ceiling | %.2f | | |%n",
+          throughput.perSecond() / ceiling.result().lifecyclesPerSecond());
+    }
     System.out.println();
     System.out.printf(Locale.ROOT, "throughput window %.1f s: %d lifecycles settled, %d results sent by nodes; "
             + "open loop: %d submitted, %d reached a node; %d submissions in all, %d redispatches, %d cancels%n",
@@ -460,7 +428,7 @@ public final class JobsBenchmark {
             + "PostgreSQL %.1f ms%n", cpu.jvmCores(), cpu.jitCores(), cpu.postgresCores(), cpu.otherCores(), cpu.idleCores(),
         cpu.jvmCores() * 1000 / Math.max(throughput.perSecond(), 1e-9),
         cpu.postgresCores() * 1000 / Math.max(throughput.perSecond(), 1e-9));
-    printCeilingCpu(ceiling);
+    ceilings.forEach(ceiling -> CeilingRuns.printCpu(ceiling.result()));
   }
 
   private static String verdict(boolean met) {

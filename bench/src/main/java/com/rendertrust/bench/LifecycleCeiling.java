@@ -1,6 +1,7 @@
 package com.rendertrust.bench;
 
 import com.rendertrust.server.credits.CreditAmount;
+import com.rendertrust.server.credits.LedgerInvariants;
 import com.rendertrust.server.credits.SystemAccounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,7 @@ import org.jooq.DSLContext;
  * plane adds (gRPC, the nodes' streams, jOOQ, the extra reads and transactions the server makes)
  * can only bring the through-the-server figure below this one.
  *
- * <p>It runs in a database of its own ({@link #DATABASE}) on the same PostgreSQL, migrated by
+ * <p>It runs in a database of its own ({@link Design#database}) on the same PostgreSQL, migrated by
  * Flyway like the server's: its fixture and jobs stay out of the server's tables, and the ledger
  * checks after it cover exactly what the script wrote.
  *
@@ -33,7 +34,37 @@ import org.jooq.DSLContext;
  */
 final class LifecycleCeiling {
 
-  static final String DATABASE = "ceiling";
+  /**
+   * A ceiling script and the database it runs in. {@code batch}: lifecycles per script run (the
+   * per-row script does one). A script may have a {@code -setup.sql} companion, run once before it.
+   */
+  record Design(String name, String database, Path script, int batch) {
+
+    /** Today's design, one lifecycle per statement ({@code -Drt.bench.lifecycleSql=<file>} measures a variant). */
+    static Design perRow() {
+      return new Design("one lifecycle's SQL per pgbench transaction", "ceiling",
+          Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1);
+    }
+
+    /** Issue 19's design: {@code batch} lifecycles per statement, the operators' and platform's shares aggregated. */
+    static Design batched(int batch) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("a batch has at least one lifecycle, got " + batch);
+      }
+      return new Design("batched design, " + batch + " lifecycles per statement", "ceiling_batched",
+          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch);
+    }
+
+    Path setup() {
+      return script.resolveSibling(script.getFileName().toString().replace(".sql", "-setup.sql"));
+    }
+
+    /** The batched design pays the shares out of settlement rows, not per job: its ledger is checked for that. */
+    boolean aggregatesShares() {
+      return script.getFileName().toString().equals("lifecycle-batched.sql");
+    }
+  }
+
   static final int NODES = 8;
   static final int SLOTS = 256;
 
@@ -42,8 +73,12 @@ final class LifecycleCeiling {
   private static final Duration CPU_MARGIN = Duration.ofSeconds(2);
 
   /** What one run measured; the per-lifecycle CPU is PostgreSQL's (postmaster and backends) in the CPU window. */
-  record Result(Path script, int clients, int seconds, double lifecyclesPerSecond, CpuUse.Window cpu,
+  record Result(Design design, int clients, int seconds, double lifecyclesPerSecond, CpuUse.Window cpu,
       double pgbenchCores, ScriptShape shape) {
+
+    Path script() {
+      return design.script();
+    }
 
     double postgresMsPerLifecycle() {
       return cpu.postgresCores() * 1000 / Math.max(lifecyclesPerSecond, 1e-9);
@@ -57,17 +92,18 @@ final class LifecycleCeiling {
   private final DSLContext db;
   private final Pgbench pgbench;
   private final CpuUse cpu;
+  private final Design design;
   private final Path script;
   private final long price;
   private final int operatorSharePercent;
   private int users;
 
-  LifecycleCeiling(DSLContext db, Pgbench pgbench, CpuUse cpu, long price, int operatorSharePercent) {
+  LifecycleCeiling(Design design, DSLContext db, Pgbench pgbench, CpuUse cpu, long price, int operatorSharePercent) {
+    this.design = design;
     this.db = db;
     this.pgbench = pgbench;
     this.cpu = cpu;
-    // -Drt.bench.lifecycleSql=<file> (through RT_BENCH_JAVA_OPTS) measures a variant of the script.
-    this.script = Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath();
+    this.script = design.script();
     this.price = price;
     this.operatorSharePercent = operatorSharePercent;
     if (!Files.isReadable(script)) {
@@ -75,10 +111,18 @@ final class LifecycleCeiling {
     }
   }
 
-  /** Creates the nodes and operators once, and funded users up to {@code clients}. */
-  void prepare(int clients) {
+  /** Creates the nodes and operators (and runs the script's setup) once, and funded users up to {@code clients} batches. */
+  void prepare(int clientCount) {
+    int clients = clientCount * design.batch(); // a batch's lifecycles are of different users
     if (clients > NODES * SLOTS) {
-      throw new IllegalArgumentException("at most " + NODES * SLOTS + " clients: each holds a slot during its lifecycle");
+      throw new IllegalArgumentException("at most " + NODES * SLOTS + " lifecycles at once: each holds a slot");
+    }
+    if (users == 0 && Files.isReadable(design.setup())) {
+      try {
+        db.execute(Files.readString(design.setup()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
     for (int n = users + 1; n <= clients; n++) {
       // The script derives the job_holds / platform revenue shard as n % 16: the server's rule must agree.
@@ -127,8 +171,9 @@ final class LifecycleCeiling {
     // prepared statements' and plpgsql's cached plans then scan whole tables as they grow (a
     // lifecycle cost 10 ms of CPU that way); autovacuum's analyze keeps the statistics in step.
     prepare(clients);
-    Pgbench.ScriptRun run = pgbench.startScript(script, DATABASE, clients, seconds, Map.of("nodes", Integer.toString(NODES),
-        "price", Long.toString(price), "operator_percent", Integer.toString(operatorSharePercent)));
+    Pgbench.ScriptRun run = pgbench.startScript(script, design.database(), clients, seconds, Map.of("nodes",
+        Integer.toString(NODES), "price", Long.toString(price), "operator_percent", Integer.toString(operatorSharePercent),
+        "batch", Integer.toString(design.batch())));
     boolean margins = seconds > 3 * CPU_MARGIN.toSeconds();
     Duration margin = margins ? CPU_MARGIN : Duration.ZERO;
     Thread.sleep(margin.toMillis());
@@ -137,13 +182,18 @@ final class LifecycleCeiling {
     Thread.sleep(TimeUnit.SECONDS.toMillis(seconds) - 2 * margin.toMillis());
     CpuUse.Reading end = cpu.read();
     long pgbenchEnd = cpuNanos(run.process());
-    double tps = run.tps();
+    double lifecyclesPerSecond = run.tps() * design.batch();
     CpuUse.Window window = CpuUse.between(start, end);
     double pgbenchCores = (pgbenchEnd - pgbenchStart) / (window.seconds() * 1e9);
     // pgbench's own CPU is in "other processes" of the window; take it out.
     CpuUse.Window cpuUse = new CpuUse.Window(window.seconds(), window.jvmCores(), window.postgresCores(),
         Math.max(0, window.otherCores() - pgbenchCores), window.idleCores(), window.jitCores());
-    return new Result(script, clients, seconds, tps, cpuUse, pgbenchCores, shape());
+    return new Result(design, clients, seconds, lifecyclesPerSecond, cpuUse, pgbenchCores, shape());
+  }
+
+  /** The ledger's invariants in the ceiling's database, with the shares paid the way its design pays them. */
+  List<String> ledgerViolations() {
+    return design.aggregatesShares() ? AggregatedShareChecks.violations(db) : new LedgerInvariants(db).violations();
   }
 
   /** Jobs not COMPLETED with their hold captured: a script run pgbench cut short would leave some. */
@@ -175,9 +225,15 @@ final class LifecycleCeiling {
   /** Counts SQL commands (ended by ';' or a \gset) and the transactions they form (BEGIN..COMMIT, or one alone). */
   static ScriptShape shapeOf(String text) {
     StringBuilder sql = new StringBuilder();
+    int conditional = 0; // statements under \if run only now and then (the batched design's accrual): not counted
     for (String line : text.split("\n")) {
       String trimmed = line.strip();
-      if (trimmed.startsWith("--") || trimmed.startsWith("\\set")) {
+      if (trimmed.startsWith("\\if")) {
+        conditional++;
+      } else if (trimmed.startsWith("\\endif")) {
+        conditional--;
+      }
+      if (trimmed.startsWith("--") || (trimmed.startsWith("\\") && !trimmed.equals("\\gset")) || conditional > 0) {
         continue;
       }
       sql.append(line.replace("\\gset", ";")).append('\n');
