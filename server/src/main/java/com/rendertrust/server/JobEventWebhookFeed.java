@@ -7,8 +7,11 @@ import com.rendertrust.server.events.StoredEvent;
 import com.rendertrust.server.jobs.JobGrpcService;
 import com.rendertrust.server.jobs.JobService;
 import com.rendertrust.server.webhooks.JobEventFeed;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The job events log as the webhooks' feed: each stored event, with the job as clients see it
@@ -21,6 +24,9 @@ final class JobEventWebhookFeed implements JobEventFeed {
   private static final JsonFormat.Printer JOB_JSON = JsonFormat.printer().preservingProtoFieldNames()
       .alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
 
+  /** How long a read waits for transactions that may still commit events below the horizon. */
+  private static final Duration READ_WAIT = Duration.ofSeconds(1);
+
   private final JobEventLog log;
   private final JobService jobs;
 
@@ -30,12 +36,13 @@ final class JobEventWebhookFeed implements JobEventFeed {
   }
 
   @Override
-  public List<FeedEvent> readAfter(long cursor, int limit) {
+  public Page readAfter(long cursor, int limit, Set<UUID> owners) {
+    JobEventLog.EventBatch batch = log.readAfterOf(owners, cursor, limit, READ_WAIT);
     List<FeedEvent> feed = new ArrayList<>();
-    for (StoredEvent event : log.readAfter(cursor, limit).events()) {
+    for (StoredEvent event : batch.events()) {
       feed.add(new FeedEvent(event.id(), event.userId(), event.type(), () -> jobJson(event), event.at()));
     }
-    return feed;
+    return new Page(feed, batch.nextCursor());
   }
 
   private String jobJson(StoredEvent event) {

@@ -294,6 +294,20 @@ public final class JobEventLog implements JobEvents {
    * still running to end; if they do not, answers no events and the same cursor (call again).
    */
   public EventBatch readAfter(long cursor, int limit, Duration maxWait) {
+    return read(cursor, limit, maxWait, DSL.trueCondition());
+  }
+
+  /**
+   * {@link #readAfter(long, int, Duration)} of the events of {@code owners} only (for a consumer
+   * that would drop the others, such as webhooks: most users have no endpoint). The others are
+   * skipped in the database, and {@link EventBatch#nextCursor} passes them.
+   */
+  public EventBatch readAfterOf(Set<UUID> owners, long cursor, int limit, Duration maxWait) {
+    return read(cursor, limit, maxWait, owners.isEmpty() ? DSL.falseCondition()
+        : JOB_EVENTS.USER_ID.eq(DSL.any(owners.toArray(UUID[]::new))));
+  }
+
+  private EventBatch read(long cursor, int limit, Duration maxWait, org.jooq.Condition owners) {
     long horizon = HORIZON.fetch(dsl, row -> row.getLong(1)).getFirst();
     String ownId = OWN_TRANSACTION.fetch(dsl, row -> row.getString(1)).getFirst();
     long deadline = System.nanoTime() + maxWait.toNanos();
@@ -304,7 +318,7 @@ public final class JobEventLog implements JobEvents {
       LockSupport.parkNanos(POLL_INTERVAL.toNanos());
     }
     List<StoredEvent> events = dsl.selectFrom(JOB_EVENTS)
-        .where(JOB_EVENTS.ID.gt(cursor).and(JOB_EVENTS.ID.le(horizon)))
+        .where(JOB_EVENTS.ID.gt(cursor).and(JOB_EVENTS.ID.le(horizon)).and(owners))
         .orderBy(JOB_EVENTS.ID).limit(limit)
         .fetch(JobEventLog::toEvent);
     long next = events.size() == limit ? events.get(events.size() - 1).id() : Math.max(cursor, horizon);

@@ -55,9 +55,9 @@ final class EndpointRows {
         .fetch(WEBHOOK_ENDPOINTS.ID);
   }
 
-  static java.util.Set<UUID> ownersWithEnabled(DSLContext dsl, java.util.Collection<UUID> owners) {
+  static java.util.Set<UUID> ownersWithEnabled(DSLContext dsl) {
     return dsl.selectDistinct(WEBHOOK_ENDPOINTS.USER_ID).from(WEBHOOK_ENDPOINTS)
-        .where(WEBHOOK_ENDPOINTS.USER_ID.in(owners).and(WEBHOOK_ENDPOINTS.ENABLED.isTrue()))
+        .where(WEBHOOK_ENDPOINTS.ENABLED.isTrue())
         .fetchSet(WEBHOOK_ENDPOINTS.USER_ID);
   }
 

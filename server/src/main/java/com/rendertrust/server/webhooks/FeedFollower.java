@@ -6,10 +6,6 @@ import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
-import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -92,16 +88,13 @@ public final class FeedFollower implements AutoCloseable {
       if (position == null) {
         return 0;
       }
-      List<JobEventFeed.FeedEvent> events = feed.readAfter(position, batch);
-      Set<UUID> withEndpoints = sink.ownersWithEndpoints(tx,
-          events.stream().map(JobEventFeed.FeedEvent::userId).collect(Collectors.toSet()));
-      long last = position;
-      for (JobEventFeed.FeedEvent event : events) {
-        if (withEndpoints.contains(event.userId())) {
-          sink.onJobEvent(tx, event.userId(), event.type(), event.jobJson(), event.id(), event.at());
-        }
-        last = Math.max(last, event.id());
+      // Only the events of owners with an endpoint are read: the feed skips the others (most
+      // owners have none) in the database, and its next cursor passes them.
+      JobEventFeed.Page page = feed.readAfter(position, batch, sink.ownersWithEndpoints(tx));
+      for (JobEventFeed.FeedEvent event : page.events()) {
+        sink.onJobEvent(tx, event.userId(), event.type(), event.jobJson(), event.id(), event.at());
       }
+      long last = Math.max(position, page.nextCursor());
       if (last != position) {
         tx.update(WEBHOOK_FEED_CURSORS)
             .set(WEBHOOK_FEED_CURSORS.POSITION, last)
@@ -109,7 +102,7 @@ public final class FeedFollower implements AutoCloseable {
             .where(WEBHOOK_FEED_CURSORS.NAME.eq(name))
             .execute();
       }
-      return events.size();
+      return page.events().size();
     });
   }
 

@@ -2,6 +2,7 @@ package com.rendertrust.server.webhooks;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -14,12 +15,21 @@ import java.util.function.Supplier;
 public interface JobEventFeed {
 
   /**
-   * Up to {@code limit} events with a global id greater than {@code cursor}, ascending. An
-   * implementation must not return an event while one with a smaller id may still commit (e.g.
-   * only events older than a short settle time, or below the oldest open transaction's id), or
-   * the follower's cursor would pass it.
+   * Up to {@code limit} events of {@code owners} with a global id greater than {@code cursor},
+   * ascending, and the cursor to pass next time (past the other owners' events too). An
+   * implementation must not return an event, or a cursor past it, while one with a smaller id
+   * may still commit (e.g. only events older than a short settle time, or below the oldest open
+   * transaction's id), or the follower would pass it.
    */
-  List<FeedEvent> readAfter(long cursor, int limit);
+  Page readAfter(long cursor, int limit, Set<UUID> owners);
+
+  /** One read: the events, and where the next read starts. */
+  record Page(List<FeedEvent> events, long nextCursor) {
+
+    public Page {
+      events = List.copyOf(events);
+    }
+  }
 
   /**
    * One job event: its global id, the job's owner, its type, the job as JSON, and when it

@@ -202,9 +202,9 @@ public final class WebhookService implements JobEventSink {
     return true;
   }
 
-  /** Which of {@code owners} have an enabled endpoint: one query for a whole batch of events. */
-  Set<UUID> ownersWithEndpoints(DSLContext tx, Set<UUID> owners) {
-    return owners.isEmpty() ? Set.of() : EndpointRows.ownersWithEnabled(tx, owners);
+  /** The owners with an enabled endpoint: the only ones whose job events the feed has to read. */
+  Set<UUID> ownersWithEndpoints(DSLContext tx) {
+    return EndpointRows.ownersWithEnabled(tx);
   }
 
   /** Deliveries were queued in a transaction that has committed: the local worker looks now. */

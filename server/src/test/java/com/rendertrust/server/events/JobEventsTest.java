@@ -18,7 +18,9 @@ import com.rendertrust.server.testing.Json;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -270,5 +272,27 @@ class JobEventsTest {
     complete(jobId);
     eventually("completed", () -> log.readAfter(batch.nextCursor(), 1000).events().stream()
         .anyMatch(e -> e.jobId().toString().equals(jobId) && e.type().equals("job.completed")));
+  }
+
+  @Test
+  void readAfterOfReadsOnlyTheNamedOwnersAndItsCursorPassesTheOthers() {
+    JobEventLog log = server.controlPlane().events().log();
+    long start = log.readAfter(0, 100_000).nextCursor();
+    UUID named = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    String namedJob = submitEcho(server, named);
+    String otherJob = submitEcho(server, other);
+    Duration wait = Duration.ofSeconds(1);
+    JobEventLog.EventBatch batch = log.readAfterOf(Set.of(named), start, 1000, wait);
+    assertThat(batch.events()).isNotEmpty().allMatch(e -> e.userId().equals(named))
+        .anyMatch(e -> e.jobId().toString().equals(namedJob));
+    long lastOfOther = log.readAfter(start, 1000).events().stream().filter(e -> e.userId().equals(other))
+        .mapToLong(StoredEvent::id).max().orElseThrow();
+    assertThat(batch.nextCursor()).as("past the other owner's events").isGreaterThanOrEqualTo(lastOfOther);
+    assertThat(log.readAfterOf(Set.of(), start, 1000, wait).events()).as("no owner, no events").isEmpty();
+    assertThat(log.readAfterOf(Set.of(named, other), start, 1, wait).events()).as("the limit counts read events")
+        .hasSize(1);
+    complete(namedJob);
+    complete(otherJob);
   }
 }

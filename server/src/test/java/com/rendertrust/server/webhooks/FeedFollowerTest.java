@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,10 +28,17 @@ class FeedFollowerTest {
   private static final class ListFeed implements JobEventFeed {
     private final List<FeedEvent> events = new CopyOnWriteArrayList<>();
 
+    /** The owners each read asked for: the follower names only those with an endpoint. */
+    private final List<Set<UUID>> askedFor = new CopyOnWriteArrayList<>();
+
     @Override
-    public List<FeedEvent> readAfter(long cursor, int limit) {
-      return events.stream().filter(event -> event.id() > cursor).sorted(Comparator.comparingLong(FeedEvent::id))
-          .limit(limit).toList();
+    public Page readAfter(long cursor, int limit, Set<UUID> owners) {
+      askedFor.add(Set.copyOf(owners));
+      List<FeedEvent> present = List.copyOf(events); // the horizon: what was there when the read began
+      List<FeedEvent> read = present.stream().filter(event -> event.id() > cursor && owners.contains(event.userId()))
+          .sorted(Comparator.comparingLong(FeedEvent::id)).limit(limit).toList();
+      long horizon = present.stream().mapToLong(FeedEvent::id).max().orElse(cursor);
+      return new Page(read, read.size() == limit ? read.getLast().id() : Math.max(cursor, horizon));
     }
   }
 
@@ -69,6 +77,8 @@ class FeedFollowerTest {
       assertThat(receiver.accepted().values()).as("each event once").containsOnly(1);
       assertThat(receiver.received()).hasSize(expected).allMatch(TestReceiver.Received::verified);
       assertThat(strangerJobsRead).as("the job of an owner without endpoints is never read").hasValue(0);
+      assertThat(feed.askedFor).as("only the owners with an endpoint are read").isNotEmpty()
+          .allMatch(owners -> owners.equals(Set.of(user)));
     }
   }
 }
