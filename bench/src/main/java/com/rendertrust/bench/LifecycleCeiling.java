@@ -36,14 +36,16 @@ final class LifecycleCeiling {
 
   /**
    * A ceiling script and the database it runs in. {@code batch}: lifecycles per script run (the
-   * per-row script does one). A script may have a {@code -setup.sql} companion, run once before it.
+   * per-row script does one). {@code aggregatesShares}: the script pays the operators' and the
+   * platform's shares out of settlement rows, not per job, and its ledger is checked for that. A
+   * script may have a {@code -setup.sql} companion, run once before it.
    */
-  record Design(String name, String database, Path script, int batch) {
+  record Design(String name, String database, Path script, int batch, boolean aggregatesShares) {
 
     /** Today's design, one lifecycle per statement ({@code -Drt.bench.lifecycleSql=<file>} measures a variant). */
     static Design perRow() {
       return new Design("one lifecycle's SQL per pgbench transaction", "ceiling",
-          Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1);
+          Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1, false);
     }
 
     /** Issue 19's design: {@code batch} lifecycles per statement, the operators' and platform's shares aggregated. */
@@ -52,16 +54,11 @@ final class LifecycleCeiling {
         throw new IllegalArgumentException("a batch has at least one lifecycle, got " + batch);
       }
       return new Design("batched design, " + batch + " lifecycles per statement", "ceiling_batched",
-          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch);
+          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch, true);
     }
 
     Path setup() {
       return script.resolveSibling(script.getFileName().toString().replace(".sql", "-setup.sql"));
-    }
-
-    /** The batched design pays the shares out of settlement rows, not per job: its ledger is checked for that. */
-    boolean aggregatesShares() {
-      return script.getFileName().toString().equals("lifecycle-batched.sql");
     }
   }
 
@@ -93,7 +90,6 @@ final class LifecycleCeiling {
   private final Pgbench pgbench;
   private final CpuUse cpu;
   private final Design design;
-  private final Path script;
   private final long price;
   private final int operatorSharePercent;
   private int users;
@@ -103,11 +99,10 @@ final class LifecycleCeiling {
     this.db = db;
     this.pgbench = pgbench;
     this.cpu = cpu;
-    this.script = design.script();
     this.price = price;
     this.operatorSharePercent = operatorSharePercent;
-    if (!Files.isReadable(script)) {
-      throw new IllegalStateException("lifecycle script not found: " + script + " (run from the repository root)");
+    if (!Files.isReadable(design.script())) {
+      throw new IllegalStateException("lifecycle script not found: " + design.script() + " (run from the repository root)");
     }
   }
 
@@ -171,7 +166,7 @@ final class LifecycleCeiling {
     // prepared statements' and plpgsql's cached plans then scan whole tables as they grow (a
     // lifecycle cost 10 ms of CPU that way); autovacuum's analyze keeps the statistics in step.
     prepare(clients);
-    Pgbench.ScriptRun run = pgbench.startScript(script, design.database(), clients, seconds, Map.of("nodes",
+    Pgbench.ScriptRun run = pgbench.startScript(design.script(), design.database(), clients, seconds, Map.of("nodes",
         Integer.toString(NODES), "price", Long.toString(price), "operator_percent", Integer.toString(operatorSharePercent),
         "batch", Integer.toString(design.batch())));
     boolean margins = seconds > 3 * CPU_MARGIN.toSeconds();
@@ -216,7 +211,7 @@ final class LifecycleCeiling {
 
   ScriptShape shape() {
     try {
-      return shapeOf(Files.readString(script));
+      return shapeOf(Files.readString(design.script()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
