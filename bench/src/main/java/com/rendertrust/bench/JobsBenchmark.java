@@ -3,6 +3,8 @@ package com.rendertrust.bench;
 import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.LedgerInvariants;
 import com.rendertrust.server.platform.config.JobsConfig;
@@ -115,7 +117,9 @@ public final class JobsBenchmark {
     }
   }
 
-  private record Throughput(long lifecycles, double seconds, long nodeResults, CpuUse.Window cpu) {
+  /** {@code batched}: the window's COMPLETED results group-committed by the server, and in how many batches. */
+  private record Throughput(long lifecycles, double seconds, long nodeResults, CpuUse.Window cpu,
+      GroupCommit.Written batched) {
     double perSecond() {
       return lifecycles / seconds;
     }
@@ -207,7 +211,8 @@ public final class JobsBenchmark {
       System.err.printf("initialising pgbench (scale 1)%n");
       pgbench.initialize(1);
 
-      Throughput throughput = measureThroughput(options, clients, tracker, db, cpu);
+      Throughput throughput = measureThroughput(options, clients, tracker, db, cpu,
+          controlPlane.jobNetwork().lifecycle());
       awaitSettled(db, Duration.ofSeconds(60));
       Latency latency = measureLatency(options, clients, tracker, db);
       awaitSettled(db, Duration.ofSeconds(60));
@@ -294,7 +299,7 @@ public final class JobsBenchmark {
   }
 
   private static Throughput measureThroughput(Options options, JobClients clients, JobTracker tracker, DSLContext db,
-      CpuUse cpu)
+      CpuUse cpu, JobLifecycle lifecycle)
       throws InterruptedException {
     System.err.printf("closed loop: %d creators, %d s warm-up, %d s measured%n", options.clients(), options.warmup(),
         options.seconds());
@@ -304,8 +309,10 @@ public final class JobsBenchmark {
     long windowStart = databaseNow(db);
     long nodeResultsAtStart = tracker.completedByNodes();
     CpuUse.Reading cpuAtStart = cpu.read();
+    GroupCommit.Written batchedAtStart = lifecycle.batchedCompletions();
     Thread.sleep(TimeUnit.SECONDS.toMillis(options.seconds()));
     long windowEnd = databaseNow(db);
+    GroupCommit.Written batchedAtEnd = lifecycle.batchedCompletions();
     CpuUse.Window cpuUse = CpuUse.between(cpuAtStart, cpu.read());
     long nodeResults = tracker.completedByNodes() - nodeResultsAtStart;
     loop.stop();
@@ -317,7 +324,8 @@ public final class JobsBenchmark {
            AND h.resolved_at >= to_timestamp(? / 1e6) AND h.resolved_at < to_timestamp(? / 1e6)""", windowStart, windowEnd);
     STATEMENTS.print(db);
     double seconds = (windowEnd - windowStart) / 1e6;
-    return new Throughput(lifecycles, seconds, nodeResults, cpuUse);
+    return new Throughput(lifecycles, seconds, nodeResults, cpuUse, new GroupCommit.Written(
+        batchedAtEnd.items() - batchedAtStart.items(), batchedAtEnd.batches() - batchedAtStart.batches()));
   }
 
   private static Latency measureLatency(Options options, JobClients clients, JobTracker tracker, DSLContext db)
@@ -422,6 +430,9 @@ public final class JobsBenchmark {
         throughput.seconds(), throughput.lifecycles(), throughput.nodeResults(), latency.submitted(),
         latency.reachedNode(), clients.accepted(), tracker.redispatches(),
         nodes.stream().mapToLong(SimulatedNode::cancels).sum());
+    System.out.printf(Locale.ROOT, "group commit in the window: %d COMPLETED results in %d batches (%.1f per batch)%n",
+        throughput.batched().items(), throughput.batched().batches(),
+        throughput.batched().items() / (double) Math.max(1, throughput.batched().batches()));
     CpuUse.Window cpu = throughput.cpu();
     System.out.printf(Locale.ROOT, "CPU in the throughput window (cores): benchmark JVM (server, nodes, creators) %.2f "
             + "(of which JIT compilation %.2f), PostgreSQL %.2f, other processes %.2f, idle %.2f; per lifecycle: JVM %.1f ms, "

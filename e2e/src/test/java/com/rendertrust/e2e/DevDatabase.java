@@ -49,6 +49,28 @@ final class DevDatabase {
         + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
   }
 
+  /** Every row of a query, each column as text (SQL NULL as null), in the order the query gives. */
+  List<List<String>> rows(String sql, Object... parameters) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl);
+         PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      List<List<String>> rows = new java.util.ArrayList<>();
+      try (ResultSet result = statement.executeQuery()) {
+        int columns = result.getMetaData().getColumnCount();
+        while (result.next()) {
+          List<String> row = new java.util.ArrayList<>();
+          for (int column = 1; column <= columns; column++) {
+            row.add(result.getString(column));
+          }
+          rows.add(row);
+        }
+      }
+      return rows;
+    }
+  }
+
   private long single(String sql, Object... parameters) throws SQLException {
     try (Connection connection = DriverManager.getConnection(jdbcUrl);
          PreparedStatement statement = connection.prepareStatement(sql)) {

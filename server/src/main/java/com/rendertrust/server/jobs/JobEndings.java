@@ -7,7 +7,9 @@ import com.rendertrust.server.db.tables.records.JobsRecord;
 import com.rendertrust.server.platform.db.PreparedSql;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -77,6 +79,52 @@ final class JobEndings {
              completed_at = ?, updated_at = ?, settlement = ?, charged = COALESCE(charged, 0) + ?
        WHERE id = ?
       RETURNING frames_total""");
+
+  /** A one-task job its last task completes, with that task's events (its unwritten progress, then task.completed). */
+  record Completing(EndingJob job, String resultRef, List<JobEvents.Event> taskEvents) {
+  }
+
+  /**
+   * {@link #complete} of many jobs whose holds are HELD (or free), each settled now: their
+   * captures in job id order (one round trip each), then one statement for the jobs and one for
+   * all their events, each job's in the order {@link #complete} writes them.
+   */
+  void completeAll(DSLContext tx, List<Completing> jobs, OffsetDateTime now) {
+    int count = jobs.size();
+    UUID[] ids = new UUID[count];
+    String[] results = new String[count];
+    String[] settlements = new String[count];
+    Long[] captured = new Long[count];
+    for (int i = 0; i < count; i++) {
+      Completing completing = jobs.get(i);
+      JobCharges.Charge charge = charge(tx, completing.job(), true, true);
+      ids[i] = completing.job().id();
+      results[i] = completing.resultRef();
+      settlements[i] = charge.reached().name();
+      captured[i] = charge.captured();
+    }
+    Map<UUID, Integer> framesTotal = new HashMap<>();
+    COMPLETE_ALL.fetch(tx, row -> framesTotal.put(PreparedSql.uuid(row, 1), row.getInt(2)), now, now, ids, results,
+        settlements, captured);
+    List<JobEvents.Event> all = new ArrayList<>();
+    for (Completing completing : jobs) {
+      all.addAll(completing.taskEvents());
+      all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, completing.job().id(), JobStatus.COMPLETED)
+          .withProgress(1.0, framesTotal.get(completing.job().id())));
+    }
+    events.record(tx, all);
+  }
+
+  private static final PreparedSql COMPLETE_ALL = new PreparedSql("""
+      UPDATE jobs
+         SET status = 'COMPLETED', tasks_done = tasks_total, frames_done = frames_total, reported_progress = 1.0,
+             reported_frames = frames_total, result_ref = done.result_ref, error_message = NULL, error_code = NULL,
+             completed_at = CAST(? AS timestamptz), updated_at = CAST(? AS timestamptz), settlement = done.settlement,
+             charged = COALESCE(charged, 0) + done.captured
+        FROM unnest(CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS bigint[]))
+             AS done (id, result_ref, settlement, captured)
+       WHERE jobs.id = done.id
+      RETURNING jobs.id, jobs.frames_total""");
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */
   List<UUID> fail(DSLContext tx, EndingJob job, ErrorCode code, String message, boolean settleNow, OffsetDateTime now) {

@@ -1,7 +1,6 @@
 package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
-import static com.rendertrust.server.db.Tables.JOB_OUTPUTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static com.rendertrust.server.db.Tables.NODES;
 
@@ -13,10 +12,10 @@ import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.nodes.NodeStates.Release;
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.db.Timestamps;
-import com.rendertrust.server.storage.ResultStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -31,7 +30,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +58,8 @@ public final class JobLifecycle {
   private final NodeNotifier notifier;
   private final JobEvents events;
   private final TaskProgress progress;
+  private final CompletionBatch completions;
+  private final StartBatch starts;
 
   public JobLifecycle(Database database, JobsConfig config, Clock clock, JobScheduler scheduler,
       Settlements settlements, JobBilling billing, NodeNotifier notifier) {
@@ -78,6 +78,8 @@ public final class JobLifecycle {
     this.scheduler = scheduler;
     this.settlements = settlements;
     this.endings = new JobEndings(billing, events);
+    this.completions = new CompletionBatch(transactions, endings);
+    this.starts = new StartBatch(transactions, events);
     this.notifier = notifier;
   }
 
@@ -138,6 +140,9 @@ public final class JobLifecycle {
   /** The node started the task: DISPATCHED -> RUNNING, and its job RUNNING. One statement, job row locked first. */
   public ReportOutcome accepted(UUID nodeId, UUID jobId, UUID assignmentId) {
     OffsetDateTime now = now();
+    if (starts.start(nodeId, jobId, assignmentId, now)) { // with the starts reported meanwhile (StartBatch)
+      return ReportOutcome.APPLIED;
+    }
     boolean applied = transactions.transactionResult(cfg -> TaskStatements.START.fetchOptional(cfg.dsl(),
             row -> PreparedSql.uuid(row, 1), jobId, now, assignmentId, nodeId, now, now)
         .map(taskId -> {
@@ -169,6 +174,16 @@ public final class JobLifecycle {
    */
   public void progress(UUID nodeId, UUID jobId, UUID assignmentId, int percent, int framesDone, String message) {
     progress.offer(new TaskProgress.Report(nodeId, jobId, assignmentId, percent, framesDone, message, now()));
+  }
+
+  /** COMPLETED results written by group commit ({@link CompletionBatch}) so far, and in how many batches. */
+  public GroupCommit.Written batchedCompletions() {
+    return completions.written();
+  }
+
+  /** The same for the starts of tasks ({@link StartBatch}). */
+  public GroupCommit.Written batchedStarts() {
+    return starts.written();
   }
 
   /** Writes the progress reports no transition took yet, in one transaction; returns the events recorded. */
@@ -216,6 +231,17 @@ public final class JobLifecycle {
     boolean settled = true;
     // the task's unwritten progress report is recorded by this transition, not by a flush of its own
     Optional<TaskProgress.Report> reported = progress.take(assignmentId);
+    if (finish.completed()) {
+      Optional<ReportOutcome> batched = completions.complete(nodeId, jobId, assignmentId, finish.now(), reported);
+      if (batched.isPresent()) {
+        if (batched.get() == ReportOutcome.APPLIED) {
+          scheduler.requestQueuePass();
+        } else if (batched.get() == ReportOutcome.STALE) {
+          stale(nodeId, jobId, assignmentId, "result");
+        }
+        return batched.get();
+      }
+    }
     try {
       done = transactions.transactionResult(cfg -> finish(cfg.dsl(), finish, reported, true));
     } catch (SettlementFailed failed) {
@@ -277,7 +303,7 @@ public final class JobLifecycle {
       releaseSlot(tx, finish.nodeId(), finish.release(), now);
       return new Finished(ReportOutcome.APPLIED, others, true, false);
     }
-    Optional<String> resultRef = resultOf(tx, task, finish.assignmentId());
+    Optional<String> resultRef = TaskOutputs.resultOf(tx, task, finish.assignmentId());
     if (resultRef.isEmpty()) {
       events.record(tx, taskEvents);
       Requeued requeued = requeueWithin(tx, job.get(), task,
@@ -300,36 +326,6 @@ public final class JobLifecycle {
     // would stall the node's dispatches behind every other capture.
     releaseSlot(tx, finish.nodeId(), Release.SUCCESS, now);
     return new Finished(ReportOutcome.APPLIED, List.of(), true, false);
-  }
-
-  /**
-   * The job's result reference if the task delivered what it owes: a job without frames stores
-   * its result at the assignment's key; a render task must have delivered each of its frames
-   * under this assignment. An agent that predates outputs renders a one-frame job to the
-   * assignment's key as before: with no frame reported, that is the result. Empty when frames
-   * are missing.
-   */
-  private static Optional<String> resultOf(DSLContext tx, JobTasksRecord task, UUID assignmentId) {
-    String legacy = ResultStore.resultKey(task.getJobId(), assignmentId);
-    if (task.getFrameStart() == null) {
-      return Optional.of(legacy);
-    }
-    int owed = (task.getFrameEnd() - task.getFrameStart()) / task.getFrameStep() + 1;
-    int delivered = tx.fetchCount(JOB_OUTPUTS, JOB_OUTPUTS.TASK_ID.eq(task.getId())
-        .and(JOB_OUTPUTS.ASSIGNMENT_ID.eq(assignmentId)));
-    Record job = tx.select(JOBS.FRAMES_TOTAL).from(JOBS).where(JOBS.ID.eq(task.getJobId())).fetchSingle();
-    int framesTotal = job.get(JOBS.FRAMES_TOTAL);
-    if (delivered == 0 && framesTotal == 1) {
-      return Optional.of(legacy);
-    }
-    if (delivered < owed) {
-      return Optional.empty();
-    }
-    if (framesTotal == 1) {
-      return Optional.of(tx.select(JOB_OUTPUTS.OBJECT_KEY).from(JOB_OUTPUTS)
-          .where(JOB_OUTPUTS.JOB_ID.eq(task.getJobId())).fetchSingle(JOB_OUTPUTS.OBJECT_KEY));
-    }
-    return Optional.of(ResultStore.outputsPrefix(task.getJobId()));
   }
 
   /**

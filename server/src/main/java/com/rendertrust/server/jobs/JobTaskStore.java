@@ -228,6 +228,28 @@ final class JobTaskStore {
     }
   }
 
+  /**
+   * {@link #exit} of many tasks at once, each leaving its node under its current assignment the
+   * same way ({@code exit}, not REQUEUED), in one statement: the group commit of completions.
+   */
+  static void exitAll(DSLContext tx, List<UUID> taskIds, List<UUID> assignmentIds, TaskExit exit, OffsetDateTime now) {
+    if (exit == TaskExit.REQUEUED) {
+      throw new IllegalArgumentException("a requeued task keeps its own failure and backoff: exit it alone");
+    }
+    END_ALL.execute(tx, now, exit.name(), assignmentIds.toArray(UUID[]::new), exit.next().name(), now, now,
+        taskIds.toArray(UUID[]::new));
+  }
+
+  private static final PreparedSql END_ALL = new PreparedSql("""
+      WITH ended_assignment AS (
+        UPDATE job_assignments SET ended_at = CAST(? AS timestamptz), outcome = ?
+         WHERE id = ANY(CAST(? AS uuid[])) AND ended_at IS NULL
+        RETURNING id)
+      UPDATE job_tasks
+         SET status = ?, error_code = NULL, error_message = NULL,
+             started_at = COALESCE(started_at, CAST(? AS timestamptz)), completed_at = CAST(? AS timestamptz)
+       WHERE id = ANY(CAST(? AS uuid[]))""");
+
   private static final String END_ASSIGNMENT = """
       WITH ended_assignment AS (
         UPDATE job_assignments SET ended_at = CAST(? AS timestamptz), outcome = ?

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,5 +159,35 @@ public final class TaskOutputs {
       return Optional.of("the stored bytes have another SHA-256");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The job's result reference if the task delivered what it owes: a job without frames stores
+   * its result at the assignment's key; a render task must have delivered each of its frames
+   * under this assignment. An agent that predates outputs renders a one-frame job to the
+   * assignment's key as before: with no frame reported, that is the result. Empty when frames
+   * are missing.
+   */
+  static Optional<String> resultOf(DSLContext tx, JobTasksRecord task, UUID assignmentId) {
+    String legacy = ResultStore.resultKey(task.getJobId(), assignmentId);
+    if (task.getFrameStart() == null) {
+      return Optional.of(legacy);
+    }
+    int owed = (task.getFrameEnd() - task.getFrameStart()) / task.getFrameStep() + 1;
+    int delivered = tx.fetchCount(JOB_OUTPUTS, JOB_OUTPUTS.TASK_ID.eq(task.getId())
+        .and(JOB_OUTPUTS.ASSIGNMENT_ID.eq(assignmentId)));
+    Record job = tx.select(JOBS.FRAMES_TOTAL).from(JOBS).where(JOBS.ID.eq(task.getJobId())).fetchSingle();
+    int framesTotal = job.get(JOBS.FRAMES_TOTAL);
+    if (delivered == 0 && framesTotal == 1) {
+      return Optional.of(legacy);
+    }
+    if (delivered < owed) {
+      return Optional.empty();
+    }
+    if (framesTotal == 1) {
+      return Optional.of(tx.select(JOB_OUTPUTS.OBJECT_KEY).from(JOB_OUTPUTS)
+          .where(JOB_OUTPUTS.JOB_ID.eq(task.getJobId())).fetchSingle(JOB_OUTPUTS.OBJECT_KEY));
+    }
+    return Optional.of(ResultStore.outputsPrefix(task.getJobId()));
   }
 }

@@ -24,6 +24,8 @@ final class KnownAssignments {
   static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Map<UUID, UUID> known = new HashMap<>();
+  /** Assignments whose result the node sent and the server is still writing: known until it is written. */
+  private final Set<UUID> reported = new HashSet<>();
   /** When progress of an assignment was last stored (System.nanoTime). */
   private final Map<UUID, Long> progressStoredNanos = new HashMap<>();
 
@@ -47,11 +49,18 @@ final class KnownAssignments {
     Set<UUID> current = new HashSet<>();
     held.forEach(assignment -> current.add(assignment.assignmentId()));
     Map<UUID, UUID> withdrawn = new LinkedHashMap<>();
+    List<UUID> ended = new ArrayList<>();
     known.forEach((assignmentId, jobId) -> {
-      if (!current.contains(assignmentId)) {
+      if (current.contains(assignmentId)) {
+        return;
+      }
+      if (reported.contains(assignmentId)) {
+        ended.add(assignmentId); // its result just ended it: nothing to tell the node
+      } else {
         withdrawn.put(assignmentId, jobId);
       }
     });
+    ended.forEach(this::forget);
     withdrawn.keySet().forEach(this::forget);
     List<HeldAssignment> toDispatch = new ArrayList<>();
     for (HeldAssignment assignment : held) {
@@ -105,6 +114,22 @@ final class KnownAssignments {
     }
     progressStoredNanos.put(assignmentId, nowNanos);
     return true;
+  }
+
+  /**
+   * The node sent the result of {@code assignmentId}, which is being written: until {@link
+   * #resultWritten}, a sync that finds it ended does not withdraw it from the node.
+   */
+  void resultSent(UUID assignmentId) {
+    reported.add(assignmentId);
+  }
+
+  /** The result sent for {@code assignmentId} was written: forgotten unless it was {@code stale}. */
+  void resultWritten(UUID jobId, UUID assignmentId, boolean stale) {
+    reported.remove(assignmentId);
+    if (!stale) {
+      forget(jobId, assignmentId);
+    }
   }
 
   /** The assignment ended (the node's result, or a stale report): forgotten (if it names {@code jobId}). */

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's Connect stream. Inbound frames are handled one at a time (the call delivers them
  * sequentially, and the next is only requested once the current one is handled, so a node
- * flooding frames is slowed to the server's pace). Outbound frames go through a bounded
+ * flooding frames is slowed to the server's pace); only results are written while the stream goes
+ * on, a bounded number at once ({@link #onResult}). Outbound frames go through a bounded
  * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
  * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
  *
@@ -50,6 +52,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   static final int MAX_OUTBOX = 1000;
+  /** Results of one stream being written at once; a node sending more waits for one of them. */
+  static final int MAX_RESULTS_IN_FLIGHT = 64;
 
   private final UUID nodeId;
   /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
@@ -62,6 +66,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   /** Guards the session's state and serialises frame handling with sync. */
   private final ReentrantLock work = new ReentrantLock();
   private final KnownAssignments known = new KnownAssignments();
+  private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
   private boolean established;
   private boolean draining;
 
@@ -199,6 +204,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         nodeId, progress.getJobId(), progress.getAssignmentId());
   }
 
+  /**
+   * A task's final report. It is written on a worker (with the results other streams send
+   * meanwhile, {@code CompletionBatch}) while this stream goes on to its next frames, so a node
+   * finishing many tasks at once has them written together; at most {@value #MAX_RESULTS_IN_FLIGHT}
+   * are in flight per stream, beyond that the stream waits. Until its result is written the
+   * assignment stays known, so a sync in between neither withdraws it nor dispatches it again.
+   */
   private void onResult(JobResult result) {
     Optional<Ref> ref = Ref.of(result.getJobId(), result.getAssignmentId());
     Optional<Boolean> outcomeReported = Frames.completed(result);
@@ -208,7 +220,18 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     UUID jobId = ref.get().jobId();
     UUID assignmentId = ref.get().assignmentId();
-    boolean completed = outcomeReported.get();
+    // waiting here holds the session's lock, but a result in flight gives its permit back before taking it
+    resultsInFlight.acquireUninterruptibly();
+    known.resultSent(assignmentId);
+    try {
+      context.workers().execute(() -> writeResult(result, jobId, assignmentId, outcomeReported.get()));
+    } catch (RuntimeException e) {
+      resultsInFlight.release();
+      throw e;
+    }
+  }
+
+  private void writeResult(JobResult result, UUID jobId, UUID assignmentId, boolean completed) {
     ReportOutcome outcome;
     // under the node's execution span (when it traces): the task's end and, in the same commit,
     // the job's settlement (capture or release) join the job's trace
@@ -221,14 +244,22 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       outcome = context.lifecycle().finished(nodeId, jobId, assignmentId, completed,
           result.getErrorMessage(), result.getErrorCode());
       span.setAttribute("job.report", outcome.name());
+    } catch (RuntimeException e) {
+      resultsInFlight.release();
+      end(e, true); // as for a frame that failed: the node reconnects and sends its result again
+      return;
     } finally {
       span.end();
     }
-    if (outcome != ReportOutcome.STALE) {
-      known.forget(jobId, assignmentId);
-    }
-    if (draining && known.isEmpty()) {
-      end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
+    resultsInFlight.release();
+    work.lock();
+    try {
+      known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
+      if (draining && known.isEmpty()) {
+        end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
+      }
+    } finally {
+      work.unlock();
     }
   }
 

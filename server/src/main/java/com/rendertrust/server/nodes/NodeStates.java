@@ -224,6 +224,24 @@ public final class NodeStates {
   private static final PreparedSql RELEASE_NEUTRAL = new PreparedSql(
       "UPDATE nodes SET active_jobs = active_jobs - 1 WHERE id = ?");
 
+  /**
+   * Within {@code tx}: {@link #release} with {@link Release#SUCCESS} of the given number of slots
+   * on each node, in one statement (the nodes' rows taken in id order, as every batch here does).
+   */
+  public static void releaseSucceeded(DSLContext tx, Map<UUID, Integer> slotsByNode) {
+    if (slotsByNode.isEmpty()) {
+      return;
+    }
+    UUID[] nodes = slotsByNode.keySet().stream().sorted().toArray(UUID[]::new);
+    Integer[] slots = Arrays.stream(nodes).map(slotsByNode::get).toArray(Integer[]::new);
+    RELEASE_ALL_SUCCEEDED.execute(tx, nodes, slots);
+  }
+
+  private static final PreparedSql RELEASE_ALL_SUCCEEDED = new PreparedSql("""
+      UPDATE nodes SET active_jobs = nodes.active_jobs - freed.slots, consecutive_failures = 0
+        FROM unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS freed (id, slots)
+       WHERE nodes.id = freed.id""");
+
   /** Within {@code tx}: frees the given number of slots on each node (e.g. a job's tasks cancelled at once). */
   public static void releaseAll(DSLContext tx, Map<UUID, Integer> slotsByNode) {
     slotsByNode.forEach((node, slots) -> tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(slots))

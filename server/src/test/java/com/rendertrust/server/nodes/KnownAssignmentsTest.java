@@ -54,6 +54,37 @@ class KnownAssignmentsTest {
   }
 
   @Test
+  void anAssignmentWhoseResultIsBeingWrittenIsNeitherWithdrawnNorDispatchedAgain() {
+    HeldAssignment task = assignment(JobStatus.RUNNING);
+    known.accepted(task.jobId(), task.assignmentId());
+    known.resultSent(task.assignmentId());
+
+    // a sync before the result's commit still finds the task held, after it finds it ended
+    assertThat(known.reconcile(List.of(task)).toDispatch()).isEmpty();
+    assertThat(known.isEmpty()).as("still known while its result is written").isFalse();
+    var afterCommit = known.reconcile(List.of());
+    assertThat(afterCommit.withdrawn()).as("no cancel for a task the node just finished").isEmpty();
+
+    known.resultWritten(task.jobId(), task.assignmentId(), false);
+    assertThat(known.isEmpty()).isTrue();
+    assertThat(known.reconcile(List.of()).withdrawn()).isEmpty();
+  }
+
+  @Test
+  void aStaleResultLeavesItsAssignmentToTheNextSync() {
+    HeldAssignment task = assignment(JobStatus.RUNNING);
+    known.accepted(task.jobId(), task.assignmentId());
+    known.resultSent(task.assignmentId());
+
+    known.resultWritten(task.jobId(), task.assignmentId(), true);
+
+    assertThat(known.holds(task.jobId(), task.assignmentId())).isTrue();
+    assertThat(known.reconcile(List.of()).withdrawn())
+        .as("the database says the node does not hold it: withdrawn as any other")
+        .containsExactlyEntriesOf(Map.of(task.assignmentId(), task.jobId()));
+  }
+
+  @Test
   void aRunningTaskUnknownHereIsAdoptedWithoutADispatch() {
     HeldAssignment running = assignment(JobStatus.RUNNING);
 

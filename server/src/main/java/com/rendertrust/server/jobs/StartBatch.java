@@ -1,0 +1,100 @@
+package com.rendertrust.server.jobs;
+
+import com.rendertrust.server.platform.db.GroupCommit;
+import com.rendertrust.server.platform.db.PreparedSql;
+import com.rendertrust.server.platform.db.Transactions;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Group commit of nodes starting tasks (JobAccepted): the reports that arrive while a batch is
+ * being written make the next one, one transaction with one statement for all of them (their jobs
+ * locked in id order, each task DISPATCHED -> RUNNING under its current assignment and node, its
+ * job RUNNING) and one for their task.started events. A report the statement did not apply (a
+ * repeat, or a stale assignment) is answered by {@link JobLifecycle}'s one-job path after the
+ * commit, which tells a repeat from a stale report.
+ */
+final class StartBatch {
+
+  /** Most reports one transaction takes. */
+  static final int MAX_BATCH = 64;
+
+  private record Start(UUID nodeId, UUID jobId, UUID assignmentId, OffsetDateTime now) {
+  }
+
+  private final JobEvents events;
+  private final GroupCommit<Start, ReportOutcome> commits;
+
+  StartBatch(Transactions transactions, JobEvents events) {
+    this.events = events;
+    this.commits = new GroupCommit<>("task starts", MAX_BATCH,
+        batch -> transactions.transactionResult(cfg -> write(cfg.dsl(), batch)));
+  }
+
+  /** True when the next batch started the task; false when the caller must answer the report itself. */
+  boolean start(UUID nodeId, UUID jobId, UUID assignmentId, OffsetDateTime now) {
+    return commits.submit(new Start(nodeId, jobId, assignmentId, now)).isPresent();
+  }
+
+  GroupCommit.Written written() {
+    return commits.written();
+  }
+
+  private List<ReportOutcome> write(DSLContext tx, List<Start> batch) {
+    // one report per assignment: a repeat in the same batch is the one-job path's (it answers DUPLICATE)
+    Set<UUID> seen = new HashSet<>();
+    List<Start> distinct = batch.stream().filter(start -> seen.add(start.assignmentId())).toList();
+    OffsetDateTime now = distinct.stream().map(Start::now).max(Comparator.naturalOrder()).orElseThrow();
+    Map<UUID, UUID> startedTasks = new HashMap<>(); // assignment id -> task id
+    START_ALL.fetch(tx, row -> startedTasks.put(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
+        distinct.stream().map(Start::jobId).toArray(UUID[]::new),
+        distinct.stream().map(Start::assignmentId).toArray(UUID[]::new),
+        distinct.stream().map(Start::nodeId).toArray(UUID[]::new), now, now, now);
+    List<JobEvents.Event> started = new ArrayList<>();
+    List<ReportOutcome> outcomes = new ArrayList<>();
+    Set<UUID> answered = new HashSet<>();
+    for (Start start : batch) {
+      UUID taskId = startedTasks.get(start.assignmentId());
+      if (taskId != null && answered.add(start.assignmentId())) {
+        started.add(JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, start.jobId(), taskId, start.nodeId(),
+            JobStatus.RUNNING));
+        outcomes.add(ReportOutcome.APPLIED);
+      } else {
+        outcomes.add(null);
+      }
+    }
+    events.record(tx, started);
+    return outcomes;
+  }
+
+  /**
+   * {@link TaskStatements#START} for many reports: the jobs locked in id order first (lock order
+   * job, then task), then each task still DISPATCHED under the reported assignment, node and job.
+   */
+  private static final PreparedSql START_ALL = new PreparedSql("""
+      WITH reported AS (
+        SELECT * FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[])) AS r (job_id, assignment_id, node_id)),
+      locked AS (
+        SELECT jobs.id FROM jobs WHERE jobs.id IN (SELECT job_id FROM reported) ORDER BY jobs.id FOR UPDATE),
+      started AS (
+        UPDATE job_tasks SET status = 'RUNNING', started_at = CAST(? AS timestamptz)
+          FROM reported
+         WHERE job_tasks.assignment_id = reported.assignment_id AND job_tasks.node_id = reported.node_id
+           AND job_tasks.job_id = reported.job_id AND job_tasks.job_id IN (SELECT id FROM locked)
+           AND job_tasks.status = 'DISPATCHED'
+        RETURNING job_tasks.assignment_id, job_tasks.id, job_tasks.job_id),
+      running AS (
+        UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, CAST(? AS timestamptz)),
+                        updated_at = CAST(? AS timestamptz)
+          FROM (SELECT DISTINCT job_id FROM started) AS s
+         WHERE jobs.id = s.job_id)
+      SELECT assignment_id, id FROM started""");
+}
