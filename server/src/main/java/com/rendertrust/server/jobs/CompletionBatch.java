@@ -11,7 +11,6 @@ import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
-import com.rendertrust.server.storage.ResultStore;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,13 +124,13 @@ final class CompletionBatch {
       result.reported().ifPresent(report -> taskEvents.add(report.event(task.getId())));
       taskEvents.add(JobEvents.Event.ofTask(JobEvents.Type.TASK_COMPLETED, result.jobId(), task.getId(),
           result.nodeId(), JobStatus.COMPLETED));
-      // a task without frames stores its result at its assignment's key (TaskOutputs#resultOf)
-      ended.add(new Completing(jobs.get(result.jobId()), ResultStore.resultKey(result.jobId(), result.assignmentId()),
-          taskEvents));
+      // a task without frames: its result is its assignment's key, found without a query
+      ended.add(new Completing(jobs.get(result.jobId()), TaskOutputs.resultOf(tx, task, result.assignmentId())
+          .orElseThrow(), taskEvents));
       slotsByNode.merge(result.nodeId(), 1, Integer::sum);
     }
     JobTaskStore.exitAll(tx, taskIds, assignmentIds, TaskExit.COMPLETED, now);
-    endings.completeAll(tx, ended, now);
+    endings.completeAll(tx, ended, true, now);
     // the nodes' rows last, after the money moved (as on the one-job path: dispatches wait for them)
     NodeStates.releaseSucceeded(tx, slotsByNode);
   }

@@ -56,40 +56,17 @@ final class JobEndings {
     }
   }
 
-  /**
-   * Completes the job, its last task's {@code taskEvents} (its unwritten progress, then
-   * task.completed) recorded first, with the job's own in the same statement (one event write per
-   * ending). The nodes' progress of a completed job is all of it.
-   */
-  void complete(DSLContext tx, EndingJob job, String resultRef, boolean settleNow, OffsetDateTime now,
-      List<JobEvents.Event> taskEvents) {
-    JobCharges.Charge charge = charge(tx, job, true, settleNow);
-    int framesTotal = COMPLETE.fetch(tx, row -> row.getInt(1), resultRef, now, now, charge.reached().name(),
-        charge.captured(), job.id()).getFirst();
-    List<JobEvents.Event> all = new ArrayList<>(taskEvents);
-    all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, job.id(), JobStatus.COMPLETED).withProgress(1.0, framesTotal));
-    events.record(tx, all);
-  }
-
-  /** The completion's update of the job, rendered once (every job runs it; PreparedSql). */
-  private static final PreparedSql COMPLETE = new PreparedSql("""
-      UPDATE jobs
-         SET status = 'COMPLETED', tasks_done = tasks_total, frames_done = frames_total, reported_progress = 1.0,
-             reported_frames = frames_total, result_ref = ?, error_message = NULL, error_code = NULL,
-             completed_at = ?, updated_at = ?, settlement = ?, charged = COALESCE(charged, 0) + ?
-       WHERE id = ?
-      RETURNING frames_total""");
-
-  /** A one-task job its last task completes, with that task's events (its unwritten progress, then task.completed). */
+  /** A job its last task completes, with that task's events (its unwritten progress, then task.completed). */
   record Completing(EndingJob job, String resultRef, List<JobEvents.Event> taskEvents) {
   }
 
   /**
-   * {@link #complete} of many jobs whose holds are HELD (or free), each settled now: their
-   * captures in job id order (one round trip each), then one statement for the jobs and one for
-   * all their events, each job's in the order {@link #complete} writes them.
+   * Completes the jobs (one, or a batch in job id order): each one's charge ({@code settleNow}:
+   * its capture, one round trip each; otherwise left pending), then one statement for the jobs and
+   * one for all their events, each job's task events first and its job.completed last. The nodes'
+   * progress of a completed job is all of it.
    */
-  void completeAll(DSLContext tx, List<Completing> jobs, OffsetDateTime now) {
+  void completeAll(DSLContext tx, List<Completing> jobs, boolean settleNow, OffsetDateTime now) {
     int count = jobs.size();
     UUID[] ids = new UUID[count];
     String[] results = new String[count];
@@ -97,7 +74,7 @@ final class JobEndings {
     Long[] captured = new Long[count];
     for (int i = 0; i < count; i++) {
       Completing completing = jobs.get(i);
-      JobCharges.Charge charge = charge(tx, completing.job(), true, true);
+      JobCharges.Charge charge = charge(tx, completing.job(), true, settleNow);
       ids[i] = completing.job().id();
       results[i] = completing.resultRef();
       settlements[i] = charge.reached().name();
@@ -115,6 +92,7 @@ final class JobEndings {
     events.record(tx, all);
   }
 
+  /** The completion's update of the jobs, rendered once (every completion runs it; PreparedSql). */
   private static final PreparedSql COMPLETE_ALL = new PreparedSql("""
       UPDATE jobs
          SET status = 'COMPLETED', tasks_done = tasks_total, frames_done = frames_total, reported_progress = 1.0,

@@ -316,7 +316,8 @@ public final class JobLifecycle {
     boolean lastTask = job.get().row().getTasksTotal() == 1 || !tx.fetchExists(JOB_TASKS,
         JOB_TASKS.JOB_ID.eq(finish.jobId()).and(JOB_TASKS.STATUS.ne(JobStatus.COMPLETED.name())));
     if (lastTask) {
-      endings.complete(tx, job.get(), resultRef.get(), settleNow, now, taskEvents);
+      endings.completeAll(tx, List.of(new JobEndings.Completing(job.get(), resultRef.get(), taskEvents)), settleNow,
+          now);
     } else {
       events.record(tx, taskEvents);
       JobTaskStore.deriveJobs(tx, List.of(finish.jobId()), now);

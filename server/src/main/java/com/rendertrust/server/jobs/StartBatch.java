@@ -7,10 +7,8 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -49,27 +47,22 @@ final class StartBatch {
   }
 
   private List<ReportOutcome> write(DSLContext tx, List<Start> batch) {
-    // one report per assignment: a repeat in the same batch is the one-job path's (it answers DUPLICATE)
-    Set<UUID> seen = new HashSet<>();
-    List<Start> distinct = batch.stream().filter(start -> seen.add(start.assignmentId())).toList();
-    OffsetDateTime now = distinct.stream().map(Start::now).max(Comparator.naturalOrder()).orElseThrow();
-    Map<UUID, UUID> startedTasks = new HashMap<>(); // assignment id -> task id
+    OffsetDateTime now = batch.stream().map(Start::now).max(Comparator.naturalOrder()).orElseThrow();
+    Map<UUID, UUID> startedTasks = new HashMap<>(); // assignment id -> task id (a repeat in the batch updates once)
     START_ALL.fetch(tx, row -> startedTasks.put(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
-        distinct.stream().map(Start::jobId).toArray(UUID[]::new),
-        distinct.stream().map(Start::assignmentId).toArray(UUID[]::new),
-        distinct.stream().map(Start::nodeId).toArray(UUID[]::new), now, now, now);
+        batch.stream().map(Start::jobId).toArray(UUID[]::new),
+        batch.stream().map(Start::assignmentId).toArray(UUID[]::new),
+        batch.stream().map(Start::nodeId).toArray(UUID[]::new), now, now, now);
     List<JobEvents.Event> started = new ArrayList<>();
     List<ReportOutcome> outcomes = new ArrayList<>();
-    Set<UUID> answered = new HashSet<>();
     for (Start start : batch) {
-      UUID taskId = startedTasks.get(start.assignmentId());
-      if (taskId != null && answered.add(start.assignmentId())) {
+      // a repeat in the same batch finds its task taken: the one-job path answers it (DUPLICATE)
+      UUID taskId = startedTasks.remove(start.assignmentId());
+      if (taskId != null) {
         started.add(JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, start.jobId(), taskId, start.nodeId(),
             JobStatus.RUNNING));
-        outcomes.add(ReportOutcome.APPLIED);
-      } else {
-        outcomes.add(null);
       }
+      outcomes.add(taskId != null ? ReportOutcome.APPLIED : null);
     }
     events.record(tx, started);
     return outcomes;

@@ -226,13 +226,13 @@ public final class NodeStates {
 
   /**
    * Within {@code tx}: {@link #release} with {@link Release#SUCCESS} of the given number of slots
-   * on each node, in one statement (the nodes' rows taken in id order, as every batch here does).
+   * on each node, in one statement.
    */
   public static void releaseSucceeded(DSLContext tx, Map<UUID, Integer> slotsByNode) {
     if (slotsByNode.isEmpty()) {
       return;
     }
-    UUID[] nodes = slotsByNode.keySet().stream().sorted().toArray(UUID[]::new);
+    UUID[] nodes = slotsByNode.keySet().toArray(UUID[]::new);
     Integer[] slots = Arrays.stream(nodes).map(slotsByNode::get).toArray(Integer[]::new);
     RELEASE_ALL_SUCCEEDED.execute(tx, nodes, slots);
   }
