@@ -14,7 +14,7 @@
 --           users' held amounts and writes one USAGE transfer per job (user -> its job_holds shard,
 --           reference = the job: every user's entry stays its own, provable in the Merkle batches)
 --           and one settlement row per job; one applies the transfers' legs set-based (each touched
---           account moves once, see the setup script); one marks the holds captured; then the
+--           account moves once, credit_apply_legs of migration V19); one marks the holds captured; then the
 --           nodes are locked in id order and their slots freed.
 --   shares  (aggregated): the operator's and the platform's shares are not two transfers per job.
 --           About once every 1,000 lifecycles (a second at the goal rate) one client accrues every
@@ -182,7 +182,7 @@ SELECT array_agg(x.transfer ORDER BY x.account)::text AS transfers,
          AS charged
   FROM x
 \gset
--- The legs, applied set-based (credit_apply_legs, the design's change in the setup script): each
+-- The legs, applied set-based (credit_apply_legs, migration V19): each
 -- touched account moves once by the sum of its legs, the entries numbered in leg order.
 SELECT credit_apply_legs(CAST(:user_entries AS uuid[]) || CAST(:shard_entries AS uuid[]),
                          CAST(:transfers AS uuid[]) || CAST(:transfers AS uuid[]),

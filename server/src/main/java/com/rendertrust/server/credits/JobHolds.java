@@ -9,6 +9,9 @@ import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -216,6 +219,61 @@ public final class JobHolds {
       }
     };
   }
+
+  /** One hold of a batch settled by {@link #captureAllWithin}: captured whole work of one operator (null: none). */
+  public record SoleCapture(UUID holdKey, UUID userId, UUID operatorId, CreditAmount capture) {
+  }
+
+  /**
+   * {@link #settleWithin} for a batch of holds each settled for one operator's work, in one round
+   * trip ({@code credit_holds_capture_all}, migration V19): the same transfers per hold, posted
+   * set-based (each account moved once for the whole batch). Answers each capture at its index:
+   * the settled hold, or empty when the hold was not ACTIVE (missing or resolved before; nothing
+   * was written for it and the caller answers it with {@link #settleWithin}). A batch the database
+   * refuses (a capture over its hold, a reference taken) throws and writes nothing.
+   */
+  public List<Optional<Hold>> captureAllWithin(DSLContext tx, List<SoleCapture> captures) {
+    List<SoleCapture> sorted = new ArrayList<>(captures);
+    sorted.sort(Comparator.comparing(SoleCapture::holdKey)); // the order the holds are locked in
+    int count = sorted.size();
+    UUID[] keys = new UUID[count];
+    UUID[] owners = new UUID[count];
+    UUID[] shards = new UUID[count];
+    UUID[] platform = new UUID[count];
+    UUID[] operators = new UUID[count];
+    Long[] amounts = new Long[count];
+    for (int i = 0; i < count; i++) {
+      SoleCapture capture = sorted.get(i);
+      checkAmount(capture.capture());
+      keys[i] = capture.holdKey();
+      owners[i] = capture.userId();
+      shards[i] = SystemAccounts.jobHoldsFor(capture.userId());
+      platform[i] = SystemAccounts.platformRevenueFor(capture.userId());
+      operators[i] = capture.operatorId() == null ? null : operatorAccount(tx, capture.operatorId());
+      amounts[i] = capture.capture().units();
+    }
+    Map<UUID, Settled> settled = new HashMap<>();
+    CAPTURE_ALL.fetch(tx, row -> settled.put(PreparedSql.uuid(row, 1),
+        new Settled(row.getString(2), PreparedSql.uuid(row, 3))), keys, owners, shards, platform, operators, amounts,
+        operatorSharePercent);
+    List<Optional<Hold>> holds = new ArrayList<>(captures.size());
+    for (SoleCapture capture : captures) {
+      Settled row = settled.get(capture.holdKey());
+      holds.add(switch (row.outcome()) {
+        case "CAPTURED" -> Optional.of(new Hold(capture.holdKey(), capture.userId(), capture.capture(),
+            HoldStatus.CAPTURED, Optional.ofNullable(capture.operatorId()), Optional.ofNullable(row.usageEntryId())));
+        case "RELEASED" -> Optional.of(new Hold(capture.holdKey(), capture.userId(), CreditAmount.ZERO,
+            HoldStatus.RELEASED, Optional.empty(), Optional.empty()));
+        default -> Optional.empty();
+      });
+    }
+    return holds;
+  }
+
+  private static final PreparedSql CAPTURE_ALL = new PreparedSql("""
+      SELECT hold_key, outcome, usage_entry_id
+        FROM credit_holds_capture_all(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]),
+                                      CAST(? AS uuid[]), CAST(? AS bigint[]), CAST(? AS integer))""");
 
   /** What a resolved hold captured: its {@code captured} amount, or all of it for a full capture. */
   private static CreditAmount capturedOf(DSLContext tx, UUID holdKey) {

@@ -1,6 +1,8 @@
 package com.rendertrust.server.jobs;
 
 import com.rendertrust.server.credits.WorkSplit;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -53,6 +55,18 @@ public interface JobBilling {
    * a repeat answers the earlier settlement. Returns the amount captured.
    */
   long settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, long capture);
+
+  /** The full capture of one job's hold for the work of one operator's nodes ({@code operatorUserId} null: nobody's). */
+  record SoleCapture(UUID holdKey, UUID userId, UUID operatorUserId, long capture) {
+  }
+
+  /**
+   * {@link #settleWithin} for a batch of holds, each paid for one operator's work, in one step
+   * within {@code tx}. Answers each capture at its index: the amount captured, or empty when its
+   * hold was not ACTIVE (nothing was written for it: the caller settles it with {@link
+   * #settleWithin}, which answers repeats). Throws, writing nothing, when the batch is refused.
+   */
+  List<OptionalLong> captureAllWithin(DSLContext tx, List<SoleCapture> captures);
 
   /** The user's available credits (balance minus active holds) within {@code tx}, ten-thousandths. */
   long availableWithin(DSLContext tx, UUID userId);

@@ -8,7 +8,9 @@ import static com.rendertrust.server.db.Tables.NODES;
 import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.db.tables.records.JobsRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -84,13 +86,38 @@ final class JobCharges {
    * the job's row: the caller records the charge in its own update of the job.
    */
   static Charge chargeWithin(DSLContext tx, JobBilling billing, JobsRecord job, boolean completed, WorkSplit work) {
+    long captured = billing.settleWithin(tx, holdKey(job.getId(), job.getHoldRound()), job.getUserId(), work,
+        capture(job, completed));
+    // a COMPLETED job is CAPTURED even when its round had nothing left to pay (a rerun of delivered frames)
+    return new Charge(completed || captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED, captured);
+  }
+
+  /**
+   * {@link #chargeWithin} for a batch of COMPLETED jobs (rows as locked by the caller), each one's
+   * work all done by the nodes of one operator (the one ending it: a one-task job), in one step.
+   * Answers each job's charge at its index, or empty when its hold was not ACTIVE (nothing written
+   * for it: the caller charges it with {@link #chargeWithin}, which answers repeats).
+   */
+  static List<Optional<Charge>> captureAllWithin(DSLContext tx, JobBilling billing, List<JobsRecord> jobs,
+      List<Optional<UUID>> operators) {
+    List<JobBilling.SoleCapture> captures = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      JobsRecord job = jobs.get(i);
+      captures.add(new JobBilling.SoleCapture(holdKey(job.getId(), job.getHoldRound()), job.getUserId(),
+          operators.get(i).orElse(null), capture(job, true)));
+    }
+    return billing.captureAllWithin(tx, captures).stream()
+        .map(captured -> captured.isPresent() ? Optional.of(new Charge(Settlement.CAPTURED, captured.getAsLong()))
+            : Optional.<Charge>empty())
+        .toList();
+  }
+
+  /** What settling the job's current round captures: the round's price times the share of its units delivered. */
+  private static long capture(JobsRecord job, boolean completed) {
     long roundPrice = job.getRoundPrice() != null ? job.getRoundPrice() : job.getPrice();
     int roundUnits = job.getRoundUnits() != null ? job.getRoundUnits() : Math.max(1, unitsTotal(job));
     int delivered = completed ? roundUnits : Math.clamp(unitsDone(job) - job.getRoundBase(), 0, roundUnits);
-    long capture = Math.multiplyExact(roundPrice, delivered) / roundUnits;
-    long captured = billing.settleWithin(tx, holdKey(job.getId(), job.getHoldRound()), job.getUserId(), work, capture);
-    // a COMPLETED job is CAPTURED even when its round had nothing left to pay (a rerun of delivered frames)
-    return new Charge(completed || captured > 0 ? Settlement.CAPTURED : Settlement.RELEASED, captured);
+    return Math.multiplyExact(roundPrice, delivered) / roundUnits;
   }
 
   /** The delivered frames per operator of the node that delivered each; all the platform's when none. */

@@ -61,10 +61,9 @@ final class JobEndings {
   }
 
   /**
-   * Completes the jobs (one, or a batch in job id order): each one's charge ({@code settleNow}:
-   * its capture, one round trip each; otherwise left pending), then one statement for the jobs and
-   * one for all their events, each job's task events first and its job.completed last. The nodes'
-   * progress of a completed job is all of it.
+   * Completes the jobs (one, or a batch in job id order): their charges ({@link
+   * #completionCharges}), then one statement for the jobs and one for all their events, each job's
+   * task events first and its job.completed last. The nodes' progress of a completed job is all of it.
    */
   void completeAll(DSLContext tx, List<Completing> jobs, boolean settleNow, OffsetDateTime now) {
     int count = jobs.size();
@@ -72,9 +71,10 @@ final class JobEndings {
     String[] results = new String[count];
     String[] settlements = new String[count];
     Long[] captured = new Long[count];
+    JobCharges.Charge[] charges = completionCharges(tx, jobs, settleNow);
     for (int i = 0; i < count; i++) {
       Completing completing = jobs.get(i);
-      JobCharges.Charge charge = charge(tx, completing.job(), true, settleNow);
+      JobCharges.Charge charge = charges[i];
       ids[i] = completing.job().id();
       results[i] = completing.resultRef();
       settlements[i] = charge.reached().name();
@@ -90,6 +90,39 @@ final class JobEndings {
           .withProgress(1.0, framesTotal.get(completing.job().id())));
     }
     events.record(tx, all);
+  }
+
+  /**
+   * What each completion charges ({@code settleNow}; otherwise left pending): the HELD holds of
+   * one-task jobs (all the work of the ending node's operator) captured together in one step, the
+   * set-based ledger postings of {@link JobBilling#captureAllWithin}; any other job by {@link #charge}.
+   */
+  private JobCharges.Charge[] completionCharges(DSLContext tx, List<Completing> jobs, boolean settleNow) {
+    JobCharges.Charge[] charges = new JobCharges.Charge[jobs.size()];
+    List<Integer> together = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      EndingJob job = jobs.get(i).job();
+      if (settleNow && job.price() > 0 && job.settlement() == Settlement.HELD && job.row().getTasksTotal() == 1) {
+        together.add(i);
+      } else {
+        charges[i] = charge(tx, job, true, settleNow);
+      }
+    }
+    if (together.isEmpty()) {
+      return charges;
+    }
+    List<Optional<JobCharges.Charge>> captured;
+    try {
+      captured = JobCharges.captureAllWithin(tx, billing, together.stream().map(i -> jobs.get(i).job().row()).toList(),
+          together.stream().map(i -> jobs.get(i).job().operator()).toList());
+    } catch (RuntimeException e) {
+      throw new SettlementFailed(e);
+    }
+    for (int k = 0; k < together.size(); k++) {
+      EndingJob job = jobs.get(together.get(k)).job();
+      charges[together.get(k)] = captured.get(k).orElseGet(() -> charge(tx, job, true, true));
+    }
+    return charges;
   }
 
   /** The completion's update of the jobs, rendered once (every completion runs it; PreparedSql). */

@@ -5,6 +5,8 @@ import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -64,6 +66,14 @@ public final class LedgerJobBilling implements JobBilling {
       }
       return 0;
     }
+  }
+
+  @Override
+  public List<OptionalLong> captureAllWithin(DSLContext tx, List<SoleCapture> captures) {
+    return holds.captureAllWithin(tx, captures.stream().map(capture -> new JobHolds.SoleCapture(capture.holdKey(),
+            capture.userId(), capture.operatorUserId(), new CreditAmount(capture.capture()))).toList())
+        .stream().map(hold -> hold.map(settled -> OptionalLong.of(settled.amount().units())).orElse(OptionalLong.empty()))
+        .toList();
   }
 
   @Override

@@ -2,6 +2,8 @@ package com.rendertrust.server.testing;
 
 import com.rendertrust.server.credits.WorkSplit;
 import com.rendertrust.server.jobs.JobBilling;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
@@ -62,6 +64,12 @@ public final class FlakyJobBilling implements JobBilling {
   public long settleWithin(DSLContext tx, UUID holdKey, UUID userId, WorkSplit work, long capture) {
     maybeFail();
     return real.settleWithin(tx, holdKey, userId, work, capture);
+  }
+
+  @Override
+  public List<OptionalLong> captureAllWithin(DSLContext tx, List<SoleCapture> captures) {
+    maybeFail();
+    return real.captureAllWithin(tx, captures);
   }
 
   @Override

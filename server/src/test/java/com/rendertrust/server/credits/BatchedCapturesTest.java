@@ -1,0 +1,279 @@
+package com.rendertrust.server.credits;
+
+import static com.rendertrust.server.testing.LedgerAssertions.assertLedgerInvariants;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.testing.LedgerSnapshot;
+import com.rendertrust.server.testing.TestInfrastructure;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.exception.DataAccessException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batch of captures ({@link JobHolds#captureAllWithin}, set-based postings of migration V19)
+ * writes exactly what the same settlements write one by one, refuses a bad batch whole, and leaves
+ * the ledger's guards as they were.
+ */
+class BatchedCapturesTest {
+
+  private static Database database;
+  private static CreditService credits;
+  private static JobHolds holds;
+  private static Transactions transactions;
+
+  @BeforeAll
+  static void open() {
+    database = Database.open(TestInfrastructure.freshDatabaseUrl(), null, null, 8);
+    credits = new CreditService(database.dsl());
+    holds = new JobHolds(database.dsl(), 70);
+    transactions = new Transactions(database.dsl());
+  }
+
+  @AfterAll
+  static void close() {
+    database.close();
+  }
+
+  @AfterEach
+  void ledgerStillSound() {
+    assertLedgerInvariants(database.dsl());
+  }
+
+  /** One job of a scenario: whose (index into the users), its hold, what it captures, and its operator (index, or -1). */
+  private record Planned(int user, long held, long capture, int operator) {
+  }
+
+  /**
+   * Users with several jobs each (so accounts and shards take several legs in one batch), two
+   * operators and jobs without one, an amount whose operator share rounds to nothing, and a capture
+   * of 0 (a release) and one of less than the hold.
+   */
+  private static final List<Planned> SCENARIO = List.of(
+      new Planned(0, 10_000, 10_000, 0), new Planned(0, 25_000, 25_000, 1), new Planned(1, 10_000, 10_000, -1),
+      new Planned(1, 1, 1, 0), new Planned(2, 30_000, 12_345, 1), new Planned(2, 5_000, 0, 0),
+      new Planned(3, 7_777, 7_777, 0), new Planned(3, 9_999, 9_999, 0), new Planned(4, 20_000, 20_000, 1));
+
+  private record Placed(List<UUID> users, List<UUID> operators, List<UUID> jobs) {
+  }
+
+  private static Placed place() {
+    List<UUID> users = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      UUID user = UUID.randomUUID();
+      credits.adjust(user, CreditAmount.ofCredits(100), "seed", "grant");
+      users.add(user);
+    }
+    List<UUID> operators = List.of(UUID.randomUUID(), UUID.randomUUID());
+    List<UUID> jobs = new ArrayList<>();
+    for (Planned planned : SCENARIO) {
+      UUID job = UUID.randomUUID();
+      holds.hold(job, users.get(planned.user()), new CreditAmount(planned.held()));
+      jobs.add(job);
+    }
+    return new Placed(users, operators, jobs);
+  }
+
+  /** The user's USAGE transfer, the operator's share (70 %, rounded down) and the platform's rest, each when not 0. */
+  private static int transfersOf(Planned planned) {
+    long operatorShare = planned.operator() < 0 ? 0 : planned.capture() * 70 / 100;
+    return planned.capture() == 0 ? 0 : 1 + (operatorShare > 0 ? 1 : 0) + (planned.capture() > operatorShare ? 1 : 0);
+  }
+
+  private static UUID operatorOf(Placed placed, Planned planned) {
+    return planned.operator() < 0 ? null : placed.operators().get(planned.operator());
+  }
+
+  @Test
+  void aBatchPostsExactlyWhatOneByOneSettlementsPost() {
+    Placed single = place();
+    List<Hold> settledOneByOne = new ArrayList<>();
+    for (int i = 0; i < SCENARIO.size(); i++) {
+      Planned planned = SCENARIO.get(i);
+      UUID operator = operatorOf(single, planned);
+      int index = i;
+      settledOneByOne.add(transactions.inTransaction(tx -> holds.settleWithin(tx, single.jobs().get(index),
+          single.users().get(planned.user()), WorkSplit.solely(operator), new CreditAmount(planned.capture()))));
+    }
+    Placed batched = place();
+    List<JobHolds.SoleCapture> captures = new ArrayList<>();
+    for (int i = 0; i < SCENARIO.size(); i++) {
+      Planned planned = SCENARIO.get(i);
+      captures.add(new JobHolds.SoleCapture(batched.jobs().get(i), batched.users().get(planned.user()),
+          operatorOf(batched, planned), new CreditAmount(planned.capture())));
+    }
+
+    List<Optional<Hold>> settledTogether = transactions.inTransaction(tx -> holds.captureAllWithin(tx, captures));
+
+    for (int i = 0; i < SCENARIO.size(); i++) {
+      Hold alone = settledOneByOne.get(i);
+      Hold together = settledTogether.get(i).orElseThrow();
+      assertThat(together.jobId()).isEqualTo(batched.jobs().get(i));
+      assertThat(together.status()).isEqualTo(alone.status());
+      assertThat(together.amount()).isEqualTo(alone.amount());
+      assertThat(together.usageEntryId().isPresent()).isEqualTo(alone.usageEntryId().isPresent());
+      assertThat(postings(batched, batched.jobs().get(i))).isEqualTo(postings(single, single.jobs().get(i)))
+          .hasSize(transfersOf(SCENARIO.get(i)));
+      assertThat(holdRow(batched.jobs().get(i))).isEqualTo(holdRow(single.jobs().get(i)));
+      together.usageEntryId().ifPresent(entry -> assertThat(database.dsl().fetchValue(
+          "SELECT t.reference_id FROM credit_entries e JOIN credit_transfers t ON t.id = e.transfer_id WHERE e.id = ?",
+          entry)).isEqualTo(together.jobId().toString()));
+    }
+    for (int u = 0; u < 5; u++) {
+      assertThat(credits.balance(batched.users().get(u))).isEqualTo(credits.balance(single.users().get(u)));
+      assertThat(credits.available(batched.users().get(u))).isEqualTo(credits.available(single.users().get(u)));
+    }
+    for (int o = 0; o < 2; o++) {
+      assertThat(earnings(batched.operators().get(o))).isEqualTo(earnings(single.operators().get(o))).isGreaterThan(CreditAmount.ZERO);
+    }
+  }
+
+  @Test
+  void holdsNotActiveAreAnsweredEmptyAndLeftAlone() {
+    Placed placed = place();
+    UUID released = placed.jobs().get(0);
+    holds.release(released);
+    UUID missing = UUID.randomUUID();
+    List<JobHolds.SoleCapture> captures = List.of(
+        new JobHolds.SoleCapture(released, placed.users().get(0), placed.operators().get(0), new CreditAmount(10_000)),
+        new JobHolds.SoleCapture(missing, placed.users().get(0), null, new CreditAmount(1)),
+        new JobHolds.SoleCapture(placed.jobs().get(2), placed.users().get(1), null, new CreditAmount(10_000)));
+
+    List<Optional<Hold>> settled = transactions.inTransaction(tx -> holds.captureAllWithin(tx, captures));
+
+    assertThat(settled.get(0)).isEmpty();
+    assertThat(settled.get(1)).isEmpty();
+    assertThat(settled.get(2)).hasValueSatisfying(hold -> assertThat(hold.status()).isEqualTo(HoldStatus.CAPTURED));
+    assertThat(holds.find(released).orElseThrow().status()).isEqualTo(HoldStatus.RELEASED);
+    assertThat(postings(placed, released)).isEmpty();
+    assertThat(holds.find(missing)).isEmpty();
+    assertThat(credits.balance(placed.users().get(0))).isEqualTo(CreditAmount.ofCredits(100));
+  }
+
+  @Test
+  void aBatchWithOneCaptureOverItsHoldWritesNothing() {
+    Placed placed = place();
+    List<JobHolds.SoleCapture> captures = List.of(
+        new JobHolds.SoleCapture(placed.jobs().get(0), placed.users().get(0), null, new CreditAmount(10_000)),
+        new JobHolds.SoleCapture(placed.jobs().get(2), placed.users().get(1), null, new CreditAmount(10_001)));
+    LedgerSnapshot before = LedgerSnapshot.take(database.dsl());
+
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> holds.captureAllWithin(tx, captures)))
+        .isInstanceOfSatisfying(DataAccessException.class,
+            e -> assertThat(Transactions.sqlState(e)).isEqualTo("23514"));
+
+    assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
+    assertThat(holds.find(placed.jobs().get(0)).orElseThrow().status()).isEqualTo(HoldStatus.ACTIVE);
+  }
+
+  @Test
+  void aBatchOfAnotherOwnersHoldOrOfOneHoldTwiceIsRefused() {
+    Placed placed = place();
+    LedgerSnapshot before = LedgerSnapshot.take(database.dsl());
+    JobHolds.SoleCapture foreign = new JobHolds.SoleCapture(placed.jobs().get(0), placed.users().get(1), null,
+        new CreditAmount(1));
+    JobHolds.SoleCapture own = new JobHolds.SoleCapture(placed.jobs().get(0), placed.users().get(0), null,
+        new CreditAmount(1));
+
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> holds.captureAllWithin(tx, List.of(foreign))))
+        .isInstanceOfSatisfying(DataAccessException.class,
+            e -> assertThat(Transactions.sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> holds.captureAllWithin(tx, List.of(own, own))))
+        .isInstanceOfSatisfying(DataAccessException.class,
+            e -> assertThat(Transactions.sqlState(e)).isEqualTo("22023"));
+
+    assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
+  }
+
+  @Test
+  void theLedgerGuardsHoldAfterABatchInTheSameTransaction() {
+    Placed placed = place();
+    UUID user = placed.users().get(0);
+    UUID account = accountOf(user, "USER");
+    LedgerSnapshot before = LedgerSnapshot.take(database.dsl());
+
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+      holds.captureAllWithin(tx, List.of(
+          new JobHolds.SoleCapture(placed.jobs().get(0), user, null, new CreditAmount(10_000))));
+      return tx.execute("UPDATE credit_accounts SET balance = balance + 1 WHERE id = ?", account);
+    })).isInstanceOfSatisfying(DataAccessException.class, e -> assertThat(Transactions.sqlState(e)).isEqualTo("23001"));
+    // a leg that is not one of its transfer's: the row trigger's check, made set-based
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> tx.fetch(
+        "SELECT credit_apply_legs(ARRAY[gen_random_uuid()], ARRAY[(SELECT id FROM credit_transfers LIMIT 1)],"
+            + " ARRAY[?::uuid], ARRAY[5::bigint])", account)))
+        .isInstanceOfSatisfying(DataAccessException.class,
+            e -> assertThat(Transactions.sqlState(e)).isEqualTo("23514"));
+    // and a posting after it in the same transaction still goes through the row trigger
+    assertThatThrownBy(() -> transactions.inTransaction(tx -> {
+      holds.captureAllWithin(tx, List.of(
+          new JobHolds.SoleCapture(placed.jobs().get(1), user, null, new CreditAmount(25_000))));
+      String balance = "SELECT balance FROM credit_accounts WHERE id = ?";
+      long balanceBefore = tx.fetchSingle(balance, account).get(0, Long.class);
+      var leg = tx.fetchSingle("SELECT entry_seq, entry_balance_after FROM credit_post(gen_random_uuid(), ?, ?, 5,"
+          + " 'ADJUSTMENT', 'ADMIN', ?, 'guard-test', 'test', gen_random_uuid(), gen_random_uuid())",
+          SystemAccounts.ADJUSTMENTS, account, account);
+      assertThat(leg.get(0, Long.class)).isNotNull();
+      assertThat(leg.get(1, Long.class)).isEqualTo(balanceBefore + 5);
+      assertThat(tx.fetchSingle(balance, account).get(0, Long.class)).isEqualTo(balanceBefore + 5);
+      throw new IllegalStateException("rolled back");
+    })).hasMessageContaining("rolled back");
+
+    assertThat(LedgerSnapshot.take(database.dsl())).isEqualTo(before);
+  }
+
+  /**
+   * The transfers a hold's key references, as (description, amount, debited, credited), the
+   * accounts named by their role in the scenario so two scenarios compare.
+   */
+  private static List<String> postings(Placed placed, UUID job) {
+    Map<UUID, String> roles = new HashMap<>();
+    for (int u = 0; u < placed.users().size(); u++) {
+      roles.put(accountOf(placed.users().get(u), "USER"), "user" + u);
+    }
+    for (int o = 0; o < placed.operators().size(); o++) {
+      UUID account = accountOf(placed.operators().get(o), "OPERATOR_EARNINGS");
+      if (account != null) {
+        roles.put(account, "operator" + o);
+      }
+    }
+    return database.dsl().fetch("""
+            SELECT t.description, t.amount, t.debit_account_id, t.credit_account_id, d.kind, c.kind
+              FROM credit_transfers t
+              JOIN credit_accounts d ON d.id = t.debit_account_id JOIN credit_accounts c ON c.id = t.credit_account_id
+             WHERE t.reference_id = ? ORDER BY t.description""", job.toString())
+        .map(row -> row.get(0) + " " + row.get(1) + " " + roleOf(roles, row.get(2, UUID.class), row.get(4, String.class))
+            + " -> " + roleOf(roles, row.get(3, UUID.class), row.get(5, String.class)));
+  }
+
+  private static String roleOf(Map<UUID, String> roles, UUID account, String kind) {
+    return roles.getOrDefault(account, kind);
+  }
+
+  private static UUID accountOf(UUID owner, String kind) {
+    return database.dsl().fetchOptional("SELECT id FROM credit_accounts WHERE owner_id = ? AND kind = ?", owner, kind)
+        .map(row -> row.get(0, UUID.class)).orElse(null);
+  }
+
+  private static String holdRow(UUID job) {
+    var row = database.dsl().fetchSingle("""
+        SELECT h.status, h.amount, h.captured, o.kind, h.usage_entry_id IS NOT NULL, h.resolved_at IS NOT NULL
+          FROM credit_holds h LEFT JOIN credit_accounts o ON o.id = h.operator_account_id WHERE h.job_id = ?""", job);
+    return row.intoList().toString();
+  }
+
+  private static CreditAmount earnings(UUID operator) {
+    return Optional.ofNullable(database.dsl().fetchOne(
+            "SELECT balance FROM credit_accounts WHERE owner_id = ? AND kind = 'OPERATOR_EARNINGS'", operator))
+        .map(row -> new CreditAmount(row.get(0, Long.class))).orElse(CreditAmount.ZERO);
+  }
+}
