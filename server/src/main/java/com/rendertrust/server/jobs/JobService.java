@@ -139,7 +139,7 @@ public final class JobService {
    * job and its tasks in their first states. A refusal (400, 402) or a failure rolls all of it
    * back, so a submission either exists with its hold or left nothing behind.
    */
-  private DispatchOutcome submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
+  private Submitted submitWithin(DSLContext tx, UUID jobId, UUID userId, ValidSubmission valid,
       RenderFrames frames, long price) {
     valid.inputId().ifPresent(input -> inputs.requireReady(tx, userId, input)); // 404 before any money moves
     if (price > 0) {
@@ -175,8 +175,9 @@ public final class JobService {
     if (!traceParent.isEmpty()) {
       tx.update(JOBS).set(JOBS.TRACE_PARENT, traceParent).where(JOBS.ID.eq(jobId)).execute();
     }
-    return new DispatchOutcome(jobId, nodes.stream().findFirst(),
-        nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED, nodes.stream().distinct().toList());
+    return new Submitted(new DispatchOutcome(jobId, nodes.stream().findFirst(),
+        nodes.isEmpty() ? JobStatus.QUEUED : JobStatus.DISPATCHED, nodes.stream().distinct().toList()), nodes,
+        assignments);
   }
 
   private void requireHealthyNode(DSLContext tx, ValidSubmission valid) {
@@ -282,8 +283,18 @@ public final class JobService {
   }
 
   /** After the commit: wake the nodes, or let the queue pass place the job. */
-  private DispatchOutcome announce(DispatchOutcome outcome) {
-    outcome.nodes().forEach(notifier::jobsChanged);
+  /** The submission's outcome, with the node and assignment of each task it dispatched (same order). */
+  private record Submitted(DispatchOutcome outcome, List<UUID> taskNodes, List<UUID> assignments) {
+  }
+
+  /** Tells the nodes after the commit: a one-task job's node gets just its assignment (the fast path). */
+  private DispatchOutcome announce(Submitted submitted) {
+    DispatchOutcome outcome = submitted.outcome();
+    if (submitted.assignments().size() == 1) {
+      notifier.dispatched(submitted.taskNodes().getFirst(), submitted.assignments().getFirst());
+    } else {
+      outcome.nodes().forEach(notifier::jobsChanged);
+    }
     if (outcome.nodes().isEmpty()) {
       scheduler.requestQueuePass();
     }

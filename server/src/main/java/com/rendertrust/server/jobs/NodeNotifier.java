@@ -11,5 +11,14 @@ public interface NodeNotifier {
 
   void jobsChanged(UUID nodeId);
 
+  /**
+   * {@code assignmentId} was just committed as DISPATCHED to {@code nodeId}: the stream may read
+   * and deliver that one assignment instead of re-reading all the node's jobs (the fast path of a
+   * submission). By default, {@link #jobsChanged}.
+   */
+  default void dispatched(UUID nodeId, UUID assignmentId) {
+    jobsChanged(nodeId);
+  }
+
   NodeNotifier NONE = nodeId -> { };
 }

@@ -98,6 +98,11 @@ final class KnownAssignments {
     known.put(assignmentId, jobId);
   }
 
+  /** Whether the node was told about {@code assignmentId}. */
+  boolean knows(UUID assignmentId) {
+    return known.containsKey(assignmentId);
+  }
+
   /** Whether the node was told it holds {@code assignmentId} of {@code jobId}. */
   boolean holds(UUID jobId, UUID assignmentId) {
     return jobId.equals(known.get(assignmentId));

@@ -26,10 +26,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +69,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   /** Guards the session's state and serialises frame handling with sync. */
   private final ReentrantLock work = new ReentrantLock();
   private final KnownAssignments known = new KnownAssignments();
+  /** Dispatches announced since the last sync (other threads add them); a full sync makes them moot. */
+  private final Queue<UUID> announced = new ConcurrentLinkedQueue<>();
+  /** Whether the next sync re-reads all the node's jobs, or only delivers what was {@link #announced}. */
+  private final AtomicBoolean fullSync = new AtomicBoolean();
   private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
   private boolean established;
   private boolean draining;
@@ -277,6 +284,15 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   void requestSync() {
     if (!isEnded()) {
+      fullSync.set(true);
+      syncTask.request();
+    }
+  }
+
+  /** {@code assignmentId} was committed as DISPATCHED to this node: the next sync reads and delivers just it. */
+  void announceDispatch(UUID assignmentId) {
+    if (!isEnded()) {
+      announced.add(assignmentId);
       syncTask.request();
     }
   }
@@ -299,9 +315,19 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     work.lock();
     try {
       if (established && !isEnded()) {
-        sync();
+        if (fullSync.getAndSet(false)) {
+          announced.clear(); // committed before this sync reads: it delivers them
+          sync();
+        } else {
+          for (UUID assignmentId = announced.poll(); assignmentId != null; assignmentId = announced.poll()) {
+            if (!known.knows(assignmentId)) {
+              deliver(assignmentId);
+            }
+          }
+        }
       }
     } catch (RuntimeException e) {
+      fullSync.set(true);
       log.warn("sync of node {} failed; retried at the next tick", nodeId, e);
     } finally {
       work.unlock();
@@ -323,15 +349,17 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
         sendCancel(jobId, assignmentId, status == JobStatus.CANCELLED ? "cancelled by user" : "assignment withdrawn");
       });
     }
-    for (HeldAssignment held : plan.toDispatch()) {
-      // empty or no longer DISPATCHED: withdrawn since, and nothing to tell the node
-      context.lifecycle().activeAssignment(nodeId, held.assignmentId())
-          .filter(assignment -> assignment.status() == JobStatus.DISPATCHED)
-          .flatMap(this::deliverable).ifPresent(frame -> {
-            send(frame);
-            known.dispatched(held);
-          });
-    }
+    plan.toDispatch().forEach(held -> deliver(held.assignmentId()));
+  }
+
+  /** Sends the dispatch of {@code assignmentId} if it is still DISPATCHED to this node (else it was withdrawn since). */
+  private void deliver(UUID assignmentId) {
+    context.lifecycle().activeAssignment(nodeId, assignmentId)
+        .filter(assignment -> assignment.status() == JobStatus.DISPATCHED)
+        .ifPresent(assignment -> deliverable(assignment).ifPresent(frame -> {
+          send(frame);
+          known.dispatched(new HeldAssignment(assignment.jobId(), assignmentId, JobStatus.DISPATCHED));
+        }));
   }
 
   /**

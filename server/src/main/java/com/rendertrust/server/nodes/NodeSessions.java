@@ -154,6 +154,17 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
     quietly("publish", () -> redis.connection().async().publish(channel(nodeId), JOBS_CHANGED));
   }
 
+  /** A stream on this replica delivers just that assignment; one on another replica re-reads the node's jobs. */
+  @Override
+  public void dispatched(UUID nodeId, UUID assignmentId) {
+    NodeSession local = sessions.get(nodeId);
+    if (local != null) {
+      local.announceDispatch(assignmentId);
+      return;
+    }
+    jobsChanged(nodeId);
+  }
+
   /** The node's stream if this replica holds it. */
   public java.util.Optional<NodeSession> local(UUID nodeId) {
     return java.util.Optional.ofNullable(sessions.get(nodeId));

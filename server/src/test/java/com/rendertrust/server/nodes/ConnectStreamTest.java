@@ -177,6 +177,43 @@ class ConnectStreamTest {
     eventually("absent", () -> sessions.presenceOf(node.id()) == null);
   }
 
+  @Test
+  void aSubmissionsDispatchIsDeliveredOnceAndOnlyToItsNode() {
+    TestNode a = TestNode.ready(server.channel(), "s8", List.of("fast-a"));
+    TestNode b = TestNode.ready(server.channel(), "s9", List.of("fast-b"));
+    TestNode.Stream onA = a.connect(server.channel(), 2).keepAlive(Duration.ofMillis(200), null);
+    TestNode.Stream onB = b.connect(server.channel(), 2).keepAlive(Duration.ofMillis(200), null);
+    onA.welcome();
+    onB.welcome();
+    UUID user = UUID.randomUUID();
+    ledger.deposit(user, 100_000);
+    String first = submit(user, "fast-a");
+    JobDispatch dispatched = onA.dispatch();
+    assertThat(dispatched.getJobId()).isEqualTo(first);
+    UUID assignment = UUID.fromString(dispatched.getAssignmentId());
+
+    NodeSessions sessions = JobsTesting.network(server).sessions();
+    sessions.dispatched(a.id(), assignment); // announced again: A was told already
+    assertThat(onA.poll(ConnectResponse::hasDispatch, Duration.ofMillis(500))).isNull();
+    sessions.dispatched(b.id(), assignment); // announced to the wrong node: B's stream must not deliver it
+    sessions.dispatched(a.id(), UUID.randomUUID()); // no such assignment
+    sessions.jobsChanged(a.id()); // and a full sync
+
+    assertThat(onA.poll(ConnectResponse::hasDispatch, Duration.ofMillis(500))).isNull();
+    assertThat(onB.poll(ConnectResponse::hasDispatch, Duration.ofMillis(100))).isNull();
+    String second = submit(user, "fast-a");
+    assertThat(onA.dispatch().getJobId()).isEqualTo(second);
+    assertThat(onA.isClosed()).isFalse();
+    assertThat(onB.isClosed()).isFalse();
+    onA.halfClose();
+    onB.halfClose();
+  }
+
+  private static String submit(UUID user, String jobType) {
+    return Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + jobType + "\"}", "Authorization",
+        userBearer(server, user)).body()).get("job_id").asText();
+  }
+
   /** A stream whose first frame is a heartbeat instead of hello. */
   private static TestNode.Stream startWithout(TestNode node) {
     return node.connectWithFirstFrame(server.channel(),
