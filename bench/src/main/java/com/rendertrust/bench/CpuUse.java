@@ -55,9 +55,15 @@ final class CpuUse {
         (end.jitNanos() - start.jitNanos()) / wall);
   }
 
+  /**
+   * The postmaster: the {@code postgres} process started with {@code -p <port>}. The command is
+   * checked too, since pgbench is started with the same {@code -p <port>}, and taking it for the
+   * postmaster once counted the ceiling's PostgreSQL under "other processes".
+   */
   private Optional<ProcessHandle> postmaster() {
     String port = Integer.toString(postgresPort);
     return ProcessHandle.allProcesses()
+        .filter(process -> process.info().command().map(command -> command.endsWith("/postgres")).orElse(false))
         .filter(process -> process.info().arguments()
             .map(args -> Arrays.asList(args).contains(port) && Arrays.asList(args).contains("-p"))
             .orElse(false))
