@@ -28,13 +28,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Connect stream's frames to and from domain values, the server's counterpart of the agent's
  * {@code link/Frames}: what a node's hello, heartbeat, result and output reports say, and the
- * welcome, dispatch, cancel and drain it gets. Pure mapping; {@link NodeSession} does the rest.
+ * welcome, dispatch, cancel and drain it gets. Pure mapping, but for {@link #deliverable}, which
+ * fails a job whose dispatch cannot be built; {@link NodeSession} does the rest.
  */
 final class Frames {
+
+  private static final Logger log = LoggerFactory.getLogger(Frames.class);
 
   private Frames() {
   }
@@ -108,6 +113,22 @@ final class Frames {
   static ConnectResponse drain(String reason, Duration grace) {
     return ConnectResponse.newBuilder().setDrain(Drain.newBuilder().setReason(reason)
         .setGraceSeconds(seconds(grace))).build();
+  }
+
+  /**
+   * The dispatch of {@code assignment} for {@code nodeId}, or empty when it cannot be built (its
+   * stored payload is beyond what a node message can carry): that job fails, with its hold
+   * released, instead of failing every sync of the node and blocking its slot.
+   */
+  static Optional<ConnectResponse> deliverable(StreamContext context, UUID nodeId, ActiveAssignment assignment) {
+    try {
+      return Optional.of(dispatch(context, assignment));
+    } catch (RuntimeException e) {
+      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
+      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
+          "the job could not be delivered to a node: its payload cannot be encoded");
+      return Optional.empty();
+    }
   }
 
   /** The dispatch of {@code assignment}; throws when its stored payload cannot be encoded. */

@@ -28,8 +28,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,8 +56,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   static final int MAX_OUTBOX = 1000;
-  /** Results of one stream being written at once; a node sending more waits for one of them. */
-  static final int MAX_RESULTS_IN_FLIGHT = 64;
+  /** Reports (accepts and results) of one stream being written at once; a node sending more waits for one. */
+  static final int MAX_REPORTS_IN_FLIGHT = 64;
 
   private final UUID nodeId;
   /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
@@ -73,14 +74,15 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private final Queue<UUID> announced = new ConcurrentLinkedQueue<>();
   /** Whether the next sync re-reads all the node's jobs, or only delivers what was {@link #announced}. */
   private final AtomicBoolean fullSync = new AtomicBoolean();
-  private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
+  private final Semaphore reportsInFlight = new Semaphore(MAX_REPORTS_IN_FLIGHT);
+  /** Starts (JobAccepted) being written, by assignment: each one's result is written after it. */
+  private final Map<UUID, CompletableFuture<Void>> starting = new ConcurrentHashMap<>();
   private boolean established;
   private boolean draining;
 
   private final Outbox<ConnectResponse> outbox;
 
-  private volatile long lastHeartbeatNanos = System.nanoTime();
-  private volatile ScheduledFuture<?> heartbeatTimer;
+  private final HeartbeatWatch heartbeats;
 
   NodeSession(NodeToken token, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
     this.nodeId = token.nodeId();
@@ -91,7 +93,9 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     this.outbox = new Outbox<>(out, MAX_OUTBOX);
     out.setOnReadyHandler(outbox::drain);
     out.setOnCancelHandler(() -> end(null, false));
-    scheduleHeartbeatCheck(context.config().heartbeatTimeout());
+    Duration timeout = context.config().heartbeatTimeout();
+    this.heartbeats = new HeartbeatWatch(context.timers(), timeout, this::isEnded, () -> context.workers().execute(
+        () -> end(new DomainException(Reason.HEARTBEAT_TIMEOUT, "no heartbeat for " + timeout.toMillis() + " ms"), true)));
   }
 
   UUID nodeId() {
@@ -155,7 +159,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     Map<UUID, UUID> running = Frames.running(hello); // assignment id -> job id
     NodeState state = context.nodes().openStream(token, sessionId, Frames.hello(hello, running));
     established = true;
-    lastHeartbeatNanos = System.nanoTime();
+    heartbeats.heard();
     context.sessions().register(this);
     send(Frames.welcome(nodeId, context.config()));
     Map<UUID, UUID> withdrawn = context.lifecycle().resumeAssignments(nodeId, running);
@@ -169,7 +173,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   private void onHeartbeat(NodeHeartbeat heartbeat) {
-    lastHeartbeatNanos = System.nanoTime();
+    heartbeats.heard();
     if (draining) {
       return; // the node no longer holds a stream in the database; it is only finishing its jobs
     }
@@ -182,6 +186,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
+  /**
+   * The node started a task. Written on a worker like a result (with the starts other streams and
+   * this one report meanwhile, {@code StartBatch}); the assignment's result waits for it.
+   */
   private void onAccepted(Optional<Ref> ref) {
     if (ref.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
@@ -189,12 +197,39 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     UUID jobId = ref.get().jobId();
     UUID assignmentId = ref.get().assignmentId();
-    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
-    if (outcome == ReportOutcome.STALE) {
-      known.forget(jobId, assignmentId);
-      sendCancel(jobId, assignmentId, "assignment no longer held");
-    } else {
-      known.accepted(jobId, assignmentId);
+    reportsInFlight.acquireUninterruptibly(); // as for a result
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    starting.put(assignmentId, written);
+    try {
+      context.workers().execute(() -> writeStart(jobId, assignmentId, written));
+    } catch (RuntimeException e) {
+      starting.remove(assignmentId);
+      reportsInFlight.release();
+      throw e;
+    }
+  }
+
+  private void writeStart(UUID jobId, UUID assignmentId, CompletableFuture<Void> written) {
+    try {
+      ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
+      reportsInFlight.release(); // before the lock, which a stream waiting for a permit holds
+      work.lock();
+      try {
+        if (outcome == ReportOutcome.STALE) {
+          known.forget(jobId, assignmentId);
+          sendCancel(jobId, assignmentId, "assignment no longer held");
+        } else {
+          known.accepted(jobId, assignmentId);
+        }
+      } finally {
+        work.unlock();
+      }
+    } catch (RuntimeException e) {
+      reportsInFlight.release();
+      end(e, true); // as for a frame that failed: the node reconnects and reports again
+    } finally {
+      starting.remove(assignmentId, written);
+      written.complete(null);
     }
   }
 
@@ -214,7 +249,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   /**
    * A task's final report. It is written on a worker (with the results other streams send
    * meanwhile, {@code CompletionBatch}) while this stream goes on to its next frames, so a node
-   * finishing many tasks at once has them written together; at most {@value #MAX_RESULTS_IN_FLIGHT}
+   * finishing many tasks at once has them written together; at most {@value #MAX_REPORTS_IN_FLIGHT}
    * are in flight per stream, beyond that the stream waits. Until its result is written the
    * assignment stays known, so a sync in between neither withdraws it nor dispatches it again.
    */
@@ -228,12 +263,18 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     UUID jobId = ref.get().jobId();
     UUID assignmentId = ref.get().assignmentId();
     // waiting here holds the session's lock, but a result in flight gives its permit back before taking it
-    resultsInFlight.acquireUninterruptibly();
+    reportsInFlight.acquireUninterruptibly();
     known.resultSent(assignmentId);
+    Runnable write = () -> writeResult(result, jobId, assignmentId, outcomeReported.get());
     try {
-      context.workers().execute(() -> writeResult(result, jobId, assignmentId, outcomeReported.get()));
+      CompletableFuture<Void> started = starting.get(assignmentId);
+      if (started == null) {
+        context.workers().execute(write);
+      } else { // after its start: a start written after the task ended would be STALE
+        started.thenRunAsync(write, context.workers());
+      }
     } catch (RuntimeException e) {
-      resultsInFlight.release();
+      reportsInFlight.release();
       throw e;
     }
   }
@@ -252,13 +293,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
           result.getErrorMessage(), result.getErrorCode());
       span.setAttribute("job.report", outcome.name());
     } catch (RuntimeException e) {
-      resultsInFlight.release();
+      reportsInFlight.release();
       end(e, true); // as for a frame that failed: the node reconnects and sends its result again
       return;
     } finally {
       span.end();
     }
-    resultsInFlight.release();
+    reportsInFlight.release();
     work.lock();
     try {
       known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
@@ -356,26 +397,10 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private void deliver(UUID assignmentId) {
     context.lifecycle().activeAssignment(nodeId, assignmentId)
         .filter(assignment -> assignment.status() == JobStatus.DISPATCHED)
-        .ifPresent(assignment -> deliverable(assignment).ifPresent(frame -> {
+        .ifPresent(assignment -> Frames.deliverable(context, nodeId, assignment).ifPresent(frame -> {
           send(frame);
           known.dispatched(new HeldAssignment(assignment.jobId(), assignmentId, JobStatus.DISPATCHED));
         }));
-  }
-
-  /**
-   * The dispatch of {@code assignment}, or empty when it cannot be built (its stored payload is
-   * beyond what a node message can carry): that job fails, with its hold released, instead of
-   * failing every sync of this node and blocking its slot.
-   */
-  private Optional<ConnectResponse> deliverable(ActiveAssignment assignment) {
-    try {
-      return Optional.of(Frames.dispatch(context, assignment));
-    } catch (RuntimeException e) {
-      log.warn("job {} cannot be dispatched to node {}; failing it", assignment.jobId(), nodeId, e);
-      context.lifecycle().undeliverable(nodeId, assignment.jobId(), assignment.assignmentId(),
-          "the job could not be delivered to a node: its payload cannot be encoded");
-      return Optional.empty();
-    }
   }
 
   // ---- drain / supersede / end ----
@@ -417,7 +442,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     if (!outbox.close(failure, tell)) {
       return;
     }
-    cancelTimers();
+    heartbeats.stop();
     context.sessions().unregister(this);
     if (established) {
       try {
@@ -446,34 +471,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private void sendCancel(UUID jobId, UUID assignmentId, String reason) {
     send(Frames.cancel(jobId, assignmentId, reason));
-  }
-
-  // ---- timers ----
-
-  private void scheduleHeartbeatCheck(Duration delay) {
-    heartbeatTimer = context.timers().schedule(this::checkHeartbeat, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-  }
-
-  private void checkHeartbeat() {
-    if (isEnded()) {
-      return;
-    }
-    long silentNanos = System.nanoTime() - lastHeartbeatNanos;
-    long timeoutNanos = context.config().heartbeatTimeout().toNanos();
-    if (silentNanos >= timeoutNanos) {
-      DomainException timeout = new DomainException(Reason.HEARTBEAT_TIMEOUT,
-          "no heartbeat for " + context.config().heartbeatTimeout().toMillis() + " ms");
-      context.workers().execute(() -> end(timeout, true)); // ending touches the database: not on the timer
-    } else {
-      scheduleHeartbeatCheck(Duration.ofNanos(timeoutNanos - silentNanos));
-    }
-  }
-
-  private void cancelTimers() {
-    ScheduledFuture<?> heartbeat = heartbeatTimer;
-    if (heartbeat != null) {
-      heartbeat.cancel(false);
-    }
   }
 
   // ---- helpers ----

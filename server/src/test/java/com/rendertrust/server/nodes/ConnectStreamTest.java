@@ -209,6 +209,34 @@ class ConnectStreamTest {
     onB.halfClose();
   }
 
+  @Test
+  void aResultSentRightAfterItsAcceptIsWrittenAfterIt() {
+    TestNode node = TestNode.ready(server.channel(), "s10", List.of("quick"));
+    TestNode.Stream stream = node.connect(server.channel(), 8).keepAlive(Duration.ofMillis(200), null);
+    stream.welcome();
+    UUID user = UUID.randomUUID();
+    ledger.deposit(user, 100_000);
+    List<String> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      jobs.add(submit(user, "quick"));
+    }
+    for (int i = 0; i < 8; i++) {
+      JobDispatch dispatch = stream.dispatch();
+      stream.accept(dispatch); // both written off the stream: the result must still follow its start
+      stream.complete(dispatch);
+    }
+
+    for (String job : jobs) {
+      eventually("completed " + job, () -> jobStatus(job).equals("COMPLETED"));
+      assertThat(server.controlPlane().database().dsl().fetch(
+              "SELECT type FROM job_events WHERE job_id = ? AND type LIKE 'task.%' ORDER BY seq", UUID.fromString(job))
+          .getValues(0, String.class)).containsExactly("task.dispatched", "task.started", "task.completed");
+    }
+    assertThat(stream.poll(ConnectResponse::hasCancel, Duration.ofMillis(300))).isNull();
+    assertThat(stream.isClosed()).isFalse();
+    stream.halfClose();
+  }
+
   private static String submit(UUID user, String jobType) {
     return Json.parse(server.postJson("/api/v1/jobs/dispatch", "{\"job_type\":\"" + jobType + "\"}", "Authorization",
         userBearer(server, user)).body()).get("job_id").asText();
