@@ -28,8 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +54,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   static final int MAX_OUTBOX = 1000;
-  /** Reports (accepts and results) of one stream being written at once; a node sending more waits for one. */
-  static final int MAX_REPORTS_IN_FLIGHT = 64;
+  /** Results of one stream being written at once; a node sending more waits for one of them. */
+  static final int MAX_RESULTS_IN_FLIGHT = 64;
 
   private final UUID nodeId;
   /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
@@ -74,9 +72,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private final Queue<UUID> announced = new ConcurrentLinkedQueue<>();
   /** Whether the next sync re-reads all the node's jobs, or only delivers what was {@link #announced}. */
   private final AtomicBoolean fullSync = new AtomicBoolean();
-  private final Semaphore reportsInFlight = new Semaphore(MAX_REPORTS_IN_FLIGHT);
-  /** Starts (JobAccepted) being written, by assignment: each one's result is written after it. */
-  private final Map<UUID, CompletableFuture<Void>> starting = new ConcurrentHashMap<>();
+  private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
   private boolean established;
   private boolean draining;
 
@@ -186,10 +182,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
-  /**
-   * The node started a task. Written on a worker like a result (with the starts other streams and
-   * this one report meanwhile, {@code StartBatch}); the assignment's result waits for it.
-   */
   private void onAccepted(Optional<Ref> ref) {
     if (ref.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
@@ -197,39 +189,12 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
     UUID jobId = ref.get().jobId();
     UUID assignmentId = ref.get().assignmentId();
-    reportsInFlight.acquireUninterruptibly(); // as for a result
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    starting.put(assignmentId, written);
-    try {
-      context.workers().execute(() -> writeStart(jobId, assignmentId, written));
-    } catch (RuntimeException e) {
-      starting.remove(assignmentId);
-      reportsInFlight.release();
-      throw e;
-    }
-  }
-
-  private void writeStart(UUID jobId, UUID assignmentId, CompletableFuture<Void> written) {
-    try {
-      ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
-      reportsInFlight.release(); // before the lock, which a stream waiting for a permit holds
-      work.lock();
-      try {
-        if (outcome == ReportOutcome.STALE) {
-          known.forget(jobId, assignmentId);
-          sendCancel(jobId, assignmentId, "assignment no longer held");
-        } else {
-          known.accepted(jobId, assignmentId);
-        }
-      } finally {
-        work.unlock();
-      }
-    } catch (RuntimeException e) {
-      reportsInFlight.release();
-      end(e, true); // as for a frame that failed: the node reconnects and reports again
-    } finally {
-      starting.remove(assignmentId, written);
-      written.complete(null);
+    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
+    if (outcome == ReportOutcome.STALE) {
+      known.forget(jobId, assignmentId);
+      sendCancel(jobId, assignmentId, "assignment no longer held");
+    } else {
+      known.accepted(jobId, assignmentId);
     }
   }
 
@@ -249,7 +214,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   /**
    * A task's final report. It is written on a worker (with the results other streams send
    * meanwhile, {@code CompletionBatch}) while this stream goes on to its next frames, so a node
-   * finishing many tasks at once has them written together; at most {@value #MAX_REPORTS_IN_FLIGHT}
+   * finishing many tasks at once has them written together; at most {@value #MAX_RESULTS_IN_FLIGHT}
    * are in flight per stream, beyond that the stream waits. Until its result is written the
    * assignment stays known, so a sync in between neither withdraws it nor dispatches it again.
    */
@@ -263,18 +228,12 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     UUID jobId = ref.get().jobId();
     UUID assignmentId = ref.get().assignmentId();
     // waiting here holds the session's lock, but a result in flight gives its permit back before taking it
-    reportsInFlight.acquireUninterruptibly();
+    resultsInFlight.acquireUninterruptibly();
     known.resultSent(assignmentId);
-    Runnable write = () -> writeResult(result, jobId, assignmentId, outcomeReported.get());
     try {
-      CompletableFuture<Void> started = starting.get(assignmentId);
-      if (started == null) {
-        context.workers().execute(write);
-      } else { // after its start: a start written after the task ended would be STALE
-        started.thenRunAsync(write, context.workers());
-      }
+      context.workers().execute(() -> writeResult(result, jobId, assignmentId, outcomeReported.get()));
     } catch (RuntimeException e) {
-      reportsInFlight.release();
+      resultsInFlight.release();
       throw e;
     }
   }
@@ -293,13 +252,13 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
           result.getErrorMessage(), result.getErrorCode());
       span.setAttribute("job.report", outcome.name());
     } catch (RuntimeException e) {
-      reportsInFlight.release();
+      resultsInFlight.release();
       end(e, true); // as for a frame that failed: the node reconnects and sends its result again
       return;
     } finally {
       span.end();
     }
-    reportsInFlight.release();
+    resultsInFlight.release();
     work.lock();
     try {
       known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
