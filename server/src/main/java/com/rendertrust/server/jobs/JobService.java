@@ -282,7 +282,6 @@ public final class JobService {
     return new ResultLink(job.getId(), url, storage.downloadUrlTtl().toSeconds());
   }
 
-  /** After the commit: wake the nodes, or let the queue pass place the job. */
   /** The submission's outcome, with the node and assignment of each task it dispatched (same order). */
   private record Submitted(DispatchOutcome outcome, List<UUID> taskNodes, List<UUID> assignments) {
   }

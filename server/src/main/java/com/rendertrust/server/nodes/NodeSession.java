@@ -7,7 +7,6 @@ import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
-import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.HeldAssignment;
 import com.rendertrust.server.jobs.JobStatus;
@@ -90,6 +89,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     out.setOnReadyHandler(outbox::drain);
     out.setOnCancelHandler(() -> end(null, false));
     Duration timeout = context.config().heartbeatTimeout();
+    // ending touches the database: on a worker, not on the timer
     this.heartbeats = new HeartbeatWatch(context.timers(), timeout, this::isEnded, () -> context.workers().execute(
         () -> end(new DomainException(Reason.HEARTBEAT_TIMEOUT, "no heartbeat for " + timeout.toMillis() + " ms"), true)));
   }

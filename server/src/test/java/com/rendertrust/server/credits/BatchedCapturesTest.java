@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.LedgerSnapshot;
 import com.rendertrust.server.testing.TestInfrastructure;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ class BatchedCapturesTest {
   private static CreditService credits;
   private static JobHolds holds;
   private static Transactions transactions;
+  private static JobLedger ledger;
 
   @BeforeAll
   static void open() {
@@ -38,6 +40,7 @@ class BatchedCapturesTest {
     credits = new CreditService(database.dsl());
     holds = new JobHolds(database.dsl(), 70);
     transactions = new Transactions(database.dsl());
+    ledger = new JobLedger(database.dsl());
   }
 
   @AfterAll
@@ -134,7 +137,7 @@ class BatchedCapturesTest {
       assertThat(credits.available(batched.users().get(u))).isEqualTo(credits.available(single.users().get(u)));
     }
     for (int o = 0; o < 2; o++) {
-      assertThat(earnings(batched.operators().get(o))).isEqualTo(earnings(single.operators().get(o))).isGreaterThan(CreditAmount.ZERO);
+      assertThat(ledger.earnings(batched.operators().get(o))).isEqualTo(ledger.earnings(single.operators().get(o))).isGreaterThan(0L);
     }
   }
 
@@ -269,11 +272,5 @@ class BatchedCapturesTest {
         SELECT h.status, h.amount, h.captured, o.kind, h.usage_entry_id IS NOT NULL, h.resolved_at IS NOT NULL
           FROM credit_holds h LEFT JOIN credit_accounts o ON o.id = h.operator_account_id WHERE h.job_id = ?""", job);
     return row.intoList().toString();
-  }
-
-  private static CreditAmount earnings(UUID operator) {
-    return Optional.ofNullable(database.dsl().fetchOne(
-            "SELECT balance FROM credit_accounts WHERE owner_id = ? AND kind = 'OPERATOR_EARNINGS'", operator))
-        .map(row -> new CreditAmount(row.get(0, Long.class))).orElse(CreditAmount.ZERO);
   }
 }
