@@ -4,6 +4,7 @@ import com.rendertrust.api.v1.AuthServiceGrpc;
 import com.rendertrust.api.v1.RegisterResponse;
 import com.rendertrust.server.ControlPlane;
 import com.rendertrust.server.jobs.JobLifecycle;
+import com.rendertrust.server.jobs.JobService;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.LedgerInvariants;
@@ -117,9 +118,12 @@ public final class JobsBenchmark {
     }
   }
 
-  /** {@code batched}: the window's COMPLETED results group-committed by the server, and in how many batches. */
+  /**
+   * {@code batched}: the window's COMPLETED results group-committed by the server, and in how many
+   * batches; {@code submissions}: the same for submissions.
+   */
   private record Throughput(long lifecycles, double seconds, long nodeResults, CpuUse.Window cpu,
-      GroupCommit.Written batched) {
+      GroupCommit.Written batched, GroupCommit.Written submissions) {
     double perSecond() {
       return lifecycles / seconds;
     }
@@ -212,7 +216,7 @@ public final class JobsBenchmark {
       pgbench.initialize(1);
 
       Throughput throughput = measureThroughput(options, clients, tracker, db, cpu,
-          controlPlane.jobNetwork().lifecycle());
+          controlPlane.jobNetwork().lifecycle(), controlPlane.jobNetwork().jobs());
       awaitSettled(db, Duration.ofSeconds(60));
       Latency latency = measureLatency(options, clients, tracker, db);
       awaitSettled(db, Duration.ofSeconds(60));
@@ -299,7 +303,7 @@ public final class JobsBenchmark {
   }
 
   private static Throughput measureThroughput(Options options, JobClients clients, JobTracker tracker, DSLContext db,
-      CpuUse cpu, JobLifecycle lifecycle)
+      CpuUse cpu, JobLifecycle lifecycle, JobService jobs)
       throws InterruptedException {
     System.err.printf("closed loop: %d creators, %d s warm-up, %d s measured%n", options.clients(), options.warmup(),
         options.seconds());
@@ -310,9 +314,11 @@ public final class JobsBenchmark {
     long nodeResultsAtStart = tracker.completedByNodes();
     CpuUse.Reading cpuAtStart = cpu.read();
     GroupCommit.Written batchedAtStart = lifecycle.batchedCompletions();
+    GroupCommit.Written submissionsAtStart = jobs.batchedSubmissions();
     Thread.sleep(TimeUnit.SECONDS.toMillis(options.seconds()));
     long windowEnd = databaseNow(db);
     GroupCommit.Written batchedAtEnd = lifecycle.batchedCompletions();
+    GroupCommit.Written submissionsAtEnd = jobs.batchedSubmissions();
     CpuUse.Window cpuUse = CpuUse.between(cpuAtStart, cpu.read());
     long nodeResults = tracker.completedByNodes() - nodeResultsAtStart;
     loop.stop();
@@ -325,7 +331,9 @@ public final class JobsBenchmark {
     STATEMENTS.print(db);
     double seconds = (windowEnd - windowStart) / 1e6;
     return new Throughput(lifecycles, seconds, nodeResults, cpuUse, new GroupCommit.Written(
-        batchedAtEnd.items() - batchedAtStart.items(), batchedAtEnd.batches() - batchedAtStart.batches()));
+        batchedAtEnd.items() - batchedAtStart.items(), batchedAtEnd.batches() - batchedAtStart.batches()),
+        new GroupCommit.Written(submissionsAtEnd.items() - submissionsAtStart.items(),
+            submissionsAtEnd.batches() - submissionsAtStart.batches()));
   }
 
   private static Latency measureLatency(Options options, JobClients clients, JobTracker tracker, DSLContext db)
@@ -433,6 +441,9 @@ public final class JobsBenchmark {
     System.out.printf(Locale.ROOT, "group commit in the window: %d COMPLETED results in %d batches (%.1f per batch)%n",
         throughput.batched().items(), throughput.batched().batches(),
         throughput.batched().items() / (double) Math.max(1, throughput.batched().batches()));
+    System.out.printf(Locale.ROOT, "group commit in the window: %d submissions in %d batches (%.1f per batch)%n",
+        throughput.submissions().items(), throughput.submissions().batches(),
+        throughput.submissions().items() / (double) Math.max(1, throughput.submissions().batches()));
     CpuUse.Window cpu = throughput.cpu();
     System.out.printf(Locale.ROOT, "CPU in the throughput window (cores): benchmark JVM (server, nodes, creators) %.2f "
             + "(of which JIT compilation %.2f), PostgreSQL %.2f, other processes %.2f, idle %.2f; per lifecycle: JVM %.1f ms, "

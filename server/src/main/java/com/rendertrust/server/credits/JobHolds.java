@@ -92,6 +92,32 @@ public final class JobHolds {
   private record Placed(String outcome, long available) {
   }
 
+  /** One hold of a batch placed by {@link #holdAllWithin}: {@code amount} (> 0) of the user's credits for the job. */
+  public record Placing(UUID jobId, UUID userId, CreditAmount amount) {
+  }
+
+  /**
+   * {@link #holdWithin} for a batch of holds, in one round trip ({@code credit_holds_place_all},
+   * migration V20): each user's account locked and its held amount moved once. Answers each
+   * placing at its index: true when held, false when nothing was written for it (the user's
+   * credits ran short from it on, no account, or the job has a hold): {@link #holdWithin} then
+   * answers it exactly (402, the existing hold, or 409).
+   */
+  public List<Boolean> holdAllWithin(DSLContext tx, List<Placing> placings) {
+    placings.forEach(placing -> checkAmount(placing.amount()));
+    List<Boolean> held = PLACE_ALL.fetch(tx, row -> "HELD".equals(row.getString(2)),
+        placings.stream().map(Placing::jobId).toArray(UUID[]::new),
+        placings.stream().map(Placing::userId).toArray(UUID[]::new),
+        placings.stream().map(placing -> placing.amount().units()).toArray(Long[]::new));
+    if (held.size() != placings.size()) {
+      throw new IllegalStateException("credit_holds_place_all answered " + held.size() + " of " + placings.size());
+    }
+    return held;
+  }
+
+  private static final PreparedSql PLACE_ALL = new PreparedSql("""
+      SELECT job_id, outcome FROM credit_holds_place_all(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]))""");
+
   private static final PreparedSql PLACE = new PreparedSql(
       "SELECT outcome, available FROM credit_hold_place(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS bigint))");
   private static final PreparedSql SETTLE = new PreparedSql("""

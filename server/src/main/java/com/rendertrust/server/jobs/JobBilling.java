@@ -43,6 +43,18 @@ public interface JobBilling {
   /** {@link #hold} within {@code tx}. */
   void holdWithin(DSLContext tx, UUID jobId, UUID userId, long amount);
 
+  /** One job's hold in a batch: {@code amount} (ten-thousandths, > 0) of {@code userId}'s credits. */
+  record HoldRequest(UUID jobId, UUID userId, long amount) {
+  }
+
+  /**
+   * {@link #holdWithin} for a batch of jobs, in one step within {@code tx}. Answers each request at
+   * its index: true when held; false when nothing was written for it (its user's credits ran short,
+   * or it cannot be placed in a batch): the caller answers it with {@link #holdWithin}, which
+   * refuses exactly. Never refuses the whole batch for one request.
+   */
+  List<Boolean> holdAllWithin(DSLContext tx, List<HoldRequest> requests);
+
   /** {@link #captureSplit} within {@code tx}; {@code userId} is the job's owner. */
   void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work);
 

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,45 @@ public final class JobScheduler {
       return List.of(); // older work of its type at its tier and priority or higher waits: queue behind it
     }
     return NodeStates.claimFor(tx, jobType, gpuRequired, count);
+  }
+
+  /** The task a one-task submission of a batch wants a slot for. */
+  record SlotWant(String jobType, boolean gpuRequired, short tierRank, short priorityRank) {
+  }
+
+  /**
+   * {@link #claimSlotsUnlessQueued} for a batch of one-task submissions, within {@code tx}: the
+   * queue-ahead test once per (type, tier, priority), then one claim per kind of task (type, GPU)
+   * for all its submissions that may take a slot, highest tier and priority first, then in batch
+   * order. Answers each want at its index: its node, or null when it queues. Only without a
+   * per-user cap on running tasks (which counts each user's tasks on the one-job path).
+   */
+  List<UUID> claimSlotsForEach(DSLContext tx, List<SlotWant> wants) {
+    if (config.maxRunningTasksPerUser() > 0) {
+      throw new IllegalStateException("a batch of submissions cannot apply RT_MAX_RUNNING_TASKS_PER_USER");
+    }
+    UUID[] nodes = new UUID[wants.size()];
+    Map<SlotWant, Boolean> queueAhead = new HashMap<>();
+    Map<String, List<Integer>> byKind = new LinkedHashMap<>();
+    for (int i = 0; i < wants.size(); i++) {
+      SlotWant want = wants.get(i);
+      boolean behind = queueAhead.computeIfAbsent(new SlotWant(want.jobType(), false, want.tierRank(),
+          want.priorityRank()), key -> !QUEUE_AHEAD.fetch(tx, row -> true, key.jobType(), key.tierRank(),
+          key.priorityRank()).isEmpty());
+      if (!behind) {
+        byKind.computeIfAbsent(want.jobType() + (want.gpuRequired() ? "+gpu" : ""), kind -> new ArrayList<>()).add(i);
+      }
+    }
+    for (List<Integer> kind : byKind.values()) {
+      kind.sort(Comparator.<Integer>comparingInt(i -> -wants.get(i).tierRank())
+          .thenComparingInt(i -> -wants.get(i).priorityRank()).thenComparingInt(i -> i));
+      SlotWant first = wants.get(kind.getFirst());
+      List<UUID> claimed = NodeStates.claimFor(tx, first.jobType(), first.gpuRequired(), kind.size());
+      for (int j = 0; j < claimed.size(); j++) {
+        nodes[kind.get(j)] = claimed.get(j);
+      }
+    }
+    return Arrays.asList(nodes);
   }
 
   private static final PreparedSql QUEUE_AHEAD = new PreparedSql("""

@@ -10,6 +10,7 @@ import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.config.StorageConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.PreparedSql;
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -64,6 +65,9 @@ public final class JobService {
   private final SignedRoutes archives;
   private final JobEvents events;
   private final JobEndings endings;
+  /** Group commit of the commonest submissions; the others, and what a batch leaves, go one by one. */
+  private final SubmissionBatch batch;
+  private final SubmissionGate batchGate = new SubmissionGate(2 * SubmissionBatch.MAX_BATCH, SubmissionGate.DEFAULT_WAIT);
 
   public JobService(Database database, JobsConfig config, Clock clock, JobBilling billing, JobScheduler scheduler,
       Settlements settlements, NodeNotifier notifier, ResultStore results, StorageConfig storage,
@@ -105,26 +109,48 @@ public final class JobService {
     this.inputUrls = new InputUrlPolicy(config.allowPrivateInputUrls());
     this.archives = archives;
     this.endings = new JobEndings(billing, events);
+    this.batch = new SubmissionBatch(transactions, config, clock, billing, scheduler, events);
+  }
+
+  /** Submissions written by group commit ({@link SubmissionBatch}) so far, and in how many batches. */
+  public GroupCommit.Written batchedSubmissions() {
+    return batch.written();
   }
 
   /**
    * Submits a job. Under overload (more concurrent submissions than {@link SubmissionGate}
    * admits within its wait) answers RATE_LIMITED with {@code retry_after_seconds}; nothing is
-   * written then.
+   * written then. A submission the {@link SubmissionBatch} takes waits at its own gate (the whole
+   * batch uses one connection); what a batch leaves goes the one-job path, through the pool's gate.
    */
   public DispatchOutcome submit(UUID userId, JobSubmission submission) {
     ValidSubmission valid = SubmissionRules.validate(submission);
     valid.payloadRef().ifPresent(ref -> inputUrls.check("payload_ref", ref));
     RenderFrames frames = RenderFrames.ofSubmission(valid.jobType(), valid.payloadJson(), config.maxFrames());
-    return gate.through(() -> admitted(userId, valid, frames));
+    long price = Prices.of(config, valid.jobType(), frames.frameCount(), valid.tier());
+    if (batch.takes(valid, frames, price)) {
+      Optional<DispatchOutcome> batched = batchGate.through(() -> batched(userId, valid, frames, price));
+      if (batched.isPresent()) {
+        return batched.get();
+      }
+    }
+    return gate.through(() -> admitted(userId, valid, frames, price));
   }
 
-  private DispatchOutcome admitted(UUID userId, ValidSubmission valid, RenderFrames frames) {
+  private Optional<DispatchOutcome> batched(UUID userId, ValidSubmission valid, RenderFrames frames, long price) {
+    Optional<JobsRecord> earlier = valid.idempotencyKey().flatMap(key -> findByKey(userId, key));
+    if (earlier.isPresent()) {
+      return Optional.of(replay(earlier.get(), valid));
+    }
+    return batch.submit(new SubmissionBatch.Submission(UUID.randomUUID(), userId, valid, frames, price,
+        Tracing.traceparent(io.opentelemetry.context.Context.current()))).map(this::announce);
+  }
+
+  private DispatchOutcome admitted(UUID userId, ValidSubmission valid, RenderFrames frames, long price) {
     Optional<JobsRecord> earlier = valid.idempotencyKey().flatMap(key -> findByKey(userId, key));
     if (earlier.isPresent()) {
       return replay(earlier.get(), valid);
     }
-    long price = Prices.of(config, valid.jobType(), frames.frameCount(), valid.tier());
     UUID jobId = UUID.randomUUID();
     try {
       return announce(transactions.transactionResult(cfg -> submitWithin(cfg.dsl(), jobId, userId, valid, frames,
@@ -280,10 +306,6 @@ public final class JobService {
       throw DomainException.unavailable("result storage is unavailable");
     }
     return new ResultLink(job.getId(), url, storage.downloadUrlTtl().toSeconds());
-  }
-
-  /** The submission's outcome, with the node and assignment of each task it dispatched (same order). */
-  private record Submitted(DispatchOutcome outcome, List<UUID> taskNodes, List<UUID> assignments) {
   }
 
   /** Tells the nodes after the commit: a one-task job's node gets just its assignment (the fast path). */

@@ -52,6 +52,12 @@ public final class LedgerJobBilling implements JobBilling {
   }
 
   @Override
+  public List<Boolean> holdAllWithin(DSLContext tx, List<HoldRequest> requests) {
+    return holds.holdAllWithin(tx, requests.stream().map(request -> new JobHolds.Placing(request.jobId(),
+        request.userId(), new CreditAmount(request.amount()))).toList());
+  }
+
+  @Override
   public void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work) {
     holds.captureSplitWithin(tx, jobId, userId, work);
   }

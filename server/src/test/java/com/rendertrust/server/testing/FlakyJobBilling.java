@@ -49,6 +49,11 @@ public final class FlakyJobBilling implements JobBilling {
   }
 
   @Override
+  public List<Boolean> holdAllWithin(DSLContext tx, List<HoldRequest> requests) {
+    return real.holdAllWithin(tx, requests);
+  }
+
+  @Override
   public void captureSplitWithin(DSLContext tx, UUID jobId, UUID userId, WorkSplit work) {
     maybeFail();
     real.captureSplitWithin(tx, jobId, userId, work);

@@ -1,0 +1,204 @@
+package com.rendertrust.server.jobs;
+
+import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.platform.db.GroupCommit;
+import com.rendertrust.server.platform.db.PreparedSql;
+import com.rendertrust.server.platform.db.Timestamps;
+import com.rendertrust.server.platform.db.Transactions;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import org.jooq.DSLContext;
+
+/**
+ * Group commit of the commonest submission: a priced job of one task, without an uploaded input,
+ * when no per-user cap on running tasks applies. The submissions that arrive while a batch is
+ * being written make the next batch, and that batch is one transaction for all of them: the holds
+ * placed in one statement (each user's account locked and moved once), one slot claim per kind of
+ * task, the jobs in one statement, their tasks and assignments in one, and their events in one.
+ * It commits exactly what each submission's own transaction would have (the same rows, states and
+ * money), so a crash leaves all of a batch or none of it.
+ *
+ * <p>What the batch cannot decide like the one-job path, it leaves to that path, after the batch
+ * committed or rolled back: a hold refused (the user's credits ran short: 402, or an existing
+ * hold), and every submission of a batch in which a task would queue for a kind no healthy node
+ * offers (400 NO_HEALTHY_NODE), a concurrent submission took an idempotency key first (the replay),
+ * or the transaction failed for any reason but a deadlock or serialization failure (those are
+ * retried whole). Nothing waits on a timer: a lone submission is a batch of one.
+ */
+final class SubmissionBatch {
+
+  /** Most submissions one transaction takes; the rest wait for the next batch. */
+  static final int MAX_BATCH = 64;
+
+  /** A validated, priced submission the batch takes ({@link #takes}); {@code traceParent} empty without a trace. */
+  record Submission(UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames, long price,
+      String traceParent) {
+  }
+
+  /** The whole batch goes the one-job path: its transaction rolled back. */
+  private static final class Refused extends RuntimeException {
+    Refused() {
+      super(null, null, false, false);
+    }
+  }
+
+  private final JobsConfig config;
+  private final Clock clock;
+  private final JobBilling billing;
+  private final JobScheduler scheduler;
+  private final JobEvents events;
+  private final GroupCommit<Submission, Submitted> commits;
+
+  SubmissionBatch(Transactions transactions, JobsConfig config, Clock clock, JobBilling billing,
+      JobScheduler scheduler, JobEvents events) {
+    this.config = config;
+    this.clock = clock;
+    this.billing = billing;
+    this.scheduler = scheduler;
+    this.events = events;
+    // retried whole on a deadlock or serialization failure (write has no effect outside the transaction)
+    this.commits = new GroupCommit<>("submissions", MAX_BATCH, batch -> {
+      try {
+        return transactions.transactionResult(cfg -> write(cfg.dsl(), batch));
+      } catch (Refused refused) {
+        return Collections.nCopies(batch.size(), null);
+      }
+    });
+  }
+
+  /** Whether a submission is one the batch takes; the others use the one-job path. */
+  boolean takes(ValidSubmission valid, RenderFrames frames, long price) {
+    return price > 0 && frames.taskCount() == 1 && valid.inputId().isEmpty() && config.maxRunningTasksPerUser() == 0;
+  }
+
+  /** Writes the submission with the next batch; empty when the caller must write it on the one-job path. */
+  Optional<Submitted> submit(Submission submission) {
+    return commits.submit(submission);
+  }
+
+  /** The submissions committed by batches since start, and the batches. */
+  GroupCommit.Written written() {
+    return commits.written();
+  }
+
+  private List<Submitted> write(DSLContext tx, List<Submission> batch) {
+    OffsetDateTime now = Timestamps.toDb(clock.instant());
+    List<Boolean> held = billing.holdAllWithin(tx, batch.stream()
+        .map(submission -> new JobBilling.HoldRequest(submission.jobId(), submission.userId(), submission.price()))
+        .toList());
+    List<Submission> taken = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      if (held.get(i)) {
+        taken.add(batch.get(i));
+      }
+    }
+    Map<UUID, Submitted> written = taken.isEmpty() ? Map.of() : writeHeld(tx, taken, now);
+    return batch.stream().map(submission -> written.get(submission.jobId())).toList();
+  }
+
+  /** The jobs whose holds were placed: slots, rows and events. */
+  private Map<UUID, Submitted> writeHeld(DSLContext tx, List<Submission> taken, OffsetDateTime now) {
+    List<UUID> nodes = scheduler.claimSlotsForEach(tx, taken.stream().map(submission -> new JobScheduler.SlotWant(
+        submission.valid().jobType(), submission.valid().gpuRequired(), submission.valid().tier().rank(),
+        submission.valid().priority().rank())).toList());
+    Map<String, Boolean> offered = new HashMap<>();
+    List<UUID> assignments = new ArrayList<>();
+    for (int i = 0; i < taken.size(); i++) {
+      ValidSubmission valid = taken.get(i).valid();
+      // a task may queue only for a kind some healthy node offers; otherwise the one-job path answers 400
+      if (nodes.get(i) == null && !offered.computeIfAbsent(valid.jobType() + (valid.gpuRequired() ? "+gpu" : ""),
+          kind -> scheduler.anyHealthyNodeFor(tx, valid.jobType(), valid.gpuRequired()))) {
+        throw new Refused();
+      }
+      assignments.add(nodes.get(i) == null ? null : UUID.randomUUID());
+    }
+    if (insertJobs(tx, taken, nodes, assignments, now) != taken.size()) {
+      throw new Refused(); // a concurrent submission took an idempotency key first: the one-job path replays it
+    }
+    List<JobTaskStore.FirstTask> tasks = new ArrayList<>();
+    for (int i = 0; i < taken.size(); i++) {
+      Submission submission = taken.get(i);
+      ValidSubmission valid = submission.valid();
+      RenderFrames frames = submission.frames();
+      tasks.add(new JobTaskStore.FirstTask(submission.jobId(), submission.userId(), valid.jobType(),
+          valid.gpuRequired(), valid.priority().rank(), valid.tier().rank(), frames.hasFrames() ? frames.start() : null,
+          frames.hasFrames() ? (int) Math.min((long) frames.start() + (frames.perTask() - 1L) * frames.step(),
+              frames.end()) : null, frames.hasFrames() ? frames.step() : null, nodes.get(i), assignments.get(i),
+          scheduler.maxRuntimeMillis(valid.jobType())));
+    }
+    Map<UUID, UUID> taskIds = JobTaskStore.insertFirstTasks(tx, tasks, now);
+    List<JobEvents.Event> created = new ArrayList<>();
+    Map<UUID, Submitted> written = new HashMap<>();
+    for (int i = 0; i < taken.size(); i++) {
+      UUID jobId = taken.get(i).jobId();
+      UUID node = nodes.get(i);
+      JobStatus status = node == null ? JobStatus.QUEUED : JobStatus.DISPATCHED;
+      created.addAll(JobEventDrafts.created(jobId,
+          node == null ? List.of() : List.of(new JobTaskStore.DispatchedTask(taskIds.get(jobId), node)), status));
+      List<UUID> taskNodes = node == null ? List.of() : List.of(node);
+      written.put(jobId, new Submitted(new DispatchOutcome(jobId, Optional.ofNullable(node), status, taskNodes),
+          taskNodes, node == null ? List.of() : List.of(assignments.get(i))));
+    }
+    events.record(tx, created);
+    return written;
+  }
+
+  /** The jobs' rows, as {@link JobService}'s one-job insert writes them; returns how many were written. */
+  private int insertJobs(DSLContext tx, List<Submission> taken, List<UUID> nodes, List<UUID> assignments,
+      OffsetDateTime now) {
+    List<Integer> indexes = java.util.stream.IntStream.range(0, taken.size()).boxed().toList();
+    return INSERT_JOBS.execute(tx, now, now, now, now, now,
+        column(taken, Submission::jobId, UUID[]::new), column(taken, Submission::userId, UUID[]::new),
+        column(taken, s -> s.valid().jobType(), String[]::new),
+        column(taken, s -> s.valid().payloadRef().orElse(null), String[]::new),
+        column(taken, s -> s.valid().payloadJson().orElse(null), String[]::new),
+        column(taken, s -> s.valid().priority().wireName(), String[]::new),
+        column(taken, s -> (int) s.valid().priority().rank(), Integer[]::new),
+        column(taken, s -> Boolean.toString(s.valid().gpuRequired()), String[]::new),
+        column(taken, Submission::price, Long[]::new),
+        column(taken, s -> s.valid().tier().wireName(), String[]::new),
+        column(taken, s -> Math.max(s.frames().frameCount(), s.frames().taskCount()), Integer[]::new),
+        column(taken, s -> s.valid().idempotencyKey().orElse(null), String[]::new),
+        column(taken, s -> s.valid().requestHash(), String[]::new),
+        column(indexes, nodes::get, UUID[]::new), column(indexes, assignments::get, UUID[]::new),
+        column(taken, s -> config.maxRuntimes().forType(s.valid().jobType()).toMillis(), Long[]::new),
+        column(taken, s -> s.frames().frameCount(), Integer[]::new),
+        column(taken, s -> s.traceParent().isEmpty() ? null : s.traceParent(), String[]::new));
+  }
+
+  private static <T, C> C[] column(List<T> rows, Function<T, C> value, IntFunction<C[]> array) {
+    return rows.stream().map(value).toArray(array);
+  }
+
+  /** One row per job, in the first state of its task; nothing for a taken idempotency key. */
+  private static final PreparedSql INSERT_JOBS = new PreparedSql("""
+      INSERT INTO jobs (id, user_id, job_type, payload_ref, payload, priority, priority_rank, gpu_required, status,
+                        price, tier, round_price, round_units, settlement, idempotency_key, request_hash,
+                        first_status, first_node_id, node_id, assignment_id, dispatched_at, deadline, tasks_total,
+                        frames_total, queued_at, created_at, updated_at, trace_parent)
+      SELECT j.id, j.user_id, j.job_type, j.payload_ref, CAST(j.payload AS jsonb), j.priority, j.priority_rank,
+             j.gpu_required, CASE WHEN j.node_id IS NULL THEN 'QUEUED' ELSE 'DISPATCHED' END, j.price, j.tier,
+             j.price, j.round_units, 'HELD', j.idempotency_key, j.request_hash,
+             CASE WHEN j.node_id IS NULL THEN 'QUEUED' ELSE 'DISPATCHED' END, j.node_id, j.node_id, j.assignment_id,
+             CASE WHEN j.node_id IS NOT NULL THEN CAST(? AS timestamptz) END,
+             CASE WHEN j.node_id IS NOT NULL THEN CAST(? AS timestamptz) + j.max_runtime_ms * interval '1 millisecond'
+             END, 1, j.frames_total, CAST(? AS timestamptz), CAST(? AS timestamptz), CAST(? AS timestamptz),
+             j.trace_parent
+        FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
+                    CAST(? AS text[]), CAST(? AS smallint[]), CAST(? AS boolean[]), CAST(? AS bigint[]),
+                    CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS uuid[]),
+                    CAST(? AS uuid[]), CAST(? AS bigint[]), CAST(? AS int[]), CAST(? AS text[]))
+             AS j (id, user_id, job_type, payload_ref, payload, priority, priority_rank, gpu_required, price, tier,
+                   round_units, idempotency_key, request_hash, node_id, assignment_id, max_runtime_ms, frames_total,
+                   trace_parent)
+      ON CONFLICT (user_id, idempotency_key) DO NOTHING""");
+}
