@@ -2,7 +2,6 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_EVENTS;
-import static com.rendertrust.server.db.Tables.NODES;
 import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,10 +57,7 @@ class BatchedReportsTest {
   void moneyIsConservedAndSlotsMatchTheJobsHeld() {
     reporters.shutdownNow();
     ledger.checkInvariants();
-    for (var node : dsl().selectFrom(NODES).fetch()) {
-      int held = dsl().fetchCount(JOBS, JOBS.NODE_ID.eq(node.getId()).and(JOBS.STATUS.in("DISPATCHED", "RUNNING")));
-      assertThat(node.getActiveJobs()).as("active jobs of node " + node.getId()).isEqualTo(held);
-    }
+    JobsTesting.assertSlotsMatchJobs(server);
   }
 
   @Test

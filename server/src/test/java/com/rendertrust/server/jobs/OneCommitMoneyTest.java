@@ -49,10 +49,7 @@ class OneCommitMoneyTest {
   @AfterEach
   void moneyIsConservedAndSlotsMatchTheJobsHeld() {
     ledger.checkInvariants();
-    for (var node : dsl().selectFrom(NODES).fetch()) {
-      int held = dsl().fetchCount(JOBS, JOBS.NODE_ID.eq(node.getId()).and(JOBS.STATUS.in("DISPATCHED", "RUNNING")));
-      assertThat(node.getActiveJobs()).as("active jobs of node " + node.getId()).isEqualTo(held);
-    }
+    JobsTesting.assertSlotsMatchJobs(server);
   }
 
   @Test

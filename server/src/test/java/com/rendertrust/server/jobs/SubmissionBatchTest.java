@@ -4,7 +4,6 @@ import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.JOB_EVENTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
-import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.server.credits.HoldStatus;
@@ -64,10 +63,7 @@ class SubmissionBatchTest {
   void moneyIsConservedAndSlotsMatchTheJobsHeld() {
     threads.shutdownNow();
     ledger.checkInvariants();
-    for (var node : dsl().selectFrom(NODES).fetch()) {
-      int held = dsl().fetchCount(JOBS, JOBS.NODE_ID.eq(node.getId()).and(JOBS.STATUS.in("DISPATCHED", "RUNNING")));
-      assertThat(node.getActiveJobs()).as("active jobs of node " + node.getId()).isEqualTo(held);
-    }
+    JobsTesting.assertSlotsMatchJobs(server);
   }
 
   @Test
@@ -270,16 +266,11 @@ class SubmissionBatchTest {
   }
 
   private static TestNode.Stream readyNode(String type, int slots) {
-    TestNode node = TestNode.ready(server.channel(), "node-" + type, List.of(type));
-    TestNode.Stream stream = node.connect(server.channel(), slots);
-    stream.welcome();
-    return stream;
+    return JobsTesting.quietNode(server, type, slots);
   }
 
   private static UUID funded(long amount) {
-    UUID user = UUID.randomUUID();
-    ledger.deposit(user, amount);
-    return user;
+    return ledger.fundedUser(amount);
   }
 
   private static String newType() {

@@ -1,5 +1,6 @@
 package com.rendertrust.server.testing;
 
+import static com.rendertrust.server.db.Tables.JOBS;
 import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,6 +81,15 @@ public final class JobsTesting {
     TestNode.Stream stream = node.connect(server.channel(), slots);
     stream.welcome();
     return stream;
+  }
+
+  /** Each node's {@code active_jobs} equals the jobs it holds (DISPATCHED or RUNNING). */
+  public static void assertSlotsMatchJobs(TestServer server) {
+    org.jooq.DSLContext dsl = server.controlPlane().database().dsl();
+    for (var node : dsl.selectFrom(NODES).fetch()) {
+      int held = dsl.fetchCount(JOBS, JOBS.NODE_ID.eq(node.getId()).and(JOBS.STATUS.in("DISPATCHED", "RUNNING")));
+      assertThat(node.getActiveJobs()).as("active jobs of node " + node.getId()).isEqualTo(held);
+    }
   }
 
   /** {@code Authorization} header pair with a real access token of {@code userId}. */
