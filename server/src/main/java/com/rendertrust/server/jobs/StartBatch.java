@@ -52,7 +52,7 @@ final class StartBatch {
     START_ALL.fetch(tx, row -> startedTasks.put(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
         batch.stream().map(Start::jobId).toArray(UUID[]::new),
         batch.stream().map(Start::assignmentId).toArray(UUID[]::new),
-        batch.stream().map(Start::nodeId).toArray(UUID[]::new), now, now, now);
+        batch.stream().map(Start::nodeId).toArray(UUID[]::new), now);
     List<JobEvents.Event> started = new ArrayList<>();
     List<ReportOutcome> outcomes = new ArrayList<>();
     for (Start start : batch) {
@@ -69,25 +69,12 @@ final class StartBatch {
   }
 
   /**
-   * {@link TaskStatements#START} for many reports: the jobs locked in id order first (lock order
-   * job, then task), then each task still DISPATCHED under the reported assignment, node and job.
+   * {@link TaskStatements#START} for many reports, by {@code job_tasks_start_all} (migration V21:
+   * the same statement with a plan kept across calls): the jobs locked in id order first (lock
+   * order job, then task), then each task still DISPATCHED under the reported assignment, node and
+   * job.
    */
   private static final PreparedSql START_ALL = new PreparedSql("""
-      WITH reported AS (
-        SELECT * FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[])) AS r (job_id, assignment_id, node_id)),
-      locked AS (
-        SELECT jobs.id FROM jobs WHERE jobs.id IN (SELECT job_id FROM reported) ORDER BY jobs.id FOR UPDATE),
-      started AS (
-        UPDATE job_tasks SET status = 'RUNNING', started_at = CAST(? AS timestamptz)
-          FROM reported
-         WHERE job_tasks.assignment_id = reported.assignment_id AND job_tasks.node_id = reported.node_id
-           AND job_tasks.job_id = reported.job_id AND job_tasks.job_id IN (SELECT id FROM locked)
-           AND job_tasks.status = 'DISPATCHED'
-        RETURNING job_tasks.assignment_id, job_tasks.id, job_tasks.job_id),
-      running AS (
-        UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(jobs.started_at, CAST(? AS timestamptz)),
-                        updated_at = CAST(? AS timestamptz)
-          FROM (SELECT DISTINCT job_id FROM started) AS s
-         WHERE jobs.id = s.job_id)
-      SELECT assignment_id, id FROM started""");
+      SELECT assignment_id, task_id FROM job_tasks_start_all(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]),
+                                                             CAST(? AS timestamptz))""");
 }

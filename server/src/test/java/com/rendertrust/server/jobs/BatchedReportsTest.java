@@ -232,11 +232,12 @@ class BatchedReportsTest {
     return answered;
   }
 
-  /** Until a backend of the server waits for a row lock (the first batch, behind the test's transaction). */
+  /** Until a backend of the server waits for a row lock (the first batch of results or starts, behind the test's transaction). */
   private static void awaitLockWait() throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (dsl().fetchCount(dsl().selectOne().from("pg_stat_activity")
-        .where("wait_event_type = 'Lock' AND query LIKE '%reported.job_id%'")) == 0) {
+        .where("wait_event_type = 'Lock' AND (query LIKE '%reported.job_id%' OR query LIKE '%job_tasks_start_all%')"))
+        == 0) {
       assertThat(System.nanoTime()).as("the first batch waiting for the held job row").isLessThan(deadline);
       Thread.sleep(20);
     }
