@@ -5,6 +5,8 @@ import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
+import com.rendertrust.server.platform.errors.DomainException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -32,7 +34,9 @@ import org.jooq.DSLContext;
  * hold), and every submission of a batch in which a task would queue for a kind no healthy node
  * offers (400 NO_HEALTHY_NODE), a concurrent submission took an idempotency key first (the replay),
  * or the transaction failed for any reason but a deadlock or serialization failure (those are
- * retried whole). Nothing waits on a timer: a lone submission is a batch of one.
+ * retried whole) or a lost connection: a batch that lost its connection may have committed, so
+ * its submissions are answered 503 (DEPENDENCY_UNAVAILABLE), never written a second time. Nothing waits on
+ * a timer: a lone submission is a batch of one.
  */
 final class SubmissionBatch {
 
@@ -56,7 +60,11 @@ final class SubmissionBatch {
   private final JobBilling billing;
   private final JobScheduler scheduler;
   private final JobEvents events;
-  private final GroupCommit<Submission, Submitted> commits;
+  private final GroupCommit<Submission, Answer> commits;
+
+  /** A batch's answer to one submission: written, or failed with an outcome unknown (the batch may have committed). */
+  private record Answer(Submitted written, DomainException failed) {
+  }
 
   SubmissionBatch(Transactions transactions, JobsConfig config, Clock clock, JobBilling billing,
       JobScheduler scheduler, JobEvents events) {
@@ -68,9 +76,14 @@ final class SubmissionBatch {
     // retried whole on a deadlock or serialization failure (write has no effect outside the transaction)
     this.commits = new GroupCommit<>("submissions", MAX_BATCH, batch -> {
       try {
-        return transactions.transactionResult(cfg -> write(cfg.dsl(), batch));
+        return transactions.transactionResult(cfg -> write(cfg.dsl(), batch)).stream()
+            .map(written -> written == null ? null : new Answer(written, null)).toList();
       } catch (Refused refused) {
         return Collections.nCopies(batch.size(), null);
+      } catch (DomainException lostConnection) {
+        // Transactions' answer to a lost connection, which may have come after the commit: none of
+        // the batch may be written again on the one-job path (a second job, a second hold)
+        return Collections.nCopies(batch.size(), new Answer(null, lostConnection));
       }
     });
   }
@@ -80,12 +93,20 @@ final class SubmissionBatch {
     return price > 0 && frames.taskCount() == 1 && valid.inputId().isEmpty() && config.maxRunningTasksPerUser() == 0;
   }
 
-  /** Writes the submission with the next batch; empty when the caller must write it on the one-job path. */
+  /**
+   * Writes the submission with the next batch; empty when the caller must write it on the one-job
+   * path. Throws 503 when the batch lost its database connection (whether it committed is unknown:
+   * the client's retry, with its idempotency key, finds out).
+   */
   Optional<Submitted> submit(Submission submission) {
-    return commits.submit(submission);
+    Optional<Answer> answer = commits.submit(submission);
+    if (answer.isPresent() && answer.get().failed() != null) {
+      throw ConnectionLoss.asUnavailable();
+    }
+    return answer.map(Answer::written);
   }
 
-  /** The submissions committed by batches since start, and the batches. */
+  /** The submissions batches answered since start (written, or failed with their connection), and the batches. */
   GroupCommit.Written written() {
     return commits.written();
   }

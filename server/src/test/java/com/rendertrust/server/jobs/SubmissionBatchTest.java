@@ -164,6 +164,40 @@ class SubmissionBatchTest {
     assertThat(ledger.balance(creator)).isZero();
   }
 
+  @Test
+  void aBatchThatLostItsConnectionIsAnswered503AndNotWrittenAgainOneByOne() {
+    String type = newType();
+    TestNode.Stream node = readyNode(type, 1);
+    UUID creator = funded(PRICE);
+    int jobs = dsl().fetchCount(JOBS, JOBS.USER_ID.eq(creator));
+    // the batch's last write fails as a terminated session would (SQLSTATE 57P01): a lost
+    // connection, after which a transaction may have committed; a sequence counts the attempts
+    dsl().execute("CREATE SEQUENCE test_lost_attempts");
+    dsl().execute("CREATE FUNCTION test_lose_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "PERFORM nextval('test_lost_attempts'); RAISE EXCEPTION 'injected lost connection' USING ERRCODE = '57P01'; "
+        + "END $$");
+    dsl().execute("CREATE TRIGGER test_lose_connection BEFORE INSERT ON job_assignments FOR EACH ROW "
+        + "EXECUTE FUNCTION test_lose_connection()");
+    Object answer;
+    long attempts;
+    try {
+      answer = outcomeOf(creator, type, Optional.empty());
+      attempts = dsl().fetchOne("SELECT last_value FROM test_lost_attempts").get(0, Long.class);
+    } finally {
+      dsl().execute("DROP TRIGGER test_lose_connection ON job_assignments");
+      dsl().execute("DROP FUNCTION test_lose_connection()");
+      dsl().execute("DROP SEQUENCE test_lost_attempts");
+    }
+
+    assertThat(answer).isEqualTo(Reason.DEPENDENCY_UNAVAILABLE);
+    assertThat(attempts).as("the batch's own attempts (a lost connection before the commit is retried), "
+        + "and none on the one-job path").isEqualTo(4);
+    assertThat(dsl().fetchCount(JOBS, JOBS.USER_ID.eq(creator))).isEqualTo(jobs);
+    assertThat(ledger.available(creator)).isEqualTo(PRICE);
+    assertThat(dsl().fetchOne("SELECT active_jobs FROM nodes WHERE id = ?", node.node().id()).get(0, Integer.class))
+        .isZero();
+  }
+
   /** The job, its task, assignment, hold, slot and events as the one-job path writes them. */
   private static void assertWrittenLikeOneSubmission(DispatchOutcome outcome, String type) {
     JobsRecord job = job(outcome.jobId());
