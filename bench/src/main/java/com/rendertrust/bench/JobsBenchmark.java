@@ -330,10 +330,8 @@ public final class JobsBenchmark {
            AND h.resolved_at >= to_timestamp(? / 1e6) AND h.resolved_at < to_timestamp(? / 1e6)""", windowStart, windowEnd);
     STATEMENTS.print(db);
     double seconds = (windowEnd - windowStart) / 1e6;
-    return new Throughput(lifecycles, seconds, nodeResults, cpuUse, new GroupCommit.Written(
-        batchedAtEnd.items() - batchedAtStart.items(), batchedAtEnd.batches() - batchedAtStart.batches()),
-        new GroupCommit.Written(submissionsAtEnd.items() - submissionsAtStart.items(),
-            submissionsAtEnd.batches() - submissionsAtStart.batches()));
+    return new Throughput(lifecycles, seconds, nodeResults, cpuUse, batchedAtEnd.since(batchedAtStart),
+        submissionsAtEnd.since(submissionsAtStart));
   }
 
   private static Latency measureLatency(Options options, JobClients clients, JobTracker tracker, DSLContext db)

@@ -2,6 +2,7 @@ package com.rendertrust.server.jobs;
 
 import static com.rendertrust.server.db.Tables.JOB_ASSIGNMENTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
+import static com.rendertrust.server.platform.db.PreparedSql.column;
 
 import com.rendertrust.server.nodes.NodeStates;
 import com.rendertrust.server.platform.db.PreparedSql;
@@ -92,6 +93,16 @@ final class JobTaskStore {
    */
   record FirstTask(UUID jobId, UUID userId, String jobType, boolean gpuRequired, short priorityRank, short tierRank,
       Integer frameStart, Integer frameEnd, Integer frameStep, UUID nodeId, UUID assignmentId, long maxRuntimeMillis) {
+
+    /** The task of a one-task job; its frames are task 0's of {@link #INSERT_TASKS_SQL}. */
+    static FirstTask of(UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames, UUID nodeId,
+        UUID assignmentId, long maxRuntimeMillis) {
+      boolean framed = frames.hasFrames();
+      return new FirstTask(jobId, userId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
+          valid.tier().rank(), framed ? frames.start() : null,
+          framed ? (int) Math.min(frames.start() + (frames.perTask() - 1L) * frames.step(), frames.end()) : null,
+          framed ? frames.step() : null, nodeId, assignmentId, maxRuntimeMillis);
+    }
   }
 
   /**
@@ -108,14 +119,10 @@ final class JobTaskStore {
         column(tasks, task -> (int) task.tierRank(), Integer[]::new),
         column(tasks, FirstTask::frameStart, Integer[]::new), column(tasks, FirstTask::frameEnd, Integer[]::new),
         column(tasks, FirstTask::frameStep, Integer[]::new), column(tasks, FirstTask::nodeId, UUID[]::new),
-        column(tasks, FirstTask::assignmentId, UUID[]::new), column(tasks, FirstTask::maxRuntimeMillis, Long[]::new), now)
+        column(tasks, FirstTask::assignmentId, UUID[]::new), column(tasks, FirstTask::maxRuntimeMillis, Long[]::new),
+        now)
         .forEach(task -> taskIds.put(task.getKey(), task.getValue()));
     return taskIds;
-  }
-
-  private static <T, C> C[] column(List<T> rows, java.util.function.Function<T, C> value,
-      java.util.function.IntFunction<C[]> array) {
-    return rows.stream().map(value).toArray(array);
   }
 
   private static final PreparedSql INSERT_FIRST_TASKS = new PreparedSql("""
@@ -130,8 +137,8 @@ final class JobTaskStore {
                CASE WHEN t.node_id IS NOT NULL THEN CAST(? AS timestamptz) + t.max_runtime_ms * interval '1 millisecond'
                END, t.tier_rank, t.user_id
           FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS text[]), CAST(? AS boolean[]),
-                      CAST(? AS smallint[]), CAST(? AS smallint[]), CAST(? AS int[]), CAST(? AS int[]), CAST(? AS int[]),
-                      CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]))
+                      CAST(? AS smallint[]), CAST(? AS smallint[]), CAST(? AS int[]), CAST(? AS int[]),
+                      CAST(? AS int[]), CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]))
                AS t (job_id, user_id, job_type, gpu_required, priority_rank, tier_rank, frame_start, frame_end,
                      frame_step, node_id, assignment_id, max_runtime_ms)
         RETURNING id, job_id, node_id, assignment_id),

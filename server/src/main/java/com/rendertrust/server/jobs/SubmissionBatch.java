@@ -1,5 +1,7 @@
 package com.rendertrust.server.jobs;
 
+import static com.rendertrust.server.platform.db.PreparedSql.column;
+
 import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
@@ -16,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 import org.jooq.DSLContext;
 
 /**
@@ -62,8 +62,8 @@ final class SubmissionBatch {
   private final JobEvents events;
   private final GroupCommit<Submission, Answer> commits;
 
-  /** A batch's answer to one submission: written, or failed with an outcome unknown (the batch may have committed). */
-  private record Answer(Submitted written, DomainException failed) {
+  /** A batch's answer to one submission: written, or its connection lost (the batch may have committed). */
+  private record Answer(Submitted written, boolean connectionLost) {
   }
 
   SubmissionBatch(Transactions transactions, JobsConfig config, Clock clock, JobBilling billing,
@@ -77,13 +77,13 @@ final class SubmissionBatch {
     this.commits = new GroupCommit<>("submissions", MAX_BATCH, batch -> {
       try {
         return transactions.transactionResult(cfg -> write(cfg.dsl(), batch)).stream()
-            .map(written -> written == null ? null : new Answer(written, null)).toList();
+            .map(written -> written == null ? null : new Answer(written, false)).toList();
       } catch (Refused refused) {
         return Collections.nCopies(batch.size(), null);
       } catch (DomainException lostConnection) {
         // Transactions' answer to a lost connection, which may have come after the commit: none of
         // the batch may be written again on the one-job path (a second job, a second hold)
-        return Collections.nCopies(batch.size(), new Answer(null, lostConnection));
+        return Collections.nCopies(batch.size(), new Answer(null, true));
       }
     });
   }
@@ -100,7 +100,7 @@ final class SubmissionBatch {
    */
   Optional<Submitted> submit(Submission submission) {
     Optional<Answer> answer = commits.submit(submission);
-    if (answer.isPresent() && answer.get().failed() != null) {
+    if (answer.isPresent() && answer.get().connectionLost()) {
       throw ConnectionLoss.asUnavailable();
     }
     return answer.map(Answer::written);
@@ -128,33 +128,30 @@ final class SubmissionBatch {
 
   /** The jobs whose holds were placed: slots, rows and events. */
   private Map<UUID, Submitted> writeHeld(DSLContext tx, List<Submission> taken, OffsetDateTime now) {
-    List<UUID> nodes = scheduler.claimSlotsForEach(tx, taken.stream().map(submission -> new JobScheduler.SlotWant(
-        submission.valid().jobType(), submission.valid().gpuRequired(), submission.valid().tier().rank(),
-        submission.valid().priority().rank())).toList());
-    Map<String, Boolean> offered = new HashMap<>();
+    List<JobScheduler.SlotWant> wants = taken.stream().map(submission -> new JobScheduler.SlotWant(
+        new JobScheduler.TaskKind(submission.valid().jobType(), submission.valid().gpuRequired()),
+        submission.valid().tier().rank(), submission.valid().priority().rank())).toList();
+    List<UUID> nodes = scheduler.claimSlotsForEach(tx, wants);
+    Map<JobScheduler.TaskKind, Boolean> offered = new HashMap<>();
     List<UUID> assignments = new ArrayList<>();
     for (int i = 0; i < taken.size(); i++) {
-      ValidSubmission valid = taken.get(i).valid();
       // a task may queue only for a kind some healthy node offers; otherwise the one-job path answers 400
-      if (nodes.get(i) == null && !offered.computeIfAbsent(valid.jobType() + (valid.gpuRequired() ? "+gpu" : ""),
-          kind -> scheduler.anyHealthyNodeFor(tx, valid.jobType(), valid.gpuRequired()))) {
+      if (nodes.get(i) == null && !offered.computeIfAbsent(wants.get(i).kind(),
+          kind -> scheduler.anyHealthyNodeFor(tx, kind.jobType(), kind.gpuRequired()))) {
         throw new Refused();
       }
       assignments.add(nodes.get(i) == null ? null : UUID.randomUUID());
     }
-    if (insertJobs(tx, taken, nodes, assignments, now) != taken.size()) {
+    List<Long> maxRuntimes = taken.stream().map(submission -> scheduler.maxRuntimeMillis(submission.valid().jobType()))
+        .toList();
+    if (insertJobs(tx, taken, nodes, assignments, maxRuntimes, now) != taken.size()) {
       throw new Refused(); // a concurrent submission took an idempotency key first: the one-job path replays it
     }
     List<JobTaskStore.FirstTask> tasks = new ArrayList<>();
     for (int i = 0; i < taken.size(); i++) {
       Submission submission = taken.get(i);
-      ValidSubmission valid = submission.valid();
-      RenderFrames frames = submission.frames();
-      tasks.add(new JobTaskStore.FirstTask(submission.jobId(), submission.userId(), valid.jobType(),
-          valid.gpuRequired(), valid.priority().rank(), valid.tier().rank(), frames.hasFrames() ? frames.start() : null,
-          frames.hasFrames() ? (int) Math.min((long) frames.start() + (frames.perTask() - 1L) * frames.step(),
-              frames.end()) : null, frames.hasFrames() ? frames.step() : null, nodes.get(i), assignments.get(i),
-          scheduler.maxRuntimeMillis(valid.jobType())));
+      tasks.add(JobTaskStore.FirstTask.of(submission.jobId(), submission.userId(), submission.valid(),
+          submission.frames(), nodes.get(i), assignments.get(i), maxRuntimes.get(i)));
     }
     Map<UUID, UUID> taskIds = JobTaskStore.insertFirstTasks(tx, tasks, now);
     List<JobEvents.Event> created = new ArrayList<>();
@@ -174,9 +171,8 @@ final class SubmissionBatch {
   }
 
   /** The jobs' rows, as {@link JobService}'s one-job insert writes them; returns how many were written. */
-  private int insertJobs(DSLContext tx, List<Submission> taken, List<UUID> nodes, List<UUID> assignments,
-      OffsetDateTime now) {
-    List<Integer> indexes = java.util.stream.IntStream.range(0, taken.size()).boxed().toList();
+  private static int insertJobs(DSLContext tx, List<Submission> taken, List<UUID> nodes, List<UUID> assignments,
+      List<Long> maxRuntimes, OffsetDateTime now) {
     return INSERT_JOBS.execute(tx, now, now, now, now, now,
         column(taken, Submission::jobId, UUID[]::new), column(taken, Submission::userId, UUID[]::new),
         column(taken, s -> s.valid().jobType(), String[]::new),
@@ -190,14 +186,9 @@ final class SubmissionBatch {
         column(taken, s -> Math.max(s.frames().frameCount(), s.frames().taskCount()), Integer[]::new),
         column(taken, s -> s.valid().idempotencyKey().orElse(null), String[]::new),
         column(taken, s -> s.valid().requestHash(), String[]::new),
-        column(indexes, nodes::get, UUID[]::new), column(indexes, assignments::get, UUID[]::new),
-        column(taken, s -> config.maxRuntimes().forType(s.valid().jobType()).toMillis(), Long[]::new),
+        nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), maxRuntimes.toArray(Long[]::new),
         column(taken, s -> s.frames().frameCount(), Integer[]::new),
         column(taken, s -> s.traceParent().isEmpty() ? null : s.traceParent(), String[]::new));
-  }
-
-  private static <T, C> C[] column(List<T> rows, Function<T, C> value, IntFunction<C[]> array) {
-    return rows.stream().map(value).toArray(array);
   }
 
   /** One row per job, in the first state of its task; nothing for a taken idempotency key. */

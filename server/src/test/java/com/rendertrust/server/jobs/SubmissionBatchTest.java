@@ -287,8 +287,8 @@ class SubmissionBatchTest {
 
   /** Submissions written since {@code before} beyond one per batch: positive when some batch held several. */
   private static long batchedTogether(GroupCommit.Written before) {
-    GroupCommit.Written now = jobs().batchedSubmissions();
-    return (now.items() - before.items()) - (now.batches() - before.batches());
+    GroupCommit.Written since = jobs().batchedSubmissions().since(before);
+    return since.items() - since.batches();
   }
 
   private static JobsRecord job(UUID jobId) {

@@ -73,6 +73,11 @@ public final class GroupCommit<T, R> {
 
   /** Items taken by committed batches, and those batches. */
   public record Written(long items, long batches) {
+
+    /** What was written since {@code earlier}, a reading of the same group commit. */
+    public Written since(Written earlier) {
+      return new Written(items - earlier.items, batches - earlier.batches);
+    }
   }
 
   private void writeNext() {

@@ -137,6 +137,15 @@ public final class PreparedSql {
         .collect(Collectors.joining(", "));
   }
 
+  /**
+   * One array parameter of a set-based statement (bound to {@code unnest(CAST(? AS type[]), ...)}):
+   * the value {@code value} takes for each of {@code rows}, in their order.
+   */
+  public static <T, C> C[] column(List<T> rows, java.util.function.Function<T, C> value,
+      java.util.function.IntFunction<C[]> array) {
+    return rows.stream().map(value).toArray(array);
+  }
+
   /** A nullable uuid column. */
   public static UUID uuid(ResultSet row, int column) throws SQLException {
     return row.getObject(column, UUID.class);
