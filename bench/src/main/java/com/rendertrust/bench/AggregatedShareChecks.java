@@ -15,7 +15,7 @@ import org.jooq.DSLContext;
 final class AggregatedShareChecks {
 
   /** The checks of {@link LedgerInvariants} that the design replaces (their names, as reported). */
-  private static final Set<String> REPLACED = Set.of("job_holds clears to 0",
+  private static final Set<String> REPLACED = Set.of("a job_holds shard holds exactly the shares not accrued yet",
       "a captured hold is posted once, in full; other holds post nothing");
 
   private record Check(String name, String sql) {

@@ -23,14 +23,22 @@ final class DevDatabase {
     this.jdbcUrl = jdbcUrl;
   }
 
-  /** Balance in ten-thousandths of a credit of the owner's account of that kind; 0 when there is none yet. */
+  /**
+   * Balance in ten-thousandths of a credit of the owner's account of that kind, plus the shares
+   * batched captures owe it that no accrual has paid yet (an operator's earnings count them); 0
+   * when there is none yet.
+   */
   long balance(UUID ownerId, String kind) throws SQLException {
-    return single("SELECT coalesce(sum(balance), 0) FROM credit_accounts WHERE owner_id = ? AND kind = ?", ownerId, kind);
+    return single("WITH account AS (SELECT id, balance FROM credit_accounts WHERE owner_id = ? AND kind = ?)"
+        + " SELECT coalesce((SELECT sum(balance) FROM account), 0) + coalesce((SELECT sum(operator_share)"
+        + " FROM credit_settlements WHERE operator_account_id IN (SELECT id FROM account) AND accrual_id IS NULL), 0)",
+        ownerId, kind);
   }
 
-  /** All of the platform's revenue (its accounts are sharded, so this sums them). */
+  /** All of the platform's revenue (its accounts are sharded, so this sums them), fees owed included. */
   long platformRevenue() throws SQLException {
-    return single("SELECT coalesce(sum(balance), 0) FROM credit_accounts WHERE kind = 'PLATFORM_REVENUE'");
+    return single("SELECT coalesce(sum(balance), 0) + coalesce((SELECT sum(platform_share) FROM credit_settlements"
+        + " WHERE accrual_id IS NULL), 0) FROM credit_accounts WHERE kind = 'PLATFORM_REVENUE'");
   }
 
   /** {@link LedgerInvariants}, the check the server's own tests end with: empty when every promise holds. */

@@ -27,6 +27,7 @@ import com.rendertrust.server.admin.AdminGrpcService;
 import com.rendertrust.server.admin.AdminService;
 import com.rendertrust.server.jobs.JobDirectory;
 import com.rendertrust.server.credits.OperatorEarnings;
+import com.rendertrust.server.credits.ShareAccruals;
 import com.rendertrust.server.credits.UsageReport;
 import com.rendertrust.server.jobs.NodeWork;
 import com.rendertrust.server.nodes.NodeDirectory;
@@ -211,6 +212,8 @@ public final class ControlPlane implements AutoCloseable {
       StripeConfig stripe = creditsConfig.stripe();
       CreditService credits = new CreditService(database.dsl());
       JobHolds jobHolds = new JobHolds(database.dsl(), creditsConfig.operatorSharePercent());
+      // batched captures owe operators and the platform their shares; this pays them every second
+      closer.register(new ShareAccruals(database.dsl()).start());
       CheckoutService checkout = new CheckoutService(database.dsl(),
           stripe.checkoutEnabled() ? Optional.of(new StripeCheckoutGateway(stripe)) : Optional.empty(),
           new CheckoutRateLimiter(redis.connection(), creditsConfig.checkoutsPerMinute(), clock));

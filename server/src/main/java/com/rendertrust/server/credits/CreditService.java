@@ -175,6 +175,9 @@ public final class CreditService {
    * payout. 402 INSUFFICIENT_CREDITS when the earnings are short.
    */
   public LedgerEntry reservePayout(DSLContext tx, UUID operatorId, CreditAmount amount, UUID payoutId) {
+    // the shares owed to the operator are paid first, so all of its earnings can be paid out
+    store.find(tx, operatorId, AccountKind.OPERATOR_EARNINGS)
+        .ifPresent(account -> ShareAccruals.accrueOperatorWithin(tx, account.id()));
     Account earnings = store.openAndLock(tx, operatorId, AccountKind.OPERATOR_EARNINGS);
     TransferRequest request = new TransferRequest(earnings.id(), SystemAccounts.PAYOUTS_CLEARING, amount,
         EntrySource.PAYOUT, ReferenceOrigin.PAYOUT, earnings.id(), Optional.of(payoutId.toString()),

@@ -2,6 +2,7 @@ package com.rendertrust.server.credits;
 
 import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
 import static com.rendertrust.server.db.Tables.CREDIT_HOLDS;
+import static com.rendertrust.server.db.Tables.CREDIT_SETTLEMENTS;
 import static com.rendertrust.server.db.Tables.CREDIT_TRANSFERS;
 
 import com.rendertrust.server.platform.db.Transactions;
@@ -52,7 +53,8 @@ public final class JobRefunds {
         return new Refund(user.ownerId(), earlier.get().referenceLeg(), CreditAmount.ZERO, CreditAmount.ZERO, true);
       }
       UUID holds = SystemAccounts.jobHoldsFor(user.ownerId());
-      List<Leg> legs = captureLegs(tx, reference);
+      ShareAccruals.accrueJobWithin(tx, jobId); // its shares paid, so they can be taken back
+      List<Leg> legs = captureLegs(tx, jobId);
       long reversed = 0;
       long loss = 0;
       long platform = 0;
@@ -96,14 +98,30 @@ public final class JobRefunds {
   private record Leg(UUID account, AccountKind kind, long amount) {
   }
 
-  /** Where the job's capture sent the money: its USAGE transfers out of the job holds shard. */
-  private static List<Leg> captureLegs(DSLContext tx, String reference) {
-    return tx.select(CREDIT_TRANSFERS.CREDIT_ACCOUNT_ID, CREDIT_ACCOUNTS.KIND, CREDIT_TRANSFERS.AMOUNT)
+  /**
+   * Where the job's capture sent the money: its USAGE transfers out of the job holds shard, or the
+   * shares of its settlement row (a batched capture; accrued by then).
+   */
+  private static List<Leg> captureLegs(DSLContext tx, UUID jobId) {
+    List<Leg> legs = new ArrayList<>(tx.select(CREDIT_TRANSFERS.CREDIT_ACCOUNT_ID, CREDIT_ACCOUNTS.KIND,
+            CREDIT_TRANSFERS.AMOUNT)
         .from(CREDIT_TRANSFERS).join(CREDIT_ACCOUNTS).on(CREDIT_ACCOUNTS.ID.eq(CREDIT_TRANSFERS.CREDIT_ACCOUNT_ID))
-        .where(CREDIT_TRANSFERS.REFERENCE_ID.eq(reference),
+        .where(CREDIT_TRANSFERS.REFERENCE_ID.eq(jobId.toString()),
             CREDIT_TRANSFERS.SOURCE.eq(EntrySource.USAGE.name()),
             CREDIT_TRANSFERS.ORIGIN.eq(ReferenceOrigin.JOB.name()),
             CREDIT_ACCOUNTS.KIND.in(AccountKind.OPERATOR_EARNINGS.name(), AccountKind.PLATFORM_REVENUE.name()))
-        .fetch(row -> new Leg(row.value1(), AccountKind.valueOf(row.value2()), row.value3()));
+        .fetch(row -> new Leg(row.value1(), AccountKind.valueOf(row.value2()), row.value3())));
+    tx.selectFrom(CREDIT_SETTLEMENTS).where(CREDIT_SETTLEMENTS.HOLD_KEY.eq(jobId)).fetchOptional()
+        .ifPresent(settlement -> {
+          if (settlement.getOperatorShare() > 0) {
+            legs.add(new Leg(settlement.getOperatorAccountId(), AccountKind.OPERATOR_EARNINGS,
+                settlement.getOperatorShare()));
+          }
+          if (settlement.getPlatformShare() > 0) {
+            legs.add(new Leg(settlement.getPlatformAccountId(), AccountKind.PLATFORM_REVENUE,
+                settlement.getPlatformShare()));
+          }
+        });
+    return legs;
   }
 }

@@ -15,9 +15,12 @@ import org.jooq.DSLContext;
  *       balance_after = the running sum in sequence order;</li>
  *   <li>no overdraft: only clearing accounts are negative; everyone else has balance - held >= 0;</li>
  *   <li>holds: each account's held = its ACTIVE holds; a captured hold posted exactly once
- *       (user -> job_holds, then its full split out of job_holds) its captured amount (all of it,
- *       or the delivered share of a partial capture, never more than held), others posted nothing;
- *       job_holds is back at 0;</li>
+ *       (user -> job_holds, then its full split out of job_holds: as transfers of its own, or as
+ *       the shares of its settlement row) its captured amount (all of it, or the delivered share
+ *       of a partial capture, never more than held), others posted nothing;</li>
+ *   <li>shares: each job_holds shard holds exactly the shares its settlement rows owe and no
+ *       accrual has paid; each accrual paid each account exactly its rows' shares, out of their
+ *       shard;</li>
  *   <li>external events applied once: every PAID checkout has exactly one PURCHASE crediting
  *       its user its package's credits and exactly one crediting Stripe event; no other
  *       checkout or event credited anything; every CONFIRMED token deposit has exactly one
@@ -71,9 +74,13 @@ public final class LedgerInvariants {
               ON h.account_id = a.id
            WHERE a.held <> COALESCE(h.total, 0)
           """),
-      new Check("job_holds clears to 0", """
-          SELECT 'job_holds shard ' || id || ' balance ' || balance FROM credit_accounts
-           WHERE kind = 'JOB_HOLDS' AND balance <> 0
+      new Check("a job_holds shard holds exactly the shares not accrued yet", """
+          SELECT 'job_holds shard ' || a.id || ' balance ' || a.balance || ' owed ' || COALESCE(o.total, 0)
+            FROM credit_accounts a
+            LEFT JOIN (SELECT shard_account_id, SUM(operator_share + platform_share) AS total FROM credit_settlements
+                        WHERE accrual_id IS NULL GROUP BY shard_account_id) o
+              ON o.shard_account_id = a.id
+           WHERE a.kind = 'JOB_HOLDS' AND a.balance <> COALESCE(o.total, 0)
           """),
       // Transfers are grouped by job once and hash-joined to the holds: a lookup per hold would
       // scan credit_transfers for each (no index leads with reference_id), quadratic in jobs.
@@ -89,14 +96,34 @@ public final class LedgerInvariants {
                          GROUP BY t.reference_id)
           SELECT 'job ' || h.job_id || ' ' || h.status || ' amount ' || h.amount || ' captured ' || COALESCE(h.captured, h.amount)
                  || ' usage ' || COALESCE(u.n, 0) || '/' || COALESCE(u.total, 0) || ' paid out ' || COALESCE(p.total, 0)
+                 || ' owed ' || COALESCE(s.operator_share + s.platform_share, 0)
             FROM credit_holds h
             LEFT JOIN usage u ON u.reference_id = h.job_id::text AND u.debit_account_id = h.account_id
             LEFT JOIN paid p ON p.reference_id = h.job_id::text
+            LEFT JOIN credit_settlements s ON s.hold_key = h.job_id
            WHERE COALESCE(h.captured, 0) > h.amount
               OR CASE WHEN h.status = 'CAPTURED' AND COALESCE(h.captured, h.amount) > 0
                       THEN COALESCE(u.n, 0) <> 1 OR COALESCE(u.total, 0) <> COALESCE(h.captured, h.amount)
-                           OR COALESCE(p.total, 0) <> COALESCE(h.captured, h.amount)
-                      ELSE COALESCE(u.n, 0) <> 0 OR COALESCE(p.total, 0) <> 0 END
+                           OR COALESCE(p.total, 0) + COALESCE(s.operator_share + s.platform_share, 0)
+                              <> COALESCE(h.captured, h.amount)
+                      ELSE COALESCE(u.n, 0) <> 0 OR COALESCE(p.total, 0) <> 0 OR s.hold_key IS NOT NULL END
+          """),
+      new Check("an accrual pays each operator and platform shard exactly what its settlement rows owe", """
+          WITH owed AS (
+                 SELECT accrual_id::text || ':' || shard_account_id::text AS reference, shard_account_id AS shard,
+                        operator_account_id AS account, SUM(operator_share) AS total
+                   FROM credit_settlements WHERE accrual_id IS NOT NULL AND operator_share > 0 GROUP BY 1, 2, 3
+                 UNION ALL
+                 SELECT accrual_id::text || ':' || shard_account_id::text, shard_account_id, platform_account_id,
+                        SUM(platform_share)
+                   FROM credit_settlements WHERE accrual_id IS NOT NULL AND platform_share > 0 GROUP BY 1, 2, 3),
+               paid AS (SELECT reference_id, debit_account_id, credit_account_id, amount FROM credit_transfers
+                         WHERE origin = 'ACCRUAL')
+          SELECT 'accrual ' || COALESCE(owed.reference, paid.reference_id) || ' to '
+                 || COALESCE(owed.account, paid.credit_account_id) || ' owed ' || COALESCE(owed.total, 0)
+                 || ' paid ' || COALESCE(paid.amount, 0)
+            FROM owed FULL JOIN paid ON paid.reference_id = owed.reference AND paid.credit_account_id = owed.account
+           WHERE COALESCE(owed.total, 0) <> COALESCE(paid.amount, 0) OR paid.debit_account_id <> owed.shard
           """),
       new Check("each paid checkout is credited exactly once, its package to its user", """
           SELECT 'checkout ' || c.id || ' ' || c.status || ' purchases ' || p.n || '/' || p.total

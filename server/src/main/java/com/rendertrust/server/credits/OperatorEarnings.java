@@ -1,10 +1,13 @@
 package com.rendertrust.server.credits;
 
 import static com.rendertrust.server.db.Tables.CREDIT_ENTRIES;
+import static com.rendertrust.server.db.Tables.CREDIT_SETTLEMENTS;
 import static com.rendertrust.server.db.Tables.CREDIT_TRANSFERS;
 
 import com.rendertrust.server.platform.db.Transactions;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,8 +18,10 @@ import org.jooq.impl.SQLDataType;
 /**
  * An operator's earnings account as the ledger knows it: the balance, what jobs paid into it
  * (USAGE credits, less REFUND reversals), what left it as payouts (PAYOUT debits, less returned
- * payouts), and every job's movement on it. The account opens with the operator's first earning;
- * an operator without one has all zeros.
+ * payouts), and every job's movement on it. The shares batched captures owe the operator and
+ * {@link ShareAccruals} has not paid yet count as earned and in the balance (a payout accrues them
+ * first). The account opens with the operator's first earning; an operator without one has all
+ * zeros.
  */
 public final class OperatorEarnings {
 
@@ -56,18 +61,28 @@ public final class OperatorEarnings {
         .from(CREDIT_ENTRIES).join(CREDIT_TRANSFERS).on(CREDIT_TRANSFERS.ID.eq(CREDIT_ENTRIES.TRANSFER_ID))
         .where(CREDIT_ENTRIES.ACCOUNT_ID.eq(account.id()))
         .fetchSingle();
-    List<JobEarning> jobs = dsl.select(CREDIT_TRANSFERS.REFERENCE_ID, signedSum, DSL.max(CREDIT_ENTRIES.CREATED_AT),
-            DSL.max(CREDIT_ENTRIES.SEQ))
+    // a job's share of a batched capture is its settlement row, accrued or not (an accrual's
+    // transfer pays many jobs at once and is not a job's earning itself)
+    var settled = dsl.select(CREDIT_SETTLEMENTS.HOLD_KEY, CREDIT_SETTLEMENTS.OPERATOR_SHARE,
+            CREDIT_SETTLEMENTS.CREATED_AT, CREDIT_SETTLEMENTS.ACCRUAL_ID)
+        .from(CREDIT_SETTLEMENTS)
+        .where(CREDIT_SETTLEMENTS.OPERATOR_ACCOUNT_ID.eq(account.id()), CREDIT_SETTLEMENTS.OPERATOR_SHARE.gt(0L))
+        .fetch();
+    long owed = settled.stream().filter(row -> row.value4() == null).mapToLong(row -> row.value2()).sum();
+    List<JobEarning> jobs = new ArrayList<>();
+    settled.forEach(row -> jobs.add(new JobEarning(row.value1(), new CreditAmount(row.value2()),
+        row.value3().toInstant())));
+    dsl.select(CREDIT_TRANSFERS.REFERENCE_ID, signedSum, DSL.max(CREDIT_ENTRIES.CREATED_AT))
         .from(CREDIT_ENTRIES).join(CREDIT_TRANSFERS).on(CREDIT_TRANSFERS.ID.eq(CREDIT_ENTRIES.TRANSFER_ID))
-        .where(CREDIT_ENTRIES.ACCOUNT_ID.eq(account.id()), jobSources, CREDIT_TRANSFERS.REFERENCE_ID.isNotNull())
+        .where(CREDIT_ENTRIES.ACCOUNT_ID.eq(account.id()), jobSources, CREDIT_TRANSFERS.REFERENCE_ID.isNotNull(),
+            CREDIT_TRANSFERS.ORIGIN.ne(ReferenceOrigin.ACCRUAL.name()))
         .groupBy(CREDIT_TRANSFERS.REFERENCE_ID, CREDIT_TRANSFERS.SOURCE)
-        .orderBy(DSL.max(CREDIT_ENTRIES.SEQ).desc())
         .fetch()
-        .stream()
-        .flatMap(row -> jobId(row.value1()).map(job -> new JobEarning(job, new CreditAmount(row.value2()),
-            row.value3().toInstant())).stream())
-        .toList();
-    return new Summary(account.balance(), new CreditAmount(sums.value1()), new CreditAmount(-sums.value2()), jobs);
+        .forEach(row -> jobId(row.value1()).ifPresent(job -> jobs.add(new JobEarning(job,
+            new CreditAmount(row.value2()), row.value3().toInstant()))));
+    jobs.sort(Comparator.comparing(JobEarning::createdAt).reversed());
+    return new Summary(new CreditAmount(account.balance().units() + owed), new CreditAmount(sums.value1() + owed),
+        new CreditAmount(-sums.value2()), jobs);
   }
 
   private static Optional<UUID> jobId(String reference) {

@@ -17,5 +17,10 @@ public enum ReferenceOrigin {
   /** A {@code Deposit} log on chain; the reference is "<tx hash>:<log index>". */
   CHAIN,
   /** An operator payout; the reference is the payout id. */
-  PAYOUT
+  PAYOUT,
+  /**
+   * An accrual of batched captures' shares ({@link ShareAccruals}); the reference is "<accrual
+   * id>:<job holds shard id>".
+   */
+  ACCRUAL
 }

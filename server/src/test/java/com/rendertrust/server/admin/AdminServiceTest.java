@@ -324,8 +324,12 @@ class AdminServiceTest {
     return stream;
   }
 
-  /** A payout as the chain feature will post it: the operator's earnings to a clearing account (PAYOUT). */
+  /**
+   * A payout as the chain feature posts it: the shares owed paid first (what a payout does), then
+   * the operator's earnings to a clearing account (PAYOUT).
+   */
   private static void payOut(UUID operator, long amount) {
+    ledger.accrueShares();
     dsl().execute("SELECT credit_post(gen_random_uuid(), a.id, '00000000-0000-0000-0004-000000000000'::uuid, "
         + amount + ", 'PAYOUT', 'ADMIN', a.id, 'payout-' || gen_random_uuid(), 'test payout', gen_random_uuid(), "
         + "gen_random_uuid()) FROM credit_accounts a WHERE a.owner_id = '" + operator

@@ -1,5 +1,6 @@
 package com.rendertrust.server.credits;
 
+import static com.rendertrust.server.db.Tables.CREDIT_SETTLEMENTS;
 import static com.rendertrust.server.testing.LedgerAssertions.assertLedgerInvariants;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A batch of captures ({@link JobHolds#captureAllWithin}, set-based postings of migration V19)
- * writes exactly what the same settlements write one by one, refuses a bad batch whole, and leaves
- * the ledger's guards as they were.
+ * moves exactly the money the same settlements move one by one (the users' transfers, and the
+ * shares as settlement rows that an accrual pays, migration V22), refuses a bad batch whole, and
+ * leaves the ledger's guards as they were.
  */
 class BatchedCapturesTest {
 
@@ -139,6 +141,19 @@ class BatchedCapturesTest {
     for (int o = 0; o < 2; o++) {
       assertThat(ledger.earnings(batched.operators().get(o))).isEqualTo(ledger.earnings(single.operators().get(o))).isGreaterThan(0L);
     }
+    // the batch wrote one transfer per capture; its shares are owed until an accrual pays them
+    assertThat(database.dsl().fetchCount(CREDIT_SETTLEMENTS, CREDIT_SETTLEMENTS.HOLD_KEY.in(batched.jobs())))
+        .isEqualTo((int) SCENARIO.stream().filter(planned -> planned.capture() > 0).count());
+    ledger.accrueShares();
+    for (int o = 0; o < 2; o++) {
+      assertThat(accountBalance(batched.operators().get(o), "OPERATOR_EARNINGS"))
+          .isEqualTo(accountBalance(single.operators().get(o), "OPERATOR_EARNINGS"));
+    }
+  }
+
+  private static long accountBalance(UUID owner, String kind) {
+    return database.dsl().fetchSingle("SELECT balance FROM credit_accounts WHERE owner_id = ? AND kind = ?", owner, kind)
+        .get(0, Long.class);
   }
 
   @Test
@@ -249,13 +264,29 @@ class BatchedCapturesTest {
         roles.put(account, "operator" + o);
       }
     }
-    return database.dsl().fetch("""
+    List<String> postings = new ArrayList<>(database.dsl().fetch("""
             SELECT t.description, t.amount, t.debit_account_id, t.credit_account_id, d.kind, c.kind
               FROM credit_transfers t
               JOIN credit_accounts d ON d.id = t.debit_account_id JOIN credit_accounts c ON c.id = t.credit_account_id
-             WHERE t.reference_id = ? ORDER BY t.description""", job.toString())
+             WHERE t.reference_id = ?""", job.toString())
         .map(row -> row.get(0) + " " + row.get(1) + " " + roleOf(roles, row.get(2, UUID.class), row.get(4, String.class))
-            + " -> " + roleOf(roles, row.get(3, UUID.class), row.get(5, String.class)));
+            + " -> " + roleOf(roles, row.get(3, UUID.class), row.get(5, String.class))));
+    // a batched capture's shares are owed by its settlement row (paid later, many jobs at once)
+    database.dsl().fetchOptional("""
+            SELECT s.operator_share, s.operator_account_id, s.platform_share, p.kind
+              FROM credit_settlements s JOIN credit_accounts p ON p.id = s.platform_account_id
+             WHERE s.hold_key = ?""", job)
+        .ifPresent(row -> {
+          if (row.get(0, Long.class) > 0) {
+            postings.add("Operator earnings " + row.get(0) + " JOB_HOLDS -> "
+                + roleOf(roles, row.get(1, UUID.class), "OPERATOR_EARNINGS"));
+          }
+          if (row.get(2, Long.class) > 0) {
+            postings.add("Platform fee " + row.get(2) + " JOB_HOLDS -> " + row.get(3));
+          }
+        });
+    postings.sort(null);
+    return postings;
   }
 
   private static String roleOf(Map<UUID, String> roles, UUID account, String kind) {

@@ -3,10 +3,12 @@ package com.rendertrust.server.credits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.testing.TestInfrastructure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +92,35 @@ class LedgerInvariantsTest {
         + transfer + "', '" + account + "', 1000000), ('" + UUID.randomUUID() + "', '" + transfer + "', '"
         + SystemAccounts.STRIPE_CLEARING + "', -1000000)");
     assertThat(invariants.violations()).anyMatch(v -> v.startsWith("no purchase without a paid checkout"));
+  }
+
+  @Test
+  void sharesMarkedPaidWithoutTheirAccrualAreCaught() {
+    batchedCapture();
+    tamper("UPDATE credit_settlements SET accrual_id = gen_random_uuid(), accrued_at = now()");
+    assertThat(invariants.violations())
+        .anyMatch(v -> v.startsWith("a job_holds shard holds exactly the shares not accrued yet"))
+        .anyMatch(v -> v.startsWith("an accrual pays each operator and platform shard exactly what"));
+  }
+
+  @Test
+  void anAccrualThatPaidOtherThanItsRowsOweIsCaught() {
+    batchedCapture();
+    assertThat(new ShareAccruals(database.dsl()).accrueDue()).isEqualTo(1);
+    assertThat(invariants.violations()).isEmpty();
+    tamper("UPDATE credit_settlements SET operator_share = operator_share - 100, platform_share = platform_share + 100");
+    assertThat(invariants.violations())
+        .anyMatch(v -> v.startsWith("an accrual pays each operator and platform shard exactly what"));
+  }
+
+  /** A job of the user captured the batched way: its shares owed by a settlement row. */
+  private void batchedCapture() {
+    JobHolds holds = new JobHolds(database.dsl(), 70);
+    UUID batched = UUID.randomUUID();
+    holds.hold(batched, user, CreditAmount.ofCredits(2));
+    new Transactions(database.dsl()).inTransaction(tx -> holds.captureAllWithin(tx,
+        List.of(new JobHolds.SoleCapture(batched, user, UUID.randomUUID(), CreditAmount.ofCredits(2)))));
+    assertThat(invariants.violations()).isEmpty();
   }
 
   private void tamper(String sql) {

@@ -1,6 +1,7 @@
 package com.rendertrust.server.testing;
 
 import static com.rendertrust.server.db.Tables.CREDIT_ACCOUNTS;
+import static com.rendertrust.server.db.Tables.CREDIT_SETTLEMENTS;
 
 import com.rendertrust.server.credits.AccountKind;
 import com.rendertrust.server.credits.CreditAmount;
@@ -8,6 +9,7 @@ import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.Hold;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.ShareAccruals;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -67,15 +69,32 @@ public final class JobLedger {
     return dsl.fetchCount(com.rendertrust.server.db.Tables.CREDIT_HOLDS);
   }
 
-  /** Balance of the operator's earnings account (0 before its first earning). */
+  /**
+   * The operator's earnings: its earnings account's balance (0 before its first earning) plus the
+   * shares batched captures owe it that no accrual has paid yet (as OperatorEarnings counts them).
+   */
   public long earnings(UUID operatorUserId) {
     return sumOf(CREDIT_ACCOUNTS.OWNER_ID.eq(operatorUserId)
-        .and(CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name())));
+        .and(CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name())))
+        + owed(CREDIT_SETTLEMENTS.OPERATOR_SHARE, CREDIT_SETTLEMENTS.OPERATOR_ACCOUNT_ID.in(
+            DSL.select(CREDIT_ACCOUNTS.ID).from(CREDIT_ACCOUNTS).where(CREDIT_ACCOUNTS.OWNER_ID.eq(operatorUserId),
+                CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name()))));
   }
 
-  /** Balance of all platform revenue accounts (the account is sharded). */
+  /** Balance of all platform revenue accounts (the account is sharded), plus the fees owed to them. */
   public long platformRevenue() {
-    return sumOf(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()));
+    return sumOf(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()))
+        + owed(CREDIT_SETTLEMENTS.PLATFORM_SHARE, DSL.trueCondition());
+  }
+
+  /** Pays every share owed now (what the server's accruals do every second). */
+  public int accrueShares() {
+    return new ShareAccruals(dsl).accrueDue();
+  }
+
+  private long owed(org.jooq.Field<Long> share, org.jooq.Condition rows) {
+    return dsl.select(DSL.coalesce(DSL.sum(share), java.math.BigDecimal.ZERO)).from(CREDIT_SETTLEMENTS)
+        .where(CREDIT_SETTLEMENTS.ACCRUAL_ID.isNull(), rows).fetchOne(0, java.math.BigDecimal.class).longValueExact();
   }
 
   public void checkInvariants() {
