@@ -18,10 +18,11 @@
 --           nodes are locked in id order and their slots freed.
 --   shares  (aggregated): the operator's and the platform's shares are not two transfers per job.
 --           About once every 1,000 lifecycles (a second at the goal rate) one client accrues every
---           unaccrued settlement row: one transfer per (job_holds shard, operator) and per
---           (shard, platform revenue), each settlement row marked with its accrual, so a job still
---           leads to the transfer that paid its operator.
--- The settlement table is not in the migrations yet: LifecycleCeiling creates it for this script.
+--           unaccrued settlement row with the server's credit_settlements_accrue (migration V22):
+--           one transfer per (job_holds shard, operator) and per (shard, platform revenue), each
+--           settlement row marked with its accrual, so a job still leads to the transfer that paid
+--           its operator. The settlement rows are the server's (credit_settlements), and the
+--           ledger invariants after the run are the server's.
 --
 -- Lock order: nodes before the users' accounts at submit; jobs before their tasks; the accounts a
 -- posting touches all at once, in id order; nodes last at the end. Every batch has its own users,
@@ -166,9 +167,10 @@ usage AS (
     FROM x JOIN h ON h.job_id = x.job
   RETURNING id),
 settled AS (
-  INSERT INTO ceiling_settlements (job_id, usage_transfer_id, shard_account_id, operator_account_id, operator_share,
-                                   platform_share)
-  SELECT x.job, x.transfer, x.shard, x.operator, h.amount * CAST(:operator_percent AS int) / 100,
+  INSERT INTO credit_settlements (hold_key, shard_account_id, operator_account_id, operator_share, platform_account_id,
+                                  platform_share)
+  SELECT x.job, x.shard, x.operator, h.amount * CAST(:operator_percent AS int) / 100,
+         ('00000000-0000-0000-0001-' || right(x.shard::text, 12))::uuid,
          h.amount - h.amount * CAST(:operator_percent AS int) / 100
     FROM x JOIN h ON h.job_id = x.job)
 SELECT array_agg(x.transfer ORDER BY x.account)::text AS transfers,
@@ -210,32 +212,7 @@ BEGIN;
 SELECT CASE WHEN pg_try_advisory_xact_lock(1919) THEN 1 ELSE 0 END AS accruing
 \gset
 \if :accruing = 1
-WITH marked AS (
-  UPDATE ceiling_settlements SET accrual_id = CAST(:client_id AS bigint) * 1000000000 + (extract(epoch FROM now()) * 1000)::bigint
-   WHERE accrual_id IS NULL
-  RETURNING accrual_id, shard_account_id, operator_account_id, operator_share, platform_share),
-owed AS (
-  SELECT accrual_id, shard_account_id AS debit, operator_account_id AS credit, sum(operator_share) AS amount,
-         'Operator earnings' AS description
-    FROM marked GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT accrual_id, shard_account_id,
-         ('00000000-0000-0000-0001-' || right(shard_account_id::text, 12))::uuid, sum(platform_share), 'Platform fee'
-    FROM marked GROUP BY 1, 2, 3),
-paid AS (
-  INSERT INTO credit_transfers (id, debit_account_id, credit_account_id, amount, source, origin, reference_account_id,
-                                reference_id, description)
-  SELECT gen_random_uuid(), debit, credit, amount, 'USAGE', 'JOB', credit, 'accrual:' || accrual_id || ':' || right(debit::text, 12), description
-    FROM owed WHERE amount > 0
-  RETURNING id)
-SELECT coalesce(array_agg(id), '{}')::text AS accrued FROM paid
-\gset
-SELECT coalesce(credit_apply_legs(array_agg(gen_random_uuid() ORDER BY t.id, leg.side), array_agg(t.id ORDER BY t.id, leg.side),
-                                   array_agg(leg.account ORDER BY t.id, leg.side),
-                                   array_agg(leg.amount ORDER BY t.id, leg.side)), 0) AS accrued_legs
-  FROM credit_transfers t,
-       LATERAL (VALUES (t.debit_account_id, -t.amount, 0), (t.credit_account_id, t.amount, 1)) AS leg (account, amount, side)
- WHERE t.id = ANY (CAST(:accrued AS uuid[]))
+SELECT credit_settlements_accrue(NULL, NULL, 1000000) AS accrued
 \gset
 \endif
 COMMIT;

@@ -8,10 +8,14 @@
 -- transfers are referenced "<accrual id>:<shard id>". A job_holds shard holds exactly the shares
 -- not accrued yet. Captures of one job by several operators (credit_hold_settle) are unchanged.
 
+-- No foreign keys to credit_accounts, like credit_transfers: the check of one would take a KEY
+-- SHARE lock on the operator's account while the capture still waits for its shards, and an
+-- accrual holding a shard waits for that account (FOR UPDATE): a deadlock. An unknown account
+-- fails the accrual instead (credit_apply_legs), and the invariants check every row.
 CREATE TABLE credit_settlements (
     hold_key             UUID        PRIMARY KEY REFERENCES credit_holds (job_id),
     shard_account_id     UUID        NOT NULL,
-    operator_account_id  UUID        REFERENCES credit_accounts (id),
+    operator_account_id  UUID,
     operator_share       BIGINT      NOT NULL,
     platform_account_id  UUID        NOT NULL,
     platform_share       BIGINT      NOT NULL,

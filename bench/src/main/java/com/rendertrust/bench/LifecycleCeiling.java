@@ -36,16 +36,14 @@ final class LifecycleCeiling {
 
   /**
    * A ceiling script and the database it runs in. {@code batch}: lifecycles per script run (the
-   * per-row script does one). {@code aggregatesShares}: the script pays the operators' and the
-   * platform's shares out of settlement rows, not per job, and its ledger is checked for that. A
-   * script may have a {@code -setup.sql} companion, run once before it.
+   * per-row script does one).
    */
-  record Design(String name, String database, Path script, int batch, boolean aggregatesShares) {
+  record Design(String name, String database, Path script, int batch) {
 
     /** Today's design, one lifecycle per statement ({@code -Drt.bench.lifecycleSql=<file>} measures a variant). */
     static Design perRow() {
       return new Design("one lifecycle's SQL per pgbench transaction", "ceiling",
-          Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1, false);
+          Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1);
     }
 
     /** Issue 19's design: {@code batch} lifecycles per statement, the operators' and platform's shares aggregated. */
@@ -54,11 +52,7 @@ final class LifecycleCeiling {
         throw new IllegalArgumentException("a batch has at least one lifecycle, got " + batch);
       }
       return new Design("batched design, " + batch + " lifecycles per statement", "ceiling_batched",
-          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch, true);
-    }
-
-    Path setup() {
-      return script.resolveSibling(script.getFileName().toString().replace(".sql", "-setup.sql"));
+          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch);
     }
   }
 
@@ -106,18 +100,11 @@ final class LifecycleCeiling {
     }
   }
 
-  /** Creates the nodes and operators (and runs the script's setup) once, and funded users up to {@code clients} batches. */
+  /** Creates the nodes and operators once, and funded users up to {@code clients} batches. */
   void prepare(int clientCount) {
     int clients = clientCount * design.batch(); // a batch's lifecycles are of different users
     if (clients > NODES * SLOTS) {
       throw new IllegalArgumentException("at most " + NODES * SLOTS + " lifecycles at once: each holds a slot");
-    }
-    if (users == 0 && Files.isReadable(design.setup())) {
-      try {
-        db.execute(Files.readString(design.setup()));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
     for (int n = users + 1; n <= clients; n++) {
       // The script derives the job_holds / platform revenue shard as n % 16: the server's rule must agree.
@@ -186,9 +173,9 @@ final class LifecycleCeiling {
     return new Result(design, clients, seconds, lifecyclesPerSecond, cpuUse, pgbenchCores, shape());
   }
 
-  /** The ledger's invariants in the ceiling's database, with the shares paid the way its design pays them. */
+  /** The server's ledger invariants in the ceiling's database. */
   List<String> ledgerViolations() {
-    return design.aggregatesShares() ? AggregatedShareChecks.violations(db) : new LedgerInvariants(db).violations();
+    return new LedgerInvariants(db).violations();
   }
 
   /** Jobs not COMPLETED with their hold captured: a script run pgbench cut short would leave some. */

@@ -11,6 +11,7 @@ import com.rendertrust.server.testing.TestInfrastructure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -111,6 +112,49 @@ class ShareAccrualsTest {
     }
     assertThat(accruals.accrueDue()).isEqualTo(1);
     assertThat(accruals.accrueDue()).isZero();
+  }
+
+  /**
+   * The lock order an accrual takes (the job_holds shards, then the operators' accounts) never
+   * meets a capture in a cycle: a capture waiting for its shard holds no lock on an operator's
+   * account (credit_settlements has no foreign key to it, whose check would take one).
+   */
+  @Test
+  void anAccrualHoldingAShardTakesTheOperatorsAccountWhileACaptureWaitsForThatShard() throws Exception {
+    UUID user = ledger.fundedUser(10 * PRICE);
+    UUID job = UUID.randomUUID();
+    holds.hold(job, user, new CreditAmount(PRICE));
+    UUID operatorAccount = database.dsl().fetchSingle(
+        "SELECT id FROM credit_accounts WHERE owner_id = ? AND kind = 'OPERATOR_EARNINGS'", operators.getFirst())
+        .get(0, UUID.class);
+    try (Connection accrual = database.dataSource().getConnection()) {
+      accrual.setAutoCommit(false);
+      lockAccount(accrual, SystemAccounts.jobHoldsFor(user));
+      Thread capture = Thread.ofVirtual().start(() -> transactions.inTransaction(tx -> holds.captureAllWithin(tx,
+          List.of(new JobHolds.SoleCapture(job, user, operators.getFirst(), new CreditAmount(PRICE))))));
+      while (database.dsl().fetchSingle("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+          + " AND query LIKE '%credit_holds_capture_all%'").get(0, Integer.class) == 0) {
+        assertThat(capture.isAlive()).as("the capture waits for the shard").isTrue();
+        Thread.sleep(5);
+      }
+      try (Statement timeout = accrual.createStatement()) {
+        timeout.execute("SET LOCAL lock_timeout = '500ms'"); // under deadlock_timeout (1 s)
+      }
+      lockAccount(accrual, operatorAccount);
+      accrual.commit();
+      capture.join();
+    }
+    assertThat(ledger.holdStatus(job)).isEqualTo(HoldStatus.CAPTURED);
+    assertThat(accruals.accrueDue()).isEqualTo(13);
+  }
+
+  private static void lockAccount(Connection connection, UUID account) throws java.sql.SQLException {
+    try (PreparedStatement lock = connection.prepareStatement("SELECT 1 FROM credit_accounts WHERE id = ? FOR UPDATE")) {
+      lock.setObject(1, account);
+      try (ResultSet locked = lock.executeQuery()) {
+        assertThat(locked.next()).isTrue();
+      }
+    }
   }
 
   @Test
