@@ -19,13 +19,12 @@ CREATE TABLE credit_settlements (
     operator_share       BIGINT      NOT NULL,
     platform_account_id  UUID        NOT NULL,
     platform_share       BIGINT      NOT NULL,
+    -- the accrual that paid the row (NULL: owed); when, is its transfers' created_at
     accrual_id           UUID,
     created_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
-    accrued_at           TIMESTAMPTZ,
     CONSTRAINT credit_settlements_shares_check
         CHECK (operator_share >= 0 AND platform_share >= 0 AND operator_share + platform_share > 0),
-    CONSTRAINT credit_settlements_operator_check CHECK (operator_account_id IS NOT NULL OR operator_share = 0),
-    CONSTRAINT credit_settlements_accrual_check CHECK ((accrual_id IS NULL) = (accrued_at IS NULL))
+    CONSTRAINT credit_settlements_operator_check CHECK (operator_account_id IS NOT NULL OR operator_share = 0)
 );
 
 -- what the next accrual pays (a few seconds of captures at most)
@@ -178,7 +177,7 @@ BEGIN
             LIMIT p_limit
               FOR UPDATE SKIP LOCKED),
          marked AS (
-           UPDATE credit_settlements s SET accrual_id = v_accrual, accrued_at = now()
+           UPDATE credit_settlements s SET accrual_id = v_accrual
              FROM picked WHERE s.hold_key = picked.hold_key
            RETURNING s.shard_account_id, s.operator_account_id, s.operator_share, s.platform_account_id,
                      s.platform_share),

@@ -146,15 +146,11 @@ class BatchedCapturesTest {
         .isEqualTo((int) SCENARIO.stream().filter(planned -> planned.capture() > 0).count());
     ledger.accrueShares();
     for (int o = 0; o < 2; o++) {
-      assertThat(accountBalance(batched.operators().get(o), "OPERATOR_EARNINGS"))
-          .isEqualTo(accountBalance(single.operators().get(o), "OPERATOR_EARNINGS"));
+      assertThat(ledger.accountBalance(batched.operators().get(o), AccountKind.OPERATOR_EARNINGS))
+          .isEqualTo(ledger.accountBalance(single.operators().get(o), AccountKind.OPERATOR_EARNINGS));
     }
   }
 
-  private static long accountBalance(UUID owner, String kind) {
-    return database.dsl().fetchSingle("SELECT balance FROM credit_accounts WHERE owner_id = ? AND kind = ?", owner, kind)
-        .get(0, Long.class);
-  }
 
   @Test
   void holdsNotActiveAreAnsweredEmptyAndLeftAlone() {

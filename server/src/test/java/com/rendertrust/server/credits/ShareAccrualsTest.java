@@ -69,7 +69,7 @@ class ShareAccrualsTest {
 
   @Test
   void anAccrualPaysEveryRowOnceWithOneTransferPerShardAndAccount() {
-    assertThat(balance(operators.get(0), AccountKind.OPERATOR_EARNINGS)).as("owed, not paid yet").isZero();
+    assertThat(ledger.accountBalance(operators.get(0), AccountKind.OPERATOR_EARNINGS)).as("owed, not paid yet").isZero();
     assertThat(ledger.earnings(operators.get(0))).as("but earned").isEqualTo(6 * PRICE * 70 / 100);
     assertThat(ledger.earnings(operators.get(1))).isEqualTo(5 * PRICE * 70 / 100);
     long platformBefore = ledger.platformRevenue();
@@ -87,8 +87,8 @@ class ShareAccrualsTest {
     assertThat(count("SELECT count(*) FROM credit_transfers WHERE origin = 'ACCRUAL'")).isEqualTo(pairs.size());
     assertThat(count("SELECT count(DISTINCT accrual_id) FROM credit_settlements WHERE accrual_id IS NOT NULL"))
         .as("one accrual").isEqualTo(1);
-    assertThat(balance(operators.get(0), AccountKind.OPERATOR_EARNINGS)).isEqualTo(6 * PRICE * 70 / 100);
-    assertThat(balance(operators.get(1), AccountKind.OPERATOR_EARNINGS)).isEqualTo(5 * PRICE * 70 / 100);
+    assertThat(ledger.accountBalance(operators.get(0), AccountKind.OPERATOR_EARNINGS)).isEqualTo(6 * PRICE * 70 / 100);
+    assertThat(ledger.accountBalance(operators.get(1), AccountKind.OPERATOR_EARNINGS)).isEqualTo(5 * PRICE * 70 / 100);
     assertThat(ledger.platformRevenue()).as("the fees were counted before and after").isEqualTo(platformBefore);
     assertThat(count("SELECT sum(balance) FROM credit_accounts WHERE kind = 'JOB_HOLDS'")).isZero();
     assertThat(accruals.accrueDue()).as("nothing is paid twice").isZero();
@@ -198,8 +198,4 @@ class ShareAccrualsTest {
     return database.dsl().fetchSingle(sql).get(0, Integer.class);
   }
 
-  private long balance(UUID owner, AccountKind kind) {
-    return database.dsl().fetchOptional("SELECT balance FROM credit_accounts WHERE owner_id = ? AND kind = ?",
-        owner, kind.name()).map(row -> row.get(0, Long.class)).orElse(0L);
-  }
 }

@@ -9,6 +9,7 @@ import com.rendertrust.server.credits.CreditService;
 import com.rendertrust.server.credits.Hold;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.credits.JobHolds;
+import com.rendertrust.server.credits.OperatorEarnings;
 import com.rendertrust.server.credits.ShareAccruals;
 import java.util.Optional;
 import java.util.UUID;
@@ -70,21 +71,22 @@ public final class JobLedger {
   }
 
   /**
-   * The operator's earnings: its earnings account's balance (0 before its first earning) plus the
-   * shares batched captures owe it that no accrual has paid yet (as OperatorEarnings counts them).
+   * The operator's earnings as it sees them ({@link OperatorEarnings}): its earnings account's
+   * balance (0 before its first earning) plus the shares batched captures owe it.
    */
   public long earnings(UUID operatorUserId) {
-    return sumOf(CREDIT_ACCOUNTS.OWNER_ID.eq(operatorUserId)
-        .and(CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name())))
-        + owed(CREDIT_SETTLEMENTS.OPERATOR_SHARE, CREDIT_SETTLEMENTS.OPERATOR_ACCOUNT_ID.in(
-            DSL.select(CREDIT_ACCOUNTS.ID).from(CREDIT_ACCOUNTS).where(CREDIT_ACCOUNTS.OWNER_ID.eq(operatorUserId),
-                CREDIT_ACCOUNTS.KIND.eq(AccountKind.OPERATOR_EARNINGS.name()))));
+    return new OperatorEarnings(dsl).of(operatorUserId).balance().units();
+  }
+
+  /** The balance of the owner's account of that kind alone (0 before it opens): what the ledger posted. */
+  public long accountBalance(UUID ownerId, AccountKind kind) {
+    return sumOf(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId).and(CREDIT_ACCOUNTS.KIND.eq(kind.name())));
   }
 
   /** Balance of all platform revenue accounts (the account is sharded), plus the fees owed to them. */
   public long platformRevenue() {
     return sumOf(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()))
-        + owed(CREDIT_SETTLEMENTS.PLATFORM_SHARE, DSL.trueCondition());
+        + owed(CREDIT_SETTLEMENTS.PLATFORM_SHARE);
   }
 
   /** Pays every share owed now (what the server's accruals do every second). */
@@ -92,9 +94,9 @@ public final class JobLedger {
     return new ShareAccruals(dsl).accrueDue();
   }
 
-  private long owed(org.jooq.Field<Long> share, org.jooq.Condition rows) {
+  private long owed(org.jooq.Field<Long> share) {
     return dsl.select(DSL.coalesce(DSL.sum(share), java.math.BigDecimal.ZERO)).from(CREDIT_SETTLEMENTS)
-        .where(CREDIT_SETTLEMENTS.ACCRUAL_ID.isNull(), rows).fetchOne(0, java.math.BigDecimal.class).longValueExact();
+        .where(CREDIT_SETTLEMENTS.ACCRUAL_ID.isNull()).fetchOne(0, java.math.BigDecimal.class).longValueExact();
   }
 
   public void checkInvariants() {
