@@ -94,8 +94,11 @@ final class JobClients implements AutoCloseable {
     return new ClosedLoop();
   }
 
-  /** One submission of the open loop: when it was due (System.nanoTime) and the job it created. */
-  record Sent(String jobId, long dueNanos) {
+  /**
+   * One submission of the open loop and the job it created: when it was due, when the sender got to
+   * send it and when its answer came (System.nanoTime).
+   */
+  record Sent(String jobId, long dueNanos, long sentNanos, long answeredNanos) {
   }
 
   /**
@@ -116,11 +119,12 @@ final class JobClients implements AutoCloseable {
         LockSupport.parkNanos(wait);
       }
       Creator creator = creators.get(i % creators.size());
+      long sentAt = System.nanoTime();
       creator.async().withDeadlineAfter(10, TimeUnit.SECONDS).dispatchJob(ECHO, new StreamObserver<>() {
         @Override
         public void onNext(DispatchJobResponse response) {
           accepted.incrementAndGet();
-          sent.add(new Sent(response.getJobId(), due));
+          sent.add(new Sent(response.getJobId(), due, sentAt, System.nanoTime()));
         }
 
         @Override

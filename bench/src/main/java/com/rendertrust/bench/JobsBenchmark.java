@@ -130,7 +130,7 @@ public final class JobsBenchmark {
   }
 
   private record Latency(int submitted, int reachedNode, double p50Ms, double p99Ms, double maxMs,
-      double settledP50Ms, double settledP99Ms) {
+      double settledP50Ms, double settledP99Ms, LatencyBreakdown parts) {
   }
 
   private static final StatementProfile STATEMENTS = StatementProfile.fromEnvironment();
@@ -341,6 +341,7 @@ public final class JobsBenchmark {
     List<JobClients.Sent> sent = clients.openLoop(options.rate(), options.latencySeconds());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<Long> toNode = new ArrayList<>();
+    LatencyBreakdown parts = new LatencyBreakdown();
     for (JobClients.Sent job : sent) {
       Long at = tracker.dispatchedAt(job.jobId());
       while (at == null && System.nanoTime() < deadline) {
@@ -349,6 +350,7 @@ public final class JobsBenchmark {
       }
       if (at != null) {
         toNode.add(at - job.dueNanos());
+        parts.add(job, at);
       }
       tracker.forget(job.jobId());
     }
@@ -361,7 +363,7 @@ public final class JobsBenchmark {
     long[] nanos = toNode.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Latency(sent.size(), nanos.length, percentileMs(nanos, 0.50), percentileMs(nanos, 0.99),
         nanos.length == 0 ? Double.NaN : nanos[nanos.length - 1] / 1e6,
-        number(settled.get(0)), number(settled.get(1)));
+        number(settled.get(0)), number(settled.get(1)), parts);
   }
 
   /** Waits until no job is still moving: every one COMPLETED (or otherwise ended) and settled. */
@@ -449,6 +451,7 @@ public final class JobsBenchmark {
         cpu.jvmCores() * 1000 / Math.max(throughput.perSecond(), 1e-9),
         cpu.postgresCores() * 1000 / Math.max(throughput.perSecond(), 1e-9));
     ceilings.forEach(ceiling -> CeilingRuns.printCpu(ceiling.result()));
+    latency.parts().print();
   }
 
   private static String verdict(boolean met) {

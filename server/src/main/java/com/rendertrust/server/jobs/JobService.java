@@ -311,7 +311,9 @@ public final class JobService {
   /** Tells the nodes after the commit: a one-task job's node gets just its assignment (the fast path). */
   private DispatchOutcome announce(Submitted submitted) {
     DispatchOutcome outcome = submitted.outcome();
-    if (submitted.assignments().size() == 1) {
+    if (submitted.dispatch().isPresent()) {
+      notifier.dispatched(submitted.taskNodes().getFirst(), submitted.dispatch().get());
+    } else if (submitted.assignments().size() == 1) {
       notifier.dispatched(submitted.taskNodes().getFirst(), submitted.assignments().getFirst());
     } else {
       outcome.nodes().forEach(notifier::jobsChanged);

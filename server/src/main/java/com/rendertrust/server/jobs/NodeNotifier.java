@@ -20,5 +20,15 @@ public interface NodeNotifier {
     jobsChanged(nodeId);
   }
 
+  /**
+   * As {@link #dispatched(UUID, UUID)}, with the task as it was committed: a stream on this
+   * replica may deliver it without reading it back. A cancel or reassignment committed meanwhile
+   * is safe: the node's acceptance of a withdrawn assignment is refused by its fencing token, and
+   * the change's own notification makes the stream withdraw it.
+   */
+  default void dispatched(UUID nodeId, ActiveAssignment assignment) {
+    dispatched(nodeId, assignment.assignmentId());
+  }
+
   NodeNotifier NONE = nodeId -> { };
 }

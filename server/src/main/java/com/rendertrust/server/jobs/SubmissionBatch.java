@@ -163,11 +163,29 @@ final class SubmissionBatch {
       created.addAll(JobEventDrafts.created(jobId,
           node == null ? List.of() : List.of(new JobTaskStore.DispatchedTask(taskIds.get(jobId), node)), status));
       List<UUID> taskNodes = node == null ? List.of() : List.of(node);
+      Optional<ActiveAssignment> dispatch = node == null ? Optional.empty()
+          : Optional.of(dispatched(taken.get(i), tasks.get(i), taskIds.get(jobId), now));
       written.put(jobId, new Submitted(new DispatchOutcome(jobId, Optional.ofNullable(node), status, taskNodes),
-          taskNodes, node == null ? List.of() : List.of(assignments.get(i))));
+          taskNodes, node == null ? List.of() : List.of(assignments.get(i)), dispatch));
     }
     events.record(tx, created);
     return written;
+  }
+
+  /**
+   * The dispatched task as {@link JobLifecycle#activeAssignment} reads it back after the commit
+   * (the batch takes no uploaded input; the deadline is the insert's {@code now + max runtime}).
+   */
+  private static ActiveAssignment dispatched(Submission submission, JobTaskStore.FirstTask task, UUID taskId,
+      OffsetDateTime now) {
+    ValidSubmission valid = submission.valid();
+    Optional<ActiveAssignment.TaskFrames> frames = task.frameStart() == null ? Optional.empty()
+        : Optional.of(new ActiveAssignment.TaskFrames(task.frameStart(), task.frameEnd(), task.frameStep(),
+            RenderFrames.formatOf(valid.payloadJson())));
+    return new ActiveAssignment(submission.jobId(), task.assignmentId(), JobStatus.DISPATCHED, valid.jobType(),
+        valid.payloadRef(), valid.payloadJson(), Timestamps.fromDb(now).plusMillis(task.maxRuntimeMillis()),
+        submission.userId(), Optional.empty(), taskId, frames,
+        submission.traceParent().isEmpty() ? Optional.empty() : Optional.of(submission.traceParent()));
   }
 
   /** The jobs' rows, as {@link JobService}'s one-job insert writes them; returns how many were written. */

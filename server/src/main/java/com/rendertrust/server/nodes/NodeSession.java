@@ -7,6 +7,7 @@ import com.rendertrust.api.v1.JobProgress;
 import com.rendertrust.api.v1.JobResult;
 import com.rendertrust.api.v1.NodeHeartbeat;
 import com.rendertrust.api.v1.OutputReady;
+import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.CoalescingTask;
 import com.rendertrust.server.jobs.HeldAssignment;
 import com.rendertrust.server.jobs.JobStatus;
@@ -68,7 +69,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private final ReentrantLock work = new ReentrantLock();
   private final KnownAssignments known = new KnownAssignments();
   /** Dispatches announced since the last sync (other threads add them); a full sync makes them moot. */
-  private final Queue<UUID> announced = new ConcurrentLinkedQueue<>();
+  private final Queue<Announced> announced = new ConcurrentLinkedQueue<>();
   /** Whether the next sync re-reads all the node's jobs, or only delivers what was {@link #announced}. */
   private final AtomicBoolean fullSync = new AtomicBoolean();
   private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
@@ -289,10 +290,23 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
+  /** A dispatch committed to this node; {@code assignment} empty when the stream must read it. */
+  private record Announced(UUID assignmentId, Optional<ActiveAssignment> assignment) {
+  }
+
   /** {@code assignmentId} was committed as DISPATCHED to this node: the next sync reads and delivers just it. */
   void announceDispatch(UUID assignmentId) {
+    announce(new Announced(assignmentId, Optional.empty()));
+  }
+
+  /** {@code assignment} was committed as DISPATCHED to this node: the next sync delivers it as it is, unread. */
+  void announceDispatch(ActiveAssignment assignment) {
+    announce(new Announced(assignment.assignmentId(), Optional.of(assignment)));
+  }
+
+  private void announce(Announced dispatch) {
     if (!isEnded()) {
-      announced.add(assignmentId);
+      announced.add(dispatch);
       syncTask.request();
     }
   }
@@ -319,9 +333,9 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
           announced.clear(); // committed before this sync reads: it delivers them
           sync();
         } else {
-          for (UUID assignmentId = announced.poll(); assignmentId != null; assignmentId = announced.poll()) {
-            if (!known.knows(assignmentId)) {
-              deliver(assignmentId);
+          for (Announced dispatch = announced.poll(); dispatch != null; dispatch = announced.poll()) {
+            if (!known.knows(dispatch.assignmentId())) {
+              deliver(dispatch);
             }
           }
         }
@@ -353,13 +367,26 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   /** Sends the dispatch of {@code assignmentId} if it is still DISPATCHED to this node (else it was withdrawn since). */
+  private void deliver(Announced dispatch) {
+    if (dispatch.assignment().isPresent()) {
+      deliver(dispatch.assignment().get());
+    } else {
+      deliver(dispatch.assignmentId());
+    }
+  }
+
   private void deliver(UUID assignmentId) {
-    context.lifecycle().activeAssignment(nodeId, assignmentId)
-        .filter(assignment -> assignment.status() == JobStatus.DISPATCHED)
-        .ifPresent(assignment -> Frames.deliverable(context, nodeId, assignment).ifPresent(frame -> {
-          send(frame);
-          known.dispatched(new HeldAssignment(assignment.jobId(), assignmentId, JobStatus.DISPATCHED));
-        }));
+    context.lifecycle().activeAssignment(nodeId, assignmentId).ifPresent(this::deliver);
+  }
+
+  /** Sends the dispatch of {@code assignment} if it is DISPATCHED. Holds {@code work}. */
+  private void deliver(ActiveAssignment assignment) {
+    if (assignment.status() == JobStatus.DISPATCHED) {
+      Frames.deliverable(context, nodeId, assignment).ifPresent(frame -> {
+        send(frame);
+        known.dispatched(new HeldAssignment(assignment.jobId(), assignment.assignmentId(), JobStatus.DISPATCHED));
+      });
+    }
   }
 
   // ---- drain / supersede / end ----

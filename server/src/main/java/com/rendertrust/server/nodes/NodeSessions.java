@@ -1,5 +1,6 @@
 package com.rendertrust.server.nodes;
 
+import com.rendertrust.server.jobs.ActiveAssignment;
 import com.rendertrust.server.jobs.NodeNotifier;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -160,6 +161,17 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
     NodeSession local = sessions.get(nodeId);
     if (local != null) {
       local.announceDispatch(assignmentId);
+      return;
+    }
+    jobsChanged(nodeId);
+  }
+
+  /** A stream on this replica delivers that assignment as committed, unread; one on another replica re-reads the node's jobs. */
+  @Override
+  public void dispatched(UUID nodeId, ActiveAssignment assignment) {
+    NodeSession local = sessions.get(nodeId);
+    if (local != null) {
+      local.announceDispatch(assignment);
       return;
     }
     jobsChanged(nodeId);

@@ -19,12 +19,15 @@ final class BlobUrlSigner {
   private static final String ALGORITHM = "HmacSHA256";
 
   private final SecretKeySpec key;
+  /** Initialised once with the key; each signature uses a clone (a lookup and a key setup per URL cost more than the hash). */
+  private final Mac prototype;
 
   BlobUrlSigner(byte[] secret) {
     if (secret.length < 32) {
       throw new IllegalArgumentException("the URL signing key needs at least 32 bytes");
     }
     this.key = new SecretKeySpec(secret.clone(), ALGORITHM);
+    this.prototype = newMac();
   }
 
   String sign(String method, String objectKey, long expiresEpochSeconds) {
@@ -51,10 +54,20 @@ final class BlobUrlSigner {
   }
 
   private String hmac(String message) {
+    Mac mac;
+    try {
+      mac = (Mac) prototype.clone();
+    } catch (CloneNotSupportedException e) {
+      mac = newMac(); // a provider whose Mac cannot be cloned
+    }
+    return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private Mac newMac() {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);
       mac.init(key);
-      return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+      return mac;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is unavailable", e);
     }

@@ -186,9 +186,6 @@ public final class LocalResultStore implements ResultStore, InputStore {
   }
 
   private URI url(String method, String key, Instant expiresAt) {
-    if (!ObjectKeys.isValid(key)) {
-      throw new IllegalArgumentException("not a valid object key: " + key);
-    }
     long expires = expiresAt.getEpochSecond();
     return URI.create(base(key) + "?expires=" + expires + "&signature=" + signer.sign(method, key, expires));
   }

@@ -6,6 +6,7 @@ import static com.rendertrust.server.db.Tables.JOB_EVENTS;
 import static com.rendertrust.server.db.Tables.JOB_TASKS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.rendertrust.api.v1.JobDispatch;
 import com.rendertrust.server.credits.HoldStatus;
 import com.rendertrust.server.db.tables.records.JobTasksRecord;
 import com.rendertrust.server.db.tables.records.JobsRecord;
@@ -162,6 +163,40 @@ class SubmissionBatchTest {
     assertThat(job(outcome.jobId()).getStatus()).isEqualTo("COMPLETED");
     assertThat(ledger.holdStatus(outcome.jobId())).isEqualTo(HoldStatus.CAPTURED);
     assertThat(ledger.balance(creator)).isZero();
+  }
+
+  @Test
+  void aBatchedDispatchIsDeliveredUnreadExactlyAsTheStoredTaskIsSentAgain() {
+    String type = newType();
+    TestNode.Stream first = readyNode(type, 1);
+    UUID creator = funded(PRICE);
+    // key order, spacing and number spellings that PostgreSQL's jsonb normalises differently
+    String payload = "{\"z\": [1, 2.50, 1e2], \"a\": {\"name\": \"sc\u00e8ne\", \"on\": true, \"none\": null}}";
+    GroupCommit.Written before = jobs().batchedSubmissions();
+
+    DispatchOutcome outcome = jobs().submit(creator, new JobSubmission(type, Optional.of("scenes/s.blend"),
+        Optional.of(payload), "high", false, Optional.empty()));
+    JobDispatch unread = first.dispatch(); // from the batch's own record of what it committed
+
+    assertThat(jobs().batchedSubmissions().since(before).items()).isEqualTo(1);
+    assertThat(unread.getJobId()).isEqualTo(outcome.jobId().toString());
+    first.abort();
+    JobsTesting.eventually("stream gone", () -> dsl().fetchOne(
+        "SELECT stream_session FROM nodes WHERE id = ?", first.node().id()).get(0) == null);
+    TestNode.Stream second = first.node().connect(server.channel(), 1);
+    second.welcome();
+    JobDispatch read = second.dispatch(); // a new stream reads the node's DISPATCHED task from the database
+
+    assertThat(withoutSpan(unread)).isEqualTo(withoutSpan(read));
+    assertThat(unread.getPayload().getFieldsOrThrow("z").getListValue().getValues(1).getNumberValue()).isEqualTo(2.5);
+    second.halfClose();
+  }
+
+  /** The dispatch without its span id: each delivery starts its own span (of the same trace). */
+  private static JobDispatch withoutSpan(JobDispatch dispatch) {
+    String traceparent = dispatch.getTraceparent();
+    return dispatch.toBuilder().setTraceparent(traceparent.length() == 55 ? traceparent.substring(0, 35) : traceparent)
+        .build();
   }
 
   @Test

@@ -210,6 +210,34 @@ class ConnectStreamTest {
   }
 
   @Test
+  void aCommittedDispatchDeliveredAfterItsJobWasCancelledIsWithdrawnWhenTheNodeAcceptsIt() {
+    TestNode node = TestNode.ready(server.channel(), "s11", List.of("late-fast"));
+    TestNode.Stream stream = node.connect(server.channel(), 2).keepAlive(Duration.ofMillis(200), null);
+    stream.welcome();
+    UUID user = UUID.randomUUID();
+    ledger.deposit(user, 100_000);
+    String jobId = submit(user, "late-fast");
+    JobDispatch first = stream.dispatch();
+    UUID assignmentId = UUID.fromString(first.getAssignmentId());
+    var committed = JobsTesting.network(server).lifecycle().activeAssignment(node.id(), assignmentId).orElseThrow();
+    JobsTesting.network(server).jobs().cancel(user, jobId);
+    assertThat(stream.cancel().getCancel().getJobId()).isEqualTo(jobId);
+
+    // a submission's in-memory dispatch that reaches the stream only now, after the cancel's withdrawal
+    JobsTesting.network(server).sessions().dispatched(node.id(), committed);
+    JobDispatch late = stream.dispatch();
+    assertThat(late.getAssignmentId()).isEqualTo(first.getAssignmentId());
+    stream.accept(late);
+
+    assertThat(stream.cancel().getCancel().getAssignmentId()).isEqualTo(first.getAssignmentId());
+    assertThat(jobStatus(jobId)).isEqualTo("CANCELLED");
+    eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
+    JobsTesting.assertSlotsMatchJobs(server);
+    assertThat(stream.isClosed()).isFalse();
+    stream.halfClose();
+  }
+
+  @Test
   void aResultSentRightAfterItsAcceptIsWrittenAfterIt() {
     TestNode node = TestNode.ready(server.channel(), "s10", List.of("quick"));
     TestNode.Stream stream = node.connect(server.channel(), 8).keepAlive(Duration.ofMillis(200), null);
