@@ -143,6 +143,13 @@ public final class JobsBenchmark {
         .setServerConfig("max_connections", "300")
         .setServerConfig("shared_buffers", "256MB");
     STATEMENTS.configure(postgresBuilder);
+    // RT_BENCH_PG_LOG=<directory>: PostgreSQL's log files there, with every lock wait longer than
+    // deadlock_timeout (1 s) and every deadlock, each with the statements involved
+    String pgLog = System.getenv("RT_BENCH_PG_LOG");
+    if (pgLog != null && !pgLog.isBlank()) {
+      postgresBuilder.setServerConfig("logging_collector", "on").setServerConfig("log_directory", pgLog)
+          .setServerConfig("log_lock_waits", "on");
+    }
     if (options.durable()) {
       postgresBuilder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }

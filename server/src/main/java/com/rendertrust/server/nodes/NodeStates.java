@@ -140,7 +140,11 @@ public final class NodeStates {
 
   /**
    * The claim: %1$s picks the candidate nodes, %2$s re-checks a node's eligibility on the row it
-   * locks, %3$s is how many slots are wanted.
+   * locks, %3$s is how many slots are wanted. The rows are locked in id order before they are
+   * updated ({@code locked}), as every statement here that writes several nodes does: an update
+   * joined to a set takes its rows in the join's order, and two such orders deadlocked (a
+   * submission batch's claim against a completion batch's release; each deadlock cost the
+   * survivor PostgreSQL's one-second deadlock_timeout).
    */
   private static final String CLAIM_SLOTS = """
       WITH candidate AS (
@@ -150,8 +154,10 @@ public final class NodeStates {
           FROM candidate c, generate_series(c.active_jobs, c.slots - 1) AS s
          ORDER BY rank LIMIT %3$s),
       wanted AS (SELECT id, count(*)::int AS take FROM ranked GROUP BY id),
+      locked AS (
+        SELECT nodes.id FROM nodes WHERE nodes.id IN (SELECT id FROM wanted) ORDER BY nodes.id FOR NO KEY UPDATE),
       claimed AS (
-        UPDATE nodes SET active_jobs = nodes.active_jobs + wanted.take FROM wanted
+        UPDATE nodes SET active_jobs = nodes.active_jobs + wanted.take FROM wanted JOIN locked ON locked.id = wanted.id
          WHERE nodes.id = wanted.id AND nodes.active_jobs + wanted.take <= nodes.slots AND %2$s
         RETURNING nodes.id)
       SELECT ranked.id, claimed.id IS NOT NULL AS got
@@ -237,15 +243,21 @@ public final class NodeStates {
     RELEASE_ALL_SUCCEEDED.execute(tx, nodes, slots);
   }
 
+  /** The rows locked in id order first, like the claim's ({@link #CLAIM_SLOTS}). */
   private static final PreparedSql RELEASE_ALL_SUCCEEDED = new PreparedSql("""
+      WITH freed AS (SELECT * FROM unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS f (id, slots)),
+      locked AS (SELECT nodes.id FROM nodes WHERE nodes.id IN (SELECT id FROM freed) ORDER BY nodes.id FOR NO KEY UPDATE)
       UPDATE nodes SET active_jobs = nodes.active_jobs - freed.slots, consecutive_failures = 0
-        FROM unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS freed (id, slots)
+        FROM freed JOIN locked ON locked.id = freed.id
        WHERE nodes.id = freed.id""");
 
-  /** Within {@code tx}: frees the given number of slots on each node (e.g. a job's tasks cancelled at once). */
+  /** Within {@code tx}: frees the given number of slots on each node (e.g. a job's tasks cancelled at once), in id order. */
   public static void releaseAll(DSLContext tx, Map<UUID, Integer> slotsByNode) {
-    slotsByNode.forEach((node, slots) -> tx.update(NODES).set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(slots))
-        .where(NODES.ID.eq(node)).execute());
+    // PostgreSQL orders uuids by their bytes, as their text sorts (UUID.compareTo compares signed halves)
+    java.util.Map<UUID, Integer> inIdOrder = new java.util.TreeMap<>(java.util.Comparator.comparing(UUID::toString));
+    inIdOrder.putAll(slotsByNode);
+    inIdOrder.forEach((node, slots) -> tx.update(NODES)
+        .set(NODES.ACTIVE_JOBS, NODES.ACTIVE_JOBS.minus(slots)).where(NODES.ID.eq(node)).execute());
   }
 
   // ---- liveness ----
