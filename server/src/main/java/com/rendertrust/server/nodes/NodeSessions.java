@@ -158,23 +158,22 @@ public final class NodeSessions implements NodeNotifier, AutoCloseable {
   /** A stream on this replica delivers just that assignment; one on another replica re-reads the node's jobs. */
   @Override
   public void dispatched(UUID nodeId, UUID assignmentId) {
-    NodeSession local = sessions.get(nodeId);
-    if (local != null) {
-      local.announceDispatch(assignmentId);
-      return;
-    }
-    jobsChanged(nodeId);
+    announceOrWake(nodeId, local -> local.announceDispatch(assignmentId));
   }
 
   /** A stream on this replica delivers that assignment as committed, unread; one on another replica re-reads the node's jobs. */
   @Override
   public void dispatched(UUID nodeId, ActiveAssignment assignment) {
+    announceOrWake(nodeId, local -> local.announceDispatch(assignment));
+  }
+
+  private void announceOrWake(UUID nodeId, java.util.function.Consumer<NodeSession> announce) {
     NodeSession local = sessions.get(nodeId);
     if (local != null) {
-      local.announceDispatch(assignment);
-      return;
+      announce.accept(local);
+    } else {
+      jobsChanged(nodeId);
     }
-    jobsChanged(nodeId);
   }
 
   /** The node's stream if this replica holds it. */
