@@ -210,24 +210,12 @@ public final class NodeService {
                 .set(NODES.UPDATED_AT, now), cooledDown)
             .set(NODES.CURRENT_LOAD, beatLoad)
             .from(batch)
-            .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)).and(NODES.ID.in(inIdOrder(beats))))
+            .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)))
             .returningResult(NODES.ID, NODES.STREAM_SESSION, NODES.STATUS, NODES.VERIFIED, NODES.ACTIVE_JOBS.lt(NODES.SLOTS))
             .fetch())
         .forEach(row -> states.put(row.value2(), new NodeState(row.value1(), NodeStatus.valueOf(row.value3()),
             row.value4(), row.value5())));
     return states;
-  }
-
-  /**
-   * The beating nodes' rows, locked in id order (a subquery run before the update writes a row):
-   * every statement that writes several nodes takes them in that order, or two of them deadlock
-   * ({@link NodeStates}).
-   */
-  private static org.jooq.Select<org.jooq.Record1<UUID>> inIdOrder(List<HeartbeatBatch.Beat> beats) {
-    var locked = NODES.as("locked");
-    return DSL.select(locked.ID).from(locked)
-        .where(locked.ID.eq(DSL.any(beats.stream().map(HeartbeatBatch.Beat::nodeId).toArray(UUID[]::new))))
-        .orderBy(locked.ID).forNoKeyUpdate();
   }
 
   private static void validateLoad(double load, Reason reason) {
