@@ -366,7 +366,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     plan.toDispatch().forEach(held -> deliver(held.assignmentId()));
   }
 
-  /** Sends the dispatch of {@code assignmentId} if it is still DISPATCHED to this node (else it was withdrawn since). */
+  /** Sends an announced dispatch: as announced when the announcer knew the task, otherwise as read now. */
   private void deliver(Announced dispatch) {
     if (dispatch.assignment().isPresent()) {
       deliver(dispatch.assignment().get());
@@ -375,6 +375,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     }
   }
 
+  /** Sends the dispatch of {@code assignmentId} if it is still DISPATCHED to this node (else it was withdrawn since). */
   private void deliver(UUID assignmentId) {
     context.lifecycle().activeAssignment(nodeId, assignmentId).ifPresent(this::deliver);
   }

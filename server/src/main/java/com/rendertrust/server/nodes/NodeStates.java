@@ -141,7 +141,7 @@ public final class NodeStates {
   /**
    * The claim: %1$s picks the candidate nodes, %2$s re-checks a node's eligibility on the row it
    * locks, %3$s is how many slots are wanted. The rows are locked in id order before they are
-   * updated ({@code locked}), as every statement here that writes several nodes does: an update
+   * updated ({@code locked}), as the batched release does too: an update
    * joined to a set takes its rows in the join's order, and two such orders deadlocked (a
    * submission batch's claim against a completion batch's release; each deadlock cost the
    * survivor PostgreSQL's one-second deadlock_timeout).
