@@ -18,10 +18,6 @@ import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import com.rendertrust.server.platform.telemetry.Tracing;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +25,6 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,10 +34,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's Connect stream. Inbound frames are handled one at a time (the call delivers them
  * sequentially, and the next is only requested once the current one is handled, so a node
- * flooding frames is slowed to the server's pace); only results are written while the stream goes
- * on, a bounded number at once ({@link #onResult}). Outbound frames go through a bounded
- * {@link Outbox} drained only while the transport is ready, so a node that stops reading cannot
- * make the server buffer without limit: past {@value #MAX_OUTBOX} waiting frames the stream ends.
+ * flooding frames is slowed to the server's pace); accepts and results are written while the
+ * stream goes on, a bounded number at once ({@link StreamWrites}). Those writes and a heartbeat's
+ * wait without the session's lock, so dispatches and cancels keep flowing to the node meanwhile.
+ * Outbound frames go through a bounded {@link Outbox} drained only while the transport is ready,
+ * so a node that stops reading cannot make the server buffer without limit: past {@value
+ * #MAX_OUTBOX} waiting frames the stream ends.
  *
  * <p>The session keeps the assignments it told the node about ({@link KnownAssignments}); {@link
  * #sync} reconciles them with the database (the truth, possibly changed by another replica) and
@@ -54,8 +51,6 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   static final int MAX_OUTBOX = 1000;
-  /** Results of one stream being written at once; a node sending more waits for one of them. */
-  static final int MAX_RESULTS_IN_FLIGHT = 64;
 
   private final UUID nodeId;
   /** The token the stream was opened with: the Hello's proof (if any) is over its registration. */
@@ -72,12 +67,11 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   private final Queue<Announced> announced = new ConcurrentLinkedQueue<>();
   /** Whether the next sync re-reads all the node's jobs, or only delivers what was {@link #announced}. */
   private final AtomicBoolean fullSync = new AtomicBoolean();
-  private final Semaphore resultsInFlight = new Semaphore(MAX_RESULTS_IN_FLIGHT);
+  private final StreamWrites writes;
   private boolean established;
-  private boolean draining;
-
+  /** Written under {@code work}; read without it by a heartbeat, which holds no lock while it writes. */
+  private volatile boolean draining;
   private final Outbox<ConnectResponse> outbox;
-
   private final HeartbeatWatch heartbeats;
 
   NodeSession(NodeToken token, ServerCallStreamObserver<ConnectResponse> out, StreamContext context) {
@@ -87,6 +81,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     this.context = context;
     this.syncTask = new CoalescingTask("sync of node " + nodeId, context.workers(), this::syncLocked);
     this.outbox = new Outbox<>(out, MAX_OUTBOX);
+    this.writes = new StreamWrites(nodeId, context, new WrittenReports());
     out.setOnReadyHandler(outbox::drain);
     out.setOnCancelHandler(() -> end(null, false));
     Duration timeout = context.config().heartbeatTimeout();
@@ -108,26 +103,47 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   @Override
   public void onNext(ConnectRequest frame) {
     long arrived = System.nanoTime();
-    work.lock();
     try {
       if (isEnded()) {
         return;
       }
       switch (frame.getKindCase()) {
-        case HELLO -> onHello(frame.getHello());
+        case HELLO -> locked(() -> onHello(frame.getHello()));
         case HEARTBEAT -> {
-          onHeartbeat(requireEstablished(frame.getHeartbeat()));
+          NodeHeartbeat heartbeat = requireEstablished(frame.getHeartbeat());
+          heartbeats.heard();
+          StreamHeartbeat.write(context, nodeId, sessionId, heartbeat, () -> draining);
           context.heartbeats().record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
         }
         case ACCEPTED -> onAccepted(Ref.of(requireEstablished(frame.getAccepted()).getJobId(),
             frame.getAccepted().getAssignmentId()));
-        case PROGRESS -> onProgress(requireEstablished(frame.getProgress()));
+        case PROGRESS -> {
+          JobProgress progress = requireEstablished(frame.getProgress());
+          writes.awaitAccept(progress.getAssignmentId());
+          locked(() -> onProgress(progress));
+        }
         case RESULT -> onResult(requireEstablished(frame.getResult()));
-        case OUTPUT_READY -> onOutputReady(requireEstablished(frame.getOutputReady()));
+        case OUTPUT_READY -> {
+          OutputReady output = requireEstablished(frame.getOutputReady());
+          writes.awaitAccept(output.getAssignmentId());
+          onOutputReady(output);
+        }
         case KIND_NOT_SET -> log.debug("node {} sent a frame of an unknown kind; ignored", nodeId);
       }
     } catch (RuntimeException e) {
       end(e, true);
+    }
+  }
+
+  /** Runs {@code action} under {@code work} unless the stream ended; whether it ran. */
+  private boolean locked(Runnable action) {
+    work.lock();
+    try {
+      if (isEnded()) {
+        return false;
+      }
+      action.run();
+      return true;
     } finally {
       work.unlock();
     }
@@ -169,33 +185,15 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     log.info("node {} connected (stream {}, {} jobs resumed)", nodeId, sessionId, known.size());
   }
 
-  private void onHeartbeat(NodeHeartbeat heartbeat) {
-    heartbeats.heard();
-    if (draining) {
-      return; // the node no longer holds a stream in the database; it is only finishing its jobs
-    }
-    Optional<String> metadata = Frames.metadata(heartbeat);
-    NodeState state = context.nodes().streamHeartbeat(nodeId, sessionId, heartbeat.getCurrentLoad(), metadata)
-        .orElseThrow(NodeSession::replaced);
-    context.sessions().refreshPresence(nodeId);
-    if (!draining && state.canTakeJobs()) {
-      context.scheduler().fillNode(nodeId); // the notification syncs this session
-    }
-  }
-
+  /** Written off the stream ({@link StreamWrites}), then recorded ({@link WrittenReports#accepted}). */
   private void onAccepted(Optional<Ref> ref) {
     if (ref.isEmpty()) {
       log.warn("STALE_ASSIGNMENT: node {} accepted a malformed job/assignment id; discarded", nodeId);
       return;
     }
-    UUID jobId = ref.get().jobId();
-    UUID assignmentId = ref.get().assignmentId();
-    ReportOutcome outcome = context.lifecycle().accepted(nodeId, jobId, assignmentId);
-    if (outcome == ReportOutcome.STALE) {
-      known.forget(jobId, assignmentId);
-      sendCancel(jobId, assignmentId, "assignment no longer held");
-    } else {
-      known.accepted(jobId, assignmentId);
+    boolean[] knownBefore = new boolean[1];
+    if (locked(() -> knownBefore[0] = known.knows(ref.get().assignmentId()))) {
+      writes.accept(ref.get().jobId(), ref.get().assignmentId(), knownBefore[0]);
     }
   }
 
@@ -213,10 +211,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
   }
 
   /**
-   * A task's final report. It is written on a worker (with the results other streams send
-   * meanwhile, {@code CompletionBatch}) while this stream goes on to its next frames, so a node
-   * finishing many tasks at once has them written together; at most {@value #MAX_RESULTS_IN_FLIGHT}
-   * are in flight per stream, beyond that the stream waits. Until its result is written the
+   * A task's final report. It is written off the stream ({@link StreamWrites}); until then the
    * assignment stays known, so a sync in between neither withdraws it nor dispatches it again.
    */
   private void onResult(JobResult result) {
@@ -226,48 +221,46 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       log.warn("node {} sent a result without a valid job, assignment or outcome; discarded", nodeId);
       return;
     }
-    UUID jobId = ref.get().jobId();
-    UUID assignmentId = ref.get().assignmentId();
-    // waiting here holds the session's lock, but a result in flight gives its permit back before taking it
-    resultsInFlight.acquireUninterruptibly();
-    known.resultSent(assignmentId);
-    try {
-      context.workers().execute(() -> writeResult(result, jobId, assignmentId, outcomeReported.get()));
-    } catch (RuntimeException e) {
-      resultsInFlight.release();
-      throw e;
+    writes.reserveResult();
+    if (!locked(() -> known.resultSent(ref.get().assignmentId()))) {
+      writes.unreserveResult();
+      return;
     }
+    writes.result(ref.get().jobId(), ref.get().assignmentId(), result, outcomeReported.get());
   }
 
-  private void writeResult(JobResult result, UUID jobId, UUID assignmentId, boolean completed) {
-    ReportOutcome outcome;
-    // under the node's execution span (when it traces): the task's end and, in the same commit,
-    // the job's settlement (capture or release) join the job's trace
-    Span span = context.tracer().spanBuilder("settle job")
-        .setParent(result.getTraceparent().isEmpty() ? Context.current() : Tracing.fromTraceparent(result.getTraceparent()))
-        .setAttribute("job.id", jobId.toString())
-        .setAttribute("job.outcome", completed ? "COMPLETED" : "FAILED")
-        .startSpan();
-    try (Scope scope = span.makeCurrent()) {
-      outcome = context.lifecycle().finished(nodeId, jobId, assignmentId, completed,
-          result.getErrorMessage(), result.getErrorCode());
-      span.setAttribute("job.report", outcome.name());
-    } catch (RuntimeException e) {
-      resultsInFlight.release();
-      end(e, true); // as for a frame that failed: the node reconnects and sends its result again
-      return;
-    } finally {
-      span.end();
+  /** The outcomes of {@link #writes}, recorded under {@code work}. */
+  private final class WrittenReports implements StreamWrites.Session {
+
+    /** A sync in between may have withdrawn the assignment (its job cancelled since): it stays forgotten. */
+    @Override
+    public void accepted(UUID jobId, UUID assignmentId, boolean knownBefore, ReportOutcome outcome) {
+      locked(() -> {
+        if (outcome == ReportOutcome.STALE) {
+          known.forget(jobId, assignmentId);
+          sendCancel(jobId, assignmentId, "assignment no longer held");
+        } else if (known.knows(assignmentId) || !knownBefore) {
+          known.accepted(jobId, assignmentId);
+        }
+      });
     }
-    resultsInFlight.release();
-    work.lock();
-    try {
-      known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
-      if (draining && known.isEmpty()) {
-        end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
+
+    @Override
+    public void resultWritten(UUID jobId, UUID assignmentId, ReportOutcome outcome) {
+      work.lock();
+      try {
+        known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
+        if (draining && known.isEmpty()) {
+          end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
+        }
+      } finally {
+        work.unlock();
       }
-    } finally {
-      work.unlock();
+    }
+
+    @Override
+    public void failed(RuntimeException e) {
+      end(e, true);
     }
   }
 
@@ -469,7 +462,7 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
     return frame;
   }
 
-  private static DomainException replaced() {
+  static DomainException replaced() {
     return new DomainException(Reason.STALE_ASSIGNMENT, "replaced by a newer stream of this node");
   }
 
