@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
+import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record3;
@@ -192,8 +193,22 @@ public final class NodeService {
    * the rows of nodes still held by the beat's session, by session id.
    */
   private Map<UUID, NodeState> recordStreamHeartbeats(List<HeartbeatBatch.Beat> beats) {
+    OffsetDateTime now = now();
+    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
+    // one statement, autocommitted; retried on a deadlock with another writer of these rows
+    return transactions.singleStatement(dsl -> heartbeatAll(dsl, beats, now, cooledDown));
+  }
+
+  /**
+   * The statement of {@link #recordStreamHeartbeats}. It locks the beating nodes' rows in id order
+   * (an ordered locking subquery, run before the update writes a row): every statement that writes
+   * several nodes takes them in that order, or two of them can deadlock ({@link NodeStates}).
+   */
+  static Map<UUID, NodeState> heartbeatAll(DSLContext dsl, List<HeartbeatBatch.Beat> beats, OffsetDateTime now,
+      OffsetDateTime cooledDown) {
+    UUID[] nodeIds = beats.stream().map(HeartbeatBatch.Beat::nodeId).toArray(UUID[]::new);
     Table<?> batch = DSL.table("unnest({0}, {1}, {2})",
-            DSL.val(beats.stream().map(HeartbeatBatch.Beat::nodeId).toArray(UUID[]::new), SQLDataType.UUID.array()),
+            DSL.val(nodeIds, SQLDataType.UUID.array()),
             DSL.val(beats.stream().map(HeartbeatBatch.Beat::session).toArray(UUID[]::new), SQLDataType.UUID.array()),
             DSL.val(beats.stream().map(HeartbeatBatch.Beat::currentLoad).toArray(Double[]::new),
                 SQLDataType.DOUBLE.array()))
@@ -201,18 +216,18 @@ public final class NodeService {
     Field<UUID> beatNode = DSL.field(DSL.name("beat", "node_id"), SQLDataType.UUID);
     Field<UUID> beatSession = DSL.field(DSL.name("beat", "session"), SQLDataType.UUID);
     Field<Double> beatLoad = DSL.field(DSL.name("beat", "current_load"), SQLDataType.DOUBLE);
+    var locked = NODES.as("locked");
+    var inIdOrder = DSL.select(locked.ID).from(locked).where(locked.ID.eq(DSL.any(DSL.val(nodeIds,
+        SQLDataType.UUID.array())))).orderBy(locked.ID).forNoKeyUpdate();
     Map<UUID, NodeState> states = new HashMap<>();
-    // one statement, autocommitted; retried on a deadlock with another writer of these rows
-    OffsetDateTime now = now();
-    OffsetDateTime cooledDown = Timestamps.toDb(clock.instant().minus(config.unhealthyCooldown()));
-    transactions.singleStatement(dsl -> NodeStates.heartbeat(dsl.update(NODES)
-                .set(NODES.LAST_HEARTBEAT_AT, now)
-                .set(NODES.UPDATED_AT, now), cooledDown)
-            .set(NODES.CURRENT_LOAD, beatLoad)
-            .from(batch)
-            .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)))
-            .returningResult(NODES.ID, NODES.STREAM_SESSION, NODES.STATUS, NODES.VERIFIED, NODES.ACTIVE_JOBS.lt(NODES.SLOTS))
-            .fetch())
+    NodeStates.heartbeat(dsl.update(NODES)
+            .set(NODES.LAST_HEARTBEAT_AT, now)
+            .set(NODES.UPDATED_AT, now), cooledDown)
+        .set(NODES.CURRENT_LOAD, beatLoad)
+        .from(batch)
+        .where(NODES.ID.eq(beatNode).and(NODES.STREAM_SESSION.eq(beatSession)).and(NODES.ID.in(inIdOrder)))
+        .returningResult(NODES.ID, NODES.STREAM_SESSION, NODES.STATUS, NODES.VERIFIED, NODES.ACTIVE_JOBS.lt(NODES.SLOTS))
+        .fetch()
         .forEach(row -> states.put(row.value2(), new NodeState(row.value1(), NodeStatus.valueOf(row.value3()),
             row.value4(), row.value5())));
     return states;

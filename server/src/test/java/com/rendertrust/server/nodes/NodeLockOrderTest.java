@@ -11,6 +11,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Statements that write several nodes' rows lock them in id order, so two of them never deadlock
  * (a slot claim of a submission batch against the release of a completion batch did, and each
- * deadlock stalled the survivor for PostgreSQL's one-second deadlock_timeout). Each test holds
+ * deadlock stalled the survivor for PostgreSQL's one-second deadlock_timeout; a heartbeat batch
+ * could with either). Each test holds
  * the highest-id node's row, lets the statement wait for it, and checks that it already holds
  * every lower one.
  */
@@ -53,6 +56,19 @@ class NodeLockOrderTest {
             NodeStates.claimFor(dsl, "echo", false, NODES_IN_TEST)).containsExactlyInAnyOrderElementsOf(ids),
         database -> assertThat(database.dsl().fetchOne("SELECT sum(active_jobs)::int FROM nodes").get(0, Integer.class))
             .isEqualTo(NODES_IN_TEST));
+  }
+
+  @Test
+  void aHeartbeatBatchOfManyNodesLocksThemInIdOrder() throws Exception {
+    whileTheHighestNodeIsHeld((database, ids) -> {
+      List<HeartbeatBatch.Beat> beats = new ArrayList<>();
+      database.dsl().select(NODES.ID, NODES.STREAM_SESSION).from(NODES).where(NODES.ID.in(ids))
+          .forEach(row -> beats.add(new HeartbeatBatch.Beat(row.value1(), row.value2(), 0.5)));
+      java.util.Collections.shuffle(beats);
+      OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+      return dsl -> assertThat(NodeService.heartbeatAll(dsl, beats, now, now.minusMinutes(5))).hasSize(NODES_IN_TEST);
+    }, database -> assertThat(database.dsl().fetchOne("SELECT count(*)::int FROM nodes WHERE current_load = 0.5")
+        .get(0, Integer.class)).isEqualTo(NODES_IN_TEST));
   }
 
   private interface Writer {
