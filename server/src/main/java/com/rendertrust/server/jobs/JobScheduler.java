@@ -226,7 +226,17 @@ public final class JobScheduler {
    * finished a task or connected. Returns how many tasks it assigned; the caller notifies the node.
    */
   public int assignQueuedTo(UUID nodeId) {
-    return transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
+    boolean[] leftLocked = new boolean[1];
+    int assigned = transactions.transactionResult(cfg -> {
+      leftLocked[0] = false; // a retried attempt starts over
+      return assignQueuedTo(cfg.dsl(), nodeId, leftLocked);
+    });
+    if (leftLocked[0]) {
+      // A queue pass running meanwhile skipped the tasks this fill had locked (SKIP LOCKED), and
+      // may have taken the slots this fill could not get: those tasks would wait for the next sweep.
+      requestQueuePass();
+    }
+    return assigned;
   }
 
   /**
@@ -241,8 +251,8 @@ public final class JobScheduler {
     return assigned;
   }
 
-  /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
-  int assignQueuedTo(DSLContext tx, UUID nodeId) {
+  /** {@link #assignQueuedTo(UUID)} within {@code tx}; {@code leftLocked[0]} set when it locked tasks it did not place. */
+  private int assignQueuedTo(DSLContext tx, UUID nodeId, boolean[] leftLocked) {
     NodeCapacity node = NodeStates.capacity(tx, nodeId);
     if (node.freeSlots() == 0 || !anyQueued(tx)) {
       return 0;
@@ -257,6 +267,7 @@ public final class JobScheduler {
     while (taking > 0 && !NodeStates.claimOn(tx, nodeId, taking)) {
       taking--;
     }
+    leftLocked[0] = taking < queued.size();
     List<Placement> placed = new ArrayList<>();
     for (int i = 0; i < taking; i++) {
       placed.add(placement(queued.get(i), nodeId));
