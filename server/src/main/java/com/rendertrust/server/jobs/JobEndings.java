@@ -61,11 +61,20 @@ final class JobEndings {
   }
 
   /**
-   * Completes the jobs (one, or a batch in job id order): their charges ({@link
-   * #completionCharges}), then one statement for the jobs and one for all their events, each job's
-   * task events first and its job.completed last. The nodes' progress of a completed job is all of it.
+   * Completes the jobs (one, or a batch in job id order): one statement for all their events, each
+   * job's task events first and its job.completed last, then their charges ({@link
+   * #completionCharges}) and one statement for the jobs. The events come first because the
+   * charges lock the users' accounts until the commit, and submissions wait for those locks. The
+   * nodes' progress of a completed job is all of it.
    */
   void completeAll(DSLContext tx, List<Completing> jobs, boolean settleNow, OffsetDateTime now) {
+    List<JobEvents.Event> all = new ArrayList<>();
+    for (Completing completing : jobs) {
+      all.addAll(completing.taskEvents());
+      all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, completing.job().id(), JobStatus.COMPLETED)
+          .withProgress(1.0, completing.job().row().getFramesTotal())); // the row is locked: as the update leaves it
+    }
+    events.record(tx, all);
     int count = jobs.size();
     UUID[] ids = new UUID[count];
     String[] results = new String[count];
@@ -80,16 +89,7 @@ final class JobEndings {
       settlements[i] = charge.reached().name();
       captured[i] = charge.captured();
     }
-    Map<UUID, Integer> framesTotal = new HashMap<>();
-    COMPLETE_ALL.fetch(tx, row -> framesTotal.put(PreparedSql.uuid(row, 1), row.getInt(2)), now, now, ids, results,
-        settlements, captured);
-    List<JobEvents.Event> all = new ArrayList<>();
-    for (Completing completing : jobs) {
-      all.addAll(completing.taskEvents());
-      all.add(JobEvents.Event.ofJob(JobEvents.Type.JOB_COMPLETED, completing.job().id(), JobStatus.COMPLETED)
-          .withProgress(1.0, framesTotal.get(completing.job().id())));
-    }
-    events.record(tx, all);
+    COMPLETE_ALL.execute(tx, now, now, ids, results, settlements, captured);
   }
 
   /**
@@ -134,8 +134,7 @@ final class JobEndings {
              charged = COALESCE(charged, 0) + done.captured
         FROM unnest(CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS bigint[]))
              AS done (id, result_ref, settlement, captured)
-       WHERE jobs.id = done.id
-      RETURNING jobs.id, jobs.frames_total""");
+       WHERE jobs.id = done.id""");
 
   /** Fails the job: its unfinished tasks are cancelled. Returns the nodes that lost a task, to be told. */
   List<UUID> fail(DSLContext tx, EndingJob job, ErrorCode code, String message, boolean settleNow, OffsetDateTime now) {

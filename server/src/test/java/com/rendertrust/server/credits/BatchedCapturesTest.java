@@ -152,6 +152,47 @@ class BatchedCapturesTest {
   }
 
 
+  /**
+   * Submissions place holds under the same users' account locks (migration V23): a capture takes
+   * them only once its transfers and settlement rows are written, so it holds them for less.
+   */
+  @Test
+  void aCaptureWaitingForAUsersAccountHasWrittenItsTransfersAlready() throws Exception {
+    Placed placed = place();
+    List<JobHolds.SoleCapture> captures = List.of(
+        new JobHolds.SoleCapture(placed.jobs().get(0), placed.users().get(0), placed.operators().get(0),
+            new CreditAmount(10_000)),
+        new JobHolds.SoleCapture(placed.jobs().get(2), placed.users().get(1), null, new CreditAmount(10_000)));
+    // the holder closes first (its lock goes), then the executor waits for the capture
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        java.sql.Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (var lock = holder.prepareStatement(
+          "SELECT 1 FROM credit_accounts WHERE owner_id = ? AND kind = 'USER' FOR UPDATE")) {
+        lock.setObject(1, placed.users().get(1));
+        lock.executeQuery().close();
+      }
+      var settled = threads.submit(() -> transactions.inTransaction(tx -> holds.captureAllWithin(tx, captures)));
+      Integer waiting = null;
+      for (int attempt = 0; attempt < 500 && waiting == null; attempt++) {
+        waiting = database.dsl().fetchOptional("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            + " AND query LIKE '%credit_holds_capture_all%'").map(row -> row.get(0, Integer.class)).orElse(null);
+        Thread.sleep(20);
+      }
+      assertThat(waiting).as("the capture waits for the locked account").isNotNull();
+      assertThat(database.dsl().fetch("SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+              + " WHERE l.pid = ? AND l.mode = 'RowExclusiveLock'", waiting).getValues(0, String.class))
+          .as("tables it has written while it waits").contains("credit_transfers", "credit_settlements")
+          .doesNotContain("credit_entries");
+      holder.commit();
+      assertThat(settled.get(30, java.util.concurrent.TimeUnit.SECONDS))
+          .allSatisfy(hold -> assertThat(hold).hasValueSatisfying(
+              h -> assertThat(h.status()).isEqualTo(HoldStatus.CAPTURED)));
+    }
+    assertThat(credits.balance(placed.users().get(1))).isEqualTo(new CreditAmount(
+        CreditAmount.ofCredits(100).units() - 10_000));
+  }
+
   @Test
   void holdsNotActiveAreAnsweredEmptyAndLeftAlone() {
     Placed placed = place();
