@@ -53,19 +53,14 @@ class StreamWritesOffTheLockTest {
     UUID user = funded();
     String first = submit(user, "held-accept");
     JobDispatch firstDispatch = stream.dispatch();
-    try (Connection holder = server.controlPlane().database().dataSource().getConnection()) {
-      holder.setAutoCommit(false);
-      lock(holder, "SELECT 1 FROM jobs WHERE id = ? FOR UPDATE", UUID.fromString(first));
-      stream.accept(firstDispatch);
-      eventually("the accept waits for the job's row", () -> waiting("%job_tasks_start_all%"));
-
-      String second = submit(user, "held-accept");
-      ConnectResponse delivered = stream.poll(ConnectResponse::hasDispatch, DELIVERY);
-      assertThat(delivered).as("the second dispatch, delivered while the first accept waits").isNotNull();
-      assertThat(delivered.getDispatch().getJobId()).isEqualTo(second);
-      assertThat(status(first)).isEqualTo("DISPATCHED");
-      holder.rollback();
-    }
+    whileAWriteWaits("SELECT 1 FROM jobs WHERE id = ? FOR UPDATE", UUID.fromString(first),
+        () -> stream.accept(firstDispatch), "%job_tasks_start_all%", () -> {
+          String second = submit(user, "held-accept");
+          ConnectResponse delivered = stream.poll(ConnectResponse::hasDispatch, DELIVERY);
+          assertThat(delivered).as("the second dispatch, delivered while the first accept waits").isNotNull();
+          assertThat(delivered.getDispatch().getJobId()).isEqualTo(second);
+          assertThat(status(first)).isEqualTo("DISPATCHED");
+        });
     eventually("the first job RUNNING", () -> status(first).equals("RUNNING"));
     assertThat(stream.poll(ConnectResponse::hasCancel, Duration.ofMillis(300))).isNull();
     JobsTesting.assertSlotsMatchJobs(server);
@@ -86,18 +81,13 @@ class StreamWritesOffTheLockTest {
         .activeAssignment(nodeId, UUID.fromString(first.getAssignmentId())).orElseThrow();
     JobsTesting.network(server).jobs().cancel(user, jobId);
     assertThat(stream.cancel().getCancel().getJobId()).isEqualTo(jobId);
-    try (Connection holder = server.controlPlane().database().dataSource().getConnection()) {
-      holder.setAutoCommit(false);
-      lock(holder, "SELECT 1 FROM nodes WHERE id = ? FOR SHARE", nodeId);
-      stream.heartbeat(0.25);
-      eventually("the heartbeat waits for the node's row", () -> waiting("%last_heartbeat_at%unnest%"));
-
-      JobsTesting.network(server).sessions().dispatched(nodeId, committed);
-      ConnectResponse delivered = stream.poll(ConnectResponse::hasDispatch, DELIVERY);
-      assertThat(delivered).as("the dispatch, delivered while the heartbeat waits").isNotNull();
-      assertThat(delivered.getDispatch().getAssignmentId()).isEqualTo(first.getAssignmentId());
-      holder.rollback();
-    }
+    whileAWriteWaits("SELECT 1 FROM nodes WHERE id = ? FOR SHARE", nodeId, () -> stream.heartbeat(0.25),
+        "%last_heartbeat_at%unnest%", () -> {
+          JobsTesting.network(server).sessions().dispatched(nodeId, committed);
+          ConnectResponse delivered = stream.poll(ConnectResponse::hasDispatch, DELIVERY);
+          assertThat(delivered).as("the dispatch, delivered while the heartbeat waits").isNotNull();
+          assertThat(delivered.getDispatch().getAssignmentId()).isEqualTo(first.getAssignmentId());
+        });
     stream.accept(first); // its job was cancelled: the node is told to drop it
     assertThat(stream.cancel().getCancel().getAssignmentId()).isEqualTo(first.getAssignmentId());
     eventually("the heartbeat written", () -> server.controlPlane().database().dsl()
@@ -115,18 +105,14 @@ class StreamWritesOffTheLockTest {
     UUID user = funded();
     String jobId = submit(user, "held-start");
     JobDispatch dispatch = stream.dispatch();
-    try (Connection holder = server.controlPlane().database().dataSource().getConnection()) {
-      holder.setAutoCommit(false);
-      lock(holder, "SELECT 1 FROM jobs WHERE id = ? FOR UPDATE", UUID.fromString(jobId));
-      stream.accept(dispatch);
-      eventually("the accept waits for the job's row", () -> waiting("%job_tasks_start_all%"));
-      stream.complete(dispatch); // must wait for its accept
-      stream.heartbeat(0.75); // the stream's next frames are handled meanwhile
-      eventually("the heartbeat written while the accept waits", () -> server.controlPlane().database().dsl()
-          .fetchValue("SELECT current_load FROM nodes WHERE id = ?", nodeId).equals(0.75));
-      assertThat(status(jobId)).isEqualTo("DISPATCHED");
-      holder.rollback();
-    }
+    whileAWriteWaits("SELECT 1 FROM jobs WHERE id = ? FOR UPDATE", UUID.fromString(jobId),
+        () -> stream.accept(dispatch), "%job_tasks_start_all%", () -> {
+          stream.complete(dispatch); // must wait for its accept
+          stream.heartbeat(0.75); // the stream's next frames are handled meanwhile
+          eventually("the heartbeat written while the accept waits", () -> server.controlPlane().database().dsl()
+              .fetchValue("SELECT current_load FROM nodes WHERE id = ?", nodeId).equals(0.75));
+          assertThat(status(jobId)).isEqualTo("DISPATCHED");
+        });
     eventually("COMPLETED", () -> status(jobId).equals("COMPLETED"));
     assertThat(server.controlPlane().database().dsl().fetch(
             "SELECT type FROM job_events WHERE job_id = ? AND type LIKE 'task.%' ORDER BY seq", UUID.fromString(jobId))
@@ -138,10 +124,23 @@ class StreamWritesOffTheLockTest {
     stream.halfClose();
   }
 
-  private static void lock(Connection holder, String sql, UUID id) throws Exception {
-    try (PreparedStatement statement = holder.prepareStatement(sql)) {
-      statement.setObject(1, id);
-      statement.executeQuery().close();
+  /**
+   * Locks a row ({@code lockSql} with {@code id}) in a transaction of the test's own, starts a
+   * write of the stream that waits for it ({@code start}; seen waiting: a statement matching
+   * {@code pattern}), runs {@code meanwhile}, then rolls back, which lets the write go on.
+   */
+  private static void whileAWriteWaits(String lockSql, UUID id, Runnable start, String pattern, Runnable meanwhile)
+      throws Exception {
+    try (Connection holder = server.controlPlane().database().dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (PreparedStatement statement = holder.prepareStatement(lockSql)) {
+        statement.setObject(1, id);
+        statement.executeQuery().close();
+      }
+      start.run();
+      eventually("the write waits for the locked row", () -> waiting(pattern));
+      meanwhile.run();
+      holder.rollback();
     }
   }
 
