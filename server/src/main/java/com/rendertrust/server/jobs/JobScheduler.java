@@ -226,17 +226,18 @@ public final class JobScheduler {
    * finished a task or connected. Returns how many tasks it assigned; the caller notifies the node.
    */
   public int assignQueuedTo(UUID nodeId) {
-    boolean[] leftLocked = new boolean[1];
-    int assigned = transactions.transactionResult(cfg -> {
-      leftLocked[0] = false; // a retried attempt starts over
-      return assignQueuedTo(cfg.dsl(), nodeId, leftLocked);
-    });
-    if (leftLocked[0]) {
+    Fill fill = transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
+    if (fill.leftLocked()) {
       // A queue pass running meanwhile skipped the tasks this fill had locked (SKIP LOCKED), and
       // may have taken the slots this fill could not get: those tasks would wait for the next sweep.
       requestQueuePass();
     }
-    return assigned;
+    return fill.assigned();
+  }
+
+  /** What a fill did: the tasks it assigned, and whether it locked queued tasks it did not place. */
+  private record Fill(int assigned, boolean leftLocked) {
+    static final Fill NOTHING = new Fill(0, false);
   }
 
   /**
@@ -251,23 +252,22 @@ public final class JobScheduler {
     return assigned;
   }
 
-  /** {@link #assignQueuedTo(UUID)} within {@code tx}; {@code leftLocked[0]} set when it locked tasks it did not place. */
-  private int assignQueuedTo(DSLContext tx, UUID nodeId, boolean[] leftLocked) {
+  /** {@link #assignQueuedTo(UUID)} within {@code tx}. */
+  private Fill assignQueuedTo(DSLContext tx, UUID nodeId) {
     NodeCapacity node = NodeStates.capacity(tx, nodeId);
     if (node.freeSlots() == 0 || !anyQueued(tx)) {
-      return 0;
+      return Fill.NOTHING;
     }
     var queued = lockQueued(tx, LOCK_QUEUED_FOR_NODE, node.freeSlots(), node.capabilities().toArray(String[]::new),
         node.hasGpu(), nodeId);
     if (queued.isEmpty()) {
-      return 0;
+      return Fill.NOTHING;
     }
     int taking = queued.size();
     // the capacity read may be stale by now: fall back to as many as still fit
     while (taking > 0 && !NodeStates.claimOn(tx, nodeId, taking)) {
       taking--;
     }
-    leftLocked[0] = taking < queued.size();
     List<Placement> placed = new ArrayList<>();
     for (int i = 0; i < taking; i++) {
       placed.add(placement(queued.get(i), nodeId));
@@ -275,7 +275,7 @@ public final class JobScheduler {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
     recordWaits(JobTaskStore.dispatch(tx, placed, now), now);
     events.record(tx, JobEventDrafts.dispatched(placed));
-    return placed.size();
+    return new Fill(placed.size(), taking < queued.size());
   }
 
   /** Queue waits, recorded when the pass runs (a rolled-back attempt may count twice; rare, and harmless here). */

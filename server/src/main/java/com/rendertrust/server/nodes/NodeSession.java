@@ -221,12 +221,8 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
       log.warn("node {} sent a result without a valid job, assignment or outcome; discarded", nodeId);
       return;
     }
-    writes.reserveResult();
-    if (!locked(() -> known.resultSent(ref.get().assignmentId()))) {
-      writes.unreserveResult();
-      return;
-    }
-    writes.result(ref.get().jobId(), ref.get().assignmentId(), result, outcomeReported.get());
+    writes.result(ref.get().jobId(), ref.get().assignmentId(), result, outcomeReported.get(),
+        () -> locked(() -> known.resultSent(ref.get().assignmentId())));
   }
 
   /** The outcomes of {@link #writes}, recorded under {@code work}. */
@@ -247,15 +243,12 @@ public final class NodeSession implements StreamObserver<ConnectRequest> {
 
     @Override
     public void resultWritten(UUID jobId, UUID assignmentId, ReportOutcome outcome) {
-      work.lock();
-      try {
+      locked(() -> {
         known.resultWritten(jobId, assignmentId, outcome == ReportOutcome.STALE);
         if (draining && known.isEmpty()) {
           end(new DomainException(Reason.DEPENDENCY_UNAVAILABLE, "server shutting down; reconnect"), true);
         }
-      } finally {
-        work.unlock();
-      }
+      });
     }
 
     @Override

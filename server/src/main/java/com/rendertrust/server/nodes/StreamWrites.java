@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 
 /**
  * The writes of a stream's accepts and results, made on workers while the stream goes on: the
@@ -91,23 +92,23 @@ final class StreamWrites {
     return written == null || written.join();
   }
 
-  /** Takes a result's permit (waits while too many are in flight); call without the session's lock. */
-  void reserveResult() {
+  /**
+   * Writes the result of {@code assignmentId}, after its task's accept if that is still in flight,
+   * once {@code recordSent} (the session's bookkeeping) answers true; false: nothing is written.
+   * Call without the session's lock: it waits for a permit while too many results are in flight.
+   */
+  void result(UUID jobId, UUID assignmentId, JobResult result, boolean completed, BooleanSupplier recordSent) {
     results.acquireUninterruptibly();
-  }
-
-  /** Gives back a reserved result's permit when the result is not written after all. */
-  void unreserveResult() {
-    results.release();
-  }
-
-  /** Writes a reserved result, after its task's accept if that is still in flight. */
-  void result(UUID jobId, UUID assignmentId, JobResult result, boolean completed) {
+    boolean writing = false;
     try {
-      context.workers().execute(() -> writeResult(jobId, assignmentId, result, completed));
-    } catch (RuntimeException e) {
-      results.release();
-      throw e;
+      if (recordSent.getAsBoolean()) {
+        context.workers().execute(() -> writeResult(jobId, assignmentId, result, completed));
+        writing = true;
+      }
+    } finally {
+      if (!writing) {
+        results.release();
+      }
     }
   }
 

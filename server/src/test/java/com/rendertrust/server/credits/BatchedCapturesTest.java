@@ -10,12 +10,15 @@ import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.LedgerSnapshot;
 import com.rendertrust.server.testing.TestInfrastructure;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -164,8 +167,8 @@ class BatchedCapturesTest {
             new CreditAmount(10_000)),
         new JobHolds.SoleCapture(placed.jobs().get(2), placed.users().get(1), null, new CreditAmount(10_000)));
     // the holder closes first (its lock goes), then the executor waits for the capture
-    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-        java.sql.Connection holder = database.dataSource().getConnection()) {
+    try (var threads = Executors.newVirtualThreadPerTaskExecutor();
+        Connection holder = database.dataSource().getConnection()) {
       holder.setAutoCommit(false);
       try (var lock = holder.prepareStatement(
           "SELECT 1 FROM credit_accounts WHERE owner_id = ? AND kind = 'USER' FOR UPDATE")) {
@@ -185,7 +188,7 @@ class BatchedCapturesTest {
           .as("tables it has written while it waits").contains("credit_transfers", "credit_settlements")
           .doesNotContain("credit_entries");
       holder.commit();
-      assertThat(settled.get(30, java.util.concurrent.TimeUnit.SECONDS))
+      assertThat(settled.get(30, TimeUnit.SECONDS))
           .allSatisfy(hold -> assertThat(hold).hasValueSatisfying(
               h -> assertThat(h.status()).isEqualTo(HoldStatus.CAPTURED)));
     }
