@@ -129,8 +129,10 @@ public final class JobsBenchmark {
     }
   }
 
+  /** The open loop's figures; {@code batched} and {@code submissions}: its group commits, as in {@link Throughput}. */
   private record Latency(int submitted, int reachedNode, double p50Ms, double p99Ms, double maxMs,
-      double settledP50Ms, double settledP99Ms, LatencyBreakdown parts) {
+      double settledP50Ms, double settledP99Ms, LatencyBreakdown parts, GroupCommit.Written batched,
+      GroupCommit.Written submissions) {
   }
 
   private static final StatementProfile STATEMENTS = StatementProfile.fromEnvironment();
@@ -230,7 +232,8 @@ public final class JobsBenchmark {
       Throughput throughput = measureThroughput(options, clients, tracker, db, cpu,
           controlPlane.jobNetwork().lifecycle(), controlPlane.jobNetwork().jobs());
       awaitSettled(db, Duration.ofSeconds(60));
-      Latency latency = measureLatency(options, clients, tracker, db);
+      Latency latency = measureLatency(options, clients, tracker, db, controlPlane.jobNetwork().lifecycle(),
+          controlPlane.jobNetwork().jobs());
       awaitSettled(db, Duration.ofSeconds(60));
 
       System.err.printf("pgbench simple-update, %d clients, %d s%n", options.clients(), options.seconds());
@@ -346,12 +349,14 @@ public final class JobsBenchmark {
         submissionsAtEnd.since(submissionsAtStart));
   }
 
-  private static Latency measureLatency(Options options, JobClients clients, JobTracker tracker, DSLContext db)
-      throws InterruptedException {
+  private static Latency measureLatency(Options options, JobClients clients, JobTracker tracker, DSLContext db,
+      JobLifecycle lifecycle, JobService jobs) throws InterruptedException {
     // the wall clock lets the slowest submissions' times into the loop be found in PostgreSQL's log
     System.err.printf(Locale.ROOT, "open loop: %.0f submissions/s for %d s, from %s%n", options.rate(),
         options.latencySeconds(), java.time.Instant.now());
     long start = databaseNow(db);
+    GroupCommit.Written batchedAtStart = lifecycle.batchedCompletions();
+    GroupCommit.Written submissionsAtStart = jobs.batchedSubmissions();
     List<JobClients.Sent> sent = clients.openLoop(options.rate(), options.latencySeconds());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<Long> toNode = new ArrayList<>();
@@ -369,6 +374,8 @@ public final class JobsBenchmark {
       tracker.forget(job.jobId());
     }
     awaitSettled(db, Duration.ofSeconds(60));
+    GroupCommit.Written batched = lifecycle.batchedCompletions().since(batchedAtStart);
+    GroupCommit.Written submissions = jobs.batchedSubmissions().since(submissionsAtStart);
     Record settled = db.fetchOne("""
         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)
           FROM (SELECT extract(epoch FROM h.resolved_at - j.created_at) * 1000 AS ms
@@ -377,7 +384,7 @@ public final class JobsBenchmark {
     long[] nanos = toNode.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Latency(sent.size(), nanos.length, percentileMs(nanos, 0.50), percentileMs(nanos, 0.99),
         nanos.length == 0 ? Double.NaN : nanos[nanos.length - 1] / 1e6,
-        number(settled.get(0)), number(settled.get(1)), parts);
+        number(settled.get(0)), number(settled.get(1)), parts, batched, submissions);
   }
 
   /** Waits until no job is still moving: every one COMPLETED (or otherwise ended) and settled. */
@@ -452,12 +459,10 @@ public final class JobsBenchmark {
         throughput.seconds(), throughput.lifecycles(), throughput.nodeResults(), latency.submitted(),
         latency.reachedNode(), clients.accepted(), tracker.redispatches(),
         nodes.stream().mapToLong(SimulatedNode::cancels).sum());
-    System.out.printf(Locale.ROOT, "group commit in the window: %d COMPLETED results in %d batches (%.1f per batch)%n",
-        throughput.batched().items(), throughput.batched().batches(),
-        throughput.batched().items() / (double) Math.max(1, throughput.batched().batches()));
-    System.out.printf(Locale.ROOT, "group commit in the window: %d submissions in %d batches (%.1f per batch)%n",
-        throughput.submissions().items(), throughput.submissions().batches(),
-        throughput.submissions().items() / (double) Math.max(1, throughput.submissions().batches()));
+    printBatches("in the window", "COMPLETED results", throughput.batched());
+    printBatches("in the window", "submissions", throughput.submissions());
+    printBatches("in the open loop", "COMPLETED results", latency.batched());
+    printBatches("in the open loop", "submissions", latency.submissions());
     CpuUse.Window cpu = throughput.cpu();
     System.out.printf(Locale.ROOT, "CPU in the throughput window (cores): benchmark JVM (server, nodes, creators) %.2f "
             + "(of which JIT compilation %.2f), PostgreSQL %.2f, other processes %.2f, idle %.2f; per lifecycle: JVM %.1f ms, "
@@ -470,6 +475,12 @@ public final class JobsBenchmark {
 
   private static String verdict(boolean met) {
     return met ? "PASS" : "MISS";
+  }
+
+  private static void printBatches(String when, String what, GroupCommit.Written written) {
+    System.out.printf(Locale.ROOT, "group commit %s: %d %s in %d batches (%.1f per batch, %.2f ms writing each)%n",
+        when, written.items(), what, written.batches(), written.items() / (double) Math.max(1, written.batches()),
+        written.millisPerBatch());
   }
 
   private static double percentileMs(long[] sortedNanos, double quantile) {

@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,48 +108,6 @@ public final class JobScheduler {
 
   /** A kind of task, as nodes offer it: its type, and whether it needs a GPU. */
   record TaskKind(String jobType, boolean gpuRequired) {
-  }
-
-  /** The task a one-task submission of a batch wants a slot for. */
-  record SlotWant(TaskKind kind, short tierRank, short priorityRank) {
-  }
-
-  /** What the queue-ahead test depends on: older queued work of the type at this tier and priority or higher. */
-  private record QueuePlace(String jobType, short tierRank, short priorityRank) {
-  }
-
-  /**
-   * {@link #claimSlotsUnlessQueued} for a batch of one-task submissions, within {@code tx}: the
-   * queue-ahead test once per (type, tier, priority), then one claim per kind of task for all its
-   * submissions that may take a slot, highest tier and priority first, then in batch order.
-   * Answers each want at its index: its node, or null when it queues. Only without a per-user cap
-   * on running tasks (which counts each user's tasks on the one-job path).
-   */
-  List<UUID> claimSlotsForEach(DSLContext tx, List<SlotWant> wants) {
-    if (config.maxRunningTasksPerUser() > 0) {
-      throw new IllegalStateException("a batch of submissions cannot apply RT_MAX_RUNNING_TASKS_PER_USER");
-    }
-    UUID[] nodes = new UUID[wants.size()];
-    Map<QueuePlace, Boolean> queueAhead = new HashMap<>();
-    Map<TaskKind, List<Integer>> byKind = new LinkedHashMap<>();
-    for (int i = 0; i < wants.size(); i++) {
-      SlotWant want = wants.get(i);
-      boolean behind = queueAhead.computeIfAbsent(new QueuePlace(want.kind().jobType(), want.tierRank(),
-          want.priorityRank()), place -> !QUEUE_AHEAD.fetch(tx, row -> true, place.jobType(), place.tierRank(),
-          place.priorityRank()).isEmpty());
-      if (!behind) {
-        byKind.computeIfAbsent(want.kind(), kind -> new ArrayList<>()).add(i);
-      }
-    }
-    byKind.forEach((kind, indexes) -> {
-      indexes.sort(Comparator.<Integer>comparingInt(i -> -wants.get(i).tierRank())
-          .thenComparingInt(i -> -wants.get(i).priorityRank()).thenComparingInt(i -> i));
-      List<UUID> claimed = NodeStates.claimFor(tx, kind.jobType(), kind.gpuRequired(), indexes.size());
-      for (int j = 0; j < claimed.size(); j++) {
-        nodes[indexes.get(j)] = claimed.get(j);
-      }
-    });
-    return Arrays.asList(nodes);
   }
 
   private static final PreparedSql QUEUE_AHEAD = new PreparedSql("""

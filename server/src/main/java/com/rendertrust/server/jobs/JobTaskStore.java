@@ -88,64 +88,21 @@ final class JobTaskStore {
       INSERT_TASKS_SQL.formatted("(VALUES (CAST(? AS int) - 1)) AS one(i)"));
 
   /**
-   * The only task of a new job in a batch of submissions: DISPATCHED to {@code nodeId} under
-   * {@code assignmentId}, or QUEUED when both are null. Frames null for a job without frames.
+   * The only task of a new job in a batch of submissions, as the batch writes it (SubmissionBatch,
+   * migration V24). Frames null for a job without frames.
    */
   record FirstTask(UUID jobId, UUID userId, String jobType, boolean gpuRequired, short priorityRank, short tierRank,
-      Integer frameStart, Integer frameEnd, Integer frameStep, UUID nodeId, UUID assignmentId, long maxRuntimeMillis) {
+      Integer frameStart, Integer frameEnd, Integer frameStep, long maxRuntimeMillis) {
 
     /** The task of a one-task job; its frames are task 0's of {@link #INSERT_TASKS_SQL}. */
-    static FirstTask of(UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames, UUID nodeId,
-        UUID assignmentId, long maxRuntimeMillis) {
+    static FirstTask of(UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames, long maxRuntimeMillis) {
       boolean framed = frames.hasFrames();
       return new FirstTask(jobId, userId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
           valid.tier().rank(), framed ? frames.start() : null,
           framed ? (int) Math.min(frames.start() + (frames.perTask() - 1L) * frames.step(), frames.end()) : null,
-          framed ? frames.step() : null, nodeId, assignmentId, maxRuntimeMillis);
+          framed ? frames.step() : null, maxRuntimeMillis);
     }
   }
-
-  /**
-   * {@link #insertTasks} for a batch of one-task jobs, in one statement: the tasks, and the
-   * assignments of those dispatched. Returns each job's task id.
-   */
-  static Map<UUID, UUID> insertFirstTasks(DSLContext tx, List<FirstTask> tasks, OffsetDateTime now) {
-    Map<UUID, UUID> taskIds = new HashMap<>();
-    INSERT_FIRST_TASKS.fetch(tx, row -> Map.entry(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)), now, now, now,
-        column(tasks, FirstTask::jobId, UUID[]::new), column(tasks, FirstTask::userId, UUID[]::new),
-        column(tasks, FirstTask::jobType, String[]::new),
-        column(tasks, task -> Boolean.toString(task.gpuRequired()), String[]::new),
-        column(tasks, task -> (int) task.priorityRank(), Integer[]::new),
-        column(tasks, task -> (int) task.tierRank(), Integer[]::new),
-        column(tasks, FirstTask::frameStart, Integer[]::new), column(tasks, FirstTask::frameEnd, Integer[]::new),
-        column(tasks, FirstTask::frameStep, Integer[]::new), column(tasks, FirstTask::nodeId, UUID[]::new),
-        column(tasks, FirstTask::assignmentId, UUID[]::new), column(tasks, FirstTask::maxRuntimeMillis, Long[]::new),
-        now)
-        .forEach(task -> taskIds.put(task.getKey(), task.getValue()));
-    return taskIds;
-  }
-
-  private static final PreparedSql INSERT_FIRST_TASKS = new PreparedSql("""
-      WITH inserted AS (
-        INSERT INTO job_tasks (id, job_id, task_index, job_type, gpu_required, priority_rank, frame_start,
-                               frame_end, frame_step, status, node_id, assignment_id, attempts, retry_count,
-                               queued_at, dispatched_at, deadline, tier_rank, user_id)
-        SELECT gen_random_uuid(), t.job_id, 0, t.job_type, t.gpu_required, t.priority_rank, t.frame_start,
-               t.frame_end, t.frame_step, CASE WHEN t.node_id IS NULL THEN 'QUEUED' ELSE 'DISPATCHED' END,
-               t.node_id, t.assignment_id, CASE WHEN t.node_id IS NULL THEN 0 ELSE 1 END, 0, CAST(? AS timestamptz),
-               CASE WHEN t.node_id IS NOT NULL THEN CAST(? AS timestamptz) END,
-               CASE WHEN t.node_id IS NOT NULL THEN CAST(? AS timestamptz) + t.max_runtime_ms * interval '1 millisecond'
-               END, t.tier_rank, t.user_id
-          FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS text[]), CAST(? AS boolean[]),
-                      CAST(? AS smallint[]), CAST(? AS smallint[]), CAST(? AS int[]), CAST(? AS int[]),
-                      CAST(? AS int[]), CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]))
-               AS t (job_id, user_id, job_type, gpu_required, priority_rank, tier_rank, frame_start, frame_end,
-                     frame_step, node_id, assignment_id, max_runtime_ms)
-        RETURNING id, job_id, node_id, assignment_id),
-      assigned AS (
-        INSERT INTO job_assignments (id, job_id, task_id, node_id, created_at)
-        SELECT assignment_id, job_id, id, node_id, CAST(? AS timestamptz) FROM inserted WHERE assignment_id IS NOT NULL)
-      SELECT job_id, id FROM inserted""");
 
   /** A task of a new job dispatched with its submission, and its node. */
   record DispatchedTask(UUID taskId, UUID nodeId) {

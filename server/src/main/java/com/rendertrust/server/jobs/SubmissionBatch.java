@@ -126,72 +126,75 @@ final class SubmissionBatch {
     return batch.stream().map(submission -> written.get(submission.jobId())).toList();
   }
 
-  /** The jobs whose holds were placed: slots, rows and events. */
+  /** The jobs whose holds were placed: slots and rows in one call ({@code job_submissions_place}), then events. */
   private Map<UUID, Submitted> writeHeld(DSLContext tx, List<Submission> taken, OffsetDateTime now) {
-    List<JobScheduler.SlotWant> wants = taken.stream().map(submission -> new JobScheduler.SlotWant(
-        new JobScheduler.TaskKind(submission.valid().jobType(), submission.valid().gpuRequired()),
-        submission.valid().tier().rank(), submission.valid().priority().rank())).toList();
-    List<UUID> nodes = scheduler.claimSlotsForEach(tx, wants);
-    Map<JobScheduler.TaskKind, Boolean> offered = new HashMap<>();
-    List<UUID> assignments = new ArrayList<>();
-    for (int i = 0; i < taken.size(); i++) {
-      // a task may queue only for a kind some healthy node offers; otherwise the one-job path answers 400
-      if (nodes.get(i) == null && !offered.computeIfAbsent(wants.get(i).kind(),
-          kind -> scheduler.anyHealthyNodeFor(tx, kind.jobType(), kind.gpuRequired()))) {
-        throw new Refused();
-      }
-      assignments.add(nodes.get(i) == null ? null : UUID.randomUUID());
-    }
     List<Long> maxRuntimes = taken.stream().map(submission -> scheduler.maxRuntimeMillis(submission.valid().jobType()))
         .toList();
-    if (insertJobs(tx, taken, nodes, assignments, maxRuntimes, now) != taken.size()) {
-      throw new Refused(); // a concurrent submission took an idempotency key first: the one-job path replays it
-    }
     List<JobTaskStore.FirstTask> tasks = new ArrayList<>();
     for (int i = 0; i < taken.size(); i++) {
       Submission submission = taken.get(i);
       tasks.add(JobTaskStore.FirstTask.of(submission.jobId(), submission.userId(), submission.valid(),
-          submission.frames(), nodes.get(i), assignments.get(i), maxRuntimes.get(i)));
+          submission.frames(), maxRuntimes.get(i)));
     }
-    Map<UUID, UUID> taskIds = JobTaskStore.insertFirstTasks(tx, tasks, now);
+    List<Placed> placed = place(tx, taken, tasks, now);
+    if (placed.size() != taken.size()) {
+      throw new Refused(); // a concurrent submission took an idempotency key first: the one-job path replays it
+    }
+    Map<JobScheduler.TaskKind, Boolean> offered = new HashMap<>();
     List<JobEvents.Event> created = new ArrayList<>();
     Map<UUID, Submitted> written = new HashMap<>();
     for (int i = 0; i < taken.size(); i++) {
-      UUID jobId = taken.get(i).jobId();
-      UUID node = nodes.get(i);
+      Submission submission = taken.get(i);
+      Placed row = placed.get(i);
+      UUID node = row.nodeId();
+      // a task may queue only for a kind some healthy node offers; otherwise the one-job path answers 400
+      if (node == null && !offered.computeIfAbsent(new JobScheduler.TaskKind(submission.valid().jobType(),
+          submission.valid().gpuRequired()), kind -> scheduler.anyHealthyNodeFor(tx, kind.jobType(),
+          kind.gpuRequired()))) {
+        throw new Refused();
+      }
       JobStatus status = node == null ? JobStatus.QUEUED : JobStatus.DISPATCHED;
-      created.addAll(JobEventDrafts.created(jobId,
-          node == null ? List.of() : List.of(new JobTaskStore.DispatchedTask(taskIds.get(jobId), node)), status));
+      created.addAll(JobEventDrafts.created(submission.jobId(),
+          node == null ? List.of() : List.of(new JobTaskStore.DispatchedTask(row.taskId(), node)), status));
       List<UUID> taskNodes = node == null ? List.of() : List.of(node);
       Optional<ActiveAssignment> dispatch = node == null ? Optional.empty()
-          : Optional.of(dispatched(taken.get(i), tasks.get(i), taskIds.get(jobId), now));
-      written.put(jobId, new Submitted(new DispatchOutcome(jobId, Optional.ofNullable(node), status, taskNodes),
-          taskNodes, node == null ? List.of() : List.of(assignments.get(i)), dispatch));
+          : Optional.of(dispatched(submission, tasks.get(i), row, now));
+      written.put(submission.jobId(), new Submitted(new DispatchOutcome(submission.jobId(), Optional.ofNullable(node),
+          status, taskNodes), taskNodes, node == null ? List.of() : List.of(row.assignmentId()), dispatch));
     }
     events.record(tx, created);
     return written;
+  }
+
+  /** A held submission as {@code job_submissions_place} wrote it: its node and assignment (null when queued), its task. */
+  private record Placed(UUID jobId, UUID nodeId, UUID assignmentId, UUID taskId) {
   }
 
   /**
    * The dispatched task as {@link JobLifecycle#activeAssignment} reads it back after the commit
    * (the batch takes no uploaded input; the deadline is the insert's {@code now + max runtime}).
    */
-  private static ActiveAssignment dispatched(Submission submission, JobTaskStore.FirstTask task, UUID taskId,
+  private static ActiveAssignment dispatched(Submission submission, JobTaskStore.FirstTask task, Placed placed,
       OffsetDateTime now) {
     ValidSubmission valid = submission.valid();
     Optional<ActiveAssignment.TaskFrames> frames = task.frameStart() == null ? Optional.empty()
         : Optional.of(new ActiveAssignment.TaskFrames(task.frameStart(), task.frameEnd(), task.frameStep(),
             RenderFrames.formatOf(valid.payloadJson())));
-    return new ActiveAssignment(submission.jobId(), task.assignmentId(), JobStatus.DISPATCHED, valid.jobType(),
+    return new ActiveAssignment(submission.jobId(), placed.assignmentId(), JobStatus.DISPATCHED, valid.jobType(),
         valid.payloadRef(), valid.payloadJson(), Timestamps.fromDb(now).plusMillis(task.maxRuntimeMillis()),
-        submission.userId(), Optional.empty(), taskId, frames,
+        submission.userId(), Optional.empty(), placed.taskId(), frames,
         submission.traceParent().isEmpty() ? Optional.empty() : Optional.of(submission.traceParent()));
   }
 
-  /** The jobs' rows, as {@link JobService}'s one-job insert writes them; returns how many were written. */
-  private static int insertJobs(DSLContext tx, List<Submission> taken, List<UUID> nodes, List<UUID> assignments,
-      List<Long> maxRuntimes, OffsetDateTime now) {
-    return INSERT_JOBS.execute(tx, now, now, now, now, now,
+  /**
+   * Claims the held submissions' slots and writes their jobs, tasks and assignments, as {@link
+   * JobService}'s one-job path writes them (migration V24); answers each in batch order, or nothing
+   * when a concurrent submission took an idempotency key first.
+   */
+  private static List<Placed> place(DSLContext tx, List<Submission> taken, List<JobTaskStore.FirstTask> tasks,
+      OffsetDateTime now) {
+    return PLACE.fetch(tx, row -> new Placed(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
+            PreparedSql.uuid(row, 3), PreparedSql.uuid(row, 4)),
         column(taken, Submission::jobId, UUID[]::new), column(taken, Submission::userId, UUID[]::new),
         column(taken, s -> s.valid().jobType(), String[]::new),
         column(taken, s -> s.valid().payloadRef().orElse(null), String[]::new),
@@ -201,34 +204,24 @@ final class SubmissionBatch {
         column(taken, s -> Boolean.toString(s.valid().gpuRequired()), String[]::new),
         column(taken, Submission::price, Long[]::new),
         column(taken, s -> s.valid().tier().wireName(), String[]::new),
+        column(taken, s -> (int) s.valid().tier().rank(), Integer[]::new),
         column(taken, s -> Math.max(s.frames().frameCount(), s.frames().taskCount()), Integer[]::new),
         column(taken, s -> s.valid().idempotencyKey().orElse(null), String[]::new),
         column(taken, s -> s.valid().requestHash(), String[]::new),
-        nodes.toArray(UUID[]::new), assignments.toArray(UUID[]::new), maxRuntimes.toArray(Long[]::new),
+        column(tasks, JobTaskStore.FirstTask::maxRuntimeMillis, Long[]::new),
         column(taken, s -> s.frames().frameCount(), Integer[]::new),
-        column(taken, s -> s.traceParent().isEmpty() ? null : s.traceParent(), String[]::new));
+        column(taken, s -> s.traceParent().isEmpty() ? null : s.traceParent(), String[]::new),
+        column(tasks, JobTaskStore.FirstTask::frameStart, Integer[]::new),
+        column(tasks, JobTaskStore.FirstTask::frameEnd, Integer[]::new),
+        column(tasks, JobTaskStore.FirstTask::frameStep, Integer[]::new), now);
   }
 
-  /** One row per job, in the first state of its task; nothing for a taken idempotency key. */
-  private static final PreparedSql INSERT_JOBS = new PreparedSql("""
-      INSERT INTO jobs (id, user_id, job_type, payload_ref, payload, priority, priority_rank, gpu_required, status,
-                        price, tier, round_price, round_units, settlement, idempotency_key, request_hash,
-                        first_status, first_node_id, node_id, assignment_id, dispatched_at, deadline, tasks_total,
-                        frames_total, queued_at, created_at, updated_at, trace_parent)
-      SELECT j.id, j.user_id, j.job_type, j.payload_ref, CAST(j.payload AS jsonb), j.priority, j.priority_rank,
-             j.gpu_required, CASE WHEN j.node_id IS NULL THEN 'QUEUED' ELSE 'DISPATCHED' END, j.price, j.tier,
-             j.price, j.round_units, 'HELD', j.idempotency_key, j.request_hash,
-             CASE WHEN j.node_id IS NULL THEN 'QUEUED' ELSE 'DISPATCHED' END, j.node_id, j.node_id, j.assignment_id,
-             CASE WHEN j.node_id IS NOT NULL THEN CAST(? AS timestamptz) END,
-             CASE WHEN j.node_id IS NOT NULL THEN CAST(? AS timestamptz) + j.max_runtime_ms * interval '1 millisecond'
-             END, 1, j.frames_total, CAST(? AS timestamptz), CAST(? AS timestamptz), CAST(? AS timestamptz),
-             j.trace_parent
-        FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]),
-                    CAST(? AS text[]), CAST(? AS smallint[]), CAST(? AS boolean[]), CAST(? AS bigint[]),
-                    CAST(? AS text[]), CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS uuid[]),
-                    CAST(? AS uuid[]), CAST(? AS bigint[]), CAST(? AS int[]), CAST(? AS text[]))
-             AS j (id, user_id, job_type, payload_ref, payload, priority, priority_rank, gpu_required, price, tier,
-                   round_units, idempotency_key, request_hash, node_id, assignment_id, max_runtime_ms, frames_total,
-                   trace_parent)
-      ON CONFLICT (user_id, idempotency_key) DO NOTHING""");
+  private static final PreparedSql PLACE = new PreparedSql("""
+      SELECT job_id, node_id, assignment_id, task_id
+        FROM job_submissions_place(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]),
+                                   CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS boolean[]),
+                                   CAST(? AS bigint[]), CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS int[]),
+                                   CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS bigint[]), CAST(? AS int[]),
+                                   CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS int[]), CAST(? AS int[]),
+                                   CAST(? AS timestamptz))""");
 }

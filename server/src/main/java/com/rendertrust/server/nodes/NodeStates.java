@@ -110,12 +110,11 @@ public final class NodeStates {
 
   /**
    * {@link #claim} of slots on nodes eligible for {@code jobType} ({@link #eligibleIgnoringSlots}),
-   * without another condition: its statement is written once (every submission that finds no
-   * queue ahead of it runs it; {@link PreparedSql}).
+   * without another condition, in one call: {@code nodes_claim_for_type} (migration V24) runs the
+   * rounds of {@link #CLAIM_SLOTS} with that eligibility, so submission batches can claim from SQL too.
    */
   public static List<UUID> claimFor(DSLContext tx, String jobType, boolean gpuRequired, int count) {
-    return claimWith(count, wanted -> CLAIM_FOR_TYPE.fetch(tx, row -> new Slot(PreparedSql.uuid(row, 1),
-        row.getBoolean(2)), jobType, gpuRequired, wanted, jobType, gpuRequired));
+    return CLAIM_FOR_TYPE.fetch(tx, row -> PreparedSql.uuid(row, 1), jobType, gpuRequired, count);
   }
 
   private record Slot(UUID node, boolean got) {
@@ -164,10 +163,8 @@ public final class NodeStates {
         FROM ranked LEFT JOIN claimed ON claimed.id = ranked.id
        ORDER BY ranked.rank""";
 
-  /** {@link #eligibleIgnoringSlots} with the job type and whether a GPU is required as parameters. */
-  private static final String READY_FOR_TYPE = readySql("nodes") + OFFERS_TYPE;
-  private static final PreparedSql CLAIM_FOR_TYPE =
-      new PreparedSql(CLAIM_SLOTS.formatted(READY_FOR_TYPE, READY_FOR_TYPE, "?"));
+  private static final PreparedSql CLAIM_FOR_TYPE = new PreparedSql(
+      "SELECT node_id FROM nodes_claim_for_type(CAST(? AS varchar), CAST(? AS boolean), CAST(? AS int))");
 
   /**
    * Within {@code tx}: how many slots are free on {@link #ready()} nodes right now, the most a

@@ -100,6 +100,30 @@ class SubmissionBatchTest {
   }
 
   @Test
+  void aBatchGivesItsSlotsToItsHighestPriorityFirstWhateverItsOrder() throws Exception {
+    String type = newType();
+    TestNode.Stream node = readyNode(type, 2);
+    List<UUID> creators = List.of(funded(PRICE), funded(PRICE), funded(PRICE), funded(PRICE));
+    List<String> priorities = List.of("low", "normal", "high", "high");
+    List<Callable<Object>> submissions = new ArrayList<>();
+    for (int i = 0; i < creators.size(); i++) {
+      UUID creator = creators.get(i);
+      String priority = priorities.get(i);
+      submissions.add(() -> jobs().submit(creator, new JobSubmission(type, Optional.empty(), Optional.empty(),
+          priority, false, Optional.empty())));
+    }
+    GroupCommit.Written before = jobs().batchedSubmissions();
+
+    List<Object> answers = whileOneBatchWaits(submissions);
+
+    assertThat(batchedTogether(before)).as("submissions that shared a batch").isEqualTo(creators.size() - 1);
+    assertThat(answers).extracting(answer -> ((DispatchOutcome) answer).status())
+        .containsExactly(JobStatus.QUEUED, JobStatus.QUEUED, JobStatus.DISPATCHED, JobStatus.DISPATCHED);
+    assertThat(answers.subList(2, 4)).allSatisfy(answer ->
+        assertThat(((DispatchOutcome) answer).nodeId()).contains(node.node().id()));
+  }
+
+  @Test
   void aRepeatedIdempotencyKeyInOneBatchAnswersTheFirstJob() throws Exception {
     String type = newType();
     readyNode(type, 4);

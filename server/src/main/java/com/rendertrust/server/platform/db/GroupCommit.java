@@ -40,6 +40,7 @@ public final class GroupCommit<T, R> {
   private final ReentrantLock writing = new ReentrantLock();
   private final LongAdder batches = new LongAdder();
   private final LongAdder items = new LongAdder();
+  private final LongAdder writeNanos = new LongAdder();
 
   public GroupCommit(String name, int maxBatch, Function<List<T>, List<R>> writer) {
     if (maxBatch < 1) {
@@ -68,15 +69,23 @@ public final class GroupCommit<T, R> {
 
   /** Batches written and the items they took, since start: their ratio is the mean batch size. */
   public Written written() {
-    return new Written(items.sum(), batches.sum());
+    return new Written(items.sum(), batches.sum(), writeNanos.sum());
   }
 
-  /** Items taken by committed batches, and those batches. */
-  public record Written(long items, long batches) {
+  /**
+   * Items taken by committed batches, those batches, and the time spent writing them (committed
+   * or not: the writer is busy either way, and the next batch waits for it).
+   */
+  public record Written(long items, long batches, long writeNanos) {
 
     /** What was written since {@code earlier}, a reading of the same group commit. */
     public Written since(Written earlier) {
-      return new Written(items - earlier.items, batches - earlier.batches);
+      return new Written(items - earlier.items, batches - earlier.batches, writeNanos - earlier.writeNanos);
+    }
+
+    /** The writer's busy time per committed batch, in milliseconds (0 without batches). */
+    public double millisPerBatch() {
+      return batches == 0 ? 0 : writeNanos / 1e6 / batches;
     }
   }
 
@@ -86,6 +95,7 @@ public final class GroupCommit<T, R> {
       batch.add(next);
     }
     List<R> answers = null;
+    long started = System.nanoTime();
     try {
       answers = writer.apply(batch.stream().map(Waiting::item).toList());
       if (answers.size() != batch.size()) {
@@ -97,6 +107,7 @@ public final class GroupCommit<T, R> {
       log.warn("a batch of {} {} failed; each goes its own way", batch.size(), name, e);
       answers = null;
     } finally {
+      writeNanos.add(System.nanoTime() - started);
       // every item taken is answered, even when the writer threw an Error: no caller waits forever
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).answer().complete(answers == null ? Optional.empty() : Optional.ofNullable(answers.get(i)));

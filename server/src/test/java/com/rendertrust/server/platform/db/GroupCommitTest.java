@@ -28,7 +28,8 @@ class GroupCommitTest {
     assertThat(commit.submit(7)).contains("#7");
     assertThat(commit.submit(8)).contains("#8");
     assertThat(written).containsExactly(List.of(7), List.of(8));
-    assertThat(commit.written()).isEqualTo(new GroupCommit.Written(2, 2));
+    assertThat(commit.written().items()).isEqualTo(2);
+    assertThat(commit.written().batches()).isEqualTo(2);
   }
 
   @Test
@@ -69,6 +70,26 @@ class GroupCommitTest {
   }
 
   @Test
+  void theWritersTimeIsCountedPerBatch() {
+    GroupCommit<Integer, String> commit = new GroupCommit<>("numbers", 8, batch -> {
+      try {
+        Thread.sleep(30);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return batch.stream().map(i -> "#" + i).toList();
+    });
+    GroupCommit.Written before = commit.written();
+
+    commit.submit(1);
+    commit.submit(2);
+
+    GroupCommit.Written since = commit.written().since(before);
+    assertThat(since.batches()).isEqualTo(2);
+    assertThat(since.millisPerBatch()).isBetween(30.0, 10_000.0);
+  }
+
+  @Test
   void anItemTheWriterDoesNotTakeOrABatchThatFailsIsAnsweredEmpty() {
     GroupCommit<Integer, String> commit = new GroupCommit<>("numbers", 8, batch -> {
       if (batch.contains(13)) {
@@ -80,7 +101,8 @@ class GroupCommitTest {
     assertThat(commit.submit(2)).contains("even");
     assertThat(commit.submit(3)).isEmpty();
     assertThat(commit.submit(13)).isEmpty();
-    assertThat(commit.written()).as("the failed batch is not counted").isEqualTo(new GroupCommit.Written(1, 2));
+    assertThat(commit.written().items()).as("the failed batch is not counted").isEqualTo(1);
+    assertThat(commit.written().batches()).as("the failed batch is not counted").isEqualTo(2);
   }
 
   @Test
