@@ -28,6 +28,10 @@ final class StartBatch {
   private record Start(UUID nodeId, UUID jobId, UUID assignmentId, OffsetDateTime now) {
   }
 
+  /** A task the statement started: under this assignment, on this node. */
+  private record Started(UUID assignmentId, UUID nodeId) {
+  }
+
   private final JobEvents events;
   private final GroupCommit<Start, ReportOutcome> commits;
 
@@ -48,8 +52,11 @@ final class StartBatch {
 
   private List<ReportOutcome> write(DSLContext tx, List<Start> batch) {
     OffsetDateTime now = batch.stream().map(Start::now).max(Comparator.naturalOrder()).orElseThrow();
-    Map<UUID, UUID> startedTasks = new HashMap<>(); // assignment id -> task id (a repeat in the batch updates once)
-    START_ALL.fetch(tx, row -> startedTasks.put(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2)),
+    // (assignment, node) -> task: a repeat in the batch updates once, and a stale start of the same
+    // assignment from another node is not the one the statement applied, wherever it is in the batch
+    Map<Started, UUID> startedTasks = new HashMap<>();
+    START_ALL.fetch(tx, row -> startedTasks.put(new Started(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 3)),
+            PreparedSql.uuid(row, 2)),
         batch.stream().map(Start::jobId).toArray(UUID[]::new),
         batch.stream().map(Start::assignmentId).toArray(UUID[]::new),
         batch.stream().map(Start::nodeId).toArray(UUID[]::new), now);
@@ -57,7 +64,7 @@ final class StartBatch {
     List<ReportOutcome> outcomes = new ArrayList<>();
     for (Start start : batch) {
       // a repeat in the same batch finds its task taken: the one-job path answers it (DUPLICATE)
-      UUID taskId = startedTasks.remove(start.assignmentId());
+      UUID taskId = startedTasks.remove(new Started(start.assignmentId(), start.nodeId()));
       if (taskId != null) {
         started.add(JobEvents.Event.ofTask(JobEvents.Type.TASK_STARTED, start.jobId(), taskId, start.nodeId(),
             JobStatus.RUNNING));
@@ -69,12 +76,12 @@ final class StartBatch {
   }
 
   /**
-   * {@link TaskStatements#START} for many reports, by {@code job_tasks_start_all} (migration V21:
-   * the same statement with a plan kept across calls): the jobs locked in id order first (lock
+   * {@link TaskStatements#START} for many reports, by {@code job_tasks_start_all} (migrations V21
+   * and V25: the same statement with a plan kept across calls, answering each task's node too): the jobs locked in id order first (lock
    * order job, then task), then each task still DISPATCHED under the reported assignment, node and
    * job.
    */
   private static final PreparedSql START_ALL = new PreparedSql("""
-      SELECT assignment_id, task_id FROM job_tasks_start_all(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]),
+      SELECT assignment_id, task_id, node_id FROM job_tasks_start_all(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS uuid[]),
                                                              CAST(? AS timestamptz))""");
 }

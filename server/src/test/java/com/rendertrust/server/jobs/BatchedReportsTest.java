@@ -6,6 +6,7 @@ import static com.rendertrust.server.testing.JobsTesting.userBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.server.credits.HoldStatus;
+import com.rendertrust.server.credits.JobHolds;
 import com.rendertrust.server.db.tables.records.JobsRecord;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.storage.ResultStore;
@@ -101,6 +102,32 @@ class BatchedReportsTest {
     assertThat(ledger.earnings(firstOperator) + ledger.earnings(secondOperator)).isEqualTo(12 * perJob);
     assertThat(ledger.earnings(firstOperator) % perJob).isZero();
     assertThat(ledger.platformRevenue() - revenueBefore).isEqualTo(12 * (PRICE - perJob));
+  }
+
+  @Test
+  void aBatchedResultWhoseHoldIsNoLongerActiveCompletesTheJobAndRecordsWhatWasCharged() {
+    String type = newType();
+    readyNode(type, 2, UUID.randomUUID());
+    UUID creator = funded(1_000_000);
+    JobsRecord released = running(submit(creator, type));
+    JobsRecord held = running(submit(creator, type));
+    new JobHolds(dsl(), 70).release(released.getId()); // the job's row still says HELD
+    GroupCommit.Written before = lifecycle().batchedCompletions();
+
+    assertThat(Result.of(released).report()).isEqualTo(ReportOutcome.APPLIED);
+    assertThat(Result.of(held).report()).isEqualTo(ReportOutcome.APPLIED);
+
+    assertThat(lifecycle().batchedCompletions().items() - before.items()).as("both took the batch").isEqualTo(2);
+    JobsRecord releasedNow = job(released.getId());
+    assertThat(releasedNow.getStatus()).isEqualTo("COMPLETED");
+    assertThat(releasedNow.getSettlement()).isEqualTo("CAPTURED");
+    assertThat(releasedNow.getCharged()).as("nothing was left to capture").isZero();
+    assertThat(ledger.holdStatus(released.getId())).isEqualTo(HoldStatus.RELEASED);
+    JobsRecord heldNow = job(held.getId());
+    assertThat(heldNow.getSettlement()).isEqualTo("CAPTURED");
+    assertThat(heldNow.getCharged()).isEqualTo(PRICE);
+    assertThat(ledger.balance(creator)).isEqualTo(1_000_000 - PRICE);
+    assertThat(ledger.available(creator)).isEqualTo(1_000_000 - PRICE);
   }
 
   @Test
@@ -200,16 +227,41 @@ class BatchedReportsTest {
     }
   }
 
+  @Test
+  void aStaleStartAheadOfTheNodesOwnInOneBatchIsStaleAndTheNodesStartApplies() throws Exception {
+    String type = newType();
+    TestNode.Stream node = readyNode(type, 2, UUID.randomUUID());
+    TestNode.Stream other = readyNode(type + "-other", 1, UUID.randomUUID());
+    UUID creator = funded(1_000_000);
+    JobsRecord first = job(submit(creator, type).jobId());
+    JobsRecord second = job(submit(creator, type).jobId());
+    assertThat(List.of(first.getNodeId(), second.getNodeId())).containsOnly(node.node().id());
+
+    List<ReportOutcome> outcomes = together(List.of(Result.of(first),
+        new Result(other.node().id(), second.getId(), second.getAssignmentId()), Result.of(second)),
+        Result::start, Duration.ofMillis(200));
+
+    assertThat(outcomes).containsExactly(ReportOutcome.APPLIED, ReportOutcome.STALE, ReportOutcome.APPLIED);
+    assertThat(dsl().select(JOB_EVENTS.NODE_ID).from(JOB_EVENTS).where(JOB_EVENTS.JOB_ID.eq(second.getId())
+        .and(JOB_EVENTS.TYPE.eq("task.started"))).fetch(JOB_EVENTS.NODE_ID)).containsExactly(node.node().id());
+  }
+
   private List<ReportOutcome> finishTogether(List<Result> results) throws Exception {
     return together(results, Result::report);
+  }
+
+  private List<ReportOutcome> together(List<Result> results, Function<Result, ReportOutcome> send) throws Exception {
+    return together(results, send, Duration.ZERO);
   }
 
   /**
    * Sends every report (as its node would, from its own thread) while a test transaction holds
    * the first job's row: the first report's batch waits for that lock, and the others are sent
-   * meanwhile; then the lock is let go. Returns each report's outcome, in order.
+   * meanwhile, {@code apart} from each other (so that they queue in their order); then the lock is
+   * let go. Returns each report's outcome, in order.
    */
-  private List<ReportOutcome> together(List<Result> results, Function<Result, ReportOutcome> send) throws Exception {
+  private List<ReportOutcome> together(List<Result> results, Function<Result, ReportOutcome> send, Duration apart)
+      throws Exception {
     CountDownLatch locked = new CountDownLatch(1);
     CountDownLatch letGo = new CountDownLatch(1);
     CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> dsl().transaction(cfg -> {
@@ -223,6 +275,7 @@ class BatchedReportsTest {
     awaitLockWait();
     for (Result result : results.subList(1, results.size())) {
       outcomes.add(CompletableFuture.supplyAsync(() -> send.apply(result), reporters));
+      Thread.sleep(apart.toMillis());
     }
     Thread.sleep(500); // the other results queue behind the waiting batch
     letGo.countDown();
