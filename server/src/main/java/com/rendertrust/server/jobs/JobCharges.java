@@ -112,6 +112,11 @@ final class JobCharges {
         .toList();
   }
 
+  /** What a batched capture of a COMPLETED job's current round reaches when its hold is ACTIVE. */
+  static Charge wholeCapture(JobsRecord job) {
+    return new Charge(Settlement.CAPTURED, capture(job, true));
+  }
+
   /** What settling the job's current round captures: the round's price times the share of its units delivered. */
   private static long capture(JobsRecord job, boolean completed) {
     long roundPrice = job.getRoundPrice() != null ? job.getRoundPrice() : job.getPrice();

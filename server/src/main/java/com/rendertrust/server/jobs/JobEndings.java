@@ -60,10 +60,12 @@ final class JobEndings {
 
   /**
    * Completes the jobs (one, or a batch in job id order): one statement for all their events, each
-   * job's task events first and its job.completed last, then their charges ({@link
-   * #completionCharges}) and one statement for the jobs. The events come first because the
-   * charges lock the users' accounts until the commit, and submissions wait for those locks. The
-   * nodes' progress of a completed job is all of it.
+   * job's task events first and its job.completed last, then one statement for the jobs, then
+   * their charges. The charges lock the users' accounts until the commit, and submissions wait for
+   * those locks, so the events and the jobs' update come first: the update records the charge each
+   * batched capture will reach ({@link JobCharges#wholeCapture}), and a job whose hold turns out
+   * not to be ACTIVE is charged on its own and its row corrected. The nodes' progress of a
+   * completed job is all of it.
    */
   void completeAll(DSLContext tx, List<Completing> jobs, boolean settleNow, OffsetDateTime now) {
     List<JobEvents.Event> all = new ArrayList<>();
@@ -74,41 +76,41 @@ final class JobEndings {
     }
     events.record(tx, all);
     int count = jobs.size();
-    UUID[] ids = new UUID[count];
-    String[] results = new String[count];
-    String[] settlements = new String[count];
-    Long[] captured = new Long[count];
-    JobCharges.Charge[] charges = completionCharges(tx, jobs, settleNow);
-    for (int i = 0; i < count; i++) {
-      Completing completing = jobs.get(i);
-      JobCharges.Charge charge = charges[i];
-      ids[i] = completing.job().id();
-      results[i] = completing.resultRef();
-      settlements[i] = charge.reached().name();
-      captured[i] = charge.captured();
-    }
-    COMPLETE_ALL.execute(tx, now, now, ids, results, settlements, captured);
-  }
-
-  /**
-   * What each completion charges ({@code settleNow}; otherwise left pending): the HELD holds of
-   * one-task jobs (all the work of the ending node's operator) captured together in one step, the
-   * set-based ledger postings of {@link JobBilling#captureAllWithin}; any other job by {@link #charge}.
-   */
-  private JobCharges.Charge[] completionCharges(DSLContext tx, List<Completing> jobs, boolean settleNow) {
-    JobCharges.Charge[] charges = new JobCharges.Charge[jobs.size()];
+    JobCharges.Charge[] charges = new JobCharges.Charge[count];
     List<Integer> together = new ArrayList<>();
-    for (int i = 0; i < jobs.size(); i++) {
+    for (int i = 0; i < count; i++) {
       EndingJob job = jobs.get(i).job();
       if (settleNow && job.price() > 0 && job.settlement() == Settlement.HELD && job.row().getTasksTotal() == 1) {
         together.add(i);
+        charges[i] = JobCharges.wholeCapture(job.row());
       } else {
         charges[i] = charge(tx, job, true, settleNow);
       }
     }
-    if (together.isEmpty()) {
-      return charges;
+    UUID[] ids = new UUID[count];
+    String[] results = new String[count];
+    String[] settlements = new String[count];
+    Long[] captured = new Long[count];
+    for (int i = 0; i < count; i++) {
+      ids[i] = jobs.get(i).job().id();
+      results[i] = jobs.get(i).resultRef();
+      settlements[i] = charges[i].reached().name();
+      captured[i] = charges[i].captured();
     }
+    COMPLETE_ALL.execute(tx, now, now, ids, results, settlements, captured);
+    if (!together.isEmpty()) {
+      captureTogether(tx, jobs, together, charges);
+    }
+  }
+
+  /**
+   * The HELD holds of one-task jobs (all the work of the ending node's operator) captured together
+   * in one step, the set-based ledger postings of {@link JobBilling#captureAllWithin}; a job whose
+   * capture differs from what its row recorded ({@code recorded}: its hold was not ACTIVE, so it is
+   * charged by {@link #charge}, which answers repeats) has its row corrected.
+   */
+  private void captureTogether(DSLContext tx, List<Completing> jobs, List<Integer> together,
+      JobCharges.Charge[] recorded) {
     List<Optional<JobCharges.Charge>> captured;
     try {
       captured = JobCharges.captureAllWithin(tx, billing, together.stream().map(i -> jobs.get(i).job().row()).toList(),
@@ -118,9 +120,16 @@ final class JobEndings {
     }
     for (int k = 0; k < together.size(); k++) {
       EndingJob job = jobs.get(together.get(k)).job();
-      charges[together.get(k)] = captured.get(k).orElseGet(() -> charge(tx, job, true, true));
+      JobCharges.Charge expected = recorded[together.get(k)];
+      JobCharges.Charge actual = captured.get(k).orElseGet(() -> charge(tx, job, true, true));
+      if (!actual.equals(expected)) {
+        tx.update(JOBS)
+            .set(JOBS.SETTLEMENT, actual.reached().name())
+            .set(JOBS.CHARGED, JOBS.CHARGED.minus(expected.captured()).plus(actual.captured()))
+            .where(JOBS.ID.eq(job.id()))
+            .execute();
+      }
     }
-    return charges;
   }
 
   /** The completion's update of the jobs, rendered once (every completion runs it; PreparedSql). */
