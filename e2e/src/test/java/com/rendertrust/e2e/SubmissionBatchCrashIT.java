@@ -130,7 +130,8 @@ class SubmissionBatchCrashIT {
       firstAccount.commit();
       assertThat(firstJob.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the batch let through commits").isNotBlank();
       // the next batch takes both, places their holds, and stops on the slot claim of node two
-      String batchXid = awaitBatchWaiting("active_jobs", firstBackend);
+      // (inside job_submissions_place, the batch's call for its slots and rows)
+      String batchXid = awaitBatchWaiting("job_submissions_place", firstBackend);
       for (User creator : queued) {
         assertThat(query("SELECT held::text, xmax::text FROM credit_accounts WHERE owner_id = CAST(? AS uuid)"
             + " AND kind = 'USER'", creator.id().toString())).as("%s's account inside transaction %s", creator.email(),
