@@ -88,17 +88,15 @@ final class JobTaskStore {
       INSERT_TASKS_SQL.formatted("(VALUES (CAST(? AS int) - 1)) AS one(i)"));
 
   /**
-   * The only task of a new job in a batch of submissions, as the batch writes it (SubmissionBatch,
-   * migration V24). Frames null for a job without frames.
+   * What a batch of submissions works out for the only task of a new job beyond its submission
+   * (SubmissionBatch, migration V24): its frames (null for a job without frames) and its runtime limit.
    */
-  record FirstTask(UUID jobId, UUID userId, String jobType, boolean gpuRequired, short priorityRank, short tierRank,
-      Integer frameStart, Integer frameEnd, Integer frameStep, long maxRuntimeMillis) {
+  record FirstTask(Integer frameStart, Integer frameEnd, Integer frameStep, long maxRuntimeMillis) {
 
     /** The task of a one-task job; its frames are task 0's of {@link #INSERT_TASKS_SQL}. */
-    static FirstTask of(UUID jobId, UUID userId, ValidSubmission valid, RenderFrames frames, long maxRuntimeMillis) {
+    static FirstTask of(RenderFrames frames, long maxRuntimeMillis) {
       boolean framed = frames.hasFrames();
-      return new FirstTask(jobId, userId, valid.jobType(), valid.gpuRequired(), valid.priority().rank(),
-          valid.tier().rank(), framed ? frames.start() : null,
+      return new FirstTask(framed ? frames.start() : null,
           framed ? (int) Math.min(frames.start() + (frames.perTask() - 1L) * frames.step(), frames.end()) : null,
           framed ? frames.step() : null, maxRuntimeMillis);
     }

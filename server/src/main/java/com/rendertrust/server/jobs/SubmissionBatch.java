@@ -128,14 +128,8 @@ final class SubmissionBatch {
 
   /** The jobs whose holds were placed: slots and rows in one call ({@code job_submissions_place}), then events. */
   private Map<UUID, Submitted> writeHeld(DSLContext tx, List<Submission> taken, OffsetDateTime now) {
-    List<Long> maxRuntimes = taken.stream().map(submission -> scheduler.maxRuntimeMillis(submission.valid().jobType()))
-        .toList();
-    List<JobTaskStore.FirstTask> tasks = new ArrayList<>();
-    for (int i = 0; i < taken.size(); i++) {
-      Submission submission = taken.get(i);
-      tasks.add(JobTaskStore.FirstTask.of(submission.jobId(), submission.userId(), submission.valid(),
-          submission.frames(), maxRuntimes.get(i)));
-    }
+    List<JobTaskStore.FirstTask> tasks = taken.stream().map(submission -> JobTaskStore.FirstTask.of(submission.frames(),
+        scheduler.maxRuntimeMillis(submission.valid().jobType()))).toList();
     List<Placed> placed = place(tx, taken, tasks, now);
     if (placed.size() != taken.size()) {
       throw new Refused(); // a concurrent submission took an idempotency key first: the one-job path replays it
