@@ -134,6 +134,7 @@ public final class JobScheduler {
     while (true) {
       List<Placement> placed = new ArrayList<>();
       boolean[] batchFull = new boolean[1];
+      boolean[] heldJobsWithMoreTasks = new boolean[1];
       transactions.transactionResult(cfg -> {
         placed.clear(); // a retried attempt starts over
         DSLContext tx = cfg.dsl();
@@ -142,6 +143,7 @@ public final class JobScheduler {
         int limit = anyQueued(tx) ? Math.min(QUEUE_BATCH, NodeStates.freeSlots(tx)) : 0;
         List<QueuedTask> queued = limit == 0 ? List.of() : lockQueued(tx, LOCK_QUEUED, limit);
         batchFull[0] = queued.size() == limit; // all it could lock: maybe more to place, another round
+        heldJobsWithMoreTasks[0] = queued.stream().anyMatch(QueuedTask::jobHasMoreTasks);
         // one claim per kind of task (type, GPU), kinds in the order the queue first names them;
         // a task that failed somewhere claims alone, avoiding the nodes it failed on
         Map<String, List<QueuedTask>> byKind = new LinkedHashMap<>();
@@ -171,6 +173,12 @@ public final class JobScheduler {
       });
       placed.stream().map(Placement::nodeId).distinct().forEach(notifier::jobsChanged);
       total += placed.size();
+      if (heldJobsWithMoreTasks[0] && !placed.isEmpty()) {
+        // While this pass held their jobs' rows, fills and other passes skipped those jobs' other
+        // tasks (SKIP LOCKED), and free nodes elsewhere may be waiting for them. (Only after
+        // placing some: a pass that places nothing must not request itself forever.)
+        requestQueuePass();
+      }
       if (placed.isEmpty() || !batchFull[0]) {
         return total;
       }
@@ -183,17 +191,21 @@ public final class JobScheduler {
    */
   public int assignQueuedTo(UUID nodeId) {
     Fill fill = transactions.transactionResult(cfg -> assignQueuedTo(cfg.dsl(), nodeId));
-    if (fill.leftLocked()) {
+    if (fill.leftLocked() || fill.heldJobsWithMoreTasks()) {
       // A queue pass running meanwhile skipped the tasks this fill had locked (SKIP LOCKED), and
-      // may have taken the slots this fill could not get: those tasks would wait for the next sweep.
+      // may have taken the slots this fill could not get; and while this fill held a job's row,
+      // every other placement skipped the job's other tasks: those tasks would wait for the next sweep.
       requestQueuePass();
     }
     return fill.assigned();
   }
 
-  /** What a fill did: the tasks it assigned, and whether it locked queued tasks it did not place. */
-  private record Fill(int assigned, boolean leftLocked) {
-    static final Fill NOTHING = new Fill(0, false);
+  /**
+   * What a fill did: the tasks it assigned, whether it locked queued tasks it did not place, and
+   * whether it held the row of a job with more than one task.
+   */
+  private record Fill(int assigned, boolean leftLocked, boolean heldJobsWithMoreTasks) {
+    static final Fill NOTHING = new Fill(0, false, false);
   }
 
   /**
@@ -231,7 +243,7 @@ public final class JobScheduler {
     OffsetDateTime now = Timestamps.toDb(clock.instant());
     recordWaits(JobTaskStore.dispatch(tx, placed, now), now);
     events.record(tx, JobEventDrafts.dispatched(placed));
-    return new Fill(placed.size(), taking < queued.size());
+    return new Fill(placed.size(), taking < queued.size(), queued.stream().anyMatch(QueuedTask::jobHasMoreTasks));
   }
 
   /** Queue waits, recorded when the pass runs (a rolled-back attempt may count twice; rare, and harmless here). */
@@ -246,7 +258,8 @@ public final class JobScheduler {
   }
 
   /** A queued task as a queue pass sees it. */
-  private record QueuedTask(UUID taskId, UUID jobId, String jobType, boolean gpuRequired, UUID[] failedNodes) {
+  private record QueuedTask(UUID taskId, UUID jobId, String jobType, boolean gpuRequired, UUID[] failedNodes,
+      boolean jobHasMoreTasks) {
   }
 
   /**
@@ -282,7 +295,7 @@ public final class JobScheduler {
     // statement after it too. The rest of this transaction is the pass: plan it once.
     GENERIC_PLANS.execute(tx);
     return statement.fetch(tx, row -> new QueuedTask(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
-        row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray()), params);
+        row.getString(3), row.getBoolean(4), (UUID[]) row.getArray(5).getArray(), row.getBoolean(6)), params);
   }
 
   /**
@@ -314,7 +327,7 @@ public final class JobScheduler {
           FROM job_tasks LEFT JOIN running r ON r.user_id = job_tasks.user_id
          WHERE job_tasks.status = 'QUEUED' AND %s
            AND (job_tasks.not_before IS NULL OR job_tasks.not_before <= ?))
-      SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes
+      SELECT t.id, t.job_id, t.job_type, t.gpu_required, t.failed_nodes, j.tasks_total > 1
         FROM job_tasks t JOIN jobs j ON j.id = t.job_id JOIN ranked q ON q.id = t.id
        WHERE t.status = 'QUEUED' AND q.per_user <= ?
        ORDER BY t.tier_rank DESC, t.priority_rank DESC, q.fair, t.queued_at, t.job_id, t.task_index

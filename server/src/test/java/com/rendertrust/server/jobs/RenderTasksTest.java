@@ -22,6 +22,8 @@ import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -283,6 +285,41 @@ class RenderTasksTest {
     assertThat(job(creator, jobId).get("charged").asText()).isEqualTo("10.0000");
     assertThat(ledger.balance(creator)).isEqualTo(1_000_000 - 100_000);
     assertThat(ledger.available(creator)).isEqualTo(1_000_000 - 100_000);
+  }
+
+  @Test
+  void aFillThatHeldAJobWhileOtherNodesSkippedItHandsTheJobsOtherTasksToAQueuePass() throws Exception {
+    TestNode.Stream first = renderNode(1);
+    UUID creator = funded();
+    String jobId = submit(creator, "{\"frame_start\":1,\"frame_end\":3}").get("job_id").asText();
+    first.dispatch();
+    assertThat(taskStatuses(creator, jobId)).containsExactly("DISPATCHED", "QUEUED", "QUEUED");
+    TestNode.Stream a;
+    // A fill or a queue pass placing one of the job's tasks holds the job's row, and every other
+    // placement skips the job's tasks meanwhile (SKIP LOCKED): here, the fills of two nodes connecting.
+    try (Connection placing = server.controlPlane().database().dataSource().getConnection()) {
+      placing.setAutoCommit(false);
+      try (PreparedStatement lock = placing.prepareStatement("SELECT 1 FROM jobs WHERE id = ? FOR UPDATE")) {
+        lock.setObject(1, UUID.fromString(jobId));
+        lock.executeQuery().close();
+      }
+      a = renderNode(1);
+      TestNode.Stream b = renderNode(1);
+      clock.advance(Duration.ofSeconds(1)); // a heartbeat each, handled after the stream's opening fill
+      JobsTesting.heartbeatRecorded(server, a, clock.instant());
+      JobsTesting.heartbeatRecorded(server, b, clock.instant());
+      placing.rollback();
+    }
+
+    // A fill places one task on its node (as a's next heartbeat would), holding the job's row: the
+    // other free node gets the other task at once, not at the next sweep (which this test never
+    // runs). (Rarely b's heartbeat's fill is still on its way and is that fill.)
+    JobsTesting.network(server).scheduler().fillNode(a.node().id());
+    eventually("every task dispatched", () -> taskStatuses(creator, jobId)
+        .equals(List.of("DISPATCHED", "DISPATCHED", "DISPATCHED")));
+    assertThat(server.postJson("/api/v1/jobs/" + jobId + "/cancel", "{}", "Authorization",
+        userBearer(server, creator)).statusCode()).isEqualTo(200);
+    eventually("released", () -> ledger.holdStatus(UUID.fromString(jobId)) == HoldStatus.RELEASED);
   }
 
   @Test
