@@ -1,5 +1,6 @@
 package com.rendertrust.server.credits;
 
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
@@ -21,9 +22,11 @@ public final class CreditService {
 
   private final Transactions transactions;
   private final LedgerStore store = new LedgerStore();
+  private final DeductionBatch deductions;
 
   public CreditService(DSLContext dsl) {
     this.transactions = new Transactions(dsl);
+    this.deductions = new DeductionBatch(transactions, store);
   }
 
   /** The user's posted balance (active holds not subtracted). */
@@ -62,16 +65,22 @@ public final class CreditService {
    * different amount is 409 IDEMPOTENCY_CONFLICT; 402 INSUFFICIENT_CREDITS when the available
    * amount is short. One statement does the work ({@code credit_debit_user}): under the
    * account's row lock it checks the available amount and posts, and the unique reference key
-   * decides replays; the no-overdraft CHECK constraint backs the check up. The stored-reference
-   * lookup only runs on the rare paths (replay, conflict, refusal).
+   * decides replays; the no-overdraft CHECK constraint backs the check up. Concurrent deductions
+   * are written together ({@link DeductionBatch}: the same statement for each, in one statement
+   * and one commit); a batch that fails without writing leaves each to run alone. The
+   * stored-reference lookup only runs on the rare paths (replay, conflict, refusal). 503 when the
+   * database connection was lost and whether the deduction was written is unknown.
    */
   public LedgerEntry deduct(UUID userId, Deduction deduction) {
-    Function<DSLContext, LedgerStore.Debit> debitStatement = dsl -> store.debitUser(dsl, new LedgerStore.UserDebit(
-        userId, SystemAccounts.platformRevenueFor(userId), deduction.amount(), EntrySource.USAGE,
-        ReferenceOrigin.CLIENT, deduction.referenceId(), deduction.description()));
-    // With a reference, a repeat after a lost answer is a replay (REFERENCE_TAKEN), never a second charge.
-    LedgerStore.Debit debit = deduction.referenceId().isPresent()
-        ? transactions.repeatable(debitStatement) : transactions.singleStatement(debitStatement);
+    LedgerStore.UserDebit request = new LedgerStore.UserDebit(userId, SystemAccounts.platformRevenueFor(userId),
+        deduction.amount(), EntrySource.USAGE, ReferenceOrigin.CLIENT, deduction.referenceId(),
+        deduction.description());
+    LedgerStore.Debit debit = deductions.debit(request).orElseGet(() -> {
+      Function<DSLContext, LedgerStore.Debit> debitStatement = dsl -> store.debitUser(dsl, request);
+      // With a reference, a repeat after a lost answer is a replay (REFERENCE_TAKEN), never a second charge.
+      return deduction.referenceId().isPresent()
+          ? transactions.repeatable(debitStatement) : transactions.singleStatement(debitStatement);
+    });
     return switch (debit.outcome()) {
       case POSTED -> debit.userLeg().orElseThrow();
       case NO_ACCOUNT -> throw insufficient(CreditAmount.ZERO, deduction.amount());
@@ -80,6 +89,11 @@ public final class CreditService {
       case REFERENCE_TAKEN -> earlierDeduction(userId, deduction)
           .orElseThrow(() -> new IllegalStateException("reference taken but not found"));
     };
+  }
+
+  /** The deductions written by batches since start, and the batches: their ratio is the mean batch size. */
+  public GroupCommit.Written batchedDeductions() {
+    return deductions.written();
   }
 
   /** The entry an earlier deduction with the same reference produced: a replay if the amount matches, else 409. */

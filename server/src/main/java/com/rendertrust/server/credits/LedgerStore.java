@@ -154,6 +154,50 @@ final class LedgerStore {
                                CAST(? AS varchar), CAST(? AS varchar), CAST(? AS varchar), CAST(? AS uuid),
                                CAST(? AS uuid), CAST(? AS uuid))""");
 
+  /**
+   * {@link #debitUser} of each request in order, in one statement ({@code credit_debit_users},
+   * migration V26): the group commit of deductions. The answers are in the requests' order.
+   */
+  List<Debit> debitUsers(DSLContext dsl, List<UserDebit> requests) {
+    int count = requests.size();
+    UUID[] transferIds = new UUID[count];
+    UUID[] userEntryIds = new UUID[count];
+    UUID[] otherEntryIds = new UUID[count];
+    for (int i = 0; i < count; i++) {
+      transferIds[i] = UUID.randomUUID();
+      userEntryIds[i] = UUID.randomUUID();
+      otherEntryIds[i] = UUID.randomUUID();
+    }
+    List<Debit> debits = DEBIT_USERS.fetch(dsl, row -> {
+      int index = row.getInt(1) - 1;
+      UserDebit request = requests.get(index);
+      DebitOutcome outcome = DebitOutcome.valueOf(row.getString(2));
+      Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
+          userEntryIds[index], row.getLong(4), request.amount(), Direction.DEBIT, request.source(),
+          request.referenceId(), new CreditAmount(row.getLong(5)), request.description(),
+          PreparedSql.timestamp(row, 6).toInstant()));
+      return new Debit(outcome, new CreditAmount(row.getLong(3)), leg);
+    }, PreparedSql.column(requests, UserDebit::ownerId, UUID[]::new),
+        PreparedSql.column(requests, UserDebit::creditAccount, UUID[]::new),
+        PreparedSql.column(requests, request -> request.amount().units(), Long[]::new),
+        PreparedSql.column(requests, request -> request.source().name(), String[]::new),
+        PreparedSql.column(requests, request -> request.origin().name(), String[]::new),
+        PreparedSql.column(requests, request -> request.referenceId().orElse(null), String[]::new),
+        PreparedSql.column(requests, request -> request.description().orElse(null), String[]::new),
+        transferIds, userEntryIds, otherEntryIds);
+    if (debits.size() != count) {
+      throw new IllegalStateException("credit_debit_users answered " + debits.size() + " of " + count + " deductions");
+    }
+    return debits;
+  }
+
+  private static final PreparedSql DEBIT_USERS = new PreparedSql("""
+      SELECT ord, outcome, available, entry_seq, entry_balance_after, entry_created_at
+        FROM credit_debit_users(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS bigint[]), CAST(? AS varchar[]),
+                                CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS uuid[]),
+                                CAST(? AS uuid[]), CAST(? AS uuid[]))
+       ORDER BY ord""");
+
   /** {@link #postOnce} for transfers whose reference cannot have been used before (checked by the caller). */
   PostedTransfer post(DSLContext tx, TransferRequest request) {
     return postOnce(tx, request).orElseThrow(() -> new IllegalStateException(

@@ -4,6 +4,7 @@ import static com.rendertrust.server.testing.LedgerAssertions.assertLedgerInvari
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.testing.TestInfrastructure;
@@ -45,8 +46,12 @@ class DeductConcurrencyTest {
     UUID user = UUID.randomUUID();
     credits.adjust(user, CreditAmount.ofCredits(50), "seed", "grant");
 
+    GroupCommit.Written before = credits.batchedDeductions();
     List<Result> results = race(200, i -> credits.deduct(user, Deduction.of("1", "d-" + i, "")));
 
+    GroupCommit.Written batched = credits.batchedDeductions().since(before);
+    assertThat(batched.items()).as("every deduction answered by a batch").isEqualTo(200);
+    assertThat(batched.batches()).as("concurrent deductions share batches").isLessThan(200);
     assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(50);
     assertThat(results.stream().filter(r -> r == Result.INSUFFICIENT)).hasSize(150);
     assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO);
@@ -93,6 +98,38 @@ class DeductConcurrencyTest {
     assertThat(results.stream().filter(r -> r == Result.OK)).hasSize(160);
     users.forEach(user -> assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO));
     assertLedgerInvariants(database.dsl());
+  }
+
+  @Test
+  void aBatchAnswersEachDeductionAsIfItRanAloneInBatchOrder() {
+    UUID user = UUID.randomUUID();
+    UUID stranger = UUID.randomUUID(); // no account yet
+    credits.adjust(user, CreditAmount.ofCredits(10), "seed", "grant");
+    LedgerStore store = new LedgerStore();
+    List<LedgerStore.Debit> debits = store.debitUsers(database.dsl(), List.of(
+        debit(user, "4", "first"),
+        debit(user, "4", "first"), // the batch's own earlier deduction took the reference
+        debit(user, "4", "second"), // 6 of 10 left: posted, 2 left
+        debit(user, "4", null), // 2 left: refused, nothing written
+        debit(stranger, "1", null),
+        debit(user, "2", null))); // exactly what is left
+
+    assertThat(debits).extracting(LedgerStore.Debit::outcome).containsExactly(LedgerStore.DebitOutcome.POSTED,
+        LedgerStore.DebitOutcome.REFERENCE_TAKEN, LedgerStore.DebitOutcome.POSTED,
+        LedgerStore.DebitOutcome.INSUFFICIENT, LedgerStore.DebitOutcome.NO_ACCOUNT, LedgerStore.DebitOutcome.POSTED);
+    assertThat(debits).extracting(debit -> debit.available().toWire())
+        .containsExactly("10.0000", "6.0000", "6.0000", "2.0000", "0.0000", "2.0000");
+    assertThat(debits).extracting(debit -> debit.userLeg().map(leg -> leg.balanceAfter().toWire()).orElse("-"))
+        .containsExactly("6.0000", "-", "2.0000", "-", "-", "0.0000");
+    assertThat(credits.balance(user)).isEqualTo(CreditAmount.ZERO);
+    assertThat(credits.history(user, 0, 0).total()).as("the grant and three deductions").isEqualTo(4);
+    assertThat(credits.balance(stranger)).isEqualTo(CreditAmount.ZERO);
+    assertLedgerInvariants(database.dsl());
+  }
+
+  private static LedgerStore.UserDebit debit(UUID user, String credits, String reference) {
+    return new LedgerStore.UserDebit(user, SystemAccounts.platformRevenueFor(user), CreditAmount.ofCredits(Long.parseLong(credits)),
+        EntrySource.USAGE, ReferenceOrigin.CLIENT, java.util.Optional.ofNullable(reference), java.util.Optional.empty());
   }
 
   interface Attempt {

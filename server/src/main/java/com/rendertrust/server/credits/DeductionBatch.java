@@ -1,0 +1,59 @@
+package com.rendertrust.server.credits;
+
+import com.rendertrust.server.platform.db.GroupCommit;
+import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
+import com.rendertrust.server.platform.errors.DomainException;
+import java.util.Collections;
+import java.util.Optional;
+
+/**
+ * Group commit of deductions: the deductions that arrive while one batch is written are written
+ * by the next, in one statement ({@code credit_debit_users}, migration V26) that is its own
+ * transaction. A batch pays one round trip and one commit for all of its deductions, and each
+ * deduction gets the answer it would have got alone, in arrival order.
+ */
+final class DeductionBatch {
+
+  /** At most this many deductions per statement: a batch holds its accounts' locks until it commits. */
+  static final int MAX_BATCH = 64;
+
+  /** A batch's answer to one deduction: what it did, or that the batch lost its connection (it may have committed). */
+  private record Answer(LedgerStore.Debit debit, boolean connectionLost) {
+  }
+
+  private final GroupCommit<LedgerStore.UserDebit, Answer> commits;
+
+  DeductionBatch(Transactions transactions, LedgerStore store) {
+    // one statement: retried whole on a deadlock or serialization failure (nothing of it committed)
+    this.commits = new GroupCommit<>("deductions", MAX_BATCH, batch -> {
+      try {
+        return transactions.singleStatement(dsl -> store.debitUsers(dsl, batch)).stream()
+            .map(debit -> new Answer(debit, false)).toList();
+      } catch (DomainException lostConnection) {
+        // Transactions' answer to a lost connection, which may have come after the commit: no
+        // deduction of the batch may be written again alone (a deduction without a reference
+        // would be charged twice)
+        return Collections.nCopies(batch.size(), new Answer(null, true));
+      }
+    });
+  }
+
+  /**
+   * The deduction written with the next batch; empty when that batch failed without writing
+   * anything (the caller deducts alone). Throws 503 when the batch lost its database connection:
+   * whether it committed is unknown, and a retry with the deduction's reference finds out.
+   */
+  Optional<LedgerStore.Debit> debit(LedgerStore.UserDebit request) {
+    Optional<Answer> answer = commits.submit(request);
+    if (answer.isPresent() && answer.get().connectionLost()) {
+      throw ConnectionLoss.asUnavailable();
+    }
+    return answer.map(Answer::debit);
+  }
+
+  /** The deductions batches wrote since start, and the batches. */
+  GroupCommit.Written written() {
+    return commits.written();
+  }
+}
