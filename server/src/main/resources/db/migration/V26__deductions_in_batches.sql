@@ -5,10 +5,11 @@
 -- Each deduction is credit_debit_user (V3) in batch order, with the same outcomes: POSTED,
 -- NO_ACCOUNT, INSUFFICIENT (the available amount after the batch's earlier deductions of the same
 -- user), REFERENCE_TAKEN (also when an earlier deduction of the batch took the reference); only
--- POSTED writes anything. Every account the batch can touch (the users' accounts and the accounts
--- credited) is locked first, in id order, as completion batches lock theirs: locked one
--- deduction at a time, a user's account and then a platform revenue shard, a batch would hold a
--- shard while it waited for the next user, and deadlock with a batch that locks in id order.
+-- POSTED writes anything. Every account the batch can touch is locked first: the users' accounts
+-- in id order, then the accounts credited (platform revenue shards) in id order, the order in
+-- which a single deduction and a completion batch's capture (credit_apply_legs, V19) take them.
+-- Locked one deduction at a time, a batch would hold a shard while it waited for the next user,
+-- and deadlock with a capture holding that user and waiting for the shard.
 -- Arrays are parallel, one element per deduction; ord is the deduction's 1-based position.
 CREATE FUNCTION credit_debit_users(
     p_owner_ids UUID[], p_credit_account_ids UUID[], p_amounts BIGINT[], p_sources VARCHAR[], p_origins VARCHAR[],
@@ -29,10 +30,8 @@ BEGIN
        OR v_count <> coalesce(array_length(p_other_entry_ids, 1), 0) THEN
         RAISE EXCEPTION 'credit_debit_users: arrays of different lengths' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM 1 FROM credit_accounts a
-     WHERE (a.owner_id = ANY (p_owner_ids) AND a.kind = 'USER') OR a.id = ANY (p_credit_account_ids)
-     ORDER BY a.id
-       FOR UPDATE;
+    PERFORM 1 FROM credit_accounts a WHERE a.owner_id = ANY (p_owner_ids) AND a.kind = 'USER' ORDER BY a.id FOR UPDATE;
+    PERFORM 1 FROM credit_accounts a WHERE a.id = ANY (p_credit_account_ids) ORDER BY a.id FOR UPDATE;
     FOR i IN 1 .. v_count LOOP
         RETURN QUERY
             SELECT i, d.outcome, d.available, d.entry_seq, d.entry_balance_after, d.entry_created_at

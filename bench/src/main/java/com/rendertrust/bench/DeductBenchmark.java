@@ -1,6 +1,7 @@
 package com.rendertrust.bench;
 
 import com.rendertrust.server.ControlPlane;
+import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.credits.CreditAmount;
 import com.rendertrust.server.credits.LedgerInvariants;
 import com.rendertrust.server.auth.SigningKeys;
@@ -64,7 +65,8 @@ public final class DeductBenchmark {
     }
   }
 
-  private record Row(int clients, DeductLoad.Result deduct, double pgbenchTps) {
+  /** One client count's figures; {@code batched}: what the server's group commit of deductions wrote meanwhile. */
+  private record Row(int clients, DeductLoad.Result deduct, GroupCommit.Written batched, double pgbenchTps) {
   }
 
   public static void main(String[] args) throws Exception {
@@ -123,10 +125,12 @@ public final class DeductBenchmark {
     for (int clients : options.clients()) {
       load.run(clients, Duration.ofSeconds(options.warmup()), "warm" + clients);
       System.err.printf("deduct over gRPC, %d clients, %d s%n", clients, options.seconds());
+      GroupCommit.Written before = controlPlane.credits().batchedDeductions();
       DeductLoad.Result deduct = load.run(clients, Duration.ofSeconds(options.seconds()), "run" + clients);
+      GroupCommit.Written batched = controlPlane.credits().batchedDeductions().since(before);
       System.err.printf("pgbench tpcb-like, %d clients, %d s%n", clients, options.seconds());
       double tps = pgbench.tpcbLike(clients, options.seconds());
-      rows.add(new Row(clients, deduct, tps));
+      rows.add(new Row(clients, deduct, batched, tps));
     }
     return rows;
   }
@@ -138,11 +142,14 @@ public final class DeductBenchmark {
         Runtime.getRuntime().availableProcessors(), Runtime.version(), pgbench.version(), options.scale(),
         options.pool(), options.seconds());
     System.out.println();
-    System.out.println("| clients | deductions/s (gRPC) | failed | pgbench tpcb-like tps | ratio |");
-    System.out.println("|--------:|--------------------:|-------:|----------------------:|------:|");
+    System.out.println("| clients | deductions/s (gRPC) | failed | per batch | ms per batch | pgbench tpcb-like tps | ratio |");
+    System.out.println("|--------:|--------------------:|-------:|----------:|-------------:|----------------------:|------:|");
     for (Row row : rows) {
-      System.out.printf(Locale.ROOT, "| %d | %.0f | %d | %.0f | %.2f |%n", row.clients(), row.deduct().perSecond(),
-          row.deduct().failed(), row.pgbenchTps(), row.deduct().perSecond() / row.pgbenchTps());
+      GroupCommit.Written batched = row.batched();
+      System.out.printf(Locale.ROOT, "| %d | %.0f | %d | %.1f | %.2f | %.0f | %.2f |%n", row.clients(),
+          row.deduct().perSecond(), row.deduct().failed(),
+          batched.batches() == 0 ? 0.0 : (double) batched.items() / batched.batches(), batched.millisPerBatch(),
+          row.pgbenchTps(), row.deduct().perSecond() / row.pgbenchTps());
     }
     System.out.println();
     System.out.println(violations.isEmpty()

@@ -4,7 +4,6 @@ import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.Transactions;
 import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
-import java.util.Collections;
 import java.util.Optional;
 
 /**
@@ -31,18 +30,20 @@ final class DeductionBatch {
         return transactions.singleStatement(dsl -> store.debitUsers(dsl, batch)).stream()
             .map(debit -> new Answer(debit, false)).toList();
       } catch (DomainException lostConnection) {
-        // Transactions' answer to a lost connection, which may have come after the commit: no
-        // deduction of the batch may be written again alone (a deduction without a reference
-        // would be charged twice)
-        return Collections.nCopies(batch.size(), new Answer(null, true));
+        // Transactions' answer to a lost connection, which may have come after the commit: a
+        // deduction with a reference goes alone, where a repeat is a replay (the entry the batch
+        // wrote, if it committed); one without must not be written again (it would be charged twice)
+        return batch.stream().map(request -> request.referenceId().isPresent() ? null : new Answer(null, true))
+            .toList();
       }
     });
   }
 
   /**
-   * The deduction written with the next batch; empty when that batch failed without writing
-   * anything (the caller deducts alone). Throws 503 when the batch lost its database connection:
-   * whether it committed is unknown, and a retry with the deduction's reference finds out.
+   * The deduction written with the next batch; empty when the caller must deduct alone: the
+   * batch failed without writing anything, or it lost its database connection and the deduction
+   * has a reference (alone, a repeat of a committed deduction is a replay). Throws 503 when the
+   * batch lost its connection and the deduction has no reference: whether it was written is unknown.
    */
   Optional<LedgerStore.Debit> debit(LedgerStore.UserDebit request) {
     Optional<Answer> answer = commits.submit(request);

@@ -2,15 +2,19 @@ package com.rendertrust.server.credits;
 
 import static com.rendertrust.server.testing.LedgerAssertions.assertLedgerInvariants;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.errors.DomainException;
 import com.rendertrust.server.platform.errors.Reason;
 import com.rendertrust.server.testing.TestInfrastructure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -127,9 +131,60 @@ class DeductConcurrencyTest {
     assertLedgerInvariants(database.dsl());
   }
 
+  @Test
+  void aBatchThatLostItsConnectionLeavesADeductionWithAReferenceToRunAloneAndOneWithoutIs503() throws Exception {
+    UUID user = UUID.randomUUID();
+    credits.adjust(user, CreditAmount.ofCredits(10), "seed", "grant");
+    Deduction withReference = Deduction.of("1", "lost-batch", "");
+    Deduction withoutReference = new Deduction(CreditAmount.ofCredits(2), Optional.empty(), Optional.empty());
+
+    LedgerEntry alone = deductWhileTheBatchIsKilled(user, withReference).get(30, TimeUnit.SECONDS);
+    assertThat(alone.balanceAfter()).isEqualTo(CreditAmount.ofCredits(9));
+    assertThat(credits.deduct(user, withReference).id()).as("a replay of it").isEqualTo(alone.id());
+
+    Future<LedgerEntry> unknown = deductWhileTheBatchIsKilled(user, withoutReference);
+    assertThatThrownBy(() -> unknown.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(DomainException.class,
+        e -> assertThat(e.reason()).isEqualTo(Reason.DEPENDENCY_UNAVAILABLE));
+    assertThat(credits.balance(user)).as("the killed batch wrote nothing").isEqualTo(CreditAmount.ofCredits(9));
+    assertThat(credits.history(user, 0, 0).total()).isEqualTo(2);
+    assertLedgerInvariants(database.dsl());
+  }
+
+  /**
+   * Starts {@code deduction} while the user's account is locked, so that its batch waits for the
+   * lock, then terminates the batch's database session and lets go of the lock.
+   */
+  private static Future<LedgerEntry> deductWhileTheBatchIsKilled(UUID user, Deduction deduction) throws Exception {
+    ExecutorService thread = Executors.newVirtualThreadPerTaskExecutor();
+    try (Connection holder = database.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (PreparedStatement lock = holder.prepareStatement(
+          "SELECT 1 FROM credit_accounts WHERE owner_id = ? AND kind = 'USER' FOR UPDATE")) {
+        lock.setObject(1, user);
+        lock.executeQuery().close();
+      }
+      Future<LedgerEntry> deducted = thread.submit(() -> credits.deduct(user, deduction));
+      // from another session: a transaction sees pg_stat_activity as it was at its first look
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int killed = 0;
+      while (killed == 0 && System.nanoTime() < deadline) {
+        killed = database.dsl().fetchSingle("""
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%credit_debit_users(%'""")
+            .get(0, Integer.class);
+        Thread.sleep(10);
+      }
+      assertThat(killed).as("the batch's session, waiting for the account").isEqualTo(1);
+      holder.rollback();
+      return deducted;
+    } finally {
+      thread.shutdown();
+    }
+  }
+
   private static LedgerStore.UserDebit debit(UUID user, String credits, String reference) {
     return new LedgerStore.UserDebit(user, SystemAccounts.platformRevenueFor(user), CreditAmount.ofCredits(Long.parseLong(credits)),
-        EntrySource.USAGE, ReferenceOrigin.CLIENT, java.util.Optional.ofNullable(reference), java.util.Optional.empty());
+        EntrySource.USAGE, ReferenceOrigin.CLIENT, Optional.ofNullable(reference), Optional.empty());
   }
 
   interface Attempt {
