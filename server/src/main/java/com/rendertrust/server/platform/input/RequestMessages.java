@@ -1,107 +1,148 @@
 package com.rendertrust.server.platform.input;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import java.util.List;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies {@link InputRules} to a decoded request message, whichever edge it came through
  * (native gRPC, in-process REST, Envoy): every string, map key and JSON key, and the depth of
- * every {@code Struct}/{@code ListValue}. Throws the 422 of the first violation.
+ * every {@code Struct}/{@code ListValue}. Throws the 422 of the first violation, in field number
+ * order.
+ *
+ * <p>Every request and every frame of a node's stream passes here, so it visits only the fields
+ * that can hold a string (string and message fields, maps included), and it spells a field's
+ * path only for an error.
  */
 public final class RequestMessages {
+
+  /**
+   * Per message type, its fields that can hold a string, by field number. Schema facts, the same
+   * for every request of a type: computed once per type, as protobuf caches its own descriptors.
+   */
+  private static final Map<Descriptor, FieldDescriptor[]> STRING_HOLDERS = new ConcurrentHashMap<>();
 
   private RequestMessages() {
   }
 
   public static void check(Message message) {
-    check("", message);
+    check(null, message);
   }
 
-  private static void check(String path, Message message) {
+  /** Where a value sits in the request: a field or key ({@code name}) or a list element ({@code index}). */
+  private record Where(Where parent, String name, int index) {
+
+    static Where named(Where parent, String name) {
+      return new Where(parent, name, -1);
+    }
+
+    static String path(Where where) {
+      if (where == null) {
+        return "";
+      }
+      String parent = path(where.parent);
+      return where.index >= 0 ? parent + "[" + where.index + "]" : InputRules.path(parent, where.name);
+    }
+  }
+
+  private static void check(Where where, Message message) {
     if (message instanceof Struct struct) {
-      checkStruct(path, struct, 1);
+      checkStruct(where, struct, 1);
       return;
     }
     if (message instanceof ListValue list) {
-      checkList(path, list, 1);
+      checkList(where, list, 1);
       return;
     }
     if (message instanceof Value value) {
-      checkValue(path, value, 0);
+      checkValue(where, value, 0);
       return;
     }
-    for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
-      String fieldPath = InputRules.path(path, field.getKey().getName());
-      if (field.getKey().isRepeated()) {
-        for (Object element : (List<?>) field.getValue()) {
-          checkSingle(fieldPath, field.getKey(), element);
+    for (FieldDescriptor field : STRING_HOLDERS.computeIfAbsent(message.getDescriptorForType(),
+        RequestMessages::stringHolders)) {
+      if (field.isRepeated()) {
+        int count = message.getRepeatedFieldCount(field);
+        for (int i = 0; i < count; i++) {
+          checkSingle(Where.named(where, field.getName()), field, message.getRepeatedField(field, i));
         }
-      } else {
-        checkSingle(fieldPath, field.getKey(), field.getValue());
+      } else if (message.hasField(field)) { // set (a proto3 string without presence: not empty)
+        checkSingle(Where.named(where, field.getName()), field, message.getField(field));
       }
     }
   }
 
-  private static void checkSingle(String path, FieldDescriptor field, Object value) {
+  private static FieldDescriptor[] stringHolders(Descriptor type) {
+    return type.getFields().stream()
+        .filter(field -> field.getJavaType() == FieldDescriptor.JavaType.STRING
+            || field.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
+        .sorted(Comparator.comparingInt(FieldDescriptor::getNumber))
+        .toArray(FieldDescriptor[]::new);
+  }
+
+  private static void checkSingle(Where where, FieldDescriptor field, Object value) {
     if (field.isMapField() && value instanceof Message entry) {
       // a map entry: its key names the value in the path
       FieldDescriptor keyField = entry.getDescriptorForType().findFieldByNumber(1);
       FieldDescriptor valueField = entry.getDescriptorForType().findFieldByNumber(2);
       Object key = entry.getField(keyField);
       if (key instanceof String text) {
-        checkString(path, text);
+        checkString(where, text);
       }
-      checkSingle(InputRules.path(path, String.valueOf(key)), valueField, entry.getField(valueField));
+      checkSingle(Where.named(where, String.valueOf(key)), valueField, entry.getField(valueField));
       return;
     }
     if (value instanceof String text) {
-      checkString(path, text);
+      checkString(where, text);
     } else if (value instanceof Message nested) {
-      check(path, nested);
+      check(where, nested);
     }
   }
 
-  private static void checkStruct(String path, Struct struct, int depth) {
+  private static void checkStruct(Where where, Struct struct, int depth) {
     if (depth > InputRules.MAX_JSON_DEPTH) {
-      throw InputRules.tooDeep(path);
+      throw InputRules.tooDeep(Where.path(where));
     }
     for (Map.Entry<String, Value> entry : struct.getFieldsMap().entrySet()) {
-      InputRules.stringProblem(entry.getKey()).ifPresent(problem -> {
-        throw InputRules.invalid(path, "has a key that " + problem);
-      });
-      checkValue(InputRules.path(path, entry.getKey()), entry.getValue(), depth);
+      Optional<String> problem = InputRules.stringProblem(entry.getKey());
+      if (problem.isPresent()) {
+        throw InputRules.invalid(Where.path(where), "has a key that " + problem.get());
+      }
+      checkValue(Where.named(where, entry.getKey()), entry.getValue(), depth);
     }
   }
 
-  private static void checkList(String path, ListValue list, int depth) {
+  private static void checkList(Where where, ListValue list, int depth) {
     if (depth > InputRules.MAX_JSON_DEPTH) {
-      throw InputRules.tooDeep(path);
+      throw InputRules.tooDeep(Where.path(where));
     }
     for (int i = 0; i < list.getValuesCount(); i++) {
-      checkValue(path + "[" + i + "]", list.getValues(i), depth);
+      checkValue(new Where(where, null, i), list.getValues(i), depth);
     }
   }
 
   /** {@code depth}: the levels of the objects/arrays that contain this value. */
-  private static void checkValue(String path, Value value, int depth) {
+  private static void checkValue(Where where, Value value, int depth) {
     switch (value.getKindCase()) {
-      case STRING_VALUE -> checkString(path, value.getStringValue());
-      case STRUCT_VALUE -> checkStruct(path, value.getStructValue(), depth + 1);
-      case LIST_VALUE -> checkList(path, value.getListValue(), depth + 1);
+      case STRING_VALUE -> checkString(where, value.getStringValue());
+      case STRUCT_VALUE -> checkStruct(where, value.getStructValue(), depth + 1);
+      case LIST_VALUE -> checkList(where, value.getListValue(), depth + 1);
       default -> {
         // numbers, booleans and null are always storable
       }
     }
   }
 
-  private static void checkString(String path, String text) {
-    InputRules.stringProblem(text).ifPresent(problem -> {
-      throw InputRules.invalid(path, problem);
-    });
+  private static void checkString(Where where, String text) {
+    Optional<String> problem = InputRules.stringProblem(text);
+    if (problem.isPresent()) {
+      throw InputRules.invalid(Where.path(where), problem.get());
+    }
   }
 }
