@@ -2,11 +2,15 @@ package com.rendertrust.server.platform.input;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,10 +28,19 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RequestMessages {
 
   /**
-   * Per message type, its fields that can hold a string, by field number. Schema facts, the same
-   * for every request of a type: computed once per type, as protobuf caches its own descriptors.
+   * Per message type, what can hold a string: its string and message fields, a oneof's as the
+   * oneof. Schema facts, the same for every request of a type: computed once per type, as
+   * protobuf caches its own descriptors.
    */
-  private static final Map<Descriptor, FieldDescriptor[]> STRING_HOLDERS = new ConcurrentHashMap<>();
+  private static final Map<Descriptor, Visit[]> STRING_HOLDERS = new ConcurrentHashMap<>();
+
+  /**
+   * A field to look at, or a oneof ({@code field} null): asking a oneof which member is set is one
+   * reflective call (protobuf reads generated messages' fields through reflection), asking each
+   * member whether it is set is one per member, and a node's stream frame is a oneof of many.
+   */
+  private record Visit(FieldDescriptor field, OneofDescriptor oneof, int number) {
+  }
 
   private RequestMessages() {
   }
@@ -65,9 +78,14 @@ public final class RequestMessages {
       checkValue(where, value, 0);
       return;
     }
-    for (FieldDescriptor field : STRING_HOLDERS.computeIfAbsent(message.getDescriptorForType(),
-        RequestMessages::stringHolders)) {
-      if (field.isRepeated()) {
+    for (Visit visit : STRING_HOLDERS.computeIfAbsent(message.getDescriptorForType(), RequestMessages::stringHolders)) {
+      FieldDescriptor field = visit.field();
+      if (field == null) {
+        FieldDescriptor set = message.getOneofFieldDescriptor(visit.oneof());
+        if (set != null && holdsStrings(set)) {
+          checkSingle(Where.named(where, set.getName()), set, message.getField(set));
+        }
+      } else if (field.isRepeated()) {
         int count = message.getRepeatedFieldCount(field);
         for (int i = 0; i < count; i++) {
           checkSingle(Where.named(where, field.getName()), field, message.getRepeatedField(field, i));
@@ -78,12 +96,28 @@ public final class RequestMessages {
     }
   }
 
-  private static FieldDescriptor[] stringHolders(Descriptor type) {
-    return type.getFields().stream()
-        .filter(field -> field.getJavaType() == FieldDescriptor.JavaType.STRING
-            || field.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
-        .sorted(Comparator.comparingInt(FieldDescriptor::getNumber))
-        .toArray(FieldDescriptor[]::new);
+  /** In field number order, a oneof at its first member's place. */
+  private static Visit[] stringHolders(Descriptor type) {
+    Map<OneofDescriptor, Visit> oneofs = new LinkedHashMap<>();
+    List<Visit> visits = new ArrayList<>();
+    for (FieldDescriptor field : type.getFields()) {
+      OneofDescriptor oneof = field.getRealContainingOneof();
+      if (oneof != null) {
+        if (holdsStrings(field)) {
+          oneofs.merge(oneof, new Visit(null, oneof, field.getNumber()),
+              (known, next) -> known.number() <= next.number() ? known : next);
+        }
+      } else if (holdsStrings(field)) {
+        visits.add(new Visit(field, null, field.getNumber()));
+      }
+    }
+    visits.addAll(oneofs.values());
+    return visits.stream().sorted(Comparator.comparingInt(Visit::number)).toArray(Visit[]::new);
+  }
+
+  private static boolean holdsStrings(FieldDescriptor field) {
+    return field.getJavaType() == FieldDescriptor.JavaType.STRING
+        || field.getJavaType() == FieldDescriptor.JavaType.MESSAGE;
   }
 
   private static void checkSingle(Where where, FieldDescriptor field, Object value) {

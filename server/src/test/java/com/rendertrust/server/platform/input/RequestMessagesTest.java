@@ -7,7 +7,9 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.rendertrust.api.v1.ConnectRequest;
 import com.rendertrust.api.v1.Hello;
+import com.rendertrust.api.v1.JobAccepted;
 import com.rendertrust.api.v1.OutputTarget;
 import com.rendertrust.api.v1.RunningJob;
 import com.rendertrust.server.platform.errors.DomainException;
@@ -39,6 +41,14 @@ class RequestMessagesTest {
         .addCapabilities(BAD).build(), "capabilities");
     refused(Hello.newBuilder().setAgentVersion(BAD).addRunning(RunningJob.newBuilder().setJobId(BAD)).build(),
         "running.job_id");
+  }
+
+  @Test
+  void theSetMemberOfAOneofIsChecked() {
+    refused(ConnectRequest.newBuilder().setHello(Hello.newBuilder().addCapabilities(BAD)).build(), "hello.capabilities");
+    refused(ConnectRequest.newBuilder().setAccepted(JobAccepted.newBuilder().setJobId(BAD)).build(), "accepted.job_id");
+    assertThatCode(() -> RequestMessages.check(ConnectRequest.newBuilder()
+        .setAccepted(JobAccepted.newBuilder().setJobId("j")).build())).doesNotThrowAnyException();
   }
 
   @Test
