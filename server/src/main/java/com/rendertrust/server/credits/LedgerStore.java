@@ -7,6 +7,8 @@ import static com.rendertrust.server.db.Tables.CREDIT_TRANSFERS;
 import com.rendertrust.server.db.Routines;
 import com.rendertrust.server.db.tables.records.CreditPostRecord;
 import com.rendertrust.server.platform.db.PreparedSql;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -133,15 +135,22 @@ final class LedgerStore {
    */
   Debit debitUser(DSLContext dsl, UserDebit request) {
     UUID userEntryId = UUID.randomUUID();
-    return DEBIT_USER.fetch(dsl, row -> {
-      DebitOutcome outcome = DebitOutcome.valueOf(row.getString(1));
-      Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
-          userEntryId, row.getLong(3), request.amount(), Direction.DEBIT, request.source(), request.referenceId(),
-          new CreditAmount(row.getLong(4)), request.description(), PreparedSql.timestamp(row, 5).toInstant()));
-      return new Debit(outcome, new CreditAmount(row.getLong(2)), leg);
-    }, request.ownerId(), request.creditAccount(), request.amount().units(), request.source().name(),
+    return DEBIT_USER.fetch(dsl, row -> debit(row, 1, request, userEntryId), request.ownerId(), request.creditAccount(), request.amount().units(), request.source().name(),
         request.origin().name(), request.referenceId().orElse(null), request.description().orElse(null),
         UUID.randomUUID(), userEntryId, UUID.randomUUID()).getFirst();
+  }
+
+  /**
+   * A {@code credit_debit_user} answer, its columns from {@code first} on (outcome, available,
+   * entry_seq, entry_balance_after, entry_created_at); {@code userEntryId} names the user's entry.
+   */
+  private static Debit debit(ResultSet row, int first, UserDebit request, UUID userEntryId) throws SQLException {
+    DebitOutcome outcome = DebitOutcome.valueOf(row.getString(first));
+    Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
+        userEntryId, row.getLong(first + 2), request.amount(), Direction.DEBIT, request.source(),
+        request.referenceId(), new CreditAmount(row.getLong(first + 3)), request.description(),
+        PreparedSql.timestamp(row, first + 4).toInstant()));
+    return new Debit(outcome, new CreditAmount(row.getLong(first + 1)), leg);
   }
 
   /**
@@ -169,14 +178,8 @@ final class LedgerStore {
       otherEntryIds[i] = UUID.randomUUID();
     }
     List<Debit> debits = DEBIT_USERS.fetch(dsl, row -> {
-      int index = row.getInt(1) - 1;
-      UserDebit request = requests.get(index);
-      DebitOutcome outcome = DebitOutcome.valueOf(row.getString(2));
-      Optional<LedgerEntry> leg = outcome != DebitOutcome.POSTED ? Optional.empty() : Optional.of(new LedgerEntry(
-          userEntryIds[index], row.getLong(4), request.amount(), Direction.DEBIT, request.source(),
-          request.referenceId(), new CreditAmount(row.getLong(5)), request.description(),
-          PreparedSql.timestamp(row, 6).toInstant()));
-      return new Debit(outcome, new CreditAmount(row.getLong(3)), leg);
+      int index = row.getInt(1) - 1; // ord, then credit_debit_user's columns
+      return debit(row, 2, requests.get(index), userEntryIds[index]);
     }, PreparedSql.column(requests, UserDebit::ownerId, UUID[]::new),
         PreparedSql.column(requests, UserDebit::creditAccount, UUID[]::new),
         PreparedSql.column(requests, request -> request.amount().units(), Long[]::new),

@@ -173,13 +173,14 @@ public final class JobScheduler {
       });
       placed.stream().map(Placement::nodeId).distinct().forEach(notifier::jobsChanged);
       total += placed.size();
-      if (heldJobsWithMoreTasks[0] && !placed.isEmpty()) {
-        // While this pass held their jobs' rows, fills and other passes skipped those jobs' other
-        // tasks (SKIP LOCKED), and free nodes elsewhere may be waiting for them. (Only after
-        // placing some: a pass that places nothing must not request itself forever.)
-        requestQueuePass();
-      }
       if (placed.isEmpty() || !batchFull[0]) {
+        if (heldJobsWithMoreTasks[0] && !placed.isEmpty()) {
+          // While this round held their jobs' rows, fills and other passes skipped those jobs' other
+          // tasks (SKIP LOCKED), and free nodes elsewhere may be waiting for them; another round of
+          // this pass would look again, the last asks for a pass. (Only after placing some: a pass
+          // that places nothing must not request itself forever.)
+          requestQueuePass();
+        }
         return total;
       }
     }

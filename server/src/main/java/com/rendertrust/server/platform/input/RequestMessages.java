@@ -9,10 +9,11 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -39,7 +40,7 @@ public final class RequestMessages {
    * reflective call (protobuf reads generated messages' fields through reflection), asking each
    * member whether it is set is one per member, and a node's stream frame is a oneof of many.
    */
-  private record Visit(FieldDescriptor field, OneofDescriptor oneof, int number) {
+  private record Visit(FieldDescriptor field, OneofDescriptor oneof) {
   }
 
   private RequestMessages() {
@@ -87,8 +88,9 @@ public final class RequestMessages {
         }
       } else if (field.isRepeated()) {
         int count = message.getRepeatedFieldCount(field);
+        Where elements = count == 0 ? null : Where.named(where, field.getName());
         for (int i = 0; i < count; i++) {
-          checkSingle(Where.named(where, field.getName()), field, message.getRepeatedField(field, i));
+          checkSingle(elements, field, message.getRepeatedField(field, i));
         }
       } else if (message.hasField(field)) { // set (a proto3 string without presence: not empty)
         checkSingle(Where.named(where, field.getName()), field, message.getField(field));
@@ -98,21 +100,19 @@ public final class RequestMessages {
 
   /** In field number order, a oneof at its first member's place. */
   private static Visit[] stringHolders(Descriptor type) {
-    Map<OneofDescriptor, Visit> oneofs = new LinkedHashMap<>();
     List<Visit> visits = new ArrayList<>();
-    for (FieldDescriptor field : type.getFields()) {
-      OneofDescriptor oneof = field.getRealContainingOneof();
-      if (oneof != null) {
-        if (holdsStrings(field)) {
-          oneofs.merge(oneof, new Visit(null, oneof, field.getNumber()),
-              (known, next) -> known.number() <= next.number() ? known : next);
-        }
-      } else if (holdsStrings(field)) {
-        visits.add(new Visit(field, null, field.getNumber()));
-      }
-    }
-    visits.addAll(oneofs.values());
-    return visits.stream().sorted(Comparator.comparingInt(Visit::number)).toArray(Visit[]::new);
+    Set<OneofDescriptor> oneofs = new HashSet<>();
+    type.getFields().stream().filter(RequestMessages::holdsStrings)
+        .sorted(Comparator.comparingInt(FieldDescriptor::getNumber))
+        .forEach(field -> {
+          OneofDescriptor oneof = field.getRealContainingOneof();
+          if (oneof == null) {
+            visits.add(new Visit(field, null));
+          } else if (oneofs.add(oneof)) {
+            visits.add(new Visit(null, oneof));
+          }
+        });
+    return visits.toArray(Visit[]::new);
   }
 
   private static boolean holdsStrings(FieldDescriptor field) {

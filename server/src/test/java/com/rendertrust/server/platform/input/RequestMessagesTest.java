@@ -1,5 +1,6 @@
 package com.rendertrust.server.platform.input;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,8 +84,8 @@ class RequestMessagesTest {
 
   private static void refused(Message message, String field) {
     assertThatThrownBy(() -> RequestMessages.check(message)).isInstanceOfSatisfying(DomainException.class, e -> {
-      org.assertj.core.api.Assertions.assertThat(e.reason()).isEqualTo(Reason.VALIDATION_FAILED);
-      org.assertj.core.api.Assertions.assertThat(e.metadata()).containsEntry("field", field);
+      assertThat(e.reason()).isEqualTo(Reason.VALIDATION_FAILED);
+      assertThat(e.metadata()).containsEntry("field", field);
     });
   }
 }
