@@ -83,20 +83,23 @@ public final class JobLedger {
     return sumOf(CREDIT_ACCOUNTS.OWNER_ID.eq(ownerId).and(CREDIT_ACCOUNTS.KIND.eq(kind.name())));
   }
 
-  /** Balance of all platform revenue accounts (the account is sharded), plus the fees owed to them. */
+  /**
+   * Balance of all platform revenue accounts (the account is sharded), plus the fees owed to them,
+   * read in one statement: the server's accruals move owed fees into the accounts every second, and
+   * an accrual committed between two separate reads would hide what it moved from both.
+   */
   public long platformRevenue() {
-    return sumOf(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()))
-        + owed(CREDIT_SETTLEMENTS.PLATFORM_SHARE);
+    var balances = DSL.select(DSL.coalesce(DSL.sum(CREDIT_ACCOUNTS.BALANCE), java.math.BigDecimal.ZERO))
+        .from(CREDIT_ACCOUNTS).where(CREDIT_ACCOUNTS.KIND.eq(AccountKind.PLATFORM_REVENUE.name()));
+    var owed = DSL.select(DSL.coalesce(DSL.sum(CREDIT_SETTLEMENTS.PLATFORM_SHARE), java.math.BigDecimal.ZERO))
+        .from(CREDIT_SETTLEMENTS).where(CREDIT_SETTLEMENTS.ACCRUAL_ID.isNull());
+    return dsl.select(DSL.field(balances).plus(DSL.field(owed))).fetchOne(0, java.math.BigDecimal.class)
+        .longValueExact();
   }
 
   /** Pays every share owed now (what the server's accruals do every second). */
   public int accrueShares() {
     return new ShareAccruals(dsl).accrueDue();
-  }
-
-  private long owed(org.jooq.Field<Long> share) {
-    return dsl.select(DSL.coalesce(DSL.sum(share), java.math.BigDecimal.ZERO)).from(CREDIT_SETTLEMENTS)
-        .where(CREDIT_SETTLEMENTS.ACCRUAL_ID.isNull()).fetchOne(0, java.math.BigDecimal.class).longValueExact();
   }
 
   public void checkInvariants() {
