@@ -13,7 +13,7 @@
 # Exits 1 if a job is lost (not COMPLETED and captured) or the ledger invariants break.
 # Last line (issue 19): lifecycles_per_s=N pgbench_simple_update_tps=M ratio=N/M submit_to_node_p99_ms=P at_rate=R lost=L invariants=ok|broken
 # RT_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/jobs.jfr to profile.
-# RT_BENCH_PG_LOG=/some/directory writes PostgreSQL's log files there, with every lock wait longer than 1 s and every deadlock.
+# RT_BENCH_PG_LOG=/some/directory writes PostgreSQL's log files there, with every lock wait longer than 1 s, every deadlock, autovacuum and checkpoint.
 # RT_BENCH_PG_LOCK_WAIT_MS=20 (with RT_BENCH_PG_LOG) logs every lock wait longer than 20 ms instead (it is deadlock_timeout).
 # Needs pgbench (Debian: apt-get install postgresql-client) or RT_BENCH_PGBENCH=/path/to/pgbench.
 exec "$(dirname "${BASH_SOURCE[0]}")/run-main.sh" com.rendertrust.bench.JobsBenchmark "$@"
