@@ -3,17 +3,13 @@ package com.rendertrust.server.nodes;
 import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.testing.TestInfrastructure;
-import com.rendertrust.server.testing.TestNode;
-import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
@@ -37,16 +33,7 @@ class NodeEligibilityTwinsTest {
   @BeforeAll
   static void fleet() {
     database = Database.open(TestInfrastructure.freshDatabaseUrl(), null, null, 4);
-    NodeService service = new NodeService(database, JobsConfig.defaults(), Clock.systemUTC(), claims -> "token");
-    for (int i = 0; i < 12; i++) {
-      TestNode key = TestNode.withNewKey();
-      RegisteredNode registered = service.register(new NodeRegistration("twin-" + i, key.publicKeyPem(),
-          List.of("echo"), "{}", Optional.empty()));
-      service.prove(registered.claims(), key.sign(registered.challenge()));
-      service.openStream(registered.claims(), UUID.randomUUID(), new NodeHello(List.of(), 1, Map.of(), "test",
-          Optional.empty()));
-      nodes.add(registered.nodeId());
-    }
+    nodes.addAll(ReadyNodes.register(database, "twin-", 12));
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     update(0, Map.of(NODES.SLOTS, 2, NODES.HAS_GPU, true)); // ready, with a GPU
     update(1, Map.of(NODES.SLOTS, 3, NODES.CURRENT_LOAD, 0.5)); // ready, busier by its own report

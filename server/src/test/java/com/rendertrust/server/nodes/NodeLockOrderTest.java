@@ -3,21 +3,17 @@ package com.rendertrust.server.nodes;
 import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.rendertrust.server.platform.config.JobsConfig;
 import com.rendertrust.server.platform.db.Database;
 import com.rendertrust.server.testing.TestInfrastructure;
-import com.rendertrust.server.testing.TestNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,7 +79,7 @@ class NodeLockOrderTest {
   private static void whileTheHighestNodeIsHeld(Writer writer, Check check) throws Exception {
     try (Database database = Database.open(TestInfrastructure.freshDatabaseUrl(), null, null, 4);
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<UUID> ids = readyNodes(database);
+      List<UUID> ids = ReadyNodes.register(database, "node-", NODES_IN_TEST);
       Consumer<DSLContext> statement = writer.prepare(database, ids);
       List<UUID> inIdOrder = database.dsl().select(NODES.ID).from(NODES).orderBy(NODES.ID).fetch(NODES.ID);
       UUID highest = inIdOrder.getLast();
@@ -105,22 +101,6 @@ class NodeLockOrderTest {
       written.get(30, TimeUnit.SECONDS);
       check.after(database);
     }
-  }
-
-  /** Nodes able to take echo tasks, one slot each, none busy. */
-  private static List<UUID> readyNodes(Database database) {
-    NodeService nodes = new NodeService(database, JobsConfig.defaults(), Clock.systemUTC(), claims -> "token");
-    List<UUID> ids = new ArrayList<>();
-    for (int i = 0; i < NODES_IN_TEST; i++) {
-      TestNode key = TestNode.withNewKey();
-      RegisteredNode registered = nodes.register(new NodeRegistration("node-" + i, key.publicKeyPem(),
-          List.of("echo"), "{}", Optional.empty()));
-      nodes.prove(registered.claims(), key.sign(registered.challenge()));
-      nodes.openStream(registered.claims(), UUID.randomUUID(), new NodeHello(List.of(), 1, Map.of(), "test",
-          Optional.empty()));
-      ids.add(registered.nodeId());
-    }
-    return ids;
   }
 
   /** Locks the node's row without waiting; false when another transaction holds it. */
