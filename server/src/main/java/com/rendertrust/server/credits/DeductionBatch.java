@@ -1,8 +1,8 @@
 package com.rendertrust.server.credits;
 
+import com.rendertrust.server.platform.db.BatchAnswer;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.Transactions;
-import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.util.Optional;
 
@@ -17,23 +17,20 @@ final class DeductionBatch {
   /** At most this many deductions per statement: a batch holds its accounts' locks until it commits. */
   static final int MAX_BATCH = 64;
 
-  /** A batch's answer to one deduction: what it did, or that the batch lost its connection (it may have committed). */
-  private record Answer(LedgerStore.Debit debit, boolean connectionLost) {
-  }
-
-  private final GroupCommit<LedgerStore.UserDebit, Answer> commits;
+  private final GroupCommit<LedgerStore.UserDebit, BatchAnswer<LedgerStore.Debit>> commits;
 
   DeductionBatch(Transactions transactions, LedgerStore store) {
     // one statement: retried whole on a deadlock or serialization failure (nothing of it committed)
     this.commits = new GroupCommit<>("deductions", MAX_BATCH, batch -> {
       try {
         return transactions.singleStatement(dsl -> store.debitUsers(dsl, batch)).stream()
-            .map(debit -> new Answer(debit, false)).toList();
+            .map(BatchAnswer::of).toList();
       } catch (DomainException lostConnection) {
         // Transactions' answer to a lost connection, which may have come after the commit: a
         // deduction with a reference goes alone, where a repeat is a replay (the entry the batch
         // wrote, if it committed); one without must not be written again (it would be charged twice)
-        return batch.stream().map(request -> request.referenceId().isPresent() ? null : new Answer(null, true))
+        return batch.stream().map(request -> request.referenceId().isPresent()
+            ? null : BatchAnswer.<LedgerStore.Debit>lost())
             .toList();
       }
     });
@@ -46,11 +43,7 @@ final class DeductionBatch {
    * batch lost its connection and the deduction has no reference: whether it was written is unknown.
    */
   Optional<LedgerStore.Debit> debit(LedgerStore.UserDebit request) {
-    Optional<Answer> answer = commits.submit(request);
-    if (answer.isPresent() && answer.get().connectionLost()) {
-      throw ConnectionLoss.asUnavailable();
-    }
-    return answer.map(Answer::debit);
+    return BatchAnswer.unwrap(commits.submit(request));
   }
 
   /** The deductions batches wrote since start, and the batches. */

@@ -3,11 +3,11 @@ package com.rendertrust.server.jobs;
 import static com.rendertrust.server.platform.db.PreparedSql.column;
 
 import com.rendertrust.server.platform.config.JobsConfig;
+import com.rendertrust.server.platform.db.BatchAnswer;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
-import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -60,11 +60,7 @@ final class SubmissionBatch {
   private final JobBilling billing;
   private final JobScheduler scheduler;
   private final JobEvents events;
-  private final GroupCommit<Submission, Answer> commits;
-
-  /** A batch's answer to one submission: written, or its connection lost (the batch may have committed). */
-  private record Answer(Submitted written, boolean connectionLost) {
-  }
+  private final GroupCommit<Submission, BatchAnswer<Submitted>> commits;
 
   SubmissionBatch(Transactions transactions, JobsConfig config, Clock clock, JobBilling billing,
       JobScheduler scheduler, JobEvents events) {
@@ -77,13 +73,13 @@ final class SubmissionBatch {
     this.commits = new GroupCommit<>("submissions", MAX_BATCH, batch -> {
       try {
         return transactions.transactionResult(cfg -> write(cfg.dsl(), batch)).stream()
-            .map(written -> written == null ? null : new Answer(written, false)).toList();
+            .map(written -> written == null ? null : BatchAnswer.of(written)).toList();
       } catch (Refused refused) {
         return Collections.nCopies(batch.size(), null);
       } catch (DomainException lostConnection) {
         // Transactions' answer to a lost connection, which may have come after the commit: none of
         // the batch may be written again on the one-job path (a second job, a second hold)
-        return Collections.nCopies(batch.size(), new Answer(null, true));
+        return Collections.nCopies(batch.size(), BatchAnswer.<Submitted>lost());
       }
     });
   }
@@ -99,11 +95,7 @@ final class SubmissionBatch {
    * the client's retry, with its idempotency key, finds out).
    */
   Optional<Submitted> submit(Submission submission) {
-    Optional<Answer> answer = commits.submit(submission);
-    if (answer.isPresent() && answer.get().connectionLost()) {
-      throw ConnectionLoss.asUnavailable();
-    }
-    return answer.map(Answer::written);
+    return BatchAnswer.unwrap(commits.submit(submission));
   }
 
   /** The submissions batches answered since start (written, or failed with their connection), and the batches. */
