@@ -145,20 +145,7 @@ public final class JobsBenchmark {
         .setServerConfig("max_connections", "300")
         .setServerConfig("shared_buffers", "256MB");
     STATEMENTS.configure(postgresBuilder);
-    // RT_BENCH_PG_LOG=<directory>: PostgreSQL's log files there, with every lock wait longer than
-    // deadlock_timeout (1 s, or RT_BENCH_PG_LOCK_WAIT_MS) and every deadlock, each with the
-    // statements involved; also every autovacuum and checkpoint, with their times (stalls that
-    // come in bursts can be matched against them)
-    String pgLog = System.getenv("RT_BENCH_PG_LOG");
-    if (pgLog != null && !pgLog.isBlank()) {
-      postgresBuilder.setServerConfig("logging_collector", "on").setServerConfig("log_directory", pgLog)
-          .setServerConfig("log_lock_waits", "on").setServerConfig("log_autovacuum_min_duration", "0")
-          .setServerConfig("log_checkpoints", "on");
-      String lockWait = System.getenv("RT_BENCH_PG_LOCK_WAIT_MS");
-      if (lockWait != null && lockWait.matches("[1-9][0-9]{0,5}")) {
-        postgresBuilder.setServerConfig("deadlock_timeout", lockWait + "ms");
-      }
-    }
+    PostgresLog.configure(postgresBuilder);
     if (options.durable()) {
       postgresBuilder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }

@@ -1,0 +1,31 @@
+package com.rendertrust.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Opt-in PostgreSQL log of a benchmark's database ({@code RT_BENCH_PG_LOG=<directory>}): the log
+ * files there, with every lock wait longer than deadlock_timeout (1 s, or {@code
+ * RT_BENCH_PG_LOCK_WAIT_MS}) and every deadlock, each with the statements involved, and every
+ * autovacuum and checkpoint with their times, so that stalls that come in bursts can be matched
+ * against them.
+ */
+final class PostgresLog {
+
+  private PostgresLog() {
+  }
+
+  static EmbeddedPostgres.Builder configure(EmbeddedPostgres.Builder builder) {
+    String directory = System.getenv("RT_BENCH_PG_LOG");
+    if (directory == null || directory.isBlank()) {
+      return builder;
+    }
+    builder.setServerConfig("logging_collector", "on").setServerConfig("log_directory", directory)
+        .setServerConfig("log_lock_waits", "on").setServerConfig("log_autovacuum_min_duration", "0")
+        .setServerConfig("log_checkpoints", "on");
+    String lockWait = System.getenv("RT_BENCH_PG_LOCK_WAIT_MS");
+    if (lockWait != null && lockWait.matches("[1-9][0-9]{0,5}")) {
+      builder.setServerConfig("deadlock_timeout", lockWait + "ms");
+    }
+    return builder;
+  }
+}
