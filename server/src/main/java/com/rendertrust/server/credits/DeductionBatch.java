@@ -3,6 +3,7 @@ package com.rendertrust.server.credits;
 import com.rendertrust.server.platform.db.BatchAnswer;
 import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.util.Optional;
 
@@ -25,7 +26,10 @@ final class DeductionBatch {
       try {
         return transactions.singleStatement(dsl -> store.debitUsers(dsl, batch)).stream()
             .map(BatchAnswer::of).toList();
-      } catch (DomainException lostConnection) {
+      } catch (DomainException refused) {
+        if (!ConnectionLoss.isUnavailable(refused)) {
+          throw refused; // the batch wrote nothing: each deduction goes alone, and gets its own answer
+        }
         // Transactions' answer to a lost connection, which may have come after the commit: a
         // deduction with a reference goes alone, where a repeat is a replay (the entry the batch
         // wrote, if it committed); one without must not be written again (it would be charged twice)

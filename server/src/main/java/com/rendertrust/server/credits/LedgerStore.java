@@ -135,7 +135,8 @@ final class LedgerStore {
    */
   Debit debitUser(DSLContext dsl, UserDebit request) {
     UUID userEntryId = UUID.randomUUID();
-    return DEBIT_USER.fetch(dsl, row -> debit(row, 1, request, userEntryId), request.ownerId(), request.creditAccount(), request.amount().units(), request.source().name(),
+    return DEBIT_USER.fetch(dsl, row -> debit(row, 1, request, userEntryId), request.ownerId(),
+        request.creditAccount(), request.amount().units(), request.source().name(),
         request.origin().name(), request.referenceId().orElse(null), request.description().orElse(null),
         UUID.randomUUID(), userEntryId, UUID.randomUUID()).getFirst();
   }

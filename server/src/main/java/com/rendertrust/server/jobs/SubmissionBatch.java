@@ -8,6 +8,7 @@ import com.rendertrust.server.platform.db.GroupCommit;
 import com.rendertrust.server.platform.db.PreparedSql;
 import com.rendertrust.server.platform.db.Timestamps;
 import com.rendertrust.server.platform.db.Transactions;
+import com.rendertrust.server.platform.errors.ConnectionLoss;
 import com.rendertrust.server.platform.errors.DomainException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -76,7 +77,10 @@ final class SubmissionBatch {
             .map(written -> written == null ? null : BatchAnswer.of(written)).toList();
       } catch (Refused refused) {
         return Collections.nCopies(batch.size(), null);
-      } catch (DomainException lostConnection) {
+      } catch (DomainException refused) {
+        if (!ConnectionLoss.isUnavailable(refused)) {
+          throw refused; // rolled back: each submission takes the one-job path, which answers it
+        }
         // Transactions' answer to a lost connection, which may have come after the commit: none of
         // the batch may be written again on the one-job path (a second job, a second hold)
         return Collections.nCopies(batch.size(), BatchAnswer.<Submitted>lost());

@@ -60,6 +60,11 @@ public final class ConnectionLoss {
     return DomainException.unavailable(DETAIL);
   }
 
+  /** Whether {@code answer} is the 503 of a lost connection ({@link #asUnavailable}), not another refusal. */
+  public static boolean isUnavailable(DomainException answer) {
+    return answer.reason() == Reason.DEPENDENCY_UNAVAILABLE;
+  }
+
   static boolean isBrokenConnectionState(String state) {
     return state != null && (state.startsWith("08") || SESSION_ENDED.contains(state));
   }
