@@ -22,7 +22,8 @@ RUN useradd --no-create-home --uid 10001 --home-dir /var/lib/rendertrust rendert
  && mkdir -p /var/lib/rendertrust && chown rendertrust /var/lib/rendertrust
 COPY --from=build /home/build/app /app
 USER 10001
+# the heap follows the container's memory limit and starts at half of it, as in deploy/k8s/server-deployment.yaml
 ENV RT_DATA_DIR=/var/lib/rendertrust \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8000
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp", "/app/rendertrust-server.jar:/app/lib/*", "com.rendertrust.server.ServerMain"]

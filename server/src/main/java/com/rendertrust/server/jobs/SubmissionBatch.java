@@ -157,7 +157,7 @@ final class SubmissionBatch {
   }
 
   /** A held submission as {@code job_submissions_place} wrote it: its node and assignment (null when queued), its task. */
-  private record Placed(UUID jobId, UUID nodeId, UUID assignmentId, UUID taskId) {
+  record Placed(UUID jobId, UUID nodeId, UUID assignmentId, UUID taskId) {
   }
 
   /**
@@ -181,7 +181,7 @@ final class SubmissionBatch {
    * JobService}'s one-job path writes them (migration V24); answers each in batch order, or nothing
    * when a concurrent submission took an idempotency key first.
    */
-  private static List<Placed> place(DSLContext tx, List<Submission> taken, List<JobTaskStore.FirstTask> tasks,
+  static List<Placed> place(DSLContext tx, List<Submission> taken, List<JobTaskStore.FirstTask> tasks,
       OffsetDateTime now) {
     return PLACE.fetch(tx, row -> new Placed(PreparedSql.uuid(row, 1), PreparedSql.uuid(row, 2),
             PreparedSql.uuid(row, 3), PreparedSql.uuid(row, 4)),
