@@ -15,5 +15,6 @@
 # RT_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/jobs.jfr to profile.
 # RT_BENCH_PG_LOG=/some/directory writes PostgreSQL's log files there, with every lock wait longer than 1 s, every deadlock, autovacuum and checkpoint.
 # RT_BENCH_PG_LOCK_WAIT_MS=20 (with RT_BENCH_PG_LOG) logs every lock wait longer than 20 ms instead (it is deadlock_timeout).
+# RT_BENCH_PG_EXPLAIN_MS=2 (with RT_BENCH_PG_LOG) also logs every statement slower than 2 ms with its plan and actual times, nested ones included (auto_explain).
 # Needs pgbench (Debian: apt-get install postgresql-client) or RT_BENCH_PGBENCH=/path/to/pgbench.
 exec "$(dirname "${BASH_SOURCE[0]}")/run-main.sh" com.rendertrust.bench.JobsBenchmark "$@"

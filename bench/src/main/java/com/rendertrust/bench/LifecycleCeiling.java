@@ -46,13 +46,19 @@ final class LifecycleCeiling {
           Path.of(System.getProperty("rt.bench.lifecycleSql", "bench/sql/lifecycle.sql")).toAbsolutePath(), 1);
     }
 
-    /** Issue 19's design: {@code batch} lifecycles per statement, the operators' and platform's shares aggregated. */
+    /**
+     * Issue 19's design: {@code batch} lifecycles per statement, the operators' and platform's
+     * shares aggregated ({@code -Drt.bench.batchedSql=<file>} measures a variant with the same
+     * parameters, e.g. bench/sql/lifecycle-lean.sql).
+     */
     static Design batched(int batch) {
       if (batch < 1) {
         throw new IllegalArgumentException("a batch has at least one lifecycle, got " + batch);
       }
-      return new Design("batched design, " + batch + " lifecycles per statement", "ceiling_batched",
-          Path.of("bench/sql/lifecycle-batched.sql").toAbsolutePath(), batch);
+      String variant = System.getProperty("rt.bench.batchedSql");
+      return new Design((variant == null ? "batched design, " : "batched design as " + variant + ", ") + batch
+          + " lifecycles per statement", "ceiling_batched",
+          Path.of(variant == null ? "bench/sql/lifecycle-batched.sql" : variant).toAbsolutePath(), batch);
     }
   }
 

@@ -7,7 +7,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * files there, with every lock wait longer than deadlock_timeout (1 s, or {@code
  * RT_BENCH_PG_LOCK_WAIT_MS}) and every deadlock, each with the statements involved, and every
  * autovacuum and checkpoint with their times, so that stalls that come in bursts can be matched
- * against them.
+ * against them. With {@code RT_BENCH_PG_EXPLAIN_MS=<ms>} too, every statement slower than that,
+ * nested ones included (those a PL/pgSQL function runs), is logged with its plan and each plan
+ * node's actual time (auto_explain; the timing costs the run some throughput).
  */
 final class PostgresLog {
 
@@ -25,6 +27,15 @@ final class PostgresLog {
     String lockWait = System.getenv("RT_BENCH_PG_LOCK_WAIT_MS");
     if (lockWait != null && lockWait.matches("[1-9][0-9]{0,5}")) {
       builder.setServerConfig("deadlock_timeout", lockWait + "ms");
+    }
+    String explain = System.getenv("RT_BENCH_PG_EXPLAIN_MS");
+    if (explain != null && explain.matches("[1-9][0-9]{0,5}")) {
+      // with RT_BENCH_PG_STATEMENTS both libraries load (a server setting has one value: this one wins)
+      builder.setServerConfig("shared_preload_libraries",
+          "1".equals(System.getenv("RT_BENCH_PG_STATEMENTS")) ? "pg_stat_statements,auto_explain" : "auto_explain")
+          .setServerConfig("auto_explain.log_min_duration", explain + "ms")
+          .setServerConfig("auto_explain.log_nested_statements", "on")
+          .setServerConfig("auto_explain.log_analyze", "on");
     }
     return builder;
   }
