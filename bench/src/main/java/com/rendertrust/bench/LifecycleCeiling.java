@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 
 /**
@@ -90,6 +92,8 @@ final class LifecycleCeiling {
   private final Pgbench pgbench;
   private final CpuUse cpu;
   private final Design design;
+  /** The script pgbench runs (see {@link #spliced}). */
+  private final Path runnable;
   private final long price;
   private final int operatorSharePercent;
   private int users;
@@ -103,6 +107,36 @@ final class LifecycleCeiling {
     this.operatorSharePercent = operatorSharePercent;
     if (!Files.isReadable(design.script())) {
       throw new IllegalStateException("lifecycle script not found: " + design.script() + " (run from the repository root)");
+    }
+    this.runnable = spliced(design.script());
+  }
+
+  private static final Pattern SPLICE = Pattern.compile("(?m)^-- splice: (\\S+) from \"(.+)\"$");
+
+  /**
+   * The script pgbench runs: {@code script} itself, or, where it has a line {@code -- splice:
+   * <file> from "<marker>"}, a copy with that line replaced by {@code <file>} (next to the script)
+   * from its first line starting with {@code <marker>} to its end. A variant shares the statements
+   * it does not change that way (bench/sql/lifecycle-lean.sql, the batched design's money).
+   */
+  static Path spliced(Path script) {
+    try {
+      String text = Files.readString(script);
+      Matcher splice = SPLICE.matcher(text);
+      if (!splice.find()) {
+        return script;
+      }
+      String other = Files.readString(script.resolveSibling(splice.group(1)));
+      Matcher from = Pattern.compile("(?m)^" + Pattern.quote(splice.group(2))).matcher(other);
+      if (!from.find()) {
+        throw new IllegalStateException(splice.group(1) + " has no line starting with " + splice.group(2));
+      }
+      Path copy = Files.createTempFile("lifecycle-", ".sql");
+      copy.toFile().deleteOnExit();
+      Files.writeString(copy, text.substring(0, splice.start()) + other.substring(from.start()));
+      return copy;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -159,7 +193,7 @@ final class LifecycleCeiling {
     // prepared statements' and plpgsql's cached plans then scan whole tables as they grow (a
     // lifecycle cost 10 ms of CPU that way); autovacuum's analyze keeps the statistics in step.
     prepare(clients);
-    Pgbench.ScriptRun run = pgbench.startScript(design.script(), design.database(), clients, seconds, Map.of("nodes",
+    Pgbench.ScriptRun run = pgbench.startScript(runnable, design.database(), clients, seconds, Map.of("nodes",
         Integer.toString(NODES), "price", Long.toString(price), "operator_percent", Integer.toString(operatorSharePercent),
         "batch", Integer.toString(design.batch())));
     boolean margins = seconds > 3 * CPU_MARGIN.toSeconds();
@@ -204,7 +238,7 @@ final class LifecycleCeiling {
 
   ScriptShape shape() {
     try {
-      return shapeOf(Files.readString(design.script()));
+      return shapeOf(Files.readString(runnable));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
