@@ -145,7 +145,7 @@ public final class JobsBenchmark {
         .setServerConfig("max_connections", "300")
         .setServerConfig("shared_buffers", "256MB");
     STATEMENTS.configure(postgresBuilder);
-    PostgresLog.configure(postgresBuilder);
+    PostgresLog.configure(postgresBuilder, STATEMENTS);
     if (options.durable()) {
       postgresBuilder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }

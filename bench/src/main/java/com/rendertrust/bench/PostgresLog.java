@@ -16,7 +16,8 @@ final class PostgresLog {
   private PostgresLog() {
   }
 
-  static EmbeddedPostgres.Builder configure(EmbeddedPostgres.Builder builder) {
+  /** {@code statements}: the run's SQL profile, whose pg_stat_statements must still load with auto_explain. */
+  static EmbeddedPostgres.Builder configure(EmbeddedPostgres.Builder builder, StatementProfile statements) {
     String directory = System.getenv("RT_BENCH_PG_LOG");
     if (directory == null || directory.isBlank()) {
       return builder;
@@ -30,9 +31,9 @@ final class PostgresLog {
     }
     String explain = System.getenv("RT_BENCH_PG_EXPLAIN_MS");
     if (explain != null && explain.matches("[1-9][0-9]{0,5}")) {
-      // with RT_BENCH_PG_STATEMENTS both libraries load (a server setting has one value: this one wins)
+      // a server setting has one value, and this one replaces the profile's: it names both libraries
       builder.setServerConfig("shared_preload_libraries",
-          "1".equals(System.getenv("RT_BENCH_PG_STATEMENTS")) ? "pg_stat_statements,auto_explain" : "auto_explain")
+          statements.enabled() ? "pg_stat_statements,auto_explain" : "auto_explain")
           .setServerConfig("auto_explain.log_min_duration", explain + "ms")
           .setServerConfig("auto_explain.log_nested_statements", "on")
           .setServerConfig("auto_explain.log_analyze", "on");

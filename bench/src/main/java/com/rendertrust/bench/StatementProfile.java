@@ -25,6 +25,11 @@ final class StatementProfile {
     return new StatementProfile("1".equals(System.getenv("RT_BENCH_PG_STATEMENTS")));
   }
 
+  /** Whether the run profiles its SQL ({@code RT_BENCH_PG_STATEMENTS=1}). */
+  boolean enabled() {
+    return enabled;
+  }
+
   EmbeddedPostgres.Builder configure(EmbeddedPostgres.Builder builder) {
     return enabled ? builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
         .setServerConfig("pg_stat_statements.track", "all")

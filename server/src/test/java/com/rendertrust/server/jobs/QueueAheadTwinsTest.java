@@ -3,14 +3,15 @@ package com.rendertrust.server.jobs;
 import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.rendertrust.server.JobNetwork;
 import com.rendertrust.server.testing.JobLedger;
 import com.rendertrust.server.testing.JobsTesting;
+import com.rendertrust.server.testing.RolledBack;
 import com.rendertrust.server.testing.SharedServer;
 import com.rendertrust.server.testing.TestNode;
 import com.rendertrust.server.testing.TestServer;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -114,24 +115,13 @@ class QueueAheadTwinsTest {
    * first job still holds it outside), rolled back afterwards: nothing it claimed or wrote stays.
    */
   private static Optional<UUID> withFreeSlot(UUID nodeId, Function<DSLContext, Optional<UUID>> decide) {
-    List<Optional<UUID>> decided = new ArrayList<>();
-    try {
-      server.controlPlane().database().dsl().transaction(cfg -> {
-        assertThat(cfg.dsl().update(NODES).set(NODES.ACTIVE_JOBS, 0).where(NODES.ID.eq(nodeId)).execute())
-            .isEqualTo(1);
-        decided.add(decide.apply(cfg.dsl()));
-        throw new RolledBack();
-      });
-    } catch (RolledBack expected) {
-      // the node's slot is held by its first job again
-    }
-    return decided.getFirst();
+    return RolledBack.answer(server.controlPlane().database().dsl(), tx -> {
+      assertThat(tx.update(NODES).set(NODES.ACTIVE_JOBS, 0).where(NODES.ID.eq(nodeId)).execute()).isEqualTo(1);
+      return decide.apply(tx);
+    });
   }
 
-  private static final class RolledBack extends RuntimeException {
-  }
-
-  private static com.rendertrust.server.JobNetwork network() {
+  private static JobNetwork network() {
     return JobsTesting.network(server);
   }
 }

@@ -4,6 +4,7 @@ import static com.rendertrust.server.db.Tables.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.rendertrust.server.platform.db.Database;
+import com.rendertrust.server.testing.RolledBack;
 import com.rendertrust.server.testing.TestInfrastructure;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -98,19 +99,7 @@ class NodeEligibilityTwinsTest {
 
   /** What {@code claim} took, in a transaction rolled back afterwards (so every test sees the same fleet). */
   private static List<UUID> claimedAndRolledBack(Function<DSLContext, List<UUID>> claim) {
-    List<List<UUID>> claimed = new ArrayList<>();
-    try {
-      database.dsl().transaction(cfg -> {
-        claimed.add(claim.apply(cfg.dsl()));
-        throw new RolledBack();
-      });
-    } catch (RolledBack expected) {
-      // the claim's slots are free again
-    }
-    return claimed.getFirst();
-  }
-
-  private static final class RolledBack extends RuntimeException {
+    return RolledBack.answer(database.dsl(), claim);
   }
 
   /** Sets columns of one node's row, in one statement (some constraints span two columns). */

@@ -60,7 +60,11 @@ public final class ConnectionLoss {
     return DomainException.unavailable(DETAIL);
   }
 
-  /** Whether {@code answer} is the 503 of a lost connection ({@link #asUnavailable}), not another refusal. */
+  /**
+   * Whether {@code answer} is a 503 (DEPENDENCY_UNAVAILABLE), the answer {@link #asUnavailable} gives
+   * a lost connection, rather than another refusal. A batch writer takes every 503 as a connection
+   * lost, perhaps after its commit: the safe reading, as it writes none of its items again.
+   */
   public static boolean isUnavailable(DomainException answer) {
     return answer.reason() == Reason.DEPENDENCY_UNAVAILABLE;
   }
